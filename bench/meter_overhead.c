@@ -1,0 +1,2 @@
+/* placeholder */ typedef int pt_placeholder_meter_overhead;
+int main(void){return 0;}

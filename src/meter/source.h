@@ -1,0 +1,67 @@
+/* source.h -- the interface every energy source implements (nvml, rapl,
+ * estimate, trace) and the meter core consumes. Internal to libpowertrain-meter. */
+#ifndef PT_METER_SOURCE_H
+#define PT_METER_SOURCE_H
+
+#include <stddef.h>
+
+#include "powertrain/meter.h"
+
+/* One reading of one component. The core unwraps counters (wrap_j) and
+ * derives power from counter differences where has_power is 0. */
+typedef struct {
+    int ok;          /* 0: this component could not be read now */
+    double energy_j; /* raw counter value in joules (has_counter) */
+    double power_w;  /* instantaneous power in watts (has_power) */
+} pt_reading;
+
+typedef struct pt_source pt_source;
+
+typedef struct {
+    const char *name; /* "nvml", "rapl", "estimate", "trace" */
+    /* Reads every component into out[0..ncomp-1]. t_s: seconds on the meter's
+     * clock. regular: 1 for the sampler's periodic samples, 0 for the extra
+     * reads at marks and window boundaries (a source that keeps state between
+     * reads, like the estimate's utilisation, should only advance it on
+     * regular reads). Returns 0, or -1 when the whole source failed (every
+     * out[i].ok is then 0). */
+    int (*read)(pt_source *src, double t_s, int regular, pt_reading *out);
+    void (*close)(pt_source *src); /* frees impl and comp */
+} pt_source_ops;
+
+struct pt_source {
+    const pt_source_ops *ops;
+    int ncomp;
+    pt_meter_component *comp; /* ncomp descriptors; the core fills update_period_s */
+    int *has_power;           /* per component: reading.power_w is valid */
+    void *impl;
+};
+
+/* What the CPU side still needs from the estimate after the counters were
+ * probed. */
+typedef struct {
+    int need_cpu;  /* no readable RAPL package zone */
+    int need_dram; /* no readable RAPL dram zone */
+} pt_estimate_needs;
+
+/* Each open returns 0 with *out set (ncomp >= 1), or -1 with the reason for
+ * unavailability in why ("library libnvidia-ml.so.1 not found", "permission
+ * denied: ..."). A hard configuration error (malformed trace file, bad gpus
+ * list) returns -2 with the message in why; pt_meter_open then fails. */
+int pt_nvml_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t whylen);
+int pt_rapl_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t whylen);
+int pt_estimate_open(const pt_meter_config *cfg, const pt_estimate_needs *needs, pt_source **out,
+                     char *why, size_t whylen);
+int pt_trace_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t whylen);
+
+/* Allocates a source with n zeroed components (and has_power); NULL on OOM. */
+pt_source *pt_source_alloc(const pt_source_ops *ops, int n);
+/* Frees comp, has_power and the source itself (not impl). */
+void pt_source_free(pt_source *src);
+
+/* Root for sysfs/procfs paths: POWERTRAIN_SYSFS_ROOT / POWERTRAIN_PROC_ROOT
+ * when set (tests point them at fake trees), else "". */
+const char *pt_sysfs_root(void);
+const char *pt_proc_root(void);
+
+#endif

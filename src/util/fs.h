@@ -1,0 +1,24 @@
+/* fs.h -- small file helpers: read a short text file, write a file atomically. */
+#ifndef PT_UTIL_FS_H
+#define PT_UTIL_FS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Reads up to n-1 bytes of path into buf, trimmed. Returns 0, or -1 with errno set. */
+int pt_read_small_file(const char *path, char *buf, size_t n);
+
+/* Atomic writes: open "<path>.tmp.<pid>", write, then commit renames it over
+ * path (after fflush+fsync) or abort removes it. Never leaves a half file. */
+typedef struct {
+    FILE *f;
+    char path[4096];
+    char tmp[4200];
+} pt_atomic_file;
+
+int pt_atomic_open(pt_atomic_file *af, const char *path);
+/* Returns 0, or -1 (errno set) when a write failed; the temp file is removed either way. */
+int pt_atomic_commit(pt_atomic_file *af);
+void pt_atomic_abort(pt_atomic_file *af);
+
+#endif

@@ -1,0 +1,29 @@
+/* json.c -- minimal JSON string and number writers. */
+#include "util/json.h"
+
+#include <math.h>
+
+void pt_json_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+            else fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void pt_json_num(FILE *f, double v) {
+    if (!isfinite(v)) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "%.10g", v);
+}

@@ -1,0 +1,18 @@
+/* str.h -- small string helpers: bounded copy, strict number parsing, trimming. */
+#ifndef PT_UTIL_STR_H
+#define PT_UTIL_STR_H
+
+#include <stddef.h>
+
+/* Copies at most n-1 bytes and always terminates (n > 0). Returns strlen(src). */
+size_t pt_strlcpy(char *dst, const char *src, size_t n);
+/* Whole-string parses: leading/trailing blanks allowed, nothing else. 0 on success. */
+int pt_parse_double(const char *s, double *out);
+int pt_parse_long(const char *s, long *out);
+int pt_parse_ull(const char *s, unsigned long long *out);
+/* Trims blanks and newlines in place; returns s advanced past leading blanks. */
+char *pt_trim(char *s);
+/* 1 when s starts with prefix. */
+int pt_starts_with(const char *s, const char *prefix);
+
+#endif
