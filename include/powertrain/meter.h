@@ -168,6 +168,10 @@ PT_METER_API int pt_meter_window_read(const pt_meter *m, int window, pt_meter_wi
 PT_METER_API int pt_meter_window_component(const pt_meter *m, int window, int component,
                                            pt_meter_energy *out);
 
+/* Attributes CPU energy to process tree `pid` from now on (its CPU time over
+ * all busy CPU time in each interval); pid <= 0 turns it off. */
+PT_METER_API int pt_meter_attribute(pt_meter *m, int pid);
+
 /* Called from the sampler thread after every regular sample with each
  * component's power (NAN when unknown) and unwrapped cumulative counter energy
  * (NAN when no counter). Set before pt_meter_start. */

@@ -1,1 +1,66 @@
-/* placeholder */ typedef int pt_placeholder_args;
+/* args.c -- flag parsing, number checks and error lines shared by the verbs. */
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/str.h"
+
+int pt_cli_error(const char *verb, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "powertrain %s: ", verb);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+int pt_cli_flag_value(const char *verb, int argc, char **argv, int *i, const char *name,
+                      const char **val) {
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0') return 0;
+    if (*i + 1 >= argc) {
+        pt_cli_error(verb, PT_EXIT_USAGE, "%s needs a value (see powertrain %s --help)", name, verb);
+        return -1;
+    }
+    *val = argv[++*i];
+    return 1;
+}
+
+int pt_cli_parse_double(const char *verb, const char *name, const char *s, double lo, double hi,
+                        double *out) {
+    double v;
+    if (pt_parse_double(s, &v) != 0 || !isfinite(v) || v < lo || v > hi) {
+        pt_cli_error(verb, PT_EXIT_USAGE, "%s: expected a number in %g..%g, got '%s'", name, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int pt_cli_parse_long(const char *verb, const char *name, const char *s, long lo, long hi,
+                      long *out) {
+    long v;
+    if (pt_parse_long(s, &v) != 0 || v < lo || v > hi) {
+        pt_cli_error(verb, PT_EXIT_USAGE, "%s: expected an integer in %ld..%ld, got '%s'", name, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+void pt_cli_format_energy(char *buf, size_t n, double j) {
+    double a = fabs(j);
+    if (!isfinite(j)) snprintf(buf, n, "-");
+    else if (a < 1) snprintf(buf, n, "%.1f mJ", j * 1e3);
+    else if (a < 1e3) snprintf(buf, n, "%.2f J", j);
+    else if (a < 1e6) snprintf(buf, n, "%.2f kJ", j / 1e3);
+    else snprintf(buf, n, "%.3f MJ", j / 1e6);
+}

@@ -1,1 +1,788 @@
-/* placeholder */ typedef int pt_placeholder_meter;
+/* meter.c -- the meter core: source discovery, the sampler thread, counter
+ * unwrapping, windows and their energy arithmetic (counter and Equation 1).
+ *
+ * Timeline. Every read of the sources is either *regular* (the sampler
+ * thread's periodic sample, or pt_meter_sample) or a *boundary* read (a mark,
+ * a window begin or end). Counters are read and unwrapped on both kinds, so a
+ * window's counter energy is exact at its boundaries. Power samples come from
+ * regular reads only: the source's own power where it has one, else the
+ * counter difference since the previous regular read divided by its duration.
+ * A window's eq1 energy is the mean of the power samples taken in (t0, t1]
+ * times t1 - t0 (the paper's Equation 1); with no sample inside, the last
+ * known power stands in (samples = 0 says so).
+ *
+ * Failures. Each component counts its failed reads and counter resets; a
+ * window whose begin and end counts differ is degraded. A failed read leaves
+ * the cumulative counter where it was, and a counter that goes backwards
+ * without a wrap range adds nothing, so energy is never negative.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "meter/meter_internal.h"
+#include "meter/proc.h"
+#include "meter/source.h"
+#include "util/clock.h"
+#include "util/str.h"
+
+#define PT_MAX_SOURCES 4
+
+static _Thread_local char last_error[512];
+
+static void set_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+}
+
+/* Runtime state of one component. */
+typedef struct {
+    pt_source *src;
+    int idx;          /* index inside src */
+    double cum_j;     /* unwrapped counter energy since the first read */
+    double last_raw;  /* last raw counter value read */
+    int have_raw;
+    double reg_cum_j; /* cum_j at the previous regular read */
+    double reg_t;     /* time of the previous regular read */
+    int have_reg;
+    double power_w;   /* last power sample, NAN when none yet */
+    double peak_all_w;
+    long fails;       /* failed reads + counter resets so far */
+    int warned_fail, warned_wrap;
+    /* update period: mean time between changes of the reading */
+    double last_val, last_change_t, sum_change_dt;
+    long nchange;
+    int have_val, have_change;
+} comp_state;
+
+/* Per-window, per-component accumulators. */
+typedef struct {
+    double cum0, cum1;   /* counter at begin and end */
+    double sum_w, peak_w;
+    long n;
+    long fails0, fails1;
+    double process_j;
+} wcomp;
+
+typedef struct {
+    char label[PT_METER_NAME_MAX];
+    double t0, t1;
+    int open, short_window;
+    wcomp *c; /* ncomp entries */
+} window;
+
+typedef struct {
+    char label[PT_METER_NAME_MAX];
+    double t;
+} mark;
+
+struct pt_meter {
+    pt_meter_config cfg;
+    char gpus_buf[512], trace_buf[4096];
+    pt_meter_source sinfo[PT_MAX_SOURCES];
+    int nsources;
+    pt_source *src[PT_MAX_SOURCES];
+    int nsrc; /* opened sources */
+    comp_state *cs;
+    pt_meter_component *cinfo; /* copies of the sources' descriptors */
+    int ncomp;
+    pt_reading *rbuf; /* per source scratch, sized to the largest */
+    double *pbuf, *cbuf;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    int running, thread_started, stopping;
+    double interval_s;
+    pt_meter_clock_fn clock;
+    void *clock_ctx;
+    double origin; /* clock value at start (or open) */
+    double last_t; /* time of the latest read */
+
+    window *win;
+    int nwin, capwin;
+    mark *marks;
+    int nmarks, capmarks;
+
+    pt_meter_sample_fn sample_fn;
+    void *sample_ctx;
+
+    /* process attribution */
+    unsigned long long tree_prev, busy_prev;
+    int have_attr;
+};
+
+static double default_clock(void *ctx) {
+    (void)ctx;
+    return pt_clock_now();
+}
+
+static void warn(pt_meter *m, const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (m->cfg.warn) m->cfg.warn(m->cfg.warn_ctx, buf);
+    else fprintf(stderr, "powertrain-meter: warning: %s\n", buf);
+}
+
+const char *pt_meter_version(void) { return PT_METER_VERSION; }
+const char *pt_meter_last_error(void) { return last_error; }
+
+const char *pt_meter_method_name(pt_meter_method m) {
+    switch (m) {
+    case PT_METHOD_COUNTER: return "counter";
+    case PT_METHOD_EQ1: return "eq1";
+    case PT_METHOD_ESTIMATED: return "estimated";
+    }
+    return "?";
+}
+
+const char *pt_meter_kind_name(pt_meter_kind k) {
+    switch (k) {
+    case PT_KIND_CPU: return "cpu";
+    case PT_KIND_DRAM: return "dram";
+    case PT_KIND_GPU: return "gpu";
+    case PT_KIND_PSYS: return "psys";
+    case PT_KIND_OTHER: return "other";
+    }
+    return "?";
+}
+
+void pt_meter_config_init(pt_meter_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->interval_ms = 100;
+    cfg->sources = PT_SOURCE_ALL;
+}
+
+static double now_abs(const pt_meter *m) { return m->clock(m->clock_ctx); }
+
+double pt_meter_now(const pt_meter *m) { return now_abs(m) - m->origin; }
+
+/* ---- discovery -------------------------------------------------------- */
+
+static void add_status(pt_meter *m, const char *name, int available, const char *status) {
+    pt_meter_source *s = &m->sinfo[m->nsources++];
+    pt_strlcpy(s->name, name, sizeof s->name);
+    s->available = available;
+    pt_strlcpy(s->status, status, sizeof s->status);
+}
+
+/* Runs one source's open; returns -1 only on a hard configuration error. */
+static int try_source(pt_meter *m, const char *name, int rc, pt_source *src, const char *why) {
+    char status[sizeof m->sinfo[0].status];
+    if (rc == -2) {
+        set_error("%s", why);
+        return -1;
+    }
+    if (rc == 0 && src && src->ncomp > 0) {
+        snprintf(status, sizeof status, "ok: %d component%s", src->ncomp, src->ncomp == 1 ? "" : "s");
+        add_status(m, name, 1, status);
+        m->src[m->nsrc++] = src;
+    } else {
+        if (rc == 0 && src) src->ops->close(src);
+        snprintf(status, sizeof status, "unavailable: %s", why[0] ? why : "no components");
+        add_status(m, name, 0, status);
+    }
+    return 0;
+}
+
+static int has_kind(const pt_meter *m, pt_meter_kind kind) {
+    for (int s = 0; s < m->nsrc; s++)
+        for (int i = 0; i < m->src[s]->ncomp; i++)
+            if (m->src[s]->comp[i].kind == kind && m->src[s]->comp[i].billed) return 1;
+    return 0;
+}
+
+pt_meter *pt_meter_open(const pt_meter_config *cfg_in) {
+    pt_meter_config cfg;
+    if (cfg_in) cfg = *cfg_in;
+    else pt_meter_config_init(&cfg);
+    if (cfg.interval_ms > 60000) {
+        set_error("sampling interval %u ms is out of range (1..60000 ms)", cfg.interval_ms);
+        return NULL;
+    }
+    if (cfg.cpu_tdp_w < 0 || !isfinite(cfg.cpu_tdp_w)) {
+        set_error("CPU TDP must be a positive number of watts");
+        return NULL;
+    }
+    pt_meter *m = calloc(1, sizeof *m);
+    if (!m) {
+        set_error("out of memory");
+        return NULL;
+    }
+    /* Own copies of the strings the config points at. */
+    if (cfg.gpus) {
+        if (pt_strlcpy(m->gpus_buf, cfg.gpus, sizeof m->gpus_buf) >= sizeof m->gpus_buf) {
+            set_error("--gpus list is too long");
+            free(m);
+            return NULL;
+        }
+        cfg.gpus = m->gpus_buf;
+    }
+    if (cfg.trace_path) {
+        pt_strlcpy(m->trace_buf, cfg.trace_path, sizeof m->trace_buf);
+        cfg.trace_path = m->trace_buf;
+        /* A replayed trace stands for the hardware unless sources were chosen. */
+        if (cfg.sources == PT_SOURCE_ALL) cfg.sources = PT_SOURCE_TRACE;
+    }
+    m->cfg = cfg;
+    m->clock = default_clock;
+    m->interval_s = cfg.interval_ms / 1000.0;
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->cv, &ca);
+    pthread_condattr_destroy(&ca);
+
+    char why[512];
+    pt_source *src;
+    int rc;
+    if (cfg.trace_path && (cfg.sources & PT_SOURCE_TRACE)) {
+        why[0] = '\0';
+        src = NULL;
+        rc = pt_trace_open(&cfg, &src, why, sizeof why);
+        if (try_source(m, "trace", rc, src, why) != 0) goto fail;
+    } else {
+        add_status(m, "trace", 0, cfg.trace_path ? "not selected" : "not used: no trace file given");
+    }
+    if (cfg.sources & PT_SOURCE_NVML) {
+        why[0] = '\0';
+        src = NULL;
+        rc = pt_nvml_open(&cfg, &src, why, sizeof why);
+        if (try_source(m, "nvml", rc, src, why) != 0) goto fail;
+    } else {
+        add_status(m, "nvml", 0, "not selected");
+    }
+    if (cfg.sources & PT_SOURCE_RAPL) {
+        why[0] = '\0';
+        src = NULL;
+        rc = pt_rapl_open(&cfg, &src, why, sizeof why);
+        if (try_source(m, "rapl", rc, src, why) != 0) goto fail;
+    } else {
+        add_status(m, "rapl", 0, "not selected");
+    }
+    if (cfg.sources & PT_SOURCE_ESTIMATE) {
+        pt_estimate_needs needs = {!has_kind(m, PT_KIND_CPU), !has_kind(m, PT_KIND_DRAM)};
+        if (cfg.trace_path) needs.need_cpu = needs.need_dram = 0;
+        if (needs.need_cpu || needs.need_dram) {
+            why[0] = '\0';
+            src = NULL;
+            rc = pt_estimate_open(&cfg, &needs, &src, why, sizeof why);
+            if (try_source(m, "estimate", rc, src, why) != 0) goto fail;
+        } else {
+            add_status(m, "estimate", 0, cfg.trace_path ? "not used: the trace stands for the hardware"
+                                                        : "not needed: CPU and DRAM have energy counters");
+        }
+    } else {
+        add_status(m, "estimate", 0, "not selected");
+    }
+
+    int n = 0, maxc = 1;
+    for (int s = 0; s < m->nsrc; s++) {
+        n += m->src[s]->ncomp;
+        if (m->src[s]->ncomp > maxc) maxc = m->src[s]->ncomp;
+    }
+    m->ncomp = n;
+    m->cs = calloc((size_t)(n ? n : 1), sizeof *m->cs);
+    m->cinfo = calloc((size_t)(n ? n : 1), sizeof *m->cinfo);
+    m->rbuf = calloc((size_t)maxc, sizeof *m->rbuf);
+    m->pbuf = calloc((size_t)(n ? n : 1), sizeof *m->pbuf);
+    m->cbuf = calloc((size_t)(n ? n : 1), sizeof *m->cbuf);
+    if (!m->cs || !m->cinfo || !m->rbuf || !m->pbuf || !m->cbuf) {
+        set_error("out of memory");
+        goto fail;
+    }
+    int k = 0;
+    for (int s = 0; s < m->nsrc; s++)
+        for (int i = 0; i < m->src[s]->ncomp; i++, k++) {
+            m->cs[k].src = m->src[s];
+            m->cs[k].idx = i;
+            m->cs[k].power_w = NAN;
+            m->cinfo[k] = m->src[s]->comp[i];
+            if (m->cinfo[k].kind == PT_KIND_PSYS) m->cinfo[k].billed = 0;
+        }
+    m->origin = now_abs(m);
+    return m;
+fail:
+    pt_meter_close(m);
+    return NULL;
+}
+
+int pt_meter_set_clock(pt_meter *m, pt_meter_clock_fn fn, void *ctx) {
+    if (!m || !fn || m->running) {
+        set_error("pt_meter_set_clock: bad argument or meter already started");
+        return -1;
+    }
+    m->clock = fn;
+    m->clock_ctx = ctx;
+    m->origin = now_abs(m);
+    return 0;
+}
+
+int pt_meter_source_count(const pt_meter *m) { return m->nsources; }
+
+int pt_meter_source_info(const pt_meter *m, int i, pt_meter_source *out) {
+    if (i < 0 || i >= m->nsources) {
+        set_error("source index %d out of range", i);
+        return -1;
+    }
+    *out = m->sinfo[i];
+    return 0;
+}
+
+int pt_meter_component_count(const pt_meter *m) { return m->ncomp; }
+
+int pt_meter_component_info(const pt_meter *m, int i, pt_meter_component *out) {
+    if (i < 0 || i >= m->ncomp) {
+        set_error("component index %d out of range", i);
+        return -1;
+    }
+    pthread_mutex_lock((pthread_mutex_t *)&m->mu);
+    *out = m->cinfo[i];
+    const comp_state *c = &m->cs[i];
+    out->update_period_s = c->nchange > 0 ? c->sum_change_dt / (double)c->nchange : 0;
+    pthread_mutex_unlock((pthread_mutex_t *)&m->mu);
+    return 0;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* One read of every source at time t (relative). Caller holds mu. */
+static void read_all(pt_meter *m, double t, int regular) {
+    int k = 0;
+    double attr_share = 0;
+    int attr_ok = 0;
+    if (regular && m->cfg.attribute_pid > 0) {
+        unsigned long long tree;
+        pt_cpu_times ct;
+        if (pt_proc_tree_jiffies(m->cfg.attribute_pid, &tree) == 0 && pt_proc_cpu_times(&ct) == 0) {
+            if (m->have_attr && ct.busy > m->busy_prev) {
+                double d = tree > m->tree_prev ? (double)(tree - m->tree_prev) : 0;
+                attr_share = d / (double)(ct.busy - m->busy_prev);
+                if (attr_share > 1) attr_share = 1;
+                attr_ok = 1;
+            }
+            m->tree_prev = tree;
+            m->busy_prev = ct.busy;
+            m->have_attr = 1;
+        }
+    }
+    for (int s = 0; s < m->nsrc; s++) {
+        pt_source *src = m->src[s];
+        for (int i = 0; i < src->ncomp; i++) m->rbuf[i] = (pt_reading){0, 0, NAN};
+        src->ops->read(src, t, regular, m->rbuf);
+        for (int i = 0; i < src->ncomp; i++, k++) {
+            comp_state *c = &m->cs[k];
+            const pt_meter_component *info = &m->cinfo[k];
+            const pt_reading *r = &m->rbuf[i];
+            if (!r->ok) {
+                c->fails++;
+                if (!c->warned_fail) {
+                    c->warned_fail = 1;
+                    warn(m, "%s (%s): read failed at t=%.3f s; windows spanning it are marked degraded",
+                         info->name, info->source, t);
+                }
+                m->pbuf[k] = NAN;
+                m->cbuf[k] = info->has_counter ? c->cum_j : NAN;
+                continue;
+            }
+            double interval_e = NAN; /* energy since the previous regular read */
+            if (info->has_counter) {
+                if (c->have_raw) {
+                    double d = r->energy_j - c->last_raw;
+                    if (d < 0) {
+                        if (info->wrap_j > 0) d += info->wrap_j;
+                        if (d < 0) { /* reset without a wrap range: add nothing */
+                            d = 0;
+                            c->fails++;
+                        }
+                    }
+                    c->cum_j += d;
+                }
+                c->last_raw = r->energy_j;
+                c->have_raw = 1;
+            }
+            double val = info->has_counter ? r->energy_j : r->power_w;
+            if (regular) {
+                double p = NAN;
+                if (src->has_power[i]) p = r->power_w;
+                else if (info->has_counter && c->have_reg && t > c->reg_t)
+                    p = (c->cum_j - c->reg_cum_j) / (t - c->reg_t);
+                if (c->have_reg && t > c->reg_t) {
+                    if (info->has_counter) interval_e = c->cum_j - c->reg_cum_j;
+                    else if (isfinite(p)) interval_e = p * (t - c->reg_t);
+                }
+                c->reg_cum_j = c->cum_j;
+                c->reg_t = t;
+                c->have_reg = 1;
+                if (isfinite(p)) {
+                    c->power_w = p;
+                    if (!(c->peak_all_w >= p)) c->peak_all_w = p;
+                    for (int w = 0; w < m->nwin; w++) {
+                        window *win = &m->win[w];
+                        if (!win->open || !(t > win->t0)) continue;
+                        wcomp *wc = &win->c[k];
+                        wc->sum_w += p;
+                        wc->n++;
+                        if (!(wc->peak_w >= p)) wc->peak_w = p;
+                    }
+                    if (info->wrap_j > 0 && !c->warned_wrap && p > 0 &&
+                        m->interval_s > 0.5 * info->wrap_j / p) {
+                        c->warned_wrap = 1;
+                        warn(m, "%s: the %.3f s interval exceeds half the counter's wrap time (%.1f s at %.1f W); "
+                             "wraps may be missed: use a shorter --interval",
+                             info->name, m->interval_s, info->wrap_j / p, p);
+                    }
+                }
+                if (attr_ok && info->kind == PT_KIND_CPU && isfinite(interval_e)) {
+                    for (int w = 0; w < m->nwin; w++)
+                        if (m->win[w].open && t > m->win[w].t0)
+                            m->win[w].c[k].process_j += attr_share * interval_e;
+                }
+                /* update period */
+                if (c->have_val && val != c->last_val) {
+                    if (c->have_change) {
+                        c->sum_change_dt += t - c->last_change_t;
+                        c->nchange++;
+                    }
+                    c->last_change_t = t;
+                    c->have_change = 1;
+                }
+                c->last_val = val;
+                c->have_val = 1;
+            } else if (src->has_power[i] && isfinite(r->power_w)) {
+                c->power_w = r->power_w;
+            }
+            m->pbuf[k] = c->power_w;
+            m->cbuf[k] = info->has_counter ? c->cum_j : NAN;
+        }
+    }
+    m->last_t = t;
+}
+
+static void regular_sample_locked(pt_meter *m) {
+    double t = pt_meter_now(m);
+    read_all(m, t, 1);
+    if (m->sample_fn) m->sample_fn(m->sample_ctx, t, m->ncomp, m->pbuf, m->cbuf);
+}
+
+int pt_meter_sample(pt_meter *m) {
+    pthread_mutex_lock(&m->mu);
+    regular_sample_locked(m);
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+}
+
+static void *sampler_main(void *arg) {
+    pt_meter *m = arg;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    long step_ns = (long)m->cfg.interval_ms * 1000000L;
+    pthread_mutex_lock(&m->mu);
+    while (!m->stopping) {
+        next.tv_nsec += step_ns;
+        while (next.tv_nsec >= 1000000000L) {
+            next.tv_nsec -= 1000000000L;
+            next.tv_sec++;
+        }
+        int rc = 0;
+        while (!m->stopping && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&m->cv, &m->mu, &next);
+        if (m->stopping) break;
+        regular_sample_locked(m);
+        /* If we fell behind (a slow source), skip the missed ticks. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > next.tv_sec || (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
+            next = now;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return NULL;
+}
+
+int pt_meter_start(pt_meter *m) {
+    pthread_mutex_lock(&m->mu);
+    if (m->running) {
+        pthread_mutex_unlock(&m->mu);
+        set_error("meter already started");
+        return -1;
+    }
+    m->origin = now_abs(m);
+    m->running = 1;
+    m->stopping = 0;
+    regular_sample_locked(m); /* t = 0: baselines for counters and utilisation */
+    pthread_mutex_unlock(&m->mu);
+    if (m->cfg.interval_ms > 0) {
+        if (pthread_create(&m->thread, NULL, sampler_main, m) != 0) {
+            set_error("cannot start the sampler thread: %s", strerror(errno));
+            m->running = 0;
+            return -1;
+        }
+        m->thread_started = 1;
+    }
+    return 0;
+}
+
+static void end_window_locked(pt_meter *m, window *w, double t);
+
+int pt_meter_stop(pt_meter *m) {
+    if (!m->running) return 0;
+    if (m->thread_started) {
+        pthread_mutex_lock(&m->mu);
+        m->stopping = 1;
+        pthread_cond_broadcast(&m->cv);
+        pthread_mutex_unlock(&m->mu);
+        pthread_join(m->thread, NULL);
+        m->thread_started = 0;
+    }
+    pthread_mutex_lock(&m->mu);
+    int any = 0;
+    for (int w = 0; w < m->nwin; w++) any |= m->win[w].open;
+    if (any) {
+        double t = pt_meter_now(m);
+        read_all(m, t, 0);
+        for (int w = 0; w < m->nwin; w++)
+            if (m->win[w].open) end_window_locked(m, &m->win[w], t);
+    }
+    m->running = 0;
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+}
+
+void pt_meter_close(pt_meter *m) {
+    if (!m) return;
+    pt_meter_stop(m);
+    for (int s = 0; s < m->nsrc; s++) m->src[s]->ops->close(m->src[s]);
+    for (int w = 0; w < m->nwin; w++) free(m->win[w].c);
+    free(m->win);
+    free(m->marks);
+    free(m->cs);
+    free(m->cinfo);
+    free(m->rbuf);
+    free(m->pbuf);
+    free(m->cbuf);
+    pthread_mutex_destroy(&m->mu);
+    pthread_cond_destroy(&m->cv);
+    free(m);
+}
+
+int pt_meter_attribute(pt_meter *m, int pid) {
+    pthread_mutex_lock(&m->mu);
+    m->cfg.attribute_pid = pid > 0 ? pid : 0;
+    m->have_attr = 0;
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+}
+
+int pt_meter_set_sample_fn(pt_meter *m, pt_meter_sample_fn fn, void *ctx) {
+    pthread_mutex_lock(&m->mu);
+    m->sample_fn = fn;
+    m->sample_ctx = ctx;
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+}
+
+/* ---- marks and windows ------------------------------------------------ */
+
+int pt_meter_mark(pt_meter *m, const char *label) {
+    pthread_mutex_lock(&m->mu);
+    if (m->nmarks == m->capmarks) {
+        int cap = m->capmarks ? m->capmarks * 2 : 16;
+        mark *nm = realloc(m->marks, (size_t)cap * sizeof *nm);
+        if (!nm) {
+            pthread_mutex_unlock(&m->mu);
+            set_error("out of memory");
+            return -1;
+        }
+        m->marks = nm;
+        m->capmarks = cap;
+    }
+    double t = pt_meter_now(m);
+    read_all(m, t, 0);
+    mark *mk = &m->marks[m->nmarks];
+    pt_strlcpy(mk->label, label ? label : "", sizeof mk->label);
+    mk->t = t;
+    int id = m->nmarks++;
+    pthread_mutex_unlock(&m->mu);
+    return id;
+}
+
+int pt_meter_mark_count(const pt_meter *m) { return m->nmarks; }
+
+int pt_meter_mark_read(const pt_meter *m, int i, char label[PT_METER_NAME_MAX], double *t_s) {
+    pthread_mutex_lock((pthread_mutex_t *)&m->mu);
+    int ok = i >= 0 && i < m->nmarks;
+    if (ok) {
+        if (label) pt_strlcpy(label, m->marks[i].label, PT_METER_NAME_MAX);
+        if (t_s) *t_s = m->marks[i].t;
+    }
+    pthread_mutex_unlock((pthread_mutex_t *)&m->mu);
+    if (!ok) {
+        set_error("mark index %d out of range", i);
+        return -1;
+    }
+    return 0;
+}
+
+int pt_meter_window_begin(pt_meter *m, const char *label) {
+    if (!m->running) {
+        set_error("pt_meter_window_begin: the meter is not started");
+        return -1;
+    }
+    pthread_mutex_lock(&m->mu);
+    if (m->nwin == m->capwin) {
+        int cap = m->capwin ? m->capwin * 2 : 16;
+        window *nw = realloc(m->win, (size_t)cap * sizeof *nw);
+        if (!nw) {
+            pthread_mutex_unlock(&m->mu);
+            set_error("out of memory");
+            return -1;
+        }
+        m->win = nw;
+        m->capwin = cap;
+    }
+    window *w = &m->win[m->nwin];
+    memset(w, 0, sizeof *w);
+    w->c = calloc((size_t)(m->ncomp ? m->ncomp : 1), sizeof *w->c);
+    if (!w->c) {
+        pthread_mutex_unlock(&m->mu);
+        set_error("out of memory");
+        return -1;
+    }
+    pt_strlcpy(w->label, label ? label : "", sizeof w->label);
+    /* Failures counted before the boundary read, so a failed read at the
+       boundary itself marks the window degraded. */
+    for (int k = 0; k < m->ncomp; k++) w->c[k].fails0 = m->cs[k].fails;
+    double t = pt_meter_now(m);
+    read_all(m, t, 0);
+    w->t0 = t;
+    w->t1 = t;
+    w->open = 1;
+    for (int k = 0; k < m->ncomp; k++) {
+        w->c[k].cum0 = m->cs[k].cum_j;
+        w->c[k].peak_w = NAN;
+    }
+    int id = m->nwin++;
+    pthread_mutex_unlock(&m->mu);
+    return id;
+}
+
+static void end_window_locked(pt_meter *m, window *w, double t) {
+    w->t1 = t;
+    w->open = 0;
+    for (int k = 0; k < m->ncomp; k++) {
+        w->c[k].cum1 = m->cs[k].cum_j;
+        w->c[k].fails1 = m->cs[k].fails;
+    }
+    double dur = w->t1 - w->t0;
+    for (int k = 0; k < m->ncomp; k++) {
+        const comp_state *c = &m->cs[k];
+        if (!m->cinfo[k].billed || c->nchange == 0) continue;
+        double period = c->sum_change_dt / (double)c->nchange;
+        if (dur < 2 * period) {
+            w->short_window = 1;
+            warn(m, "window '%s' lasted %.3f s, shorter than two update periods of %s (%.3f s): "
+                 "its energy is uncertain", w->label, dur, m->cinfo[k].name, period);
+            break;
+        }
+    }
+}
+
+int pt_meter_window_end(pt_meter *m, int id) {
+    pthread_mutex_lock(&m->mu);
+    if (id < 0 || id >= m->nwin || !m->win[id].open) {
+        pthread_mutex_unlock(&m->mu);
+        set_error("window %d is not open", id);
+        return -1;
+    }
+    double t = pt_meter_now(m);
+    read_all(m, t, 0);
+    end_window_locked(m, &m->win[id], t);
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+}
+
+int pt_meter_window_count(const pt_meter *m) {
+    pthread_mutex_lock((pthread_mutex_t *)&m->mu);
+    int n = m->nwin;
+    pthread_mutex_unlock((pthread_mutex_t *)&m->mu);
+    return n;
+}
+
+/* Energy of component k over window w. Caller holds mu. */
+static void component_energy(const pt_meter *m, const window *w, int k, pt_meter_energy *e) {
+    const pt_meter_component *info = &m->cinfo[k];
+    const comp_state *c = &m->cs[k];
+    const wcomp *wc = &w->c[k];
+    double t1 = w->open ? m->last_t : w->t1;
+    if (t1 < w->t0) t1 = w->t0;
+    double dur = t1 - w->t0;
+    double cum1 = w->open ? c->cum_j : wc->cum1;
+    long fails1 = w->open ? c->fails : wc->fails1;
+    memset(e, 0, sizeof *e);
+    e->method = info->method;
+    e->counter_j = info->has_counter ? cum1 - wc->cum0 : NAN;
+    e->samples = wc->n;
+    if (wc->n > 0) {
+        e->mean_w = wc->sum_w / (double)wc->n;
+        e->peak_w = wc->peak_w;
+    } else {
+        e->mean_w = c->power_w; /* the last known power stands in */
+        e->peak_w = c->power_w;
+    }
+    e->eq1_j = isfinite(e->mean_w) ? e->mean_w * dur : NAN;
+    e->energy_j = info->method == PT_METHOD_COUNTER ? e->counter_j : e->eq1_j;
+    if (!isfinite(e->energy_j)) e->energy_j = 0;
+    e->process_j = m->cfg.attribute_pid > 0 && info->kind == PT_KIND_CPU ? wc->process_j : NAN;
+    e->degraded = fails1 != wc->fails0;
+}
+
+int pt_meter_window_component(const pt_meter *m, int id, int k, pt_meter_energy *out) {
+    pthread_mutex_lock((pthread_mutex_t *)&m->mu);
+    int ok = id >= 0 && id < m->nwin && k >= 0 && k < m->ncomp;
+    if (ok) component_energy(m, &m->win[id], k, out);
+    pthread_mutex_unlock((pthread_mutex_t *)&m->mu);
+    if (!ok) {
+        set_error("window %d or component %d out of range", id, k);
+        return -1;
+    }
+    return 0;
+}
+
+int pt_meter_window_read(const pt_meter *m, int id, pt_meter_window *out) {
+    pthread_mutex_lock((pthread_mutex_t *)&m->mu);
+    if (id < 0 || id >= m->nwin) {
+        pthread_mutex_unlock((pthread_mutex_t *)&m->mu);
+        set_error("window %d out of range", id);
+        return -1;
+    }
+    const window *w = &m->win[id];
+    memset(out, 0, sizeof *out);
+    pt_strlcpy(out->label, w->label, sizeof out->label);
+    out->start_s = w->t0;
+    out->end_s = w->open ? (m->last_t > w->t0 ? m->last_t : w->t0) : w->t1;
+    out->open = w->open;
+    out->short_window = w->short_window;
+    out->method = PT_METHOD_COUNTER;
+    out->process_j = m->cfg.attribute_pid > 0 ? 0 : NAN;
+    for (int k = 0; k < m->ncomp; k++) {
+        pt_meter_energy e;
+        component_energy(m, w, k, &e);
+        out->degraded |= e.degraded;
+        if (!m->cinfo[k].billed) continue;
+        out->energy_j += e.energy_j;
+        if (e.method > out->method) out->method = e.method;
+        if (isfinite(e.process_j)) out->process_j += e.process_j;
+    }
+    pthread_mutex_unlock((pthread_mutex_t *)&m->mu);
+    return 0;
+}

@@ -1,0 +1,42 @@
+# powertrain -- a thin wrapper over CMake. See README.md.
+#   make        Release build into build/ (installs missing Debian packages first)
+#   make test   build + ctest, then the same suite under ASan+UBSan (clang) in build-asan/
+#   make demo   devices + a short measured CPU-bound command
+#   make deps   install the missing Debian packages only
+JOBS ?= 2
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+ASAN_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
+
+.PHONY: all deps build test test-release test-asan demo bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >$(BUILD).configure.log 2>&1 || { cat $(BUILD).configure.log; exit 1; }
+	@grep "powertrain:" $(BUILD).configure.log | sed 's/^-- //'
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory test-asan
+
+test-asan: deps
+	@CC=$(ASAN_CC) cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPT_SANITIZE=ON >$(ASAN_BUILD).configure.log 2>&1 || { cat $(ASAN_BUILD).configure.log; exit 1; }
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+demo: build
+	$(BUILD)/powertrain devices
+	$(BUILD)/powertrain measure --interval 50 --epochs-total 4 --epoch-regex '^epoch [0-9]+ done' -- \
+	  sh -c 'for i in 1 2 3 4; do awk "BEGIN { for (k = 0; k < 3e7; k++) s += k }"; echo "epoch $$i done"; done'
+
+bench: build
+	$(BUILD)/meter_overhead
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BUILD).configure.log $(ASAN_BUILD).configure.log

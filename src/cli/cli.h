@@ -1,0 +1,34 @@
+/* cli.h -- shared pieces of the powertrain command: verbs, flag parsing, errors.
+ * Exit codes: 0 success, 1 runtime failure, 2 usage error (bad flag or value). */
+#ifndef PT_CLI_H
+#define PT_CLI_H
+
+#include <stdio.h>
+
+#define PT_EXIT_OK 0
+#define PT_EXIT_FAIL 1
+#define PT_EXIT_USAGE 2
+
+int pt_cli_devices(int argc, char **argv);
+int pt_cli_measure(int argc, char **argv);
+
+/* Prints "powertrain VERB: message" on stderr; returns code. */
+int pt_cli_error(const char *verb, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Flag matching over argv[*i]: accepts "--name VALUE" and "--name=VALUE".
+ * Returns 1 and sets *val when argv[*i] is the flag (advancing *i past a
+ * separate value), 0 when it is another argument, -1 when the value is
+ * missing (after printing the error). */
+int pt_cli_flag_value(const char *verb, int argc, char **argv, int *i, const char *name,
+                      const char **val);
+/* Strict numbers with a range; print "powertrain VERB: NAME: ..." and return -1 when bad. */
+int pt_cli_parse_double(const char *verb, const char *name, const char *s, double lo, double hi,
+                        double *out);
+int pt_cli_parse_long(const char *verb, const char *name, const char *s, long lo, long hi,
+                      long *out);
+
+/* Energy with a readable unit: "812 mJ", "40.0 J", "12.3 kJ", "1.23 MJ". */
+void pt_cli_format_energy(char *buf, size_t n, double joules);
+
+#endif

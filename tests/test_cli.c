@@ -1,0 +1,396 @@
+/* test_cli.c -- end-to-end tests of `powertrain measure` and `powertrain devices`
+ * around scripted children: regex and FIFO epochs, exit status and signal
+ * pass-through, bad flags, the JSON and CSV outputs, and the acceptance check
+ * (a fake RAPL package counter rising at 20 W around `sleep 2`).
+ * argv[1] is the powertrain binary. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static const char *pt_bin;
+static char tmpdir[] = "/tmp/pt-cli-XXXXXX";
+
+typedef struct {
+    int status; /* exit code, or 128+signal */
+    char out[65536];
+    char err[65536];
+} run_result;
+
+static void slurp(const char *path, char *buf, size_t n) {
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    size_t k = fread(buf, 1, n - 1, f);
+    buf[k] = '\0';
+    fclose(f);
+}
+
+/* Runs argv (NULL-terminated) with stdout/stderr to files; if sig_after > 0,
+   sends SIGTERM to it after that many seconds. */
+static void run_argv(char *const argv[], run_result *r, double sig_after) {
+    char op[512], ep[512];
+    snprintf(op, sizeof op, "%s/stdout.txt", tmpdir);
+    snprintf(ep, sizeof ep, "%s/stderr.txt", tmpdir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int o = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(o, 1);
+        dup2(e, 2);
+        int dn = open("/dev/null", O_RDONLY);
+        dup2(dn, 0);
+        /* own process group: a test's SIGTERM is "sent to us alone" */
+        setpgid(0, 0);
+        execv(argv[0], argv);
+        _exit(99);
+    }
+    if (sig_after > 0) {
+        struct timespec ts = {(time_t)sig_after, (long)((sig_after - (time_t)sig_after) * 1e9)};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGTERM);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    slurp(op, r->out, sizeof r->out);
+    slurp(ep, r->err, sizeof r->err);
+}
+
+#define RUN(r, ...)                                                  \
+    do {                                                             \
+        char *argv_[] = {(char *)pt_bin, __VA_ARGS__, NULL};         \
+        run_argv(argv_, (r), 0);                                     \
+    } while (0)
+
+static int count_lines(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+static cJSON *load_json(const char *path) {
+    static char buf[1 << 20];
+    slurp(path, buf, sizeof buf);
+    return cJSON_Parse(buf);
+}
+
+static double jnum(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *jstr(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static const cJSON *find_component(const cJSON *arr, const char *name) {
+    const cJSON *c;
+    cJSON_ArrayForEach(c, arr) if (!strcmp(jstr(c, "name"), name)) return c;
+    return NULL;
+}
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return;
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A trace: one component "gpu-0" drawing 50 W throughout. */
+static void make_trace(char *path, size_t n) {
+    snprintf(path, n, "%s/trace.csv", tmpdir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "t_seconds,component,watts\n");
+    for (int i = 0; i <= 600; i++) fprintf(f, "%d,gpu-0,50\n", i);
+    fclose(f);
+}
+
+static void test_bad_flags(void) {
+    run_result r;
+    RUN(&r, "measure", "--interval", "0", "--", "true");
+    CHECK(r.status == 2);
+    CHECK_CONTAINS(r.err, "--interval");
+    CHECK(count_lines(r.err) == 1);
+
+    RUN(&r, "measure", "--bogus", "--", "true");
+    CHECK(r.status == 2);
+    CHECK_CONTAINS(r.err, "--bogus");
+    CHECK(count_lines(r.err) == 1);
+
+    RUN(&r, "measure", "--interval");
+    CHECK(r.status == 2);
+    CHECK_CONTAINS(r.err, "needs a value");
+
+    RUN(&r, "measure");
+    CHECK(r.status == 2);
+    CHECK_CONTAINS(r.err, "no command given");
+
+    RUN(&r, "measure", "--epoch-regex", "(", "--", "true");
+    CHECK(r.status == 2);
+    CHECK_CONTAINS(r.err, "--epoch-regex");
+
+    RUN(&r, "measure", "--attribute", "thread", "--", "true");
+    CHECK(r.status == 2);
+    CHECK_CONTAINS(r.err, "--attribute");
+
+    char tr[512];
+    snprintf(tr, sizeof tr, "%s/bad-trace.csv", tmpdir);
+    write_file(tr, "t_seconds,component,watts\n0,gpu-0,50\n1,gpu-0,abc\n");
+    RUN(&r, "measure", "--trace", tr, "--", "true");
+    CHECK(r.status == 2);
+    CHECK_CONTAINS(r.err, "bad-trace.csv:3");
+    CHECK(count_lines(r.err) == 1);
+
+    RUN(&r, "frobnicate");
+    CHECK(r.status == 2);
+    CHECK_CONTAINS(r.err, "unknown verb");
+
+    RUN(&r, "measure", "--help");
+    CHECK(r.status == 0);
+    CHECK_CONTAINS(r.out, "POWERTRAIN_MARKS");
+}
+
+static void test_exit_status(void) {
+    char tr[512];
+    make_trace(tr, sizeof tr);
+    run_result r;
+    RUN(&r, "measure", "--trace", tr, "--quiet", "--", "sh", "-c", "exit 7");
+    CHECK(r.status == 7);
+    RUN(&r, "measure", "--trace", tr, "--", "/nonexistent/command");
+    CHECK(r.status == 127);
+    CHECK_CONTAINS(r.err, "cannot run '/nonexistent/command'");
+    /* a child killed by a signal: 128 + N */
+    RUN(&r, "measure", "--trace", tr, "--", "sh", "-c", "kill -TERM $$");
+    CHECK(r.status == 128 + SIGTERM);
+    /* SIGTERM sent to powertrain reaches the child, which dies of it */
+    char *argv[] = {(char *)pt_bin, "measure", "--trace", tr, "--", "sleep", "30", NULL};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    run_argv(argv, &r, 0.5);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK(r.status == 128 + SIGTERM);
+    CHECK((t1.tv_sec - t0.tv_sec) < 10);
+    CHECK_CONTAINS(r.err, "signal 15");
+}
+
+static void test_regex_epochs(void) {
+    char tr[512], js[512], outdir[512];
+    make_trace(tr, sizeof tr);
+    snprintf(js, sizeof js, "%s/regex.json", tmpdir);
+    snprintf(outdir, sizeof outdir, "%s/out", tmpdir);
+    run_result r;
+    RUN(&r, "measure", "--trace", tr, "--interval", "20", "--epoch-regex", "^epoch [0-9]+ done$", "--json", js,
+        "--out", outdir, "--epochs-total", "3", "--", "sh", "-c",
+        "for i in 1 2 3; do sleep 0.3; echo \"epoch $i done\"; echo noise >&2; done; sleep 0.2; echo bye");
+    CHECK(r.status == 0);
+    /* lines pass through unchanged and in order */
+    CHECK_STR(r.out, "epoch 1 done\nepoch 2 done\nepoch 3 done\nbye\n");
+    CHECK_CONTAINS(r.err, "noise\nnoise\nnoise\n");
+    CHECK_CONTAINS(r.err, "predicted total for 3 epochs");
+    cJSON *j = load_json(js);
+    CHECK(j != NULL);
+    if (!j) return;
+    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(j, "epochs");
+    CHECK(cJSON_GetArraySize(ep) == 3);
+    const cJSON *e;
+    int idx = 1;
+    cJSON_ArrayForEach(e, ep) {
+        double d = jnum(e, "end_s") - jnum(e, "start_s");
+        CHECK(jnum(e, "index") == idx);
+        CHECK_NEAR(d, 0.3, 0.0, 0.15);
+        /* the trace draws 50 W: energy = 50 W x duration */
+        CHECK_NEAR(jnum(e, "energy_j"), 50.0 * d, 1e-6, 1e-6);
+        CHECK_STR(jstr(e, "method"), "eq1");
+        idx++;
+    }
+    double dur = jnum(j, "duration_s");
+    CHECK_NEAR(dur, 1.1, 0.0, 0.4);
+    CHECK_NEAR(jnum(j, "total_energy_j"), 50.0 * dur, 1e-6, 1e-6);
+    CHECK(jnum(j, "interval_ms") == 20);
+    const cJSON *c = find_component(cJSON_GetObjectItemCaseSensitive(j, "components"), "gpu-0");
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_STR(jstr(c, "source"), "trace");
+        CHECK_STR(jstr(c, "method"), "eq1");
+        CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(c, "counter_j")));
+        CHECK_NEAR(jnum(c, "mean_w"), 50.0, 1e-9, 0);
+    }
+    /* the tail after the last epoch is reported apart, not as an epoch */
+    const cJSON *tail = cJSON_GetObjectItemCaseSensitive(j, "after_last_epoch");
+    CHECK(tail != NULL);
+    if (tail) CHECK_NEAR(jnum(tail, "end_s") - jnum(tail, "start_s"), 0.2, 0, 0.15);
+    cJSON_Delete(j);
+
+    char path[600], buf[65536];
+    snprintf(path, sizeof path, "%s/windows.csv", outdir);
+    slurp(path, buf, sizeof buf);
+    CHECK_CONTAINS(buf, "kind,index,label,start_s,end_s,component,source,method,energy_j,counter_j,eq1_j");
+    CHECK_CONTAINS(buf, "\nepoch,3,");
+    CHECK_CONTAINS(buf, "\ntotal,0,");
+    snprintf(path, sizeof path, "%s/samples.csv", outdir);
+    slurp(path, buf, sizeof buf);
+    CHECK_CONTAINS(buf, "t_s,component,power_w,counter_j\n");
+    CHECK(count_lines(buf) > 20); /* ~55 samples at 20 ms over 1.1 s */
+    CHECK_CONTAINS(buf, ",gpu-0,50,\n");
+}
+
+static void test_fifo_marks(void) {
+    char tr[512], js[512];
+    make_trace(tr, sizeof tr);
+    snprintf(js, sizeof js, "%s/fifo.json", tmpdir);
+    run_result r;
+    RUN(&r, "measure", "--trace", tr, "--interval", "20", "--json", js, "--", "sh", "-c",
+        "echo 'phase warmup' > \"$POWERTRAIN_MARKS\"; sleep 0.2; echo 'epoch_end 10' > \"$POWERTRAIN_MARKS\";"
+        "echo 'phase train' > \"$POWERTRAIN_MARKS\"; sleep 0.4; echo 'epoch_end 11' > \"$POWERTRAIN_MARKS\";"
+        "echo 'bogus line' > \"$POWERTRAIN_MARKS\"");
+    CHECK(r.status == 0);
+    CHECK_CONTAINS(r.err, "ignoring unknown mark 'bogus line'");
+    cJSON *j = load_json(js);
+    CHECK(j != NULL);
+    if (!j) return;
+    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(j, "epochs");
+    CHECK(cJSON_GetArraySize(ep) == 2);
+    const cJSON *e0 = cJSON_GetArrayItem(ep, 0), *e1 = cJSON_GetArrayItem(ep, 1);
+    if (e0 && e1) {
+        CHECK(jnum(e0, "index") == 10);
+        CHECK(jnum(e1, "index") == 11);
+        CHECK_NEAR(jnum(e0, "end_s") - jnum(e0, "start_s"), 0.2, 0, 0.15);
+        CHECK_NEAR(jnum(e1, "end_s") - jnum(e1, "start_s"), 0.4, 0, 0.15);
+        CHECK_STR(jstr(e0, "phase"), "warmup");
+        CHECK_STR(jstr(e1, "phase"), "train");
+        CHECK_NEAR(jnum(e1, "energy_j"), 50.0 * (jnum(e1, "end_s") - jnum(e1, "start_s")), 1e-6, 1e-6);
+    }
+    const cJSON *ph = cJSON_GetObjectItemCaseSensitive(j, "phases");
+    CHECK(cJSON_GetArraySize(ph) == 2);
+    if (cJSON_GetArraySize(ph) == 2) {
+        CHECK_STR(jstr(cJSON_GetArrayItem(ph, 0), "name"), "warmup");
+        CHECK_STR(jstr(cJSON_GetArrayItem(ph, 1), "name"), "train");
+    }
+    cJSON_Delete(j);
+}
+
+/* ---- acceptance: a fake RAPL package counter rising at 20 W ------------- */
+
+static volatile int writer_stop;
+static char rapl_dir[600];
+
+static void *counter_writer(void *arg) {
+    (void)arg;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char path[700], tmp[720];
+    snprintf(path, sizeof path, "%s/energy_uj", rapl_dir);
+    snprintf(tmp, sizeof tmp, "%s/energy_uj.new", rapl_dir);
+    while (!writer_stop) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        double s = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) * 1e-9;
+        FILE *f = fopen(tmp, "w");
+        if (f) {
+            fprintf(f, "%llu\n", 1000000000ULL + (unsigned long long)(s * 20.0 * 1e6));
+            fclose(f);
+            rename(tmp, path);
+        }
+        struct timespec d = {0, 1000000};
+        nanosleep(&d, NULL);
+    }
+    return NULL;
+}
+
+static void test_acceptance_rapl_20w(void) {
+    char root[512], p[800];
+    snprintf(root, sizeof root, "%s/sysroot", tmpdir);
+    snprintf(rapl_dir, sizeof rapl_dir, "%s/sys/class/powercap/intel-rapl:0", root);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", rapl_dir);
+    CHECK(system(cmd) == 0);
+    snprintf(p, sizeof p, "%s/name", rapl_dir);
+    write_file(p, "package-0\n");
+    snprintf(p, sizeof p, "%s/max_energy_range_uj", rapl_dir);
+    write_file(p, "262143328850\n");
+    snprintf(p, sizeof p, "%s/energy_uj", rapl_dir);
+    write_file(p, "1000000000\n");
+    pthread_t th;
+    writer_stop = 0;
+    pthread_create(&th, NULL, counter_writer, NULL);
+    setenv("POWERTRAIN_SYSFS_ROOT", root, 1);
+    char js[512];
+    snprintf(js, sizeof js, "%s/accept.json", tmpdir);
+    run_result r;
+    RUN(&r, "measure", "--json", js, "--", "sleep", "2");
+    unsetenv("POWERTRAIN_SYSFS_ROOT");
+    writer_stop = 1;
+    pthread_join(th, NULL);
+    CHECK(r.status == 0);
+    cJSON *j = load_json(js);
+    CHECK(j != NULL);
+    if (!j) return;
+    const cJSON *pkg = find_component(cJSON_GetObjectItemCaseSensitive(j, "components"), "package-0");
+    CHECK(pkg != NULL);
+    if (pkg) {
+        double dur = jnum(j, "duration_s");
+        double counter = jnum(pkg, "counter_j"), eq1 = jnum(pkg, "eq1_j");
+        CHECK_STR(jstr(pkg, "method"), "counter");
+        CHECK_STR(jstr(pkg, "source"), "rapl");
+        CHECK_NEAR(jnum(pkg, "energy_j"), 40.0, 0.05, 0);
+        CHECK_NEAR(counter, 20.0 * dur, 0.02, 0);
+        CHECK_NEAR(eq1, counter, 0.02, 0);
+        fprintf(stderr, "acceptance: %.3f s, counter %.3f J, eq1 %.3f J\n", dur, counter, eq1);
+    }
+    cJSON_Delete(j);
+}
+
+static void test_devices(void) {
+    run_result r;
+    RUN(&r, "devices", "--period-s", "0.2");
+    CHECK(r.status == 0);
+    CHECK_CONTAINS(r.out, "nvml");
+    CHECK_CONTAINS(r.out, "rapl");
+    CHECK_CONTAINS(r.out, "estimate");
+    RUN(&r, "devices", "--interval", "x");
+    CHECK(r.status == 2);
+    CHECK(count_lines(r.err) == 1);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_cli POWERTRAIN_BINARY\n");
+        return 2;
+    }
+    pt_bin = argv[1];
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    /* Keep the tests independent of this machine's GPUs and powercap. */
+    setenv("POWERTRAIN_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
+    char empty[600];
+    snprintf(empty, sizeof empty, "%s/empty-sysfs", tmpdir);
+    mkdir(empty, 0755);
+    setenv("POWERTRAIN_SYSFS_ROOT", empty, 1);
+    test_bad_flags();
+    test_exit_status();
+    test_regex_epochs();
+    test_fifo_marks();
+    test_devices();
+    unsetenv("POWERTRAIN_SYSFS_ROOT");
+    test_acceptance_rapl_20w();
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    return pt_test_finish("test_cli");
+}
