@@ -1,0 +1,5 @@
+# CPU energy sources: rapl (powercap counters), estimate (utilisation x TDP,
+# per-GB DRAM) and trace (recorded power replay), each against fake trees.
+pt_add_test(test_rapl ${CMAKE_CURRENT_SOURCE_DIR}/test_rapl.c)
+pt_add_test(test_estimate ${CMAKE_CURRENT_SOURCE_DIR}/test_estimate.c)
+pt_add_test(test_trace ${CMAKE_CURRENT_SOURCE_DIR}/test_trace.c)
