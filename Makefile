@@ -1,11 +1,11 @@
 # powertrain -- a thin wrapper over CMake. See README.md.
 #   make        Release build into build/ (installs missing Debian packages first)
-#   make test   build + ctest, then the same suite under ASan+UBSan (clang) in build-asan/
+#   make test   build + ctest, then the same suite under ASan+UBSan (clang) in build-san/
 #   make demo   devices + a short measured CPU-bound command
 #   make deps   install the missing Debian packages only
 JOBS ?= 2
 BUILD ?= build
-ASAN_BUILD ?= build-asan
+ASAN_BUILD ?= build-san
 ASAN_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
 
 .PHONY: all deps build test test-release test-asan demo bench clean
@@ -25,7 +25,7 @@ test: build
 	@$(MAKE) --no-print-directory test-asan
 
 test-asan: deps
-	@CC=$(ASAN_CC) cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPT_SANITIZE=ON >$(ASAN_BUILD).configure.log 2>&1 || { cat $(ASAN_BUILD).configure.log; exit 1; }
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=$(ASAN_CC) -DCMAKE_BUILD_TYPE=Debug -DPT_SANITIZE=ON >$(ASAN_BUILD).configure.log 2>&1 || { cat $(ASAN_BUILD).configure.log; exit 1; }
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
