@@ -114,6 +114,12 @@ struct pt_meter {
     pt_meter_sample_fn sample_fn;
     void *sample_ctx;
 
+    /* spacing of regular samples, to tell a real update period from the
+       sampling interval itself */
+    double reg_last_t, reg_sum_dt;
+    long reg_n;
+    int have_reg_t;
+
     /* process attribution */
     unsigned long long tree_prev, busy_prev;
     int have_attr;
@@ -472,6 +478,12 @@ static void read_all(pt_meter *m, double t, int regular) {
 
 static void regular_sample_locked(pt_meter *m) {
     double t = pt_meter_now(m);
+    if (m->have_reg_t && t > m->reg_last_t) {
+        m->reg_sum_dt += t - m->reg_last_t;
+        m->reg_n++;
+    }
+    m->reg_last_t = t;
+    m->have_reg_t = 1;
     read_all(m, t, 1);
     if (m->sample_fn) m->sample_fn(m->sample_ctx, t, m->ncomp, m->pbuf, m->cbuf);
 }
@@ -616,7 +628,12 @@ int pt_meter_mark(pt_meter *m, const char *label) {
     return id;
 }
 
-int pt_meter_mark_count(const pt_meter *m) { return m->nmarks; }
+int pt_meter_mark_count(const pt_meter *m) {
+    pthread_mutex_lock((pthread_mutex_t *)&m->mu);
+    int n = m->nmarks;
+    pthread_mutex_unlock((pthread_mutex_t *)&m->mu);
+    return n;
+}
 
 int pt_meter_mark_read(const pt_meter *m, int i, char label[PT_METER_NAME_MAX], double *t_s) {
     pthread_mutex_lock((pthread_mutex_t *)&m->mu);
@@ -634,11 +651,12 @@ int pt_meter_mark_read(const pt_meter *m, int i, char label[PT_METER_NAME_MAX], 
 }
 
 int pt_meter_window_begin(pt_meter *m, const char *label) {
+    pthread_mutex_lock(&m->mu);
     if (!m->running) {
+        pthread_mutex_unlock(&m->mu);
         set_error("pt_meter_window_begin: the meter is not started");
         return -1;
     }
-    pthread_mutex_lock(&m->mu);
     if (m->nwin == m->capwin) {
         int cap = m->capwin ? m->capwin * 2 : 16;
         window *nw = realloc(m->win, (size_t)cap * sizeof *nw);
@@ -688,7 +706,10 @@ static void end_window_locked(pt_meter *m, window *w, double t) {
         const comp_state *c = &m->cs[k];
         if (!m->cinfo[k].billed || c->nchange == 0) continue;
         double period = c->sum_change_dt / (double)c->nchange;
-        if (dur < 2 * period) {
+        /* A reading that changed at (nearly) every sample has a period of at
+           most the sampling interval: unknown, so no verdict. */
+        double spacing = m->reg_n > 0 ? m->reg_sum_dt / (double)m->reg_n : 0;
+        if (period > 1.5 * spacing && dur < 2 * period) {
             w->short_window = 1;
             warn(m, "window '%s' lasted %.3f s, shorter than two update periods of %s (%.3f s): "
                  "its energy is uncertain", w->label, dur, m->cinfo[k].name, period);
