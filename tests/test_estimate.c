@@ -1,6 +1,8 @@
 /* test_estimate.c -- the estimate source against fake procfs trees: the
  * utilisation x TDP model, the TDP sources (--cpu-tdp, table, per logical
- * CPU), the per-GB DRAM figure, and reads that must not advance the baseline. */
+ * CPU), the per-GB DRAM figure, reads that must not advance the baseline;
+ * and through the meter: an unreadable RAPL package is replaced by the
+ * estimate's "cpu", labelled estimated. */
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "meter/meter_internal.h"
 #include "meter/source.h"
+#include "powertrain/meter.h"
 #include "test.h"
 
 static char g_root[256];
@@ -184,7 +188,8 @@ static void test_default_tdp(void) {
     s = open_est(0, 1, 0, why, sizeof why);
     if (s) {
         CHECK_STR(s->comp[0].model, "unknown CPU");
-        CHECK_CONTAINS(s->comp[0].note, "TDP 20 W: 10 W per logical CPU x 2 (default; pass --cpu-tdp)");
+        CHECK_CONTAINS(s->comp[0].note,
+                       "TDP 20 W: 10 W per logical CPU x 2 (default; pass --cpu-tdp)");
         s->ops->close(s);
     }
     drop_root();
@@ -281,11 +286,124 @@ static void test_no_procfs(void) {
     drop_root();
 }
 
+
+/* --- through the meter, on a fake clock ------------------------------------ */
+
+static double clock_fn(void *ctx) { return *(double *)ctx; }
+static void quiet(void *ctx, const char *msg) {
+    (void)ctx;
+    (void)msg;
+}
+
+static void mkdirs(const char *rel) {
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", g_root, rel);
+    for (char *q = p + strlen(g_root) + 1; *q; q++)
+        if (*q == '/') {
+            *q = '\0';
+            mkdir(p, 0755);
+            *q = '/';
+        }
+    mkdir(p, 0755);
+}
+
+static void test_meter_fallback(void) {
+    new_root();
+    /* package-0's counter is unreadable (a directory, so even root fails); its dram is fine */
+    const char *pkg = "sys/class/powercap/intel-rapl:0";
+    const char *dram = "sys/class/powercap/intel-rapl:0/intel-rapl:0:0";
+    char rel[256];
+    mkdirs(dram);
+    snprintf(rel, sizeof rel, "%s/energy_uj", pkg);
+    mkdirs(rel);
+    snprintf(rel, sizeof rel, "%s/name", pkg);
+    write_file(rel, "package-0\n");
+    snprintf(rel, sizeof rel, "%s/max_energy_range_uj", pkg);
+    write_file(rel, "262143328850\n");
+    snprintf(rel, sizeof rel, "%s/name", dram);
+    write_file(rel, "dram\n");
+    snprintf(rel, sizeof rel, "%s/max_energy_range_uj", dram);
+    write_file(rel, "65712999613\n");
+    char dram_uj[256];
+    snprintf(dram_uj, sizeof dram_uj, "%s/energy_uj", dram);
+    write_file(dram_uj, "0\n");
+    write_stat(100, 400, 2);
+    write_cpuinfo("Some CPU", 1, 2);
+    write_meminfo(1953125);
+
+    pt_meter_config cfg;
+    pt_meter_config_init(&cfg);
+    cfg.interval_ms = 0;
+    cfg.sources = PT_SOURCE_RAPL | PT_SOURCE_ESTIMATE;
+    cfg.cpu_tdp_w = 100;
+    cfg.warn = quiet;
+    pt_meter *m = pt_meter_open(&cfg);
+    CHECK(m != NULL);
+    if (!m) {
+        fprintf(stderr, "pt_meter_open: %s\n", pt_meter_last_error());
+        drop_root();
+        return;
+    }
+    double now = 0;
+    CHECK(pt_meter_set_clock(m, clock_fn, &now) == 0);
+    int icpu = -1, idram = -1;
+    CHECK(pt_meter_component_count(m) == 2);
+    for (int i = 0; i < pt_meter_component_count(m); i++) {
+        pt_meter_component c;
+        pt_meter_component_info(m, i, &c);
+        if (strcmp(c.name, "cpu") == 0) {
+            icpu = i;
+            CHECK_STR(c.source, "estimate");
+            CHECK(c.method == PT_METHOD_ESTIMATED);
+            CHECK(c.kind == PT_KIND_CPU);
+            CHECK_CONTAINS(c.note, "TDP 100 W (--cpu-tdp)");
+        } else if (strcmp(c.name, "dram-0") == 0) {
+            idram = i;
+            CHECK_STR(c.source, "rapl");
+        }
+    }
+    CHECK(icpu >= 0 && idram >= 0);
+    if (icpu < 0 || idram < 0) {
+        pt_meter_close(m);
+        drop_root();
+        return;
+    }
+    CHECK(pt_meter_start(m) == 0);
+    int w = pt_meter_window_begin(m, "fallback");
+    /* every 0.1 s: 50 of 100 jiffies busy (65 W) and 0.5 J of DRAM (5 W) */
+    for (int i = 1; i <= 20; i++) {
+        now = i * 0.1;
+        write_stat(100 + 50 * (unsigned long long)i, 400 + 100 * (unsigned long long)i, 2);
+        char text[32];
+        snprintf(text, sizeof text, "%d\n", 500000 * i);
+        write_file(dram_uj, text);
+        CHECK(pt_meter_sample(m) == 0);
+        if (i == 10) CHECK(pt_meter_mark(m, "half") >= 0); /* a non-regular read mid-way */
+    }
+    CHECK(pt_meter_window_end(m, w) == 0);
+    pt_meter_energy e;
+    CHECK(pt_meter_window_component(m, w, icpu, &e) == 0);
+    CHECK(e.method == PT_METHOD_ESTIMATED);
+    CHECK(e.samples == 20);
+    CHECK(e.mean_w == 65.0);
+    CHECK_NEAR(e.eq1_j, 130.0, 0, 1e-9);
+    CHECK(isnan(e.counter_j));
+    CHECK(pt_meter_window_component(m, w, idram, &e) == 0);
+    CHECK(e.counter_j == 10.0);
+    pt_meter_window win;
+    CHECK(pt_meter_window_read(m, w, &win) == 0);
+    CHECK(win.method == PT_METHOD_ESTIMATED);
+    CHECK_NEAR(win.energy_j, 140.0, 0, 1e-9);
+    pt_meter_close(m);
+    drop_root();
+}
+
 int main(void) {
     test_cpu_tdp_flag();
     test_default_tdp();
     test_table_tdp();
     test_needs();
     test_no_procfs();
+    test_meter_fallback();
     return pt_test_finish("test_estimate");
 }

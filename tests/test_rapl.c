@@ -1,5 +1,7 @@
 /* test_rapl.c -- the rapl source against fake powercap trees: zone discovery,
- * components, kinds, billing, wrap ranges, readings, unreadable counters. */
+ * components, kinds, billing, wrap ranges, readings, unreadable counters; and
+ * through the meter with a fake clock: exact counter energy, wraparound,
+ * dram as its own component, psys never in the total. */
 #include <errno.h>
 #include <ftw.h>
 #include <stdarg.h>
@@ -10,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "meter/meter_internal.h"
 #include "meter/source.h"
+#include "powertrain/meter.h"
 #include "test.h"
 
 /* --- fake trees ------------------------------------------------------------ */
@@ -370,6 +374,210 @@ static void test_permission_denied(void) {
     drop_root();
 }
 
+
+/* --- through the meter, on a fake clock ------------------------------------ */
+
+typedef struct {
+    double now;
+} fake_clock;
+
+static double clock_fn(void *ctx) { return ((fake_clock *)ctx)->now; }
+
+static int g_warnings;
+static void count_warning(void *ctx, const char *msg) {
+    (void)ctx;
+    (void)msg;
+    g_warnings++;
+}
+
+/* A counter zone drawing uw microwatts: energy_uj at step i (t = i x 0.1 s) is
+ * (offset + uw/10 x i) mod range, as the hardware counter wraps. */
+typedef struct {
+    const char *rel, *name;
+    unsigned long long offset_uj, range_uj, uw;
+} fake_zone;
+
+static unsigned long long zone_uj(const fake_zone *z, int i) {
+    return (z->offset_uj + z->uw / 10 * (unsigned long long)i) % z->range_uj;
+}
+
+static void make_zones(const fake_zone *z, int n) {
+    for (int k = 0; k < n; k++) make_zone(z[k].rel, z[k].name, zone_uj(&z[k], 0), z[k].range_uj);
+}
+
+static pt_meter *open_meter(unsigned sources, fake_clock *fc) {
+    pt_meter_config cfg;
+    pt_meter_config_init(&cfg);
+    cfg.interval_ms = 0;
+    cfg.sources = sources;
+    cfg.warn = count_warning;
+    pt_meter *m = pt_meter_open(&cfg);
+    CHECK(m != NULL);
+    if (!m) {
+        fprintf(stderr, "pt_meter_open: %s\n", pt_meter_last_error());
+        return NULL;
+    }
+    fc->now = 0;
+    CHECK(pt_meter_set_clock(m, clock_fn, fc) == 0);
+    return m;
+}
+
+/* start at t = 0, a window over 20 samples 0.1 s apart, end at t = 2 s */
+static int run_two_seconds(pt_meter *m, fake_clock *fc, const fake_zone *z, int n) {
+    CHECK(pt_meter_start(m) == 0);
+    int w = pt_meter_window_begin(m, "two seconds");
+    CHECK(w >= 0);
+    for (int i = 1; i <= 20; i++) {
+        fc->now = i * 0.1;
+        for (int k = 0; k < n; k++) set_energy(z[k].rel, zone_uj(&z[k], i));
+        CHECK(pt_meter_sample(m) == 0);
+    }
+    CHECK(pt_meter_window_end(m, w) == 0);
+    return w;
+}
+
+static int meter_comp(const pt_meter *m, const char *name, pt_meter_component *info) {
+    for (int i = 0; i < pt_meter_component_count(m); i++) {
+        pt_meter_component c;
+        if (pt_meter_component_info(m, i, &c) == 0 && strcmp(c.name, name) == 0) {
+            if (info) *info = c;
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void test_meter_counter_20w(void) {
+    new_root();
+    const fake_zone z[] = {{"intel-rapl:0", "package-0", 0, 262143328850ULL, 20000000}};
+    make_zones(z, 1);
+    fake_clock fc;
+    g_warnings = 0;
+    pt_meter *m = open_meter(PT_SOURCE_RAPL, &fc);
+    if (!m) {
+        drop_root();
+        return;
+    }
+    CHECK(pt_meter_component_count(m) == 1);
+    int w = run_two_seconds(m, &fc, z, 1);
+    pt_meter_energy e;
+    CHECK(pt_meter_window_component(m, w, 0, &e) == 0);
+    CHECK(e.method == PT_METHOD_COUNTER);
+    CHECK(e.counter_j == 40.0);
+    CHECK(e.energy_j == 40.0);
+    CHECK_NEAR(e.eq1_j, 40.0, 0, 1e-6);
+    CHECK_NEAR(e.mean_w, 20.0, 0, 1e-6);
+    CHECK_NEAR(e.peak_w, 20.0, 0, 1e-6);
+    CHECK(e.samples == 20);
+    CHECK(e.degraded == 0);
+    pt_meter_window win;
+    CHECK(pt_meter_window_read(m, w, &win) == 0);
+    CHECK(win.energy_j == 40.0);
+    CHECK(win.method == PT_METHOD_COUNTER);
+    CHECK(win.start_s == 0.0);
+    CHECK_NEAR(win.end_s, 2.0, 0, 1e-12);
+    CHECK(win.degraded == 0);
+    CHECK(g_warnings == 0);
+    pt_meter_close(m);
+    drop_root();
+}
+
+static void test_meter_wraps_dram_psys(void) {
+    new_root();
+    const fake_zone z[] = {
+        /* wraps once, at 30 J, starting at 25.5 J */
+        {"intel-rapl:0", "package-0", 25500000, 30000000, 20000000},
+        /* 5 W of DRAM inside socket 0 */
+        {"intel-rapl:0/intel-rapl:0:0", "dram", 1000, 65712999613ULL, 5000000},
+        /* range 2.0625 J, 2 J per step: the counter wraps between every pair of reads */
+        {"intel-rapl:1", "package-1", 2000000, 2062500, 20000000},
+        /* the platform, 100 W: reported, never added */
+        {"intel-rapl:2", "psys", 0, 262143328850ULL, 100000000},
+    };
+    make_zones(z, 4);
+    for (int i = 1; i <= 20; i++) CHECK(zone_uj(&z[2], i) < zone_uj(&z[2], i - 1));
+    fake_clock fc;
+    g_warnings = 0;
+    pt_meter *m = open_meter(PT_SOURCE_RAPL, &fc);
+    if (!m) {
+        drop_root();
+        return;
+    }
+    CHECK(pt_meter_component_count(m) == 4);
+    pt_meter_component p0, d0, p1, ps;
+    int ip0 = meter_comp(m, "package-0", &p0), id0 = meter_comp(m, "dram-0", &d0);
+    int ip1 = meter_comp(m, "package-1", &p1), ips = meter_comp(m, "psys", &ps);
+    CHECK(ip0 >= 0 && id0 >= 0 && ip1 >= 0 && ips >= 0);
+    if (ip0 < 0 || id0 < 0 || ip1 < 0 || ips < 0) {
+        pt_meter_close(m);
+        drop_root();
+        return;
+    }
+    CHECK(d0.kind == PT_KIND_DRAM && d0.billed == 1);
+    CHECK(ps.kind == PT_KIND_PSYS && ps.billed == 0);
+    CHECK(p0.wrap_j == 30.0 && p1.wrap_j == 2.0625);
+    int w = run_two_seconds(m, &fc, z, 4);
+    pt_meter_energy e;
+    CHECK(pt_meter_window_component(m, w, ip0, &e) == 0);
+    CHECK(e.counter_j == 40.0);
+    CHECK_NEAR(e.eq1_j, 40.0, 0, 1e-6);
+    CHECK(pt_meter_window_component(m, w, ip1, &e) == 0);
+    CHECK(e.counter_j == 40.0);
+    CHECK_NEAR(e.eq1_j, 40.0, 0, 1e-6);
+    CHECK(e.degraded == 0);
+    CHECK(pt_meter_window_component(m, w, id0, &e) == 0);
+    CHECK_NEAR(e.counter_j, 10.0, 0, 1e-9); /* 0.001 J + 0.5 J steps: not binary-exact */
+    CHECK_NEAR(e.mean_w, 5.0, 0, 1e-6);
+    CHECK(pt_meter_window_component(m, w, ips, &e) == 0);
+    CHECK(e.counter_j == 200.0);
+    pt_meter_window win;
+    CHECK(pt_meter_window_read(m, w, &win) == 0);
+    CHECK_NEAR(win.energy_j, 90.0, 0, 1e-9); /* 40 + 40 + 10; psys's 200 J is not in it */
+    CHECK(win.method == PT_METHOD_COUNTER);
+    CHECK(win.degraded == 0);
+    pt_meter_close(m);
+    drop_root();
+}
+
+/* RAPL entirely unreadable: the rapl source says why and the estimate takes over. */
+static void test_meter_rapl_unavailable(void) {
+    new_root();
+    make_zone("intel-rapl:0", "package-0", 1000000, 262143328850ULL);
+    break_energy("intel-rapl:0");
+    writef("cpu  100 0 0 300 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n", "%s/proc/stat", g_root);
+    writef("MemTotal:       1953125 kB\n", "%s/proc/meminfo", g_root);
+    fake_clock fc;
+    pt_meter_config cfg;
+    pt_meter_config_init(&cfg);
+    cfg.interval_ms = 0;
+    cfg.sources = PT_SOURCE_RAPL | PT_SOURCE_ESTIMATE;
+    cfg.warn = count_warning;
+    pt_meter *m = pt_meter_open(&cfg);
+    CHECK(m != NULL);
+    if (m) {
+        fc.now = 0;
+        pt_meter_set_clock(m, clock_fn, &fc);
+        int found = 0;
+        for (int i = 0; i < pt_meter_source_count(m); i++) {
+            pt_meter_source si;
+            CHECK(pt_meter_source_info(m, i, &si) == 0);
+            if (strcmp(si.name, "rapl") == 0) {
+                found = 1;
+                CHECK(si.available == 0);
+                CHECK_CONTAINS(si.status, "unavailable: cannot read ");
+                CHECK_CONTAINS(si.status, "intel-rapl:0/energy_uj");
+            }
+        }
+        CHECK(found);
+        pt_meter_component c;
+        CHECK(meter_comp(m, "cpu", &c) >= 0 && c.method == PT_METHOD_ESTIMATED);
+        CHECK(meter_comp(m, "dram", &c) >= 0 && c.method == PT_METHOD_ESTIMATED);
+        CHECK(meter_comp(m, "package-0", NULL) < 0);
+        pt_meter_close(m);
+    }
+    drop_root();
+}
+
 int main(void) {
     test_no_powercap();
     test_no_rapl_zones();
@@ -378,5 +586,8 @@ int main(void) {
     test_unreadable_any_user();
     test_read_failure();
     test_permission_denied();
+    test_meter_counter_20w();
+    test_meter_wraps_dram_psys();
+    test_meter_rapl_unavailable();
     return pt_test_finish("test_rapl");
 }

@@ -1,5 +1,6 @@
 /* test_trace.c -- the trace source: parsing, step-hold replay, kinds, and the
- * FILE:LINE message of every malformed-file case. */
+ * FILE:LINE message of every malformed-file case; through the meter, a
+ * replay on a fake clock and a malformed file failing pt_meter_open. */
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -8,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "meter/meter_internal.h"
 #include "meter/source.h"
+#include "powertrain/meter.h"
 #include "test.h"
 
 static char g_dir[256];
@@ -158,17 +161,91 @@ static void test_errors(void) {
 
     expect_error("0,gpu-0\n", 1, "expected 3 fields");
     expect_error("t_seconds,component,watts\n0,gpu-0,1,2\n", 2, "expected 3 fields");
-    expect_error("t_seconds,component,watts\n0,gpu,1\nabc,gpu,2\n", 3, "time \"abc\" is not a number");
+    expect_error("t_seconds,component,watts\n0,gpu,1\nabc,gpu,2\n", 3,
+                 "time \"abc\" is not a number");
     expect_error("1x,gpu,5\n", 1, "time \"1x\" is not a number"); /* not taken for a header */
     expect_error("# c\n\n0,gpu,1\n1,gpu,lots\n", 4, "watts \"lots\" is not a number");
     expect_error("0,gpu,nan\n", 1, "watts \"nan\" is not a number");
     expect_error("inf,gpu,1\n", 1, "time \"inf\" is not a number");
     expect_error("0,gpu,1\n1,gpu,-0.5\n", 2, "negative watts -0.5");
-    expect_error("0,a,1\n1,b,1\n2,a,1\n0.5,b,2\n", 4, "time 0.5 is not after 1, the previous time of b");
+    expect_error("0,a,1\n1,b,1\n2,a,1\n0.5,b,2\n", 4,
+                 "time 0.5 is not after 1, the previous time of b");
     expect_error("0,a,1\n0,a,2\n", 2, "time 0 is not after 0");
     expect_error("0,,1\n", 1, "empty component name");
     expect_error("t_seconds,component,watts\n# nothing\n", 0, "no data rows");
     expect_error("", 0, "no data rows");
+}
+
+
+/* --- through the meter, on a fake clock ------------------------------------ */
+
+static double clock_fn(void *ctx) { return *(double *)ctx; }
+static void quiet(void *ctx, const char *msg) {
+    (void)ctx;
+    (void)msg;
+}
+
+static void test_meter_replay(void) {
+    /* gpu-0: 100 W, then 200 W from 1.05 s; fan: 3 W from 0.55 s */
+    const char *path = write_trace("t_seconds,component,watts\n"
+                                   "0,gpu-0,100\n"
+                                   "0.55,fan,3\n"
+                                   "1.05,gpu-0,200\n");
+    pt_meter_config cfg;
+    pt_meter_config_init(&cfg);
+    cfg.interval_ms = 0;
+    cfg.trace_path = path;
+    cfg.warn = quiet; /* fan has no row before 0.55 s: the core calls that a failed read */
+    pt_meter *m = pt_meter_open(&cfg);
+    CHECK(m != NULL);
+    if (!m) {
+        fprintf(stderr, "pt_meter_open: %s\n", pt_meter_last_error());
+        return;
+    }
+    double now = 0;
+    CHECK(pt_meter_set_clock(m, clock_fn, &now) == 0);
+    CHECK(pt_meter_component_count(m) == 2);
+    pt_meter_component c;
+    CHECK(pt_meter_component_info(m, 0, &c) == 0);
+    CHECK_STR(c.name, "gpu-0");
+    CHECK(c.kind == PT_KIND_GPU && c.method == PT_METHOD_EQ1);
+    CHECK(pt_meter_start(m) == 0);
+    int w = pt_meter_window_begin(m, "replay");
+    for (int i = 1; i <= 20; i++) {
+        now = i * 0.1;
+        CHECK(pt_meter_sample(m) == 0);
+    }
+    CHECK(pt_meter_window_end(m, w) == 0);
+    pt_meter_energy e;
+    CHECK(pt_meter_window_component(m, w, 0, &e) == 0);
+    CHECK(e.method == PT_METHOD_EQ1);
+    CHECK(e.samples == 20);
+    CHECK(e.mean_w == 150.0); /* 10 samples at 100 W, 10 at 200 W */
+    CHECK(e.peak_w == 200.0);
+    CHECK_NEAR(e.eq1_j, 300.0, 0, 1e-9);
+    CHECK(isnan(e.counter_j));
+    CHECK(pt_meter_window_component(m, w, 1, &e) == 0);
+    CHECK(e.samples == 15); /* t = 0.6 .. 2.0 */
+    CHECK(e.mean_w == 3.0);
+    pt_meter_window win;
+    CHECK(pt_meter_window_read(m, w, &win) == 0);
+    CHECK(win.method == PT_METHOD_EQ1);
+    CHECK_NEAR(win.energy_j, 306.0, 0, 1e-9);
+    pt_meter_close(m);
+}
+
+static void test_meter_bad_trace(void) {
+    const char *path = write_trace("0,gpu-0,100\n1,gpu-0,-5\n");
+    pt_meter_config cfg;
+    pt_meter_config_init(&cfg);
+    cfg.interval_ms = 0;
+    cfg.trace_path = path;
+    pt_meter *m = pt_meter_open(&cfg);
+    CHECK(m == NULL);
+    char want[600];
+    snprintf(want, sizeof want, "%s:2: negative watts -5", path);
+    CHECK_STR(pt_meter_last_error(), want);
+    if (m) pt_meter_close(m);
 }
 
 int main(void) {
@@ -180,6 +257,8 @@ int main(void) {
     test_no_path();
     test_replay();
     test_errors();
+    test_meter_replay();
+    test_meter_bad_trace();
     nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return pt_test_finish("test_trace");
 }
