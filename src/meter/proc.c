@@ -3,9 +3,11 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "meter/source.h"
 #include "util/str.h"
@@ -17,23 +19,25 @@ static FILE *open_proc(const char *rel) {
 }
 
 int pt_proc_cpu_times(pt_cpu_times *out) {
-    FILE *f = open_proc("stat");
-    if (!f) return -1;
-    char line[512];
-    int rc = -1;
-    if (fgets(line, sizeof line, f) && strncmp(line, "cpu ", 4) == 0) {
-        unsigned long long v[8] = {0};
-        int n = sscanf(line + 4, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-                       &v[3], &v[4], &v[5], &v[6], &v[7]);
-        if (n >= 4) {
-            /* user nice system idle iowait irq softirq steal */
-            out->busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-            out->total = out->busy + v[3] + v[4];
-            rc = 0;
-        }
-    }
-    fclose(f);
-    return rc;
+    /* Called on every sample: a plain open/read/close of the first line,
+       without stdio's buffer and fstat. */
+    char path[4096], line[512];
+    snprintf(path, sizeof path, "%s/proc/stat", pt_proc_root());
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, line, sizeof line - 1);
+    close(fd);
+    if (n <= 4) return -1;
+    line[n] = '\0';
+    if (strncmp(line, "cpu ", 4) != 0) return -1;
+    unsigned long long v[8] = {0};
+    int k = sscanf(line + 4, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                   &v[5], &v[6], &v[7]);
+    if (k < 4) return -1;
+    /* user nice system idle iowait irq softirq steal */
+    out->busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    out->total = out->busy + v[3] + v[4];
+    return 0;
 }
 
 int pt_proc_ncpus(void) {
