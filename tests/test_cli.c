@@ -356,6 +356,54 @@ static void test_acceptance_rapl_20w(void) {
     cJSON_Delete(j);
 }
 
+/* --attribute process: a busy child gets a real share of the CPU energy, a
+   sleeping one next to none; --idle reports idle power and energy above it. */
+static void test_attribute_and_idle(void) {
+    char tr[512], js[512];
+    snprintf(tr, sizeof tr, "%s/cpu-trace.csv", tmpdir);
+    FILE *f = fopen(tr, "w");
+    for (int i = 0; i <= 600; i++) fprintf(f, "%d,package-0,40\n", i);
+    fclose(f);
+    snprintf(js, sizeof js, "%s/attr.json", tmpdir);
+    run_result r;
+    RUN(&r, "measure", "--trace", tr, "--interval", "50", "--attribute", "process", "--json", js, "--", "awk",
+        "BEGIN { for (k = 0; k < 2e7; k++) s += k }");
+    CHECK(r.status == 0);
+    cJSON *j = load_json(js);
+    CHECK(j != NULL);
+    if (j) {
+        const cJSON *c = find_component(cJSON_GetObjectItemCaseSensitive(j, "components"), "package-0");
+        CHECK(c != NULL);
+        if (c) {
+            double e = jnum(c, "energy_j"), p = jnum(c, "process_j");
+            fprintf(stderr, "attribute busy: energy %.3f J, process %.3f J\n", e, p);
+            CHECK(p > 0.2 * e);
+            CHECK(p <= e * 1.0001);
+        }
+        cJSON_Delete(j);
+    }
+    RUN(&r, "measure", "--trace", tr, "--interval", "50", "--attribute", "process", "--idle", "0.3", "--json", js,
+        "--", "sleep", "0.6");
+    CHECK(r.status == 0);
+    CHECK_CONTAINS(r.err, "idle: 40.00 W");
+    j = load_json(js);
+    CHECK(j != NULL);
+    if (j) {
+        const cJSON *c = find_component(cJSON_GetObjectItemCaseSensitive(j, "components"), "package-0");
+        CHECK(c != NULL);
+        if (c) {
+            double e = jnum(c, "energy_j"), p = jnum(c, "process_j");
+            fprintf(stderr, "attribute sleep: energy %.3f J, process %.3f J\n", e, p);
+            CHECK(p >= 0);
+            CHECK(p < 0.1 * e);
+            CHECK_NEAR(jnum(c, "idle_w"), 40.0, 1e-9, 0);
+            CHECK_NEAR(jnum(c, "above_idle_j"), 0.0, 0, 1e-6);
+        }
+        CHECK_NEAR(jnum(j, "idle_s"), 0.3, 0, 1e-9);
+        cJSON_Delete(j);
+    }
+}
+
 static void test_devices(void) {
     run_result r;
     RUN(&r, "devices", "--period-s", "0.2");
@@ -388,6 +436,7 @@ int main(int argc, char **argv) {
     test_exit_status();
     test_regex_epochs();
     test_fifo_marks();
+    test_attribute_and_idle();
     test_devices();
     unsetenv("POWERTRAIN_SYSFS_ROOT");
     test_acceptance_rapl_20w();
