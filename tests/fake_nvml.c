@@ -329,7 +329,7 @@ EXPORT nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t dev, nvmlPciInfo_t *pci
     }
     /* busIdLegacy is "DDDD:BB:DD.F" (4-digit domain). */
     const char *colon = strchr(g->bus, ':');
-    snprintf(pci->busIdLegacy, sizeof pci->busIdLegacy, "%04x:%.11s", dom, colon ? colon + 1 : "");
+    snprintf(pci->busIdLegacy, sizeof pci->busIdLegacy, "%04x:%.10s", dom & 0xffffu, colon ? colon + 1 : "");
     pthread_mutex_unlock(&lock);
     return NVML_SUCCESS;
 }

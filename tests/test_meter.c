@@ -196,6 +196,34 @@ static void test_short_window(void) {
     pt_meter_close(m);
 }
 
+/* A trace component that starts later has no data before: not a failure. */
+static void test_late_component(void) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/late.csv", tmpdir);
+    write_trace(path, "0,gpu-0,10\n1,gpu-1,30\n");
+    pt_meter *m = open_trace(path, 0);
+    CHECK(m != NULL);
+    if (!m) return;
+    pt_meter_set_clock(m, fake_clock, NULL);
+    warnings[0] = '\0';
+    fake_t = 0;
+    pt_meter_start(m);
+    int w = pt_meter_window_begin(m, "all");
+    for (int i = 1; i <= 4; i++) step_to(m, 0.5 * i);
+    pt_meter_window_end(m, w);
+    pt_meter_window win;
+    pt_meter_energy e;
+    CHECK(pt_meter_window_read(m, w, &win) == 0);
+    CHECK(!win.degraded);
+    CHECK(strstr(warnings, "read failed") == NULL);
+    /* gpu-1: samples at 1.0, 1.5, 2.0 (30 W) -> 30 W x 2 s */
+    CHECK(pt_meter_window_component(m, w, 1, &e) == 0);
+    CHECK(e.samples == 3);
+    CHECK_NEAR(e.eq1_j, 60.0, 1e-12, 0);
+    CHECK_NEAR(win.energy_j, 20.0 + 60.0, 1e-12, 0);
+    pt_meter_close(m);
+}
+
 static void test_sources_listed(void) {
     char path[256];
     snprintf(path, sizeof path, "%s/one.csv", tmpdir);
@@ -291,6 +319,7 @@ int main(void) {
     }
     test_exact_windows();
     test_short_window();
+    test_late_component();
     test_sources_listed();
     test_bad_config();
     test_threads();

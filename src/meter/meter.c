@@ -11,7 +11,9 @@
  * times t1 - t0 (the paper's Equation 1); with no sample inside, the last
  * known power stands in (samples = 0 says so).
  *
- * Failures. Each component counts its failed reads and counter resets; a
+ * Failures. A component that was never read successfully has no data yet
+ * (a trace that starts later): its empty reads are not failures. After that,
+ * each component counts its failed reads and counter resets; a
  * window whose begin and end counts differ is degraded. A failed read leaves
  * the cumulative counter where it was, and a counter that goes backwards
  * without a wrap range adds nothing, so energy is never negative.
@@ -49,6 +51,7 @@ typedef struct {
     double cum_j;     /* unwrapped counter energy since the first read */
     double last_raw;  /* last raw counter value read */
     int have_raw;
+    int have_ok;      /* a reading succeeded once: before, not-ok means "no data yet" */
     double reg_cum_j; /* cum_j at the previous regular read */
     double reg_t;     /* time of the previous regular read */
     int have_reg;
@@ -391,6 +394,11 @@ static void read_all(pt_meter *m, double t, int regular) {
             comp_state *c = &m->cs[k];
             const pt_meter_component *info = &m->cinfo[k];
             const pt_reading *r = &m->rbuf[i];
+            if (!r->ok && !c->have_ok) { /* e.g. a trace that starts later */
+                m->pbuf[k] = NAN;
+                m->cbuf[k] = NAN;
+                continue;
+            }
             if (!r->ok) {
                 c->fails++;
                 if (!c->warned_fail) {
@@ -402,6 +410,7 @@ static void read_all(pt_meter *m, double t, int regular) {
                 m->cbuf[k] = info->has_counter ? c->cum_j : NAN;
                 continue;
             }
+            c->have_ok = 1;
             double interval_e = NAN; /* energy since the previous regular read */
             if (info->has_counter) {
                 if (c->have_raw) {
