@@ -163,7 +163,7 @@ static void end_epoch(measure_state *st, int given_index) {
         pt_cli_format_energy(en, sizeof en, w.energy_j);
         fprintf(stderr, "powertrain: epoch %d: %.2f s, %s (%s)%s%s\n", e->index, w.end_s - w.start_s, en,
                 pt_meter_method_name(w.method), w.degraded ? " [degraded]" : "",
-                w.short_window ? " [short]" : "");
+                w.short_window ? " [short: under two update periods of a source, uncertain]" : "");
         print_prediction(st);
     }
 }
@@ -280,6 +280,14 @@ static void on_sample(void *ctx, double t, int ncomp, const double *p, const dou
         if (isfinite(c[k])) fprintf(st->samples, "%.9g", c[k]);
         fputc('\n', st->samples);
     }
+}
+
+/* Meter warnings, less the short-window ones: measure flags short epochs in
+   its own lines and table, and the tail after the last epoch is no epoch. */
+static void measure_warn(void *ctx, const char *msg) {
+    (void)ctx;
+    if (strncmp(msg, "window '", 8) == 0) return;
+    fprintf(stderr, "powertrain-meter: warning: %s\n", msg);
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -513,6 +521,7 @@ int pt_cli_measure(int argc, char **argv) {
     const char *verb = "measure";
     pt_meter_config cfg;
     pt_meter_config_init(&cfg);
+    cfg.warn = measure_warn;
     measure_state st;
     memset(&st, 0, sizeof st);
     st.cur_win = -1;
