@@ -1,2 +1,8 @@
 # The meter core: exact windows over a replayed trace with a fake clock; threads.
 pt_add_test(test_meter test_meter.c)
+
+# The shared library alone, through the public header (exports and visibility).
+add_executable(test_shared_lib test_shared_lib.c)
+target_include_directories(test_shared_lib PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/tests)
+target_link_libraries(test_shared_lib PRIVATE powertrain-meter m)
+add_test(NAME test_shared_lib COMMAND test_shared_lib)
