@@ -4,6 +4,13 @@
 set -euo pipefail
 pkgs=(cmake make gcc clang pkg-config libdnnl-dev libsqlite3-dev libturbojpeg0-dev zlib1g-dev
       libcjson-dev dataset-fashion-mnist)
+# Each area may list more packages, one a line, in scripts/deps.d/*.txt.
+for f in "$(dirname "$0")"/deps.d/*.txt; do
+  [ -f "$f" ] || continue
+  while read -r p _; do
+    case "$p" in ""|\#*) ;; *) pkgs+=("$p") ;; esac
+  done < "$f"
+done
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

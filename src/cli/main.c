@@ -5,18 +5,27 @@
 #include "cli/cli.h"
 #include "powertrain/meter.h"
 
+/* The verbs: one line each (name, entry point, one-line summary for --help). */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} verbs[] = {
+    {"devices", pt_cli_devices, "list energy sources and why any is unavailable"},
+    {"measure", pt_cli_measure, "run a command, report its energy per epoch: measure [opts] -- CMD"},
+};
+
 static void usage(FILE *f) {
     fputs("usage: powertrain <verb> [options]\n"
           "\n"
           "Trains neural networks while measuring the energy the hardware draws,\n"
           "and measures the energy of any other program's training.\n"
           "\n"
-          "verbs:\n"
-          "  devices   list energy sources (NVML GPUs, RAPL zones, the estimate) and why\n"
-          "            any is unavailable; measures each reading's update period\n"
-          "  measure   run a command and report its energy per epoch and in total:\n"
-          "            powertrain measure [options] -- CMD ARGS...\n"
-          "\n"
+          "verbs:\n",
+          f);
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+    fputs("\n"
           "`powertrain <verb> --help` describes a verb's options.\n"
           "Energy methods: counter (hardware energy counter), eq1 (mean sampled power x\n"
           "duration, the paper's Equation 1), estimated (a model, not a measurement).\n",
@@ -37,8 +46,8 @@ int main(int argc, char **argv) {
         printf("powertrain %s (libpowertrain-meter %s)\n", PT_METER_VERSION, pt_meter_version());
         return PT_EXIT_OK;
     }
-    if (!strcmp(verb, "devices")) return pt_cli_devices(argc - 1, argv + 1);
-    if (!strcmp(verb, "measure")) return pt_cli_measure(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (!strcmp(verb, verbs[i].name)) return verbs[i].run(argc - 1, argv + 1);
     fprintf(stderr, "powertrain: unknown verb '%s' (try powertrain --help)\n", verb);
     return PT_EXIT_USAGE;
 }
