@@ -138,6 +138,9 @@ typedef struct {
     /* t = step number starting at 1 (bias correction) */
     void (*adam_step)(pt_backend *be, size_t n, float *w, const float *g, float *m, float *v, float lr,
                       float beta1, float beta2, float eps, float weight_decay, int t);
+
+    /* lifetime: frees be->impl and be itself (pt_backend_destroy calls it) */
+    void (*destroy)(pt_backend *be);
 } pt_backend_ops;
 
 struct pt_backend {
