@@ -1,0 +1,474 @@
+/* store.c -- the SQLite results store: schema (version 1), studies, runs with
+ * resume-in-place, one transaction per epoch, counts for reports and tests. */
+#include "store/store.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/str.h"
+
+struct pt_store {
+    sqlite3 *db;
+    char path[4096];
+};
+
+static const char *schema_sql =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+    "CREATE TABLE studies(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  dataset TEXT NOT NULL,\n"
+    "  preset TEXT NOT NULL DEFAULT '',\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  config_json TEXT NOT NULL DEFAULT '{}');\n"
+    "CREATE TABLE runs(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,\n"
+    "  setup INTEGER NOT NULL DEFAULT 0,\n"
+    "  batch_size INTEGER NOT NULL,\n"
+    "  lr REAL NOT NULL,\n"
+    "  repeat INTEGER NOT NULL DEFAULT 1,\n"
+    "  phase TEXT NOT NULL DEFAULT 'train',\n"
+    "  frozen INTEGER NOT NULL DEFAULT 0,\n"
+    "  status TEXT NOT NULL CHECK(status IN ('running','done','not_reached','diverged','failed')),\n"
+    "  epochs INTEGER NOT NULL DEFAULT 0,\n"
+    "  best_val_acc REAL,\n"
+    "  best_val_loss REAL,\n"
+    "  energy_j REAL NOT NULL DEFAULT 0,\n"
+    "  energy_to_target_j REAL,\n"
+    "  method TEXT,\n"
+    "  device TEXT, host TEXT, cpu TEXT, gpu TEXT,\n"
+    "  config_json TEXT,\n"
+    "  started_at TEXT NOT NULL,\n"
+    "  finished_at TEXT,\n"
+    "  UNIQUE(study_id, setup, repeat, phase, frozen));\n"
+    "CREATE TABLE epochs(\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  epoch INTEGER NOT NULL,\n"
+    "  seconds REAL NOT NULL,\n"
+    "  train_loss REAL, val_loss REAL, val_acc REAL,\n"
+    "  energy_j REAL NOT NULL,\n"
+    "  eq1_j REAL, counter_j REAL,\n"
+    "  method TEXT NOT NULL,\n"
+    "  PRIMARY KEY(run_id, epoch));\n"
+    "CREATE TABLE epoch_components(\n"
+    "  run_id INTEGER NOT NULL,\n"
+    "  epoch INTEGER NOT NULL,\n"
+    "  component TEXT NOT NULL,\n"
+    "  source TEXT NOT NULL,\n"
+    "  method TEXT NOT NULL,\n"
+    "  energy_j REAL, counter_j REAL, eq1_j REAL, mean_w REAL, peak_w REAL,\n"
+    "  samples INTEGER, degraded INTEGER NOT NULL DEFAULT 0,\n"
+    "  PRIMARY KEY(run_id, epoch, component),\n"
+    "  FOREIGN KEY(run_id, epoch) REFERENCES epochs(run_id, epoch) ON DELETE CASCADE);\n"
+    "CREATE TABLE samples(\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  t_s REAL NOT NULL, component TEXT NOT NULL, power_w REAL, counter_j REAL);\n"
+    "CREATE INDEX runs_study ON runs(study_id);\n";
+
+static void say(char *err, size_t n, const char *fmt, ...) {
+    if (!err || !n) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+}
+
+static int db_fail(pt_store *st, char *err, size_t n, const char *what) {
+    say(err, n, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+    return -1;
+}
+
+static int exec(pt_store *st, const char *sql, char *err, size_t n) {
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        say(err, n, "%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void now_iso(char *buf, size_t n) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void bind_real_or_null(sqlite3_stmt *s, int i, double v) {
+    if (isfinite(v)) sqlite3_bind_double(s, i, v);
+    else sqlite3_bind_null(s, i);
+}
+
+static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v) {
+    if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(s, i);
+}
+
+pt_store *pt_store_open(const char *path, int create, char *err, size_t errlen) {
+    pt_store *st = calloc(1, sizeof *st);
+    if (!st) {
+        say(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    pt_strlcpy(st->path, path, sizeof st->path);
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+        say(err, errlen, "%s: cannot open: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        pt_store_close(st);
+        return NULL;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    /* Is this an empty file, a powertrain store, or something else? */
+    sqlite3_stmt *q = NULL;
+    int ntables = -1;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        ntables = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (ntables < 0) {
+        say(err, errlen, "%s: not a SQLite database (%s)", path, sqlite3_errmsg(st->db));
+        pt_store_close(st);
+        return NULL;
+    }
+    if (ntables == 0) {
+        if (!create) {
+            say(err, errlen, "%s: empty database, not a powertrain results store", path);
+            pt_store_close(st);
+            return NULL;
+        }
+        char sql[128];
+        snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('schema_version','%d');", PT_STORE_SCHEMA_VERSION);
+        if (exec(st, "PRAGMA journal_mode=WAL;", err, errlen) || exec(st, "BEGIN;", err, errlen) ||
+            exec(st, schema_sql, err, errlen) || exec(st, sql, err, errlen) ||
+            exec(st, "INSERT INTO meta VALUES('created_by','powertrain');COMMIT;", err, errlen)) {
+            pt_store_close(st);
+            return NULL;
+        }
+    } else {
+        int version = -1;
+        if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q, NULL) ==
+                SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+            version = atoi((const char *)sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+        if (version < 0) {
+            say(err, errlen, "%s: not a powertrain results store (no schema version)", path);
+            pt_store_close(st);
+            return NULL;
+        }
+        if (version != PT_STORE_SCHEMA_VERSION) {
+            say(err, errlen, "%s: results store schema version %d; this powertrain reads version %d", path,
+                version, PT_STORE_SCHEMA_VERSION);
+            pt_store_close(st);
+            return NULL;
+        }
+        if (exec(st, "PRAGMA journal_mode=WAL;", err, errlen)) {
+            pt_store_close(st);
+            return NULL;
+        }
+    }
+    if (exec(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err, errlen)) {
+        pt_store_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+void pt_store_close(pt_store *st) {
+    if (!st) return;
+    if (st->db) sqlite3_close(st->db);
+    free(st);
+}
+
+const char *pt_store_path(const pt_store *st) { return st->path; }
+void *pt_store_db(pt_store *st) { return st->db; }
+
+static const char *status_names[] = {"running", "done", "not_reached", "diverged", "failed"};
+
+const char *pt_run_status_name(pt_run_status s) {
+    return (unsigned)s < sizeof status_names / sizeof status_names[0] ? status_names[s] : "?";
+}
+
+int pt_run_status_parse(const char *name, pt_run_status *out) {
+    for (int i = 0; i < (int)(sizeof status_names / sizeof status_names[0]); i++)
+        if (!strcmp(name, status_names[i])) {
+            *out = (pt_run_status)i;
+            return 0;
+        }
+    return -1;
+}
+
+int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, const char *preset,
+                           const char *config_json, int *created, char *err, size_t errlen) {
+    sqlite3_stmt *q = NULL;
+    int64_t id = -1;
+    if (!config_json) config_json = "{}";
+    if (!preset) preset = "";
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id FROM studies WHERE kind=?1 AND dataset=?2 AND preset=?3 AND config_json=?4 "
+                           "ORDER BY id DESC LIMIT 1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, err, errlen, "looking up a study");
+    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, dataset, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, preset, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, config_json, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (created) *created = 0;
+    if (id > 0) return id;
+    char now[32];
+    now_iso(now, sizeof now);
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO studies(kind, dataset, preset, created_at, config_json) VALUES(?1,?2,?3,?4,?5)",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, err, errlen, "creating a study");
+    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, dataset, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, preset, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, config_json, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) return db_fail(st, err, errlen, "creating a study");
+    if (created) *created = 1;
+    return sqlite3_last_insert_rowid(st->db);
+}
+
+int64_t pt_store_run_find(pt_store *st, const pt_run_info *key, pt_run_status *status, char *err,
+                          size_t errlen) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, status FROM runs WHERE study_id=?1 AND setup=?2 AND repeat=?3 AND phase=?4 "
+                           "AND frozen=?5",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, err, errlen, "looking up a run");
+    sqlite3_bind_int64(q, 1, key->study_id);
+    sqlite3_bind_int(q, 2, key->setup);
+    sqlite3_bind_int(q, 3, key->repeat);
+    sqlite3_bind_text(q, 4, key->phase ? key->phase : "train", -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 5, key->frozen);
+    int64_t id = -1;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(q, 0);
+        if (status && pt_run_status_parse((const char *)sqlite3_column_text(q, 1), status) != 0)
+            *status = PT_RUN_FAILED;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(st, err, errlen, "looking up a run");
+    if (err && errlen) err[0] = '\0';
+    return id;
+}
+
+int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, size_t errlen) {
+    if (info->batch_size <= 0 || !(info->lr > 0)) {
+        say(err, errlen, "%s: a run needs a positive batch size and learning rate", st->path);
+        return -1;
+    }
+    char ferr[512] = "";
+    if (exec(st, "BEGIN IMMEDIATE;", err, errlen)) return -1;
+    pt_run_status status = PT_RUN_RUNNING;
+    int64_t id = pt_store_run_find(st, info, &status, ferr, sizeof ferr);
+    if (id < 0 && ferr[0]) {
+        say(err, errlen, "%s", ferr);
+        goto fail;
+    }
+    char now[32];
+    now_iso(now, sizeof now);
+    sqlite3_stmt *q = NULL;
+    if (id > 0) {
+        if (status != PT_RUN_RUNNING) {
+            say(err, errlen, "%s: run %lld (setup %d, repeat %d, %s) already finished as %s", st->path,
+                (long long)id, info->setup, info->repeat, info->phase ? info->phase : "train",
+                pt_run_status_name(status));
+            goto fail;
+        }
+        /* restart in place: the partial epochs go, the row stays */
+        if (sqlite3_prepare_v2(st->db, "DELETE FROM epochs WHERE run_id=?1", -1, &q, NULL) != SQLITE_OK) {
+            db_fail(st, err, errlen, "restarting a run");
+            goto fail;
+        }
+        sqlite3_bind_int64(q, 1, id);
+        int rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE) {
+            db_fail(st, err, errlen, "restarting a run");
+            goto fail;
+        }
+        if (sqlite3_prepare_v2(st->db,
+                               "DELETE FROM samples WHERE run_id=?1;", -1, &q, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(q, 1, id);
+            sqlite3_step(q);
+            sqlite3_finalize(q);
+        }
+        if (sqlite3_prepare_v2(st->db,
+                               "UPDATE runs SET epochs=0, energy_j=0, best_val_acc=NULL, best_val_loss=NULL, "
+                               "energy_to_target_j=NULL, method=NULL, device=?2, host=?3, cpu=?4, gpu=?5, "
+                               "started_at=?6, batch_size=?7, lr=?8, config_json=?9 WHERE id=?1",
+                               -1, &q, NULL) != SQLITE_OK) {
+            db_fail(st, err, errlen, "restarting a run");
+            goto fail;
+        }
+        sqlite3_bind_int64(q, 1, id);
+    } else {
+        if (sqlite3_prepare_v2(st->db,
+                               "INSERT INTO runs(study_id, device, host, cpu, gpu, started_at, batch_size, lr, "
+                               "config_json, setup, repeat, phase, frozen, status) "
+                               "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,'running')",
+                               -1, &q, NULL) != SQLITE_OK) {
+            db_fail(st, err, errlen, "beginning a run");
+            goto fail;
+        }
+        sqlite3_bind_int64(q, 1, info->study_id);
+        sqlite3_bind_int(q, 10, info->setup);
+        sqlite3_bind_int(q, 11, info->repeat);
+        sqlite3_bind_text(q, 12, info->phase ? info->phase : "train", -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 13, info->frozen);
+    }
+    bind_text_or_null(q, 2, info->device);
+    bind_text_or_null(q, 3, info->host);
+    bind_text_or_null(q, 4, info->cpu);
+    bind_text_or_null(q, 5, info->gpu);
+    sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 7, info->batch_size);
+    sqlite3_bind_double(q, 8, info->lr);
+    bind_text_or_null(q, 9, info->config_json);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        db_fail(st, err, errlen, "beginning a run");
+        goto fail;
+    }
+    if (id <= 0) id = sqlite3_last_insert_rowid(st->db);
+    if (exec(st, "COMMIT;", err, errlen)) goto fail;
+    return id;
+fail:
+    sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
+    return -1;
+}
+
+int pt_store_epoch_add(pt_store *st, int64_t run_id, const pt_epoch_row *row, char *err, size_t errlen) {
+    if (exec(st, "BEGIN IMMEDIATE;", err, errlen)) return -1;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO epochs(run_id, epoch, seconds, train_loss, val_loss, val_acc, energy_j, "
+                           "eq1_j, counter_j, method) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                           -1, &q, NULL) != SQLITE_OK)
+        goto fail_db;
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int(q, 2, row->epoch);
+    sqlite3_bind_double(q, 3, row->seconds);
+    bind_real_or_null(q, 4, row->train_loss);
+    bind_real_or_null(q, 5, row->val_loss);
+    bind_real_or_null(q, 6, row->val_acc);
+    sqlite3_bind_double(q, 7, isfinite(row->energy_j) ? row->energy_j : 0);
+    bind_real_or_null(q, 8, row->eq1_j);
+    bind_real_or_null(q, 9, row->counter_j);
+    sqlite3_bind_text(q, 10, row->method ? row->method : "estimated", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc != SQLITE_DONE) goto fail_db;
+    for (int i = 0; i < row->ncomponents; i++) {
+        const pt_epoch_component *c = &row->components[i];
+        if (sqlite3_prepare_v2(st->db,
+                               "INSERT INTO epoch_components(run_id, epoch, component, source, method, energy_j, "
+                               "counter_j, eq1_j, mean_w, peak_w, samples, degraded) "
+                               "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                               -1, &q, NULL) != SQLITE_OK)
+            goto fail_db;
+        sqlite3_bind_int64(q, 1, run_id);
+        sqlite3_bind_int(q, 2, row->epoch);
+        sqlite3_bind_text(q, 3, c->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, c->source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 5, c->method, -1, SQLITE_STATIC);
+        bind_real_or_null(q, 6, c->energy_j);
+        bind_real_or_null(q, 7, c->counter_j);
+        bind_real_or_null(q, 8, c->eq1_j);
+        bind_real_or_null(q, 9, c->mean_w);
+        bind_real_or_null(q, 10, c->peak_w);
+        sqlite3_bind_int64(q, 11, c->samples);
+        sqlite3_bind_int(q, 12, c->degraded);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        q = NULL;
+        if (rc != SQLITE_DONE) goto fail_db;
+    }
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE runs SET epochs=?2, energy_j=energy_j+?3 WHERE id=?1 AND status='running'", -1,
+                           &q, NULL) != SQLITE_OK)
+        goto fail_db;
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int(q, 2, row->epoch);
+    sqlite3_bind_double(q, 3, isfinite(row->energy_j) ? row->energy_j : 0);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE || sqlite3_changes(st->db) != 1) {
+        say(err, errlen, "%s: run %lld is not running", st->path, (long long)run_id);
+        goto fail;
+    }
+    if (exec(st, "COMMIT;", err, errlen)) goto fail;
+    return 0;
+fail_db:
+    db_fail(st, err, errlen, "storing an epoch");
+fail:
+    sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
+    return -1;
+}
+
+int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, char *err, size_t errlen) {
+    if (res->status == PT_RUN_RUNNING) {
+        say(err, errlen, "%s: a run cannot finish as running", st->path);
+        return -1;
+    }
+    char now[32];
+    now_iso(now, sizeof now);
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE runs SET status=?2, epochs=?3, best_val_acc=?4, best_val_loss=?5, energy_j=?6, "
+                           "energy_to_target_j=?7, method=?8, finished_at=?9 WHERE id=?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, err, errlen, "finishing a run");
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_text(q, 2, pt_run_status_name(res->status), -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, res->epochs);
+    bind_real_or_null(q, 4, res->best_val_acc);
+    bind_real_or_null(q, 5, res->best_val_loss);
+    sqlite3_bind_double(q, 6, isfinite(res->energy_j) ? res->energy_j : 0);
+    bind_real_or_null(q, 7, res->energy_to_target_j);
+    bind_text_or_null(q, 8, res->method);
+    sqlite3_bind_text(q, 9, now, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) return db_fail(st, err, errlen, "finishing a run");
+    if (sqlite3_changes(st->db) != 1) {
+        say(err, errlen, "%s: no run %lld", st->path, (long long)run_id);
+        return -1;
+    }
+    return 0;
+}
+
+long pt_store_count(pt_store *st, const char *table, char *err, size_t errlen) {
+    if (strcmp(table, "studies") && strcmp(table, "runs") && strcmp(table, "epochs") &&
+        strcmp(table, "epoch_components") && strcmp(table, "samples")) {
+        say(err, errlen, "%s: no table '%s'", st->path, table);
+        return -1;
+    }
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    sqlite3_stmt *q = NULL;
+    long n = -1;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (n < 0) db_fail(st, err, errlen, "counting rows");
+    return n;
+}

@@ -1,0 +1,107 @@
+/* store.h -- the results store (SQLite): schema and its version, writes of
+ * studies, runs and epochs, resume, and the reads that reports need.
+ *
+ * Durability: WAL journal, foreign keys on, every epoch committed in its own
+ * transaction with its run's running totals, so a killed study loses at most
+ * the epoch in flight. A run is keyed by (study, setup, repeat, phase,
+ * frozen): beginning a run whose row exists and is unfinished restarts it in
+ * place (its epochs are deleted in the same transaction), so a resumed study
+ * never duplicates a run or an epoch.
+ *
+ * Every function returns 0 (or an id > 0) on success and -1 on failure with a
+ * one-line message in err that names the database file. */
+#ifndef PT_STORE_H
+#define PT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PT_STORE_SCHEMA_VERSION 1
+
+typedef struct pt_store pt_store;
+
+/* Opens (creating when create != 0) a store. Refuses a file of another schema
+ * version or one that is not a powertrain store, touching nothing. */
+pt_store *pt_store_open(const char *path, int create, char *err, size_t errlen);
+void pt_store_close(pt_store *st);
+const char *pt_store_path(const pt_store *st);
+
+/* Finds a study with the same kind, dataset, preset and config (a resume), or
+ * creates one. *created says which. */
+int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, const char *preset,
+                           const char *config_json, int *created, char *err, size_t errlen);
+
+typedef enum {
+    PT_RUN_RUNNING = 0,
+    PT_RUN_DONE,
+    PT_RUN_NOT_REACHED,
+    PT_RUN_DIVERGED,
+    PT_RUN_FAILED
+} pt_run_status;
+
+const char *pt_run_status_name(pt_run_status s); /* "running", "done", ... */
+int pt_run_status_parse(const char *name, pt_run_status *out);
+
+typedef struct {
+    int64_t study_id;
+    int setup;         /* Table 1 number, or 0 */
+    int batch_size;
+    double lr;
+    int repeat;        /* 1-based */
+    const char *phase; /* "train", "pretrain", "frozen", "unfrozen", "baseline", "attr", "id", "both", ... */
+    int frozen;
+    const char *device, *host, *cpu, *gpu; /* as measured (NULL = unknown) */
+    const char *config_json;               /* anything else worth keeping, or NULL */
+} pt_run_info;
+
+/* Existing run of that key: returns its id and status (-1 and no error when
+ * there is none: *status untouched). */
+int64_t pt_store_run_find(pt_store *st, const pt_run_info *key, pt_run_status *status, char *err,
+                          size_t errlen);
+
+/* Begins a run: inserts it as running, or restarts an unfinished one (its
+ * epoch rows are deleted). Beginning a finished run is an error. */
+int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, size_t errlen);
+
+typedef struct {
+    char name[64];
+    char source[16];
+    char method[16];
+    double energy_j, counter_j, eq1_j, mean_w, peak_w; /* NAN stored as NULL */
+    long samples;
+    int degraded;
+} pt_epoch_component;
+
+typedef struct {
+    int epoch; /* 1-based */
+    double seconds;
+    double train_loss, val_loss, val_acc; /* NAN = not measured */
+    double energy_j;                      /* figure of `method` */
+    double eq1_j, counter_j;              /* NAN = none */
+    const char *method;                   /* "counter", "eq1", "estimated" */
+    int ncomponents;
+    const pt_epoch_component *components;
+} pt_epoch_row;
+
+/* One transaction: the epoch row, its components, and the run's epochs and
+ * energy so far. */
+int pt_store_epoch_add(pt_store *st, int64_t run_id, const pt_epoch_row *row, char *err, size_t errlen);
+
+typedef struct {
+    pt_run_status status;
+    int epochs;
+    double best_val_acc, best_val_loss; /* of the best epoch; NAN when none */
+    double energy_j;                    /* total until the stop */
+    double energy_to_target_j;          /* until the first epoch at the threshold; NAN if never */
+    const char *method;
+} pt_run_result;
+
+int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, char *err, size_t errlen);
+
+/* Counts rows (reports and tests): "studies", "runs", "epochs". -1 on error. */
+long pt_store_count(pt_store *st, const char *table, char *err, size_t errlen);
+
+/* The underlying handle for read-only report queries (sqlite3 *). */
+void *pt_store_db(pt_store *st);
+
+#endif

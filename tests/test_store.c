@@ -1,0 +1,261 @@
+/* test_store.c -- the results store: schema creation and version checks,
+ * refusal of foreign files, runs restarted in place on resume, one
+ * transaction per epoch, and a writer killed with SIGKILL mid-study leaving
+ * only whole epochs. */
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "test.h"
+
+static char dir[] = "/tmp/pt-store-XXXXXX";
+
+static pt_epoch_row make_epoch(int e, pt_epoch_component *comp) {
+    memset(comp, 0, sizeof *comp);
+    strcpy(comp->name, "gpu-0");
+    strcpy(comp->source, "nvml");
+    strcpy(comp->method, "counter");
+    comp->energy_j = 10.0 * e;
+    comp->counter_j = 10.0 * e;
+    comp->eq1_j = 9.9 * e;
+    comp->mean_w = 100;
+    comp->peak_w = 120;
+    comp->samples = 10;
+    pt_epoch_row r = {.epoch = e,
+                      .seconds = 0.1,
+                      .train_loss = 1.0 / e,
+                      .val_loss = 1.1 / e,
+                      .val_acc = 0.5 + 0.1 * e,
+                      .energy_j = 10.0 * e,
+                      .eq1_j = 9.9 * e,
+                      .counter_j = 10.0 * e,
+                      .method = "counter",
+                      .ncomponents = 1,
+                      .components = comp};
+    return r;
+}
+
+static double query_double(pt_store *st, const char *sql) {
+    sqlite3_stmt *q;
+    double v = NAN;
+    if (sqlite3_prepare_v2(pt_store_db(st), sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW &&
+        sqlite3_column_type(q, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+static void test_lifecycle(void) {
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/r.db", dir);
+    CHECK(pt_store_open(path, 0, err, sizeof err) == NULL); /* no file, no create */
+    pt_store *st = pt_store_open(path, 1, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    int created = -1;
+    int64_t sid = pt_store_study_get(st, "regime", "fmnist", "quick", "{\"a\":1}", &created, err, sizeof err);
+    CHECK(sid > 0 && created == 1);
+    int64_t sid2 = pt_store_study_get(st, "regime", "fmnist", "quick", "{\"a\":1}", &created, err, sizeof err);
+    CHECK(sid2 == sid && created == 0);
+    int64_t sid3 = pt_store_study_get(st, "regime", "fmnist", "paper", "{\"a\":1}", &created, err, sizeof err);
+    CHECK(sid3 != sid && created == 1);
+
+    pt_run_info info = {.study_id = sid, .setup = 6, .batch_size = 256, .lr = 0.01, .repeat = 1, .phase = "train",
+                        .device = "cpu", .host = "h", .cpu = "AMD EPYC", .gpu = NULL};
+    pt_run_status status = PT_RUN_FAILED;
+    CHECK(pt_store_run_find(st, &info, &status, err, sizeof err) == -1);
+    int64_t rid = pt_store_run_begin(st, &info, err, sizeof err);
+    CHECK(rid > 0);
+    pt_epoch_component comp;
+    for (int e = 1; e <= 3; e++) {
+        pt_epoch_row row = make_epoch(e, &comp);
+        CHECK(pt_store_epoch_add(st, rid, &row, err, sizeof err) == 0);
+    }
+    CHECK(pt_store_count(st, "epochs", err, sizeof err) == 3);
+    CHECK(pt_store_count(st, "epoch_components", err, sizeof err) == 3);
+    CHECK_NEAR(query_double(st, "SELECT energy_j FROM runs"), 60.0, 1e-12, 0);
+    CHECK(query_double(st, "SELECT epochs FROM runs") == 3);
+    /* the same epoch twice is refused, and nothing of it is kept */
+    pt_epoch_row dup = make_epoch(3, &comp);
+    CHECK(pt_store_epoch_add(st, rid, &dup, err, sizeof err) == -1);
+    CHECK_CONTAINS(err, "r.db");
+    CHECK_NEAR(query_double(st, "SELECT energy_j FROM runs"), 60.0, 1e-12, 0);
+
+    /* resume: beginning the unfinished run again restarts it in place */
+    int64_t rid2 = pt_store_run_begin(st, &info, err, sizeof err);
+    CHECK(rid2 == rid);
+    CHECK(pt_store_count(st, "epochs", err, sizeof err) == 0);
+    CHECK(pt_store_count(st, "epoch_components", err, sizeof err) == 0);
+    CHECK(pt_store_count(st, "runs", err, sizeof err) == 1);
+    CHECK(query_double(st, "SELECT energy_j FROM runs") == 0);
+    for (int e = 1; e <= 2; e++) {
+        pt_epoch_row row = make_epoch(e, &comp);
+        CHECK(pt_store_epoch_add(st, rid, &row, err, sizeof err) == 0);
+    }
+    pt_run_result res = {.status = PT_RUN_NOT_REACHED, .epochs = 2, .best_val_acc = 0.7, .best_val_loss = 0.55,
+                         .energy_j = 30.0, .energy_to_target_j = NAN, .method = "counter"};
+    CHECK(pt_store_run_finish(st, rid, &res, err, sizeof err) == 0);
+    CHECK(pt_store_run_find(st, &info, &status, err, sizeof err) == rid);
+    CHECK(status == PT_RUN_NOT_REACHED);
+    CHECK(isnan(query_double(st, "SELECT energy_to_target_j FROM runs")));
+    /* a finished run is not begun again, nor does it take epochs */
+    CHECK(pt_store_run_begin(st, &info, err, sizeof err) == -1);
+    CHECK_CONTAINS(err, "already finished as not_reached");
+    pt_epoch_row late = make_epoch(3, &comp);
+    CHECK(pt_store_epoch_add(st, rid, &late, err, sizeof err) == -1);
+    CHECK(pt_store_count(st, "epochs", err, sizeof err) == 2);
+    /* bad runs */
+    pt_run_info bad = info;
+    bad.batch_size = -1;
+    CHECK(pt_store_run_begin(st, &bad, err, sizeof err) == -1);
+    bad = info;
+    bad.lr = 0;
+    CHECK(pt_store_run_begin(st, &bad, err, sizeof err) == -1);
+    res.status = PT_RUN_RUNNING;
+    CHECK(pt_store_run_finish(st, rid, &res, err, sizeof err) == -1);
+    CHECK(pt_store_count(st, "nonsense", err, sizeof err) == -1);
+    pt_store_close(st);
+
+    /* reopening keeps everything */
+    st = pt_store_open(path, 0, err, sizeof err);
+    CHECK(st != NULL);
+    if (st) {
+        CHECK(pt_store_count(st, "runs", err, sizeof err) == 1);
+        CHECK(pt_store_count(st, "studies", err, sizeof err) == 2);
+        pt_store_close(st);
+    }
+    pt_run_status ps;
+    CHECK(pt_run_status_parse("diverged", &ps) == 0 && ps == PT_RUN_DIVERGED);
+    CHECK(pt_run_status_parse("bogus", &ps) == -1);
+}
+
+static void test_refusals(void) {
+    char path[256], err[512];
+    /* another schema version */
+    snprintf(path, sizeof path, "%s/v9.db", dir);
+    pt_store *st = pt_store_open(path, 1, err, sizeof err);
+    CHECK(st != NULL);
+    if (st) {
+        sqlite3_exec(pt_store_db(st), "UPDATE meta SET value='9' WHERE key='schema_version'", NULL, NULL, NULL);
+        pt_store_close(st);
+    }
+    CHECK(pt_store_open(path, 1, err, sizeof err) == NULL);
+    CHECK_CONTAINS(err, "schema version 9");
+    CHECK_CONTAINS(err, "v9.db");
+    /* a SQLite file of something else */
+    snprintf(path, sizeof path, "%s/other.db", dir);
+    sqlite3 *db;
+    sqlite3_open(path, &db);
+    sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", NULL, NULL, NULL);
+    sqlite3_close(db);
+    CHECK(pt_store_open(path, 1, err, sizeof err) == NULL);
+    CHECK_CONTAINS(err, "not a powertrain results store");
+    /* ... and it is untouched */
+    sqlite3_open(path, &db);
+    sqlite3_stmt *q;
+    int n = -1;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    CHECK(n == 1);
+    /* not SQLite at all */
+    snprintf(path, sizeof path, "%s/text.db", dir);
+    FILE *f = fopen(path, "w");
+    fputs("this is not a database, just some text that is long enough to have a header.....\n", f);
+    fclose(f);
+    CHECK(pt_store_open(path, 1, err, sizeof err) == NULL);
+    CHECK_CONTAINS(err, "text.db");
+}
+
+/* A child writes epochs as fast as it can and is killed mid-way: the store
+ * holds only whole epochs, the run's totals match its epoch rows, and a
+ * resume restarts the run without duplicates. */
+static void test_kill9(void) {
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/k.db", dir);
+    pt_store *st = pt_store_open(path, 1, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    int64_t sid = pt_store_study_get(st, "regime", "synthetic", "quick", "{}", NULL, err, sizeof err);
+    pt_store_close(st);
+    int pfd[2];
+    if (pipe(pfd) != 0) return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pfd[0]);
+        pt_store *s = pt_store_open(path, 0, err, sizeof err);
+        if (!s) _exit(3);
+        pt_run_info info = {.study_id = sid, .setup = 1, .batch_size = 64, .lr = 0.1, .repeat = 1};
+        int64_t done_id = pt_store_run_begin(s, &info, err, sizeof err);
+        pt_epoch_component c;
+        pt_epoch_row r = make_epoch(1, &c);
+        pt_store_epoch_add(s, done_id, &r, err, sizeof err);
+        pt_run_result res = {.status = PT_RUN_DONE, .epochs = 1, .best_val_acc = 0.9, .energy_j = 10,
+                             .energy_to_target_j = 10, .method = "counter"};
+        pt_store_run_finish(s, done_id, &res, err, sizeof err);
+        info.setup = 2;
+        int64_t rid = pt_store_run_begin(s, &info, err, sizeof err);
+        for (int e = 1; e < 1000000; e++) {
+            pt_epoch_row row = make_epoch(e, &c);
+            if (pt_store_epoch_add(s, rid, &row, err, sizeof err) != 0) _exit(4);
+            if (e == 5) (void)!write(pfd[1], "x", 1); /* some epochs are in */
+        }
+        _exit(0);
+    }
+    close(pfd[1]);
+    char ch;
+    CHECK(read(pfd[0], &ch, 1) == 1);
+    usleep(20000);
+    kill(pid, SIGKILL);
+    int wst;
+    waitpid(pid, &wst, 0);
+    close(pfd[0]);
+    CHECK(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL);
+
+    st = pt_store_open(path, 0, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    double nep = query_double(st, "SELECT count(*) FROM epochs e JOIN runs r ON r.id=e.run_id WHERE r.setup=2");
+    double run_epochs = query_double(st, "SELECT epochs FROM runs WHERE setup=2");
+    double run_energy = query_double(st, "SELECT energy_j FROM runs WHERE setup=2");
+    double sum_energy = query_double(st, "SELECT sum(e.energy_j) FROM epochs e JOIN runs r ON r.id=e.run_id WHERE r.setup=2");
+    double ncomp = query_double(st, "SELECT count(*) FROM epoch_components c JOIN runs r ON r.id=c.run_id WHERE r.setup=2");
+    CHECK(nep >= 5);
+    CHECK(run_epochs == nep);
+    CHECK(ncomp == nep);
+    CHECK_NEAR(run_energy, sum_energy, 1e-9, 0);
+    double maxe = query_double(st, "SELECT max(epoch) FROM epochs e JOIN runs r ON r.id=e.run_id WHERE r.setup=2");
+    CHECK(maxe == nep); /* contiguous 1..n */
+    double ok = query_double(st, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check='ok'");
+    CHECK(ok == 1);
+    /* resume: the finished run stays finished, the killed one restarts */
+    pt_run_info info = {.study_id = sid, .setup = 1, .batch_size = 64, .lr = 0.1, .repeat = 1};
+    pt_run_status s1 = PT_RUN_RUNNING, s2 = PT_RUN_DONE;
+    CHECK(pt_store_run_find(st, &info, &s1, err, sizeof err) > 0 && s1 == PT_RUN_DONE);
+    info.setup = 2;
+    CHECK(pt_store_run_find(st, &info, &s2, err, sizeof err) > 0 && s2 == PT_RUN_RUNNING);
+    CHECK(pt_store_run_begin(st, &info, err, sizeof err) > 0);
+    CHECK(query_double(st, "SELECT count(*) FROM epochs e JOIN runs r ON r.id=e.run_id WHERE r.setup=2") == 0);
+    CHECK(pt_store_count(st, "runs", err, sizeof err) == 2);
+    fprintf(stderr, "kill -9 after %.0f whole epochs\n", nep);
+    pt_store_close(st);
+}
+
+int main(void) {
+    if (!mkdtemp(dir)) return 1;
+    test_lifecycle();
+    test_refusals();
+    test_kill9();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return pt_test_finish("test_store");
+}
