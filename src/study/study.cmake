@@ -1,0 +1,4 @@
+# Training runs and the studies.
+add_library(pt_study STATIC ${CMAKE_CURRENT_LIST_DIR}/stop.c)
+target_include_directories(pt_study PUBLIC ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(pt_study PUBLIC pt_store pt_util m)
