@@ -1,0 +1,6 @@
+# src/data: PAMAP2, CelebA and Fashion-MNIST readers, synthetic generators, the batcher.
+find_package(ZLIB REQUIRED)
+add_library(pt_data STATIC
+  src/data/dataset.c src/data/batcher.c src/data/idx.c src/data/fmnist.c)
+target_include_directories(pt_data PUBLIC src include)
+target_link_libraries(pt_data PUBLIC pt_util ZLIB::ZLIB Threads::Threads m)
