@@ -1,0 +1,12 @@
+# nn.cmake -- the training engine (src/nn): static library pt_nn.
+# The ref backend always builds; the cpu (oneDNN) backend's own fragment,
+# src/nn/dnnl/dnnl.cmake, adds its sources and PT_HAVE_DNNL to pt_nn when the
+# folder exists and oneDNN was found (PT_DNNL_INCLUDE / PT_DNNL_LIB, top level).
+add_library(pt_nn STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/backend.c
+  ${CMAKE_CURRENT_LIST_DIR}/backend_ref.c)
+target_include_directories(pt_nn PUBLIC ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(pt_nn PUBLIC pt_util m)
+if(PT_DNNL_INCLUDE AND PT_DNNL_LIB)
+  include(${CMAKE_CURRENT_LIST_DIR}/dnnl/dnnl.cmake OPTIONAL)
+endif()
