@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/json.h"
 #include "util/str.h"
 
 int pt_cli_error(const char *verb, int code, const char *fmt, ...) {
@@ -63,4 +64,18 @@ void pt_cli_format_energy(char *buf, size_t n, double j) {
     else if (a < 1e3) snprintf(buf, n, "%.2f J", j);
     else if (a < 1e6) snprintf(buf, n, "%.2f kJ", j / 1e3);
     else snprintf(buf, n, "%.3f MJ", j / 1e6);
+}
+
+void pt_cli_json_sources(FILE *f, const pt_meter *m) {
+    fputc('[', f);
+    for (int i = 0; i < pt_meter_source_count(m); i++) {
+        pt_meter_source s;
+        pt_meter_source_info(m, i, &s);
+        fprintf(f, "%s{\"name\":", i ? "," : "");
+        pt_json_str(f, s.name);
+        fprintf(f, ",\"available\":%s,\"status\":", s.available ? "true" : "false");
+        pt_json_str(f, s.status);
+        fputc('}', f);
+    }
+    fputc(']', f);
 }

@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+#include "powertrain/meter.h"
+
 #define PT_EXIT_OK 0
 #define PT_EXIT_FAIL 1
 #define PT_EXIT_USAGE 2
@@ -27,6 +29,9 @@ int pt_cli_parse_double(const char *verb, const char *name, const char *s, doubl
                         double *out);
 int pt_cli_parse_long(const char *verb, const char *name, const char *s, long lo, long hi,
                       long *out);
+
+/* Writes the meter's source list as a JSON array. */
+void pt_cli_json_sources(FILE *f, const pt_meter *m);
 
 /* Energy with a readable unit: "812 mJ", "40.0 J", "12.3 kJ", "1.23 MJ". */
 void pt_cli_format_energy(char *buf, size_t n, double joules);

@@ -128,17 +128,9 @@ int pt_cli_devices(int argc, char **argv) {
             FILE *f = af.f;
             fprintf(f, "{\"host\":");
             pt_json_str(f, host);
-            fprintf(f, ",\"sources\":[");
-            for (int i = 0; i < ns; i++) {
-                pt_meter_source s;
-                pt_meter_source_info(m, i, &s);
-                fprintf(f, "%s{\"name\":", i ? "," : "");
-                pt_json_str(f, s.name);
-                fprintf(f, ",\"available\":%s,\"status\":", s.available ? "true" : "false");
-                pt_json_str(f, s.status);
-                fputc('}', f);
-            }
-            fprintf(f, "],\"components\":[");
+            fprintf(f, ",\"sources\":");
+            pt_cli_json_sources(f, m);
+            fprintf(f, ",\"components\":[");
             for (int k = 0; k < nc; k++) {
                 pt_meter_component c;
                 pt_meter_energy e;

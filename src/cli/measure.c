@@ -364,17 +364,9 @@ static int write_json(const char *path, measure_state *st, int total_win, int ta
         fprintf(f, ",\"idle_s\":");
         pt_json_num(f, idle_s);
     }
-    fprintf(f, ",\"sources\":[");
-    for (int i = 0; i < pt_meter_source_count(m); i++) {
-        pt_meter_source s;
-        pt_meter_source_info(m, i, &s);
-        fprintf(f, "%s{\"name\":", i ? "," : "");
-        pt_json_str(f, s.name);
-        fprintf(f, ",\"available\":%s,\"status\":", s.available ? "true" : "false");
-        pt_json_str(f, s.status);
-        fputc('}', f);
-    }
-    fprintf(f, "],\"components\":[");
+    fprintf(f, ",\"sources\":");
+    pt_cli_json_sources(f, m);
+    fprintf(f, ",\"components\":[");
     double dur = tw.end_s - tw.start_s;
     for (int k = 0; k < pt_meter_component_count(m); k++) {
         pt_meter_component c;

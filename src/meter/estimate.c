@@ -24,15 +24,6 @@
 #include "meter/source.h"
 #include "util/str.h"
 
-/* snprintf whose cut output is acceptable (notes and messages are bounded). */
-static void say(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *buf, size_t n, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-}
-
 #define EST_IDLE_FRACTION 0.3
 #define EST_DRAM_W_PER_GB 0.375
 #define EST_W_PER_LOGICAL_CPU 10.0
@@ -140,7 +131,7 @@ int pt_estimate_open(const pt_meter_config *cfg, const pt_estimate_needs *needs,
     int need_cpu = needs ? needs->need_cpu : 1;
     int need_dram = needs ? needs->need_dram : 1;
     if (!need_cpu && !need_dram) {
-        say(why, whylen, "not needed: RAPL counters cover the CPU and DRAM");
+        pt_say(why, whylen, "not needed: RAPL counters cover the CPU and DRAM");
         return -1;
     }
 
@@ -155,7 +146,7 @@ int pt_estimate_open(const pt_meter_config *cfg, const pt_estimate_needs *needs,
 
     if (need_cpu) {
         if (pt_proc_cpu_times(&e.base) != 0) {
-            say(problems, sizeof problems, "cannot read %s/proc/stat", pt_proc_root());
+            pt_say(problems, sizeof problems, "cannot read %s/proc/stat", pt_proc_root());
         } else {
             int sockets = 1;
             if (pt_proc_cpu_model(model, sizeof model, &sockets) != 0) {
@@ -166,21 +157,21 @@ int pt_estimate_open(const pt_meter_config *cfg, const pt_estimate_needs *needs,
             char how[PT_METER_TEXT_MAX];
             if (cfg && cfg->cpu_tdp_w > 0) {
                 e.tdp_w = cfg->cpu_tdp_w;
-                say(how, sizeof how, "TDP %g W (--cpu-tdp)", e.tdp_w);
+                pt_say(how, sizeof how, "TDP %g W (--cpu-tdp)", e.tdp_w);
             } else if ((t = table_lookup(model)) >= 0) {
                 e.tdp_w = tdp_table[t].watts * sockets;
-                say(how, sizeof how, "TDP %g W: %s %g W x %d socket%s (table)", e.tdp_w,
+                pt_say(how, sizeof how, "TDP %g W: %s %g W x %d socket%s (table)", e.tdp_w,
                          tdp_table[t].part, tdp_table[t].watts, sockets, sockets == 1 ? "" : "s");
             } else {
                 int ncpu = pt_proc_ncpus();
                 if (ncpu < 1) ncpu = 1;
                 e.tdp_w = EST_W_PER_LOGICAL_CPU * ncpu;
-                say(how, sizeof how,
+                pt_say(how, sizeof how,
                          "TDP %g W: %g W per logical CPU x %d (default; pass --cpu-tdp)", e.tdp_w,
                          EST_W_PER_LOGICAL_CPU, ncpu);
             }
             e.idle_w = EST_IDLE_FRACTION * e.tdp_w;
-            say(cpu_note, sizeof cpu_note, "%s; idle assumed 0.3 x TDP", how);
+            pt_say(cpu_note, sizeof cpu_note, "%s; idle assumed 0.3 x TDP", how);
             e.cpu_w = e.base.total > 0 ? power_at(&e, (double)e.base.busy / (double)e.base.total)
                                        : e.idle_w;
             e.cpu = n++;
@@ -190,17 +181,17 @@ int pt_estimate_open(const pt_meter_config *cfg, const pt_estimate_needs *needs,
         mem_gb = pt_proc_mem_total_gb();
         if (mem_gb < 0) {
             size_t len = strlen(problems);
-            say(problems + len, sizeof problems - len, "%scannot read MemTotal of %s/proc/meminfo",
+            pt_say(problems + len, sizeof problems - len, "%scannot read MemTotal of %s/proc/meminfo",
                      len ? "; " : "", pt_proc_root());
         } else {
             e.dram_w = EST_DRAM_W_PER_GB * mem_gb;
-            say(dram_note, sizeof dram_note, "%g W per GB x %.1f GB MemTotal", EST_DRAM_W_PER_GB,
+            pt_say(dram_note, sizeof dram_note, "%g W per GB x %.1f GB MemTotal", EST_DRAM_W_PER_GB,
                      mem_gb);
             e.dram = n++;
         }
     }
     if (n == 0) {
-        say(why, whylen, "%s", problems);
+        pt_say(why, whylen, "%s", problems);
         return -1;
     }
 
@@ -209,7 +200,7 @@ int pt_estimate_open(const pt_meter_config *cfg, const pt_estimate_needs *needs,
     if (!src || !impl) {
         free(impl);
         pt_source_free(src);
-        say(why, whylen, "out of memory");
+        pt_say(why, whylen, "out of memory");
         return -1;
     }
     *impl = e;
@@ -218,15 +209,15 @@ int pt_estimate_open(const pt_meter_config *cfg, const pt_estimate_needs *needs,
         pt_meter_component *c = &src->comp[e.cpu];
         pt_strlcpy(c->name, "cpu", sizeof c->name);
         pt_strlcpy(c->model, model, sizeof c->model);
-        say(c->id, sizeof c->id, "%s/proc/stat", pt_proc_root());
+        pt_say(c->id, sizeof c->id, "%s/proc/stat", pt_proc_root());
         c->kind = PT_KIND_CPU;
         pt_strlcpy(c->note, cpu_note, sizeof c->note);
     }
     if (e.dram >= 0) {
         pt_meter_component *c = &src->comp[e.dram];
         pt_strlcpy(c->name, "dram", sizeof c->name);
-        say(c->model, sizeof c->model, "%.1f GB DRAM", mem_gb);
-        say(c->id, sizeof c->id, "%s/proc/meminfo", pt_proc_root());
+        pt_say(c->model, sizeof c->model, "%.1f GB DRAM", mem_gb);
+        pt_say(c->id, sizeof c->id, "%s/proc/meminfo", pt_proc_root());
         c->kind = PT_KIND_DRAM;
         pt_strlcpy(c->note, dram_note, sizeof c->note);
     }

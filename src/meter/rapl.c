@@ -34,16 +34,6 @@
 #define RAPL_MAX_COMP 64
 #define RAPL_PATH_MAX 4096
 
-/* snprintf for paths and messages: a path too long for its buffer is cut
- * (and then fails to open), a message is cut. */
-static void say(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *buf, size_t n, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-}
-
 typedef struct {
     int n;
     char **energy_path; /* per component: <zone>/energy_uj */
@@ -126,23 +116,23 @@ static void list_zones(const char *dir, int want_depth, const char *want_prefix,
 static int read_uj(const char *zdir, const char *file, const char *prefix,
                    unsigned long long *out, char *err, size_t errlen, int *perm) {
     char path[RAPL_PATH_MAX + 32], buf[64];
-    say(path, sizeof path, "%s/%s", zdir, file);
+    pt_say(path, sizeof path, "%s/%s", zdir, file);
     if (pt_read_small_file(path, buf, sizeof buf) != 0) {
         int e = errno;
         if (e == EACCES || e == EPERM) {
             *perm = 1;
             /* prefix is "intel-rapl:" or "amd-rapl:" */
-            say(err, errlen,
+            pt_say(err, errlen,
                      "permission denied reading %s (root-only since 2020, CVE-2020-8694); fix: "
                      "sudo chmod o+r /sys/class/powercap/%s*/%s or run as root",
                      path, prefix, file);
         } else {
-            say(err, errlen, "cannot read %s: %s", path, strerror(e));
+            pt_say(err, errlen, "cannot read %s: %s", path, strerror(e));
         }
         return -1;
     }
     if (pt_parse_ull(buf, out) != 0) {
-        say(err, errlen, "unexpected content in %s: \"%.32s\"", path, buf);
+        pt_say(err, errlen, "unexpected content in %s: \"%.32s\"", path, buf);
         return -1;
     }
     return 0;
@@ -160,7 +150,7 @@ static int probe_zone(const char *zdir, const char *prefix, double *wrap_j, char
 
 static int read_zone_name(const char *zdir, char *name, size_t n) {
     char path[RAPL_PATH_MAX + 16];
-    say(path, sizeof path, "%s/name", zdir);
+    pt_say(path, sizeof path, "%s/name", zdir);
     return pt_read_small_file(path, name, n);
 }
 
@@ -194,7 +184,7 @@ static void add_found(rapl_scan *s, const char *name, const char *dir, pt_meter_
     int dup = 0;
     for (int i = 0; i < s->nfound - 1; i++) dup |= strcmp(s->found[i].name, name) == 0;
     if (dup)
-        say(f->name, sizeof f->name, "%.40s-z%d", name, s->nfound - 1);
+        pt_say(f->name, sizeof f->name, "%.40s-z%d", name, s->nfound - 1);
     else
         pt_strlcpy(f->name, name, sizeof f->name);
     pt_strlcpy(f->dir, dir, sizeof f->dir);
@@ -205,9 +195,9 @@ static void add_found(rapl_scan *s, const char *name, const char *dir, pt_meter_
 /* Scans one top zone and its subzones. */
 static void scan_top_zone(rapl_scan *s, const char *base, const zone_ent *top) {
     char zdir[RAPL_PATH_MAX], zname[64], err[512];
-    say(zdir, sizeof zdir, "%s/%s", base, top->name);
+    pt_say(zdir, sizeof zdir, "%s/%s", base, top->name);
     if (read_zone_name(zdir, zname, sizeof zname) != 0) {
-        say(err, sizeof err, "cannot read %s/name: %s", zdir, strerror(errno));
+        pt_say(err, sizeof err, "cannot read %s/name: %s", zdir, strerror(errno));
         scan_note_error(s, err, 0);
         return;
     }
@@ -245,40 +235,40 @@ static void scan_top_zone(rapl_scan *s, const char *base, const zone_ent *top) {
     for (int i = 0; i < nsub; i++) {
         char sdir[RAPL_PATH_MAX], sname[64];
         /* list_zones sorts, so tell the places apart by looking again. */
-        say(sdir, sizeof sdir, "%s/%s", zdir, subs[i].name);
+        pt_say(sdir, sizeof sdir, "%s/%s", zdir, subs[i].name);
         DIR *probe = opendir(sdir);
         if (probe)
             closedir(probe);
         else
-            say(sdir, sizeof sdir, "%s/%s", base, subs[i].name);
+            pt_say(sdir, sizeof sdir, "%s/%s", base, subs[i].name);
         if (read_zone_name(sdir, sname, sizeof sname) != 0) continue;
         if (strcmp(sname, "dram") == 0) {
             int sperm = 0;
             double swrap = 0;
             if (probe_zone(sdir, top->prefix, &swrap, err, sizeof err, &sperm) == 0) {
                 char dname[PT_METER_NAME_MAX];
-                say(dname, sizeof dname, "dram-%.40s", x);
+                pt_say(dname, sizeof dname, "dram-%.40s", x);
                 add_found(s, dname, sdir, PT_KIND_DRAM, swrap);
             } else {
                 scan_note_error(s, err, sperm);
-                say(dram_problem, sizeof dram_problem, "%s",
+                pt_say(dram_problem, sizeof dram_problem, "%s",
                          sperm ? "permission denied" : "unreadable");
             }
         } else if (strcmp(sname, "core") == 0 || strcmp(sname, "uncore") == 0) {
             if (!strstr(inner, sname)) {
                 size_t len = strlen(inner);
-                say(inner + len, sizeof inner - len, "%s%s", len ? ", " : "", sname);
+                pt_say(inner + len, sizeof inner - len, "%s%s", len ? ", " : "", sname);
             }
         }
     }
     if (pkg >= 0) {
         char *note = s->found[pkg].note;
         if (inner[0])
-            say(note, PT_METER_TEXT_MAX, "includes its %s subzone%s (not added apart)", inner,
+            pt_say(note, PT_METER_TEXT_MAX, "includes its %s subzone%s (not added apart)", inner,
                      strchr(inner, ',') ? "s" : "");
         if (dram_problem[0]) {
             size_t len = strlen(note);
-            say(note + len, PT_METER_TEXT_MAX - len, "%sdram zone %s", len ? "; " : "",
+            pt_say(note + len, PT_METER_TEXT_MAX - len, "%sdram zone %s", len ? "; " : "",
                      dram_problem);
         }
     }
@@ -322,13 +312,13 @@ int pt_rapl_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t 
     (void)cfg;
     *out = NULL;
     char base[RAPL_PATH_MAX];
-    say(base, sizeof base, "%s/sys/class/powercap", pt_sysfs_root());
+    pt_say(base, sizeof base, "%s/sys/class/powercap", pt_sysfs_root());
     DIR *d = opendir(base);
     if (!d) {
         if (errno == ENOENT || errno == ENOTDIR)
-            say(why, whylen, "no powercap zones (/sys/class/powercap missing)");
+            pt_say(why, whylen, "no powercap zones (/sys/class/powercap missing)");
         else
-            say(why, whylen, "cannot open %s: %s", base, strerror(errno));
+            pt_say(why, whylen, "cannot open %s: %s", base, strerror(errno));
         return -1;
     }
     closedir(d);
@@ -337,7 +327,7 @@ int pt_rapl_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t 
     int ntop = 0;
     list_zones(base, 1, NULL, 0, tops, &ntop, RAPL_MAX_COMP);
     if (ntop == 0) {
-        say(why, whylen, "no rapl zones in /sys/class/powercap (no intel-rapl:N; "
+        pt_say(why, whylen, "no rapl zones in /sys/class/powercap (no intel-rapl:N; "
                               "kernel module intel_rapl_common not loaded?)");
         return -1;
     }
@@ -346,18 +336,18 @@ int pt_rapl_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t 
     memset(&scan, 0, sizeof scan);
     scan.found = calloc(RAPL_MAX_COMP, sizeof *scan.found);
     if (!scan.found) {
-        say(why, whylen, "out of memory");
+        pt_say(why, whylen, "out of memory");
         return -1;
     }
     for (int i = 0; i < ntop; i++) scan_top_zone(&scan, base, &tops[i]);
 
     if (scan.nfound == 0) {
         if (scan.first_perm[0])
-            say(why, whylen, "%s", scan.first_perm);
+            pt_say(why, whylen, "%s", scan.first_perm);
         else if (scan.first_err[0])
-            say(why, whylen, "%s", scan.first_err);
+            pt_say(why, whylen, "%s", scan.first_err);
         else
-            say(why, whylen, "no rapl package, dram or psys zones in /sys/class/powercap");
+            pt_say(why, whylen, "no rapl package, dram or psys zones in /sys/class/powercap");
         free(scan.found);
         return -1;
     }
@@ -375,19 +365,19 @@ int pt_rapl_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t 
         free(impl);
         pt_source_free(src);
         free(scan.found);
-        say(why, whylen, "out of memory");
+        pt_say(why, whylen, "out of memory");
         return -1;
     }
     src->impl = impl;
     for (int i = 0; i < scan.nfound; i++) {
         const rapl_found *f = &scan.found[i];
         char path[RAPL_PATH_MAX + 16];
-        say(path, sizeof path, "%s/energy_uj", f->dir);
+        pt_say(path, sizeof path, "%s/energy_uj", f->dir);
         impl->energy_path[i] = strdup(path);
         if (!impl->energy_path[i]) {
             rapl_close(src);
             free(scan.found);
-            say(why, whylen, "out of memory");
+            pt_say(why, whylen, "out of memory");
             return -1;
         }
         impl->n = i + 1;

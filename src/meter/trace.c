@@ -19,15 +19,6 @@
 #include "meter/source.h"
 #include "util/str.h"
 
-/* snprintf whose cut output is acceptable (notes and messages are bounded). */
-static void say(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *buf, size_t n, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-}
-
 typedef struct {
     char name[PT_METER_NAME_MAX];
     double *t, *w;
@@ -163,52 +154,52 @@ static int parse_trace(FILE *f, const char *path, trace_impl *ti, char *why, siz
             if (pt_starts_with(s, "t_seconds") || (!t_num && !w_num)) continue; /* header */
         }
         if (nf != 3) {
-            say(why, whylen, "%s:%ld: expected 3 fields (t_seconds,component,watts), found %s%d",
+            pt_say(why, whylen, "%s:%ld: expected 3 fields (t_seconds,component,watts), found %s%d",
                      path, lineno, nf > 3 ? "more than " : "", nf > 3 ? 3 : nf);
             goto done;
         }
         if (parse_number(fld[0], &t) != 0) {
-            say(why, whylen, "%s:%ld: time \"%.40s\" is not a number", path, lineno, fld[0]);
+            pt_say(why, whylen, "%s:%ld: time \"%.40s\" is not a number", path, lineno, fld[0]);
             goto done;
         }
         if (fld[1][0] == '\0') {
-            say(why, whylen, "%s:%ld: empty component name", path, lineno);
+            pt_say(why, whylen, "%s:%ld: empty component name", path, lineno);
             goto done;
         }
         if (strlen(fld[1]) >= PT_METER_NAME_MAX) {
-            say(why, whylen, "%s:%ld: component name longer than %d characters", path, lineno,
+            pt_say(why, whylen, "%s:%ld: component name longer than %d characters", path, lineno,
                      PT_METER_NAME_MAX - 1);
             goto done;
         }
         if (parse_number(fld[2], &w) != 0) {
-            say(why, whylen, "%s:%ld: watts \"%.40s\" is not a number", path, lineno, fld[2]);
+            pt_say(why, whylen, "%s:%ld: watts \"%.40s\" is not a number", path, lineno, fld[2]);
             goto done;
         }
         if (w < 0) {
-            say(why, whylen, "%s:%ld: negative watts %g", path, lineno, w);
+            pt_say(why, whylen, "%s:%ld: negative watts %g", path, lineno, w);
             goto done;
         }
         trace_comp *c = find_or_add(ti, fld[1]);
         if (!c) {
-            say(why, whylen, "%s:%ld: out of memory", path, lineno);
+            pt_say(why, whylen, "%s:%ld: out of memory", path, lineno);
             goto done;
         }
         if (c->n > 0 && !(t > c->t[c->n - 1])) {
-            say(why, whylen, "%s:%ld: time %g is not after %g, the previous time of %s", path,
+            pt_say(why, whylen, "%s:%ld: time %g is not after %g, the previous time of %s", path,
                      lineno, t, c->t[c->n - 1], c->name);
             goto done;
         }
         if (push_row(c, t, w) != 0) {
-            say(why, whylen, "%s:%ld: out of memory", path, lineno);
+            pt_say(why, whylen, "%s:%ld: out of memory", path, lineno);
             goto done;
         }
     }
     if (ferror(f)) {
-        say(why, whylen, "%s: read error: %s", path, strerror(errno));
+        pt_say(why, whylen, "%s: read error: %s", path, strerror(errno));
         goto done;
     }
     if (ti->n == 0) {
-        say(why, whylen, "%s: no data rows (expected t_seconds,component,watts)", path);
+        pt_say(why, whylen, "%s: no data rows (expected t_seconds,component,watts)", path);
         goto done;
     }
     rc = 0;
@@ -220,19 +211,19 @@ done:
 int pt_trace_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t whylen) {
     *out = NULL;
     if (!cfg || !cfg->trace_path || !cfg->trace_path[0]) {
-        say(why, whylen, "no trace file given");
+        pt_say(why, whylen, "no trace file given");
         return -1;
     }
     const char *path = cfg->trace_path;
     FILE *f = fopen(path, "re");
     if (!f) {
-        say(why, whylen, "cannot open trace file %s: %s", path, strerror(errno));
+        pt_say(why, whylen, "cannot open trace file %s: %s", path, strerror(errno));
         return -2;
     }
     trace_impl *ti = calloc(1, sizeof *ti);
     if (!ti) {
         fclose(f);
-        say(why, whylen, "out of memory");
+        pt_say(why, whylen, "out of memory");
         return -2;
     }
     int prc = parse_trace(f, path, ti, why, whylen);
@@ -244,7 +235,7 @@ int pt_trace_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t
     pt_source *src = pt_source_alloc(&trace_ops, ti->n);
     if (!src) {
         trace_impl_free(ti);
-        say(why, whylen, "out of memory");
+        pt_say(why, whylen, "out of memory");
         return -2;
     }
     src->impl = ti;
@@ -258,7 +249,7 @@ int pt_trace_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t
         c->method = PT_METHOD_EQ1;
         c->has_counter = 0;
         c->billed = 1;
-        say(c->note, sizeof c->note, "replayed: %zu rows from %.100s", ti->c[i].n, path);
+        pt_say(c->note, sizeof c->note, "replayed: %zu rows from %.100s", ti->c[i].n, path);
         src->has_power[i] = 1;
     }
     *out = src;

@@ -71,23 +71,15 @@ static const char *schema_sql =
     "  t_s REAL NOT NULL, component TEXT NOT NULL, power_w REAL, counter_j REAL);\n"
     "CREATE INDEX runs_study ON runs(study_id);\n";
 
-static void say(char *err, size_t n, const char *fmt, ...) {
-    if (!err || !n) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
-
 static int db_fail(pt_store *st, char *err, size_t n, const char *what) {
-    say(err, n, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+    pt_say(err, n, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
     return -1;
 }
 
 static int exec(pt_store *st, const char *sql, char *err, size_t n) {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        say(err, n, "%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
+        pt_say(err, n, "%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
         sqlite3_free(msg);
         return -1;
     }
@@ -114,13 +106,13 @@ static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v) {
 pt_store *pt_store_open(const char *path, int create, char *err, size_t errlen) {
     pt_store *st = calloc(1, sizeof *st);
     if (!st) {
-        say(err, errlen, "%s: out of memory", path);
+        pt_say(err, errlen, "%s: out of memory", path);
         return NULL;
     }
     pt_strlcpy(st->path, path, sizeof st->path);
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-        say(err, errlen, "%s: cannot open: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        pt_say(err, errlen, "%s: cannot open: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
         pt_store_close(st);
         return NULL;
     }
@@ -133,13 +125,13 @@ pt_store *pt_store_open(const char *path, int create, char *err, size_t errlen) 
         ntables = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
     if (ntables < 0) {
-        say(err, errlen, "%s: not a SQLite database (%s)", path, sqlite3_errmsg(st->db));
+        pt_say(err, errlen, "%s: not a SQLite database (%s)", path, sqlite3_errmsg(st->db));
         pt_store_close(st);
         return NULL;
     }
     if (ntables == 0) {
         if (!create) {
-            say(err, errlen, "%s: empty database, not a powertrain results store", path);
+            pt_say(err, errlen, "%s: empty database, not a powertrain results store", path);
             pt_store_close(st);
             return NULL;
         }
@@ -159,12 +151,12 @@ pt_store *pt_store_open(const char *path, int create, char *err, size_t errlen) 
             version = atoi((const char *)sqlite3_column_text(q, 0));
         sqlite3_finalize(q);
         if (version < 0) {
-            say(err, errlen, "%s: not a powertrain results store (no schema version)", path);
+            pt_say(err, errlen, "%s: not a powertrain results store (no schema version)", path);
             pt_store_close(st);
             return NULL;
         }
         if (version != PT_STORE_SCHEMA_VERSION) {
-            say(err, errlen, "%s: results store schema version %d; this powertrain reads version %d", path,
+            pt_say(err, errlen, "%s: results store schema version %d; this powertrain reads version %d", path,
                 version, PT_STORE_SCHEMA_VERSION);
             pt_store_close(st);
             return NULL;
@@ -270,7 +262,7 @@ int64_t pt_store_run_find(pt_store *st, const pt_run_info *key, pt_run_status *s
 
 int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, size_t errlen) {
     if (info->batch_size <= 0 || !(info->lr > 0)) {
-        say(err, errlen, "%s: a run needs a positive batch size and learning rate", st->path);
+        pt_say(err, errlen, "%s: a run needs a positive batch size and learning rate", st->path);
         return -1;
     }
     char ferr[512] = "";
@@ -278,7 +270,7 @@ int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, siz
     pt_run_status status = PT_RUN_RUNNING;
     int64_t id = pt_store_run_find(st, info, &status, ferr, sizeof ferr);
     if (id < 0 && ferr[0]) {
-        say(err, errlen, "%s", ferr);
+        pt_say(err, errlen, "%s", ferr);
         goto fail;
     }
     char now[32];
@@ -286,7 +278,7 @@ int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, siz
     sqlite3_stmt *q = NULL;
     if (id > 0) {
         if (status != PT_RUN_RUNNING) {
-            say(err, errlen, "%s: run %lld (setup %d, repeat %d, %s) already finished as %s", st->path,
+            pt_say(err, errlen, "%s: run %lld (setup %d, repeat %d, %s) already finished as %s", st->path,
                 (long long)id, info->setup, info->repeat, info->phase ? info->phase : "train",
                 pt_run_status_name(status));
             goto fail;
@@ -412,7 +404,7 @@ int pt_store_epoch_add(pt_store *st, int64_t run_id, const pt_epoch_row *row, ch
     rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE || sqlite3_changes(st->db) != 1) {
-        say(err, errlen, "%s: run %lld is not running", st->path, (long long)run_id);
+        pt_say(err, errlen, "%s: run %lld is not running", st->path, (long long)run_id);
         goto fail;
     }
     if (exec(st, "COMMIT;", err, errlen)) goto fail;
@@ -426,7 +418,7 @@ fail:
 
 int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, char *err, size_t errlen) {
     if (res->status == PT_RUN_RUNNING) {
-        say(err, errlen, "%s: a run cannot finish as running", st->path);
+        pt_say(err, errlen, "%s: a run cannot finish as running", st->path);
         return -1;
     }
     char now[32];
@@ -450,7 +442,7 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) return db_fail(st, err, errlen, "finishing a run");
     if (sqlite3_changes(st->db) != 1) {
-        say(err, errlen, "%s: no run %lld", st->path, (long long)run_id);
+        pt_say(err, errlen, "%s: no run %lld", st->path, (long long)run_id);
         return -1;
     }
     return 0;
@@ -459,7 +451,7 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
 long pt_store_count(pt_store *st, const char *table, char *err, size_t errlen) {
     if (strcmp(table, "studies") && strcmp(table, "runs") && strcmp(table, "epochs") &&
         strcmp(table, "epoch_components") && strcmp(table, "samples")) {
-        say(err, errlen, "%s: no table '%s'", st->path, table);
+        pt_say(err, errlen, "%s: no table '%s'", st->path, table);
         return -1;
     }
     char sql[96];

@@ -12,6 +12,9 @@ int pt_parse_long(const char *s, long *out);
 int pt_parse_ull(const char *s, unsigned long long *out);
 /* Trims blanks and newlines in place; returns s advanced past leading blanks. */
 char *pt_trim(char *s);
+/* snprintf for messages and notes whose cut output is acceptable; buf may
+ * be NULL (or n 0) when the caller wants no message. */
+void pt_say(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* 1 when s starts with prefix. */
 int pt_starts_with(const char *s, const char *prefix);
 
