@@ -1,0 +1,332 @@
+/* cpu_conv.c -- convolution on oneDNN: per-layer state with cached primitives.
+ *
+ * Activations keep the user layout (NWC / NHWC memory descs on src and dst, so
+ * no activation is ever reordered); weights are `format_tag_any`, so oneDNN
+ * picks its preferred (often blocked) layout per direction. The plain OIHW
+ * weights are reordered into that layout once and reused until
+ * conv_weights_changed (or a different weight pointer) invalidates the copy.
+ * Directions whose preferred layouts coincide share one copy.
+ *
+ * Primitives are built lazily on first use (a frozen layer never builds its
+ * weight-gradient primitive); the forward descriptor without bias is built at
+ * init: it validates the shape and serves as the backward primitives' hint.
+ * A 1-D layer (h = 1 everywhere) uses 1-D descriptors (NWC, OIW). */
+#include "nn/dnnl/cpu_internal.h"
+
+#include <string.h>
+
+/* A copy of the weights in one primitive's preferred layout. */
+typedef struct {
+    int used;
+    int plain; /* the layout is the user's OIHW: no copy, w is used directly */
+    dnnl_memory_desc_t md;
+    float *buf;
+    dnnl_memory_t mem;        /* over buf */
+    dnnl_primitive_t reorder; /* user OIHW -> md */
+    const float *src;         /* the user buffer last reordered */
+    int valid;
+} wcache;
+
+typedef struct {
+    pt_dnnl_ctx ctx;
+    pt_conv_shape s;
+    int nd; /* 3 (1-D) or 4 (2-D) */
+    dnnl_memory_desc_t x_md, y_md, w_md, b_md, w_any;
+    dnnl_dims_t strides, pad_l, pad_r;
+    /* user-layout memory objects; their handles are set per call */
+    dnnl_memory_t m_x, m_y, m_w, m_b;
+
+    /* forward, [has bias] */
+    dnnl_primitive_desc_t fwd_pd[2];
+    dnnl_primitive_t fwd[2];
+    wcache *fwd_wc[2];
+
+    /* backward data */
+    dnnl_primitive_desc_t bwd_d_pd;
+    dnnl_primitive_t bwd_d;
+    wcache *bwd_d_wc;
+    float *dx_buf; /* acc = 1: computed here, then added */
+
+    /* backward weights, [has bias] */
+    dnnl_primitive_desc_t bwd_w_pd[2];
+    dnnl_primitive_t bwd_w[2];
+    dnnl_memory_desc_t dw_md[2];
+    int dw_plain[2];
+    float *dw_buf[2];
+    dnnl_memory_t m_dw[2];
+    dnnl_primitive_t dw_reorder[2][2]; /* [has bias][acc]: internal -> user OIHW */
+    float *db_buf;                     /* acc = 1 */
+
+    wcache wc[4];
+} conv_state;
+
+static size_t shape_x(const pt_conv_shape *s) { return (size_t)s->n * s->ih * s->iw * s->ic; }
+static size_t shape_w(const pt_conv_shape *s) { return (size_t)s->oc * s->ic * s->kh * s->kw; }
+
+/* A memory object with its own buffer (md may be blocked). */
+static dnnl_memory_t mem_owned(conv_state *st, const dnnl_memory_desc_t *md, float **buf) {
+    size_t bytes = dnnl_memory_desc_get_size(md);
+    *buf = pt_cpu_scratch_alloc(bytes);
+    dnnl_memory_t m = NULL;
+    PT_DNNL_CHECK(dnnl_memory_create(&m, md, st->ctx.eng, *buf));
+    return m;
+}
+
+static dnnl_primitive_t reorder_create(conv_state *st, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
+                                       int sum) {
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    if (sum) {
+        PT_DNNL_CHECK(dnnl_primitive_attr_create(&attr));
+        PT_DNNL_CHECK(dnnl_post_ops_create(&po));
+        PT_DNNL_CHECK(dnnl_post_ops_append_sum(po, 1.0f));
+        PT_DNNL_CHECK(dnnl_primitive_attr_set_post_ops(attr, po));
+    }
+    dnnl_primitive_desc_t pd = NULL;
+    PT_DNNL_CHECK(dnnl_reorder_primitive_desc_create(&pd, from, st->ctx.eng, to, st->ctx.eng, attr));
+    dnnl_primitive_t p = NULL;
+    PT_DNNL_CHECK(dnnl_primitive_create(&p, pd));
+    PT_DNNL_CHECK(dnnl_primitive_desc_destroy(pd));
+    if (po) PT_DNNL_CHECK(dnnl_post_ops_destroy(po));
+    if (attr) PT_DNNL_CHECK(dnnl_primitive_attr_destroy(attr));
+    return p;
+}
+
+/* The weight copy for a primitive whose weights desc is md (shared when equal). */
+static wcache *wcache_for(conv_state *st, const dnnl_memory_desc_t *md) {
+    for (size_t i = 0; i < sizeof st->wc / sizeof st->wc[0]; i++)
+        if (st->wc[i].used && dnnl_memory_desc_equal(&st->wc[i].md, md)) return &st->wc[i];
+    for (size_t i = 0; i < sizeof st->wc / sizeof st->wc[0]; i++) {
+        wcache *c = &st->wc[i];
+        if (c->used) continue;
+        c->used = 1;
+        c->md = *md;
+        c->plain = dnnl_memory_desc_equal(md, &st->w_md);
+        if (!c->plain) {
+            c->mem = mem_owned(st, md, &c->buf);
+            c->reorder = reorder_create(st, &st->w_md, md, 0);
+        }
+        return c;
+    }
+    fprintf(stderr, "%s:%d: cpu conv: weight cache full\n", __FILE__, __LINE__);
+    abort();
+}
+
+/* The memory to pass as DNNL_ARG_WEIGHTS: the user's, or a fresh-enough copy. */
+static dnnl_memory_t wcache_use(pt_backend *be, conv_state *st, wcache *c, const float *w) {
+    pt_dnnl_set(st->m_w, w);
+    if (c->plain) return st->m_w;
+    if (!c->valid || c->src != w) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, st->m_w}, {DNNL_ARG_TO, c->mem}};
+        pt_dnnl_exec(be, &st->ctx, c->reorder, 2, args);
+        c->valid = 1;
+        c->src = w;
+    }
+    return c->mem;
+}
+
+static int fwd_pd_create(conv_state *st, int hb, dnnl_primitive_desc_t *pd) {
+    dnnl_convolution_desc_t cd;
+    dnnl_status_t rc = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct,
+                                                          &st->x_md, &st->w_any, hb ? &st->b_md : NULL,
+                                                          &st->y_md, st->strides, st->pad_l, st->pad_r);
+    if (rc == dnnl_success) rc = dnnl_primitive_desc_create(pd, &cd, NULL, st->ctx.eng, NULL);
+    if (rc != dnnl_success) {
+        fprintf(stderr, "cpu conv: forward descriptor refused (%s) for n=%d ih=%d iw=%d ic=%d oc=%d k=%dx%d "
+                        "s=%dx%d p=%dx%d o=%dx%d\n",
+                dnnl_status2str(rc), st->s.n, st->s.ih, st->s.iw, st->s.ic, st->s.oc, st->s.kh, st->s.kw,
+                st->s.sh, st->s.sw, st->s.ph, st->s.pw, st->s.oh, st->s.ow);
+        *pd = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void fwd_build(conv_state *st, int hb) {
+    if (st->fwd[hb]) return;
+    if (!st->fwd_pd[hb] && fwd_pd_create(st, hb, &st->fwd_pd[hb]) != 0) abort();
+    PT_DNNL_CHECK(dnnl_primitive_create(&st->fwd[hb], st->fwd_pd[hb]));
+    st->fwd_wc[hb] = wcache_for(st, dnnl_primitive_desc_query_md(st->fwd_pd[hb], dnnl_query_weights_md, 0));
+}
+
+static void bwd_d_build(conv_state *st) {
+    if (st->bwd_d) return;
+    dnnl_convolution_desc_t cd;
+    PT_DNNL_CHECK(dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &st->x_md, &st->w_any,
+                                                           &st->y_md, st->strides, st->pad_l, st->pad_r));
+    PT_DNNL_CHECK(dnnl_primitive_desc_create(&st->bwd_d_pd, &cd, NULL, st->ctx.eng, st->fwd_pd[0]));
+    PT_DNNL_CHECK(dnnl_primitive_create(&st->bwd_d, st->bwd_d_pd));
+    st->bwd_d_wc = wcache_for(st, dnnl_primitive_desc_query_md(st->bwd_d_pd, dnnl_query_weights_md, 0));
+}
+
+static void bwd_w_build(conv_state *st, int hb) {
+    if (st->bwd_w[hb]) return;
+    dnnl_convolution_desc_t cd;
+    PT_DNNL_CHECK(dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &st->x_md, &st->w_any,
+                                                              hb ? &st->b_md : NULL, &st->y_md, st->strides,
+                                                              st->pad_l, st->pad_r));
+    if (hb && !st->fwd_pd[1] && fwd_pd_create(st, 1, &st->fwd_pd[1]) != 0) abort();
+    PT_DNNL_CHECK(dnnl_primitive_desc_create(&st->bwd_w_pd[hb], &cd, NULL, st->ctx.eng, st->fwd_pd[hb]));
+    PT_DNNL_CHECK(dnnl_primitive_create(&st->bwd_w[hb], st->bwd_w_pd[hb]));
+    st->dw_md[hb] = *dnnl_primitive_desc_query_md(st->bwd_w_pd[hb], dnnl_query_diff_weights_md, 0);
+    st->dw_plain[hb] = dnnl_memory_desc_equal(&st->dw_md[hb], &st->w_md);
+    st->m_dw[hb] = mem_owned(st, &st->dw_md[hb], &st->dw_buf[hb]);
+    if (!st->dw_plain[hb]) {
+        st->dw_reorder[hb][0] = reorder_create(st, &st->dw_md[hb], &st->w_md, 0);
+        st->dw_reorder[hb][1] = reorder_create(st, &st->dw_md[hb], &st->w_md, 1);
+    }
+}
+
+int pt_cpu_conv_init(pt_backend *be, void **state, const pt_conv_shape *s) {
+    (void)be;
+    *state = NULL;
+    conv_state *st = calloc(1, sizeof *st);
+    if (!st) return -1;
+    st->s = *s;
+    st->nd = (s->ih == 1 && s->kh == 1 && s->sh == 1 && s->ph == 0 && s->oh == 1) ? 3 : 4;
+    pt_dnnl_ctx_init(&st->ctx);
+    if (st->nd == 3) {
+        dnnl_dim_t xd[3] = {s->n, s->ic, s->iw}, yd[3] = {s->n, s->oc, s->ow}, wd[3] = {s->oc, s->ic, s->kw};
+        pt_dnnl_md(&st->x_md, 3, xd, dnnl_nwc);
+        pt_dnnl_md(&st->y_md, 3, yd, dnnl_nwc);
+        pt_dnnl_md(&st->w_md, 3, wd, dnnl_oiw);
+        pt_dnnl_md(&st->w_any, 3, wd, dnnl_format_tag_any);
+        st->strides[0] = s->sw;
+        st->pad_l[0] = st->pad_r[0] = s->pw;
+    } else {
+        dnnl_dim_t xd[4] = {s->n, s->ic, s->ih, s->iw}, yd[4] = {s->n, s->oc, s->oh, s->ow},
+                   wd[4] = {s->oc, s->ic, s->kh, s->kw};
+        pt_dnnl_md(&st->x_md, 4, xd, dnnl_nhwc);
+        pt_dnnl_md(&st->y_md, 4, yd, dnnl_nhwc);
+        pt_dnnl_md(&st->w_md, 4, wd, dnnl_oihw);
+        pt_dnnl_md(&st->w_any, 4, wd, dnnl_format_tag_any);
+        st->strides[0] = s->sh;
+        st->strides[1] = s->sw;
+        st->pad_l[0] = st->pad_r[0] = s->ph;
+        st->pad_l[1] = st->pad_r[1] = s->pw;
+    }
+    dnnl_dim_t bd[1] = {s->oc};
+    pt_dnnl_md(&st->b_md, 1, bd, dnnl_a);
+    if (fwd_pd_create(st, 0, &st->fwd_pd[0]) != 0) {
+        pt_cpu_conv_free(be, st);
+        return -1;
+    }
+    st->m_x = pt_dnnl_mem_none(&st->ctx, &st->x_md);
+    st->m_y = pt_dnnl_mem_none(&st->ctx, &st->y_md);
+    st->m_w = pt_dnnl_mem_none(&st->ctx, &st->w_md);
+    st->m_b = pt_dnnl_mem_none(&st->ctx, &st->b_md);
+    *state = st;
+    return 0;
+}
+
+static void prim_free(dnnl_primitive_t p) {
+    if (p) PT_DNNL_CHECK(dnnl_primitive_destroy(p));
+}
+static void pd_free(dnnl_primitive_desc_t pd) {
+    if (pd) PT_DNNL_CHECK(dnnl_primitive_desc_destroy(pd));
+}
+static void mem_free(dnnl_memory_t m) {
+    if (m) PT_DNNL_CHECK(dnnl_memory_destroy(m));
+}
+
+void pt_cpu_conv_free(pt_backend *be, void *state) {
+    (void)be;
+    conv_state *st = state;
+    if (!st) return;
+    for (int hb = 0; hb < 2; hb++) {
+        prim_free(st->fwd[hb]);
+        pd_free(st->fwd_pd[hb]);
+        prim_free(st->bwd_w[hb]);
+        pd_free(st->bwd_w_pd[hb]);
+        prim_free(st->dw_reorder[hb][0]);
+        prim_free(st->dw_reorder[hb][1]);
+        mem_free(st->m_dw[hb]);
+        free(st->dw_buf[hb]);
+    }
+    prim_free(st->bwd_d);
+    pd_free(st->bwd_d_pd);
+    for (size_t i = 0; i < sizeof st->wc / sizeof st->wc[0]; i++) {
+        prim_free(st->wc[i].reorder);
+        mem_free(st->wc[i].mem);
+        free(st->wc[i].buf);
+    }
+    mem_free(st->m_x);
+    mem_free(st->m_y);
+    mem_free(st->m_w);
+    mem_free(st->m_b);
+    free(st->dx_buf);
+    free(st->db_buf);
+    pt_dnnl_ctx_free(&st->ctx);
+    free(st);
+}
+
+void pt_cpu_conv_weights_changed(pt_backend *be, void *state) {
+    (void)be;
+    conv_state *st = state;
+    for (size_t i = 0; i < sizeof st->wc / sizeof st->wc[0]; i++) st->wc[i].valid = 0;
+}
+
+/* y[n][oh][ow][oc] = conv(x[n][ih][iw][ic], w[oc][ic][kh][kw]) + b[oc] */
+void pt_cpu_conv_forward(pt_backend *be, void *state, const pt_conv_shape *s, const float *x, const float *w,
+                         const float *b, float *y) {
+    (void)s;
+    conv_state *st = state;
+    int hb = b != NULL;
+    fwd_build(st, hb);
+    dnnl_memory_t mw = wcache_use(be, st, st->fwd_wc[hb], w);
+    pt_dnnl_set(st->m_x, x);
+    pt_dnnl_set(st->m_y, y);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, st->m_x}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, st->m_y}};
+    int nargs = 3;
+    if (hb) {
+        pt_dnnl_set(st->m_b, b);
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, st->m_b};
+    }
+    pt_dnnl_exec(be, &st->ctx, st->fwd[hb], nargs, args);
+}
+
+/* dx[n][ih][iw][ic] (+)= conv^T(dy, w) */
+void pt_cpu_conv_backward_data(pt_backend *be, void *state, const pt_conv_shape *s, const float *dy,
+                               const float *w, float *dx, int acc) {
+    conv_state *st = state;
+    bwd_d_build(st);
+    dnnl_memory_t mw = wcache_use(be, st, st->bwd_d_wc, w);
+    if (acc && !st->dx_buf) st->dx_buf = pt_cpu_scratch_alloc(shape_x(s) * sizeof(float));
+    pt_dnnl_set(st->m_y, dy);
+    pt_dnnl_set(st->m_x, acc ? st->dx_buf : dx);
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_DIFF_DST, st->m_y}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DIFF_SRC, st->m_x}};
+    pt_dnnl_exec(be, &st->ctx, st->bwd_d, 3, args);
+    if (acc) pt_cpu_accumulate(be, shape_x(s), st->dx_buf, dx, 1);
+}
+
+/* dw[oc][ic][kh][kw] (+)= sum x * dy; db[oc] (+)= sum dy (db may be NULL) */
+void pt_cpu_conv_backward_weights(pt_backend *be, void *state, const pt_conv_shape *s, const float *x,
+                                  const float *dy, float *dw, float *db, int acc) {
+    conv_state *st = state;
+    int hb = db != NULL;
+    bwd_w_build(st, hb);
+    int direct = st->dw_plain[hb] && !acc; /* write straight into the user's dw */
+    if (hb && acc && !st->db_buf) st->db_buf = pt_cpu_scratch_alloc((size_t)s->oc * sizeof(float));
+    pt_dnnl_set(st->m_x, x);
+    pt_dnnl_set(st->m_y, dy);
+    if (direct) pt_dnnl_set(st->m_w, dw);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, st->m_x},
+                               {DNNL_ARG_DIFF_DST, st->m_y},
+                               {DNNL_ARG_DIFF_WEIGHTS, direct ? st->m_w : st->m_dw[hb]}};
+    int nargs = 3;
+    if (hb) {
+        pt_dnnl_set(st->m_b, acc ? st->db_buf : db);
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_BIAS, st->m_b};
+    }
+    pt_dnnl_exec(be, &st->ctx, st->bwd_w[hb], nargs, args);
+    if (!direct) {
+        if (st->dw_plain[hb]) {
+            pt_cpu_accumulate(be, shape_w(s), st->dw_buf[hb], dw, acc);
+        } else {
+            pt_dnnl_set(st->m_w, dw);
+            dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, st->m_dw[hb]}, {DNNL_ARG_TO, st->m_w}};
+            pt_dnnl_exec(be, &st->ctx, st->dw_reorder[hb][acc ? 1 : 0], 2, r);
+        }
+    }
+    if (hb && acc) pt_cpu_accumulate(be, (size_t)s->oc, st->db_buf, db, 1);
+}

@@ -1,0 +1,436 @@
+/* cpu_loops.c -- the cpu backend's own loops (no dnnl calls): batch norm,
+ * element-wise ops, pooling helpers, losses and optimizer steps. Plain
+ * vectorisable C with OpenMP over the backend's thread count; reductions use a
+ * static split over threads and double partial sums, so results depend only
+ * on the data and the thread count (deterministic run to run).
+ *
+ * Batch norm is done here rather than with oneDNN's primitive: backend.h's
+ * contract saves invstd (oneDNN saves the variance), updates running
+ * statistics with the unbiased variance (oneDNN leaves them to the user),
+ * accumulates into dx/dgamma/dbeta on request and has no per-layer state to
+ * cache primitives in; on channels-last rows these loops are memory bound. */
+#include "nn/dnnl/cpu_internal.h"
+
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+/* below this many elements a loop runs on the calling thread only */
+#define PAR_MIN ((size_t)1 << 15)
+
+/* over n elements, nt threads (both locals at the use site) */
+#define PAR_FOR_N _Pragma("omp parallel for simd schedule(static) num_threads(nt) if (n >= PAR_MIN)")
+
+void pt_cpu_accumulate(const pt_backend *be, size_t n, const float *src, float *dst, int acc) {
+    int nt = pt_cpu_threads(be);
+    if (acc) {
+        PAR_FOR_N
+        for (size_t i = 0; i < n; i++) dst[i] += src[i];
+    } else {
+        PAR_FOR_N
+        for (size_t i = 0; i < n; i++) dst[i] = src[i];
+    }
+}
+
+/* ---- element-wise ----------------------------------------------------------- */
+
+void pt_cpu_relu_forward(pt_backend *be, size_t n, const float *x, float *y) {
+    int nt = pt_cpu_threads(be);
+    PAR_FOR_N
+    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void pt_cpu_relu_backward(pt_backend *be, size_t n, const float *y, const float *dy, float *dx, int acc) {
+    int nt = pt_cpu_threads(be);
+    if (acc) {
+        PAR_FOR_N
+        for (size_t i = 0; i < n; i++) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+    } else {
+        PAR_FOR_N
+        for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    }
+}
+
+void pt_cpu_add_forward(pt_backend *be, size_t n, const float *a, const float *b, float *y) {
+    int nt = pt_cpu_threads(be);
+    PAR_FOR_N
+    for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+}
+
+void pt_cpu_copy_grad(pt_backend *be, size_t n, const float *src, float *dst, int acc) {
+    if (!acc && src == dst) return;
+    pt_cpu_accumulate(be, n, src, dst, acc);
+}
+
+void pt_cpu_dropout_forward(pt_backend *be, size_t n, const float *x, const uint8_t *mask, float scale,
+                            float *y) {
+    int nt = pt_cpu_threads(be);
+    PAR_FOR_N
+    for (size_t i = 0; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
+}
+
+void pt_cpu_dropout_backward(pt_backend *be, size_t n, const float *dy, const uint8_t *mask, float scale,
+                             float *dx, int acc) {
+    int nt = pt_cpu_threads(be);
+    if (acc) {
+        PAR_FOR_N
+        for (size_t i = 0; i < n; i++) dx[i] += mask[i] ? dy[i] * scale : 0.0f;
+    } else {
+        PAR_FOR_N
+        for (size_t i = 0; i < n; i++) dx[i] = mask[i] ? dy[i] * scale : 0.0f;
+    }
+}
+
+/* ---- global average pooling and upsampling ------------------------------- */
+
+/* x[n][hw][c] -> y[n][c] */
+void pt_cpu_gap_forward(pt_backend *be, int n, int hw, int c, const float *x, float *y) {
+    int nt = pt_cpu_threads(be);
+    float inv = 1.0f / (float)hw;
+#pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)n * hw * c >= PAR_MIN)
+    for (int i = 0; i < n; i++) {
+        float *yi = y + (size_t)i * c;
+        const float *xi = x + (size_t)i * hw * c;
+        for (int j = 0; j < c; j++) yi[j] = 0.0f;
+        for (int p = 0; p < hw; p++) {
+            const float *xp = xi + (size_t)p * c;
+#pragma omp simd
+            for (int j = 0; j < c; j++) yi[j] += xp[j];
+        }
+        for (int j = 0; j < c; j++) yi[j] *= inv;
+    }
+}
+
+void pt_cpu_gap_backward(pt_backend *be, int n, int hw, int c, const float *dy, float *dx, int acc) {
+    int nt = pt_cpu_threads(be);
+    float inv = 1.0f / (float)hw;
+#pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)n * hw * c >= PAR_MIN)
+    for (int i = 0; i < n; i++) {
+        const float *dyi = dy + (size_t)i * c;
+        for (int p = 0; p < hw; p++) {
+            float *dxp = dx + ((size_t)i * hw + p) * c;
+            if (acc) {
+#pragma omp simd
+                for (int j = 0; j < c; j++) dxp[j] += dyi[j] * inv;
+            } else {
+#pragma omp simd
+                for (int j = 0; j < c; j++) dxp[j] = dyi[j] * inv;
+            }
+        }
+    }
+}
+
+/* x[n][ih][iw][c] -> y[n][ih*fh][iw*fw][c] (nearest) */
+void pt_cpu_upsample_forward(pt_backend *be, int n, int ih, int iw, int c, int fh, int fw, const float *x,
+                             float *y) {
+    int nt = pt_cpu_threads(be);
+    int oh = ih * fh, ow = iw * fw;
+#pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)n * oh * ow * c >= PAR_MIN)
+    for (int r = 0; r < n * oh; r++) {
+        int i = r / oh, oy = r % oh;
+        const float *xr = x + ((size_t)i * ih + oy / fh) * iw * c;
+        float *yr = y + (size_t)r * ow * c;
+        for (int ox = 0; ox < ow; ox++) memcpy(yr + (size_t)ox * c, xr + (size_t)(ox / fw) * c, (size_t)c * sizeof(float));
+    }
+}
+
+/* dx[n][ih][iw][c] (+)= sum of dy over each fh x fw block */
+void pt_cpu_upsample_backward(pt_backend *be, int n, int ih, int iw, int c, int fh, int fw, const float *dy,
+                              float *dx, int acc) {
+    int nt = pt_cpu_threads(be);
+    int ow = iw * fw;
+#pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)n * ih * iw * c * fh * fw >= PAR_MIN)
+    for (int r = 0; r < n * ih; r++) {
+        int i = r / ih, iy = r % ih;
+        for (int ix = 0; ix < iw; ix++) {
+            float *d = dx + ((size_t)r * iw + ix) * c;
+            if (!acc)
+                for (int j = 0; j < c; j++) d[j] = 0.0f;
+            for (int a = 0; a < fh; a++) {
+                const float *src = dy + (((size_t)i * ih + iy) * fh + a) * ow * c;
+                for (int b = 0; b < fw; b++) {
+                    const float *sp = src + ((size_t)ix * fw + b) * c;
+#pragma omp simd
+                    for (int j = 0; j < c; j++) d[j] += sp[j];
+                }
+            }
+        }
+    }
+}
+
+/* ---- batch norm -------------------------------------------------------------- */
+
+/* Per-channel sums over rows of f(x) with a static split over threads:
+ * part[t][c] doubles, combined in thread order. */
+static double *bn_parts(int nt, int c) {
+    double *p = calloc((size_t)nt * (size_t)c * 2, sizeof(double));
+    PT_CPU_ALLOC_CHECK(p);
+    return p;
+}
+
+void pt_cpu_bn_forward_train(pt_backend *be, int rows, int c, const float *x, const float *gamma,
+                             const float *beta, float *running_mean, float *running_var, float momentum,
+                             float eps, float *save_mean, float *save_invstd, float *y) {
+    int nt = pt_cpu_threads(be);
+    int par = (size_t)rows * c >= PAR_MIN;
+    double *part = bn_parts(nt, c);
+    float *mean = malloc((size_t)c * 3 * sizeof(float));
+    PT_CPU_ALLOC_CHECK(mean);
+    float *a = mean + c, *sh = mean + 2 * c;
+
+    /* pass 1: sum x */
+#pragma omp parallel num_threads(nt) if (par)
+    {
+        int t = omp_get_thread_num(), T = omp_get_num_threads();
+        size_t r0 = (size_t)rows * t / T, r1 = (size_t)rows * (t + 1) / T;
+        double *s = part + (size_t)t * c;
+        for (size_t r = r0; r < r1; r++) {
+            const float *xr = x + r * c;
+#pragma omp simd
+            for (int j = 0; j < c; j++) s[j] += xr[j];
+        }
+    }
+    for (int j = 0; j < c; j++) {
+        double s = 0.0;
+        for (int t = 0; t < nt; t++) s += part[(size_t)t * c + j];
+        mean[j] = (float)(s / rows);
+    }
+    /* pass 2: sum (x - mean)^2 */
+    memset(part, 0, (size_t)nt * c * sizeof(double));
+#pragma omp parallel num_threads(nt) if (par)
+    {
+        int t = omp_get_thread_num(), T = omp_get_num_threads();
+        size_t r0 = (size_t)rows * t / T, r1 = (size_t)rows * (t + 1) / T;
+        double *s = part + (size_t)t * c;
+        for (size_t r = r0; r < r1; r++) {
+            const float *xr = x + r * c;
+#pragma omp simd
+            for (int j = 0; j < c; j++) {
+                float d = xr[j] - mean[j];
+                s[j] += (double)d * d;
+            }
+        }
+    }
+    for (int j = 0; j < c; j++) {
+        double s = 0.0;
+        for (int t = 0; t < nt; t++) s += part[(size_t)t * c + j];
+        double var = s / rows;
+        float invstd = (float)(1.0 / sqrt(var + (double)eps));
+        double unbiased = rows > 1 ? s / (rows - 1) : var;
+        if (save_mean) save_mean[j] = mean[j];
+        if (save_invstd) save_invstd[j] = invstd;
+        if (running_mean) running_mean[j] = (1.0f - momentum) * running_mean[j] + momentum * mean[j];
+        if (running_var) running_var[j] = (1.0f - momentum) * running_var[j] + momentum * (float)unbiased;
+        float g = gamma ? gamma[j] : 1.0f, b = beta ? beta[j] : 0.0f;
+        a[j] = g * invstd;
+        sh[j] = b - mean[j] * a[j];
+    }
+    /* pass 3: y = x * a + sh */
+#pragma omp parallel for schedule(static) num_threads(nt) if (par)
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t)r * c;
+        float *yr = y + (size_t)r * c;
+#pragma omp simd
+        for (int j = 0; j < c; j++) yr[j] = xr[j] * a[j] + sh[j];
+    }
+    free(mean);
+    free(part);
+}
+
+void pt_cpu_bn_forward_eval(pt_backend *be, int rows, int c, const float *x, const float *gamma,
+                            const float *beta, const float *running_mean, const float *running_var, float eps,
+                            float *y) {
+    int nt = pt_cpu_threads(be);
+    float *a = malloc((size_t)c * 2 * sizeof(float));
+    PT_CPU_ALLOC_CHECK(a);
+    float *sh = a + c;
+    for (int j = 0; j < c; j++) {
+        float invstd = (float)(1.0 / sqrt((double)running_var[j] + (double)eps));
+        float g = gamma ? gamma[j] : 1.0f, b = beta ? beta[j] : 0.0f;
+        a[j] = g * invstd;
+        sh[j] = b - running_mean[j] * a[j];
+    }
+#pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)rows * c >= PAR_MIN)
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t)r * c;
+        float *yr = y + (size_t)r * c;
+#pragma omp simd
+        for (int j = 0; j < c; j++) yr[j] = xr[j] * a[j] + sh[j];
+    }
+    free(a);
+}
+
+/* xhat = (x - mean) * invstd; dbeta = sum dy; dgamma = sum dy * xhat;
+ * dx = gamma * invstd / m * (m * dy - dbeta - xhat * dgamma) */
+void pt_cpu_bn_backward(pt_backend *be, int rows, int c, const float *x, const float *dy, const float *gamma,
+                        const float *save_mean, const float *save_invstd, float *dx, int acc_dx, float *dgamma,
+                        float *dbeta, int acc_w) {
+    int nt = pt_cpu_threads(be);
+    int par = (size_t)rows * c >= PAR_MIN;
+    double *part = bn_parts(nt, c); /* [t][2][c]: sum dy, sum dy*xhat */
+#pragma omp parallel num_threads(nt) if (par)
+    {
+        int t = omp_get_thread_num(), T = omp_get_num_threads();
+        size_t r0 = (size_t)rows * t / T, r1 = (size_t)rows * (t + 1) / T;
+        double *sb = part + (size_t)t * 2 * c, *sg = sb + c;
+        for (size_t r = r0; r < r1; r++) {
+            const float *xr = x + r * c, *dyr = dy + r * c;
+#pragma omp simd
+            for (int j = 0; j < c; j++) {
+                float xh = (xr[j] - save_mean[j]) * save_invstd[j];
+                sb[j] += dyr[j];
+                sg[j] += (double)(dyr[j] * xh);
+            }
+        }
+    }
+    float *sumdy = malloc((size_t)c * 4 * sizeof(float));
+    PT_CPU_ALLOC_CHECK(sumdy);
+    float *sumdyx = sumdy + c, *k1 = sumdy + 2 * c, *k2 = sumdy + 3 * c;
+    for (int j = 0; j < c; j++) {
+        double b = 0.0, g = 0.0;
+        for (int t = 0; t < nt; t++) {
+            b += part[(size_t)t * 2 * c + j];
+            g += part[(size_t)t * 2 * c + c + j];
+        }
+        sumdy[j] = (float)b;
+        sumdyx[j] = (float)g;
+        if (dbeta) dbeta[j] = acc_w ? dbeta[j] + sumdy[j] : sumdy[j];
+        if (dgamma) dgamma[j] = acc_w ? dgamma[j] + sumdyx[j] : sumdyx[j];
+        /* dx = k1 * dy - k1/m * (sumdy + xhat * sumdyx) */
+        float gm = gamma ? gamma[j] : 1.0f;
+        k1[j] = gm * save_invstd[j];
+        k2[j] = k1[j] / (float)rows;
+    }
+    free(part);
+    if (dx) {
+#pragma omp parallel for schedule(static) num_threads(nt) if (par)
+        for (int r = 0; r < rows; r++) {
+            const float *xr = x + (size_t)r * c, *dyr = dy + (size_t)r * c;
+            float *dxr = dx + (size_t)r * c;
+            if (acc_dx) {
+#pragma omp simd
+                for (int j = 0; j < c; j++) {
+                    float xh = (xr[j] - save_mean[j]) * save_invstd[j];
+                    dxr[j] += k1[j] * dyr[j] - k2[j] * (sumdy[j] + xh * sumdyx[j]);
+                }
+            } else {
+#pragma omp simd
+                for (int j = 0; j < c; j++) {
+                    float xh = (xr[j] - save_mean[j]) * save_invstd[j];
+                    dxr[j] = k1[j] * dyr[j] - k2[j] * (sumdy[j] + xh * sumdyx[j]);
+                }
+            }
+        }
+    }
+    free(sumdy);
+}
+
+/* ---- losses ------------------------------------------------------------------ */
+
+float pt_cpu_softmax_xent(pt_backend *be, int n, int k, const float *logits, const int32_t *labels,
+                          float *dlogits, float scale) {
+    (void)be;
+    double loss = 0.0;
+    float g = scale / (float)n;
+    for (int i = 0; i < n; i++) {
+        const float *z = logits + (size_t)i * k;
+        float mx = z[0];
+        for (int j = 1; j < k; j++) mx = z[j] > mx ? z[j] : mx;
+        double s = 0.0;
+        for (int j = 0; j < k; j++) s += exp((double)(z[j] - mx));
+        double lse = (double)mx + log(s);
+        int y = labels[i];
+        int ok = y >= 0 && y < k; /* as ref: a label out of range contributes nothing */
+        if (ok) loss += lse - (double)z[y];
+        if (dlogits) {
+            float *d = dlogits + (size_t)i * k;
+            if (ok) {
+                for (int j = 0; j < k; j++) d[j] = (float)((exp((double)z[j] - lse) - (j == y ? 1.0 : 0.0)) * g);
+            } else {
+                for (int j = 0; j < k; j++) d[j] = 0.0f;
+            }
+        }
+    }
+    return (float)(loss / n);
+}
+
+float pt_cpu_bce_logits(pt_backend *be, int n, int k, const float *logits, const float *targets, float *dlogits,
+                        float scale) {
+    (void)be;
+    size_t m = (size_t)n * k;
+    double loss = 0.0;
+    float g = scale / (float)m;
+    for (size_t i = 0; i < m; i++) {
+        double z = logits[i], t = targets[i];
+        /* max(z, 0) - z t + log(1 + exp(-|z|)) */
+        loss += (z > 0 ? z : 0) - z * t + log1p(exp(-fabs(z)));
+        if (dlogits) {
+            double sig = z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
+            dlogits[i] = (float)(sig - t) * g;
+        }
+    }
+    return (float)(loss / (double)m);
+}
+
+float pt_cpu_mse(pt_backend *be, size_t n, const float *pred, const float *target, float *dpred, float scale) {
+    int nt = pt_cpu_threads(be);
+    double loss = 0.0;
+    float g = 2.0f * scale / (float)n;
+#pragma omp parallel for simd schedule(static) num_threads(nt) if (n >= PAR_MIN) reduction(+ : loss)
+    for (size_t i = 0; i < n; i++) {
+        float d = pred[i] - target[i];
+        loss += (double)d * d;
+        if (dpred) dpred[i] = d * g;
+    }
+    return (float)(loss / (double)n);
+}
+
+int pt_cpu_argmax_correct(pt_backend *be, int n, int k, const float *logits, const int32_t *labels) {
+    (void)be;
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+        const float *z = logits + (size_t)i * k;
+        int best = 0;
+        for (int j = 1; j < k; j++)
+            if (z[j] > z[best]) best = j;
+        correct += best == labels[i];
+    }
+    return correct;
+}
+
+/* ---- optimizers (PyTorch's SGD and Adam; L2 weight decay added to g) ---------- */
+
+void pt_cpu_sgd_step(pt_backend *be, size_t n, float *w, const float *g, float *mom, float lr, float momentum,
+                     float weight_decay) {
+    int nt = pt_cpu_threads(be);
+    if (momentum != 0.0f && mom) {
+        PAR_FOR_N
+        for (size_t i = 0; i < n; i++) {
+            float d = g[i] + weight_decay * w[i];
+            float m = momentum * mom[i] + d;
+            mom[i] = m;
+            w[i] -= lr * m;
+        }
+    } else {
+        PAR_FOR_N
+        for (size_t i = 0; i < n; i++) w[i] -= lr * (g[i] + weight_decay * w[i]);
+    }
+}
+
+void pt_cpu_adam_step(pt_backend *be, size_t n, float *w, const float *g, float *m, float *v, float lr,
+                      float beta1, float beta2, float eps, float weight_decay, int t) {
+    int nt = pt_cpu_threads(be);
+    float bc1 = (float)(1.0 - pow((double)beta1, t));
+    float bc2 = (float)(1.0 - pow((double)beta2, t));
+    float step = lr / bc1, rs = 1.0f / sqrtf(bc2);
+    /* (no forced simd: sqrtf keeps errno semantics here) */
+#pragma omp parallel for schedule(static) num_threads(nt) if (n >= PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + weight_decay * w[i];
+        float mi = beta1 * m[i] + (1.0f - beta1) * d;
+        float vi = beta2 * v[i] + (1.0f - beta2) * d * d;
+        m[i] = mi;
+        v[i] = vi;
+        w[i] -= step * mi / (sqrtf(vi) * rs + eps);
+    }
+}
