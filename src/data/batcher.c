@@ -52,7 +52,7 @@ static void fill_x(const pt_dataset *ds, const float *lut, const float *a, const
     int C = ds->channels;
     int64_t e = ds->sample_elems;
     if (ds->type == PT_DATA_U8) {
-        const uint8_t *src = (const uint8_t *)ds->x + row * e;
+        const uint8_t *src = pt_dataset_raw(ds, row);
         if (C == 1) {
             for (int64_t k = 0; k < e; k++) dst[k] = lut[src[k]];
         } else {
@@ -60,7 +60,7 @@ static void fill_x(const pt_dataset *ds, const float *lut, const float *a, const
                 for (int c = 0; c < C; c++) dst[k + c] = lut[(size_t)c * 256 + src[k + c]];
         }
     } else {
-        const float *src = (const float *)ds->x + row * e;
+        const float *src = pt_dataset_raw(ds, row);
         for (int64_t k = 0; k < e; k += C)
             for (int c = 0; c < C; c++) dst[k + c] = src[k + c] * a[c] + b[c];
     }

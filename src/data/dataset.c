@@ -85,7 +85,7 @@ void pt_dataset_channel_stats(const pt_dataset *ds, float *mean, float *std) {
     for (int64_t i = 0; i < ds->n; i++) {
         int64_t r = pt_dataset_row(ds, i);
         if (ds->type == PT_DATA_U8) {
-            const uint8_t *p = (const uint8_t *)ds->x + r * ds->sample_elems;
+            const uint8_t *p = pt_dataset_raw(ds, r);
             for (int64_t k = 0; k < per; k++)
                 for (int c = 0; c < C; c++) {
                     double v = p[k * C + c];
@@ -93,7 +93,7 @@ void pt_dataset_channel_stats(const pt_dataset *ds, float *mean, float *std) {
                     ss[c] += v * v;
                 }
         } else {
-            const float *p = (const float *)ds->x + r * ds->sample_elems;
+            const float *p = pt_dataset_raw(ds, r);
             for (int64_t k = 0; k < per; k++)
                 for (int c = 0; c < C; c++) {
                     double v = p[k * C + c];

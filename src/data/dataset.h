@@ -6,8 +6,10 @@
  * copies the view. Splits are views with a row list (`rows`).
  *
  * Sample i of a view is row r = rows ? rows[i] : i of the underlying arrays:
- *   raw values   x + r * sample_elems      (uint8 or float32, row-major, channels last:
- *                                           (W, C) for 1-D data, (H, W, C) for images)
+ *   raw values   x + (offsets ? offsets[r] : r * sample_elems)
+ *                                          (uint8 or float32 elements, row-major, channels
+ *                                           last: (W, C) for 1-D data, (H, W, C) for images;
+ *                                           offsets let overlapping windows share a series)
  *   class label  label[r]                  (0 .. nclasses-1), when label != NULL
  *   targets      targets + r * ntargets    ({0,1} bytes), when targets != NULL
  *
@@ -35,6 +37,7 @@ typedef struct {
     pt_data_type type;       /* element type of x */
     const void *x;           /* rows x sample_elems raw values */
     const int64_t *rows;     /* NULL (identity) or n row numbers */
+    const int64_t *offsets;  /* NULL, or the element offset in x of each row */
     const uint8_t *label;    /* class per row, or NULL */
     int nclasses;
     const uint8_t *targets;  /* ntargets {0,1} per row, or NULL */
@@ -53,6 +56,13 @@ int pt_dataset_init(pt_dataset *ds, const char *name, int64_t n, int rank, const
 /* Row of sample i (i in [0, n)). */
 static inline int64_t pt_dataset_row(const pt_dataset *ds, int64_t i) {
     return ds->rows ? ds->rows[i] : i;
+}
+
+/* Raw values of row r (uint8_t or float, as type says). */
+static inline const void *pt_dataset_raw(const pt_dataset *ds, int64_t r) {
+    int64_t off = ds->offsets ? ds->offsets[r] : r * ds->sample_elems;
+    return ds->type == PT_DATA_U8 ? (const void *)((const uint8_t *)ds->x + off)
+                                  : (const void *)((const float *)ds->x + off);
 }
 
 /* A view of base restricted to base samples idx[0..n) (indices into base, not rows).
