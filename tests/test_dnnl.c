@@ -329,18 +329,24 @@ static void test_elementwise(void) {
 
 /* ---- pooling and upsampling ----------------------------------------------------------------- */
 
-static void pool_case(int n, int ih, int iw, int c, int kh, int kw, int sh, int sw, int ph, int pw) {
+/* ties = 1: the input goes through ReLU first and is rounded to a few levels,
+ * so many windows hold equal maxima (zeros): the gradient must go to the
+ * first maximum in window order, as ref's */
+static void pool_case_t(int n, int ih, int iw, int c, int kh, int kw, int sh, int sw, int ph, int pw, int ties) {
     pt_pool_shape s = {.n = n, .ih = ih, .iw = iw, .c = c, .kh = kh, .kw = kw, .sh = sh, .sw = sw, .ph = ph, .pw = pw};
     s.oh = (ih + 2 * ph - kh) / sh + 1;
     s.ow = (iw + 2 * pw - kw) / sw + 1;
     char what[128];
-    snprintf(what, sizeof what, "n%d %dx%dx%d k%dx%d s%dx%d p%dx%d", n, ih, iw, c, kh, kw, sh, sw, ph, pw);
+    snprintf(what, sizeof what, "n%d %dx%dx%d k%dx%d s%dx%d p%dx%d%s", n, ih, iw, c, kh, kw, sh, sw, ph, pw,
+             ties ? " ties" : "");
     void *st = NULL, *rst = NULL;
     CHECK(cpu->ops->maxpool_init(cpu, &st, &s) == 0);
     CHECK(ref->ops->maxpool_init(ref, &rst, &s) == 0);
     if (!st) return;
     size_t nx = (size_t)n * ih * iw * c, ny = (size_t)n * s.oh * s.ow * c;
     float *x = frand(nx), *y = fbuf(ny), *ry = fbuf(ny), *dy = frand(ny);
+    if (ties)
+        for (size_t i = 0; i < nx; i++) x[i] = x[i] > 0.0f ? floorf(x[i] * 3.0f) : 0.0f;
     cpu->ops->maxpool_forward(cpu, st, &s, x, y);
     ref->ops->maxpool_forward(ref, rst, &s, x, ry);
     cmp("maxpool_forward", what, y, ry, ny);
@@ -356,12 +362,19 @@ static void pool_case(int n, int ih, int iw, int c, int kh, int kw, int sh, int 
     ref->ops->maxpool_free(ref, rst);
 }
 
+static void pool_case(int n, int ih, int iw, int c, int kh, int kw, int sh, int sw, int ph, int pw) {
+    pool_case_t(n, ih, iw, c, kh, kw, sh, sw, ph, pw, 0);
+}
+
 static void test_pool(void) {
     pool_case(1, 1, 16, 3, 1, 2, 1, 2, 0, 0);
     pool_case(3, 1, 31, 8, 1, 3, 1, 2, 0, 0);  /* odd: floor drops the tail */
     pool_case(2, 16, 16, 8, 3, 3, 2, 2, 1, 1); /* resnet's */
     pool_case(2, 7, 9, 5, 2, 2, 2, 2, 0, 0);
     pool_case(1, 28, 28, 4, 2, 2, 2, 2, 0, 0);
+    pool_case_t(2, 1, 33, 8, 1, 3, 1, 2, 0, 1, 1);
+    pool_case_t(2, 9, 9, 8, 3, 3, 2, 2, 1, 1, 1);
+    pool_case_t(2, 8, 8, 8, 2, 2, 2, 2, 0, 0, 1);
 }
 
 static void test_gap_upsample(void) {
