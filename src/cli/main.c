@@ -13,6 +13,7 @@ static const struct {
 } verbs[] = {
     {"devices", pt_cli_devices, "list energy sources and why any is unavailable"},
     {"measure", pt_cli_measure, "run a command, report its energy per epoch: measure [opts] -- CMD"},
+    {"models", pt_cli_models, "each model's layer table, parameters and activation bytes"},
 };
 
 static void usage(FILE *f) {
