@@ -10,7 +10,9 @@
  *   cc  examples/meter_in_c.c $(pkg-config --cflags --libs powertrain-meter) -lm
  *   c++ -x c++ examples/meter_in_c.c $(pkg-config --cflags --libs powertrain-meter)
  * Run:
- *   build/meter_in_c [EPOCHS [INTERVAL_MS]]      (default 3 epochs, 50 ms)
+ *   build/meter_in_c [EPOCHS [INTERVAL_MS [PASSES]]]
+ *       default 3 epochs, a 50 ms sampling interval, 1000 SGD passes over the
+ *       data per epoch (about half a second on one core)
  *
  * Prints one line per epoch with its energy and method, one line per
  * component (counter, eq1 and method), and the total. */
@@ -44,7 +46,7 @@ static void make_problem(problem *p) {
             p->x[i][j] = (float)(lcg(&s) % 2000) / 1000.0f - 1.0f;
             y += truth[j] * p->x[i][j];
         }
-        p->y[i] = y;
+        p->y[i] = y + 0.1f * ((float)(lcg(&s) % 2000) / 1000.0f - 1.0f); /* noise */
     }
     for (int j = 0; j < NFEAT; j++) p->w[j] = 0;
 }
@@ -84,8 +86,9 @@ static const char *method_text(pt_meter_method m) {
 int main(int argc, char **argv) {
     int epochs = argc > 1 ? atoi(argv[1]) : 3;
     int interval = argc > 2 ? atoi(argv[2]) : 50;
-    if (epochs < 1 || interval < 0) {
-        fprintf(stderr, "usage: %s [EPOCHS [INTERVAL_MS]]\n", argv[0]);
+    int passes = argc > 3 ? atoi(argv[3]) : 1000;
+    if (epochs < 1 || interval < 0 || passes < 1) {
+        fprintf(stderr, "usage: %s [EPOCHS [INTERVAL_MS [PASSES]]]\n", argv[0]);
         return 2;
     }
     problem *p = (problem *)malloc(sizeof *p);
@@ -117,7 +120,7 @@ int main(int argc, char **argv) {
         char label[PT_METER_NAME_MAX];
         snprintf(label, sizeof label, "epoch %d", epoch);
         int w = pt_meter_window_begin(m, label);
-        train_one_epoch(p, 20);
+        train_one_epoch(p, passes);
         int ev = pt_meter_window_begin(m, "eval"); /* nested inside the epoch */
         double mse = evaluate(p);
         pt_meter_window_end(m, ev);

@@ -8,7 +8,7 @@ add_executable(pt_py_layout ${PROJECT_SOURCE_DIR}/tests/python/layout.c)
 target_include_directories(pt_py_layout PRIVATE ${PROJECT_SOURCE_DIR}/include)
 
 if(TARGET meter_in_c)
-  add_test(NAME example_meter_in_c COMMAND meter_in_c 2 10)
+  add_test(NAME example_meter_in_c COMMAND meter_in_c 2 10 20)
   set_tests_properties(example_meter_in_c PROPERTIES TIMEOUT 120
     PASS_REGULAR_EXPRESSION "epoch 2: [0-9.]+ J in [0-9.]+ s \\((counter|eq1|estimated: not a measurement)\\)")
   # The header and the example are also C++.

@@ -333,3 +333,26 @@ def test_package_api():
     assert powertrain_meter.format_energy(12345.0) == "12.35 kJ"
     assert powertrain_meter.format_energy(None) == "-"
     assert math.isfinite(1.0)
+
+
+def test_a_forgotten_meter_is_freed_at_once(machine):
+    """No reference cycle (callback, windows) keeps a meter and its sampler
+    thread alive until a garbage collection."""
+    import gc
+    import weakref
+    rapl_machine(machine)
+    tasks = lambda: len(os.listdir("/proc/self/task"))  # noqa: E731
+    before = tasks()
+    gc.disable()
+    try:
+        m = Meter(interval_ms=5, sources=["rapl"], warn=lambda msg: None)
+        m.start()
+        w = m.window("x")
+        m.epoch_end()
+        assert tasks() == before + 1  # the sampler thread
+        ref = weakref.ref(m)
+        del w, m
+        assert ref() is None
+        assert tasks() == before
+    finally:
+        gc.enable()

@@ -145,24 +145,27 @@ class Window:
     Windows may nest and overlap."""
 
     def __init__(self, meter, label):
+        # The meter keeps only [id, label, open] records, never Window
+        # objects: no reference cycle keeps a forgotten meter alive.
         self._meter = meter
         self.label = label
         self.id = meter._begin(label)
-        self._ended = False
-        meter._open_windows.append(self)
+        self._rec = [self.id, label, True]
+        meter._windows.append(self._rec)
+
+    @property
+    def _ended(self):
+        return not self._rec[2]
 
     def end(self):
         """Ends the window and returns its result."""
         m = self._meter
-        if self._ended:
-            # the library says why (the window is not open)
-            if m._handle is not None:
-                m._check(m._lib.pt_meter_window_end(m._h(), self.id))
-            raise MeterError("window %d is not open" % self.id)
-        m._check(m._lib.pt_meter_window_end(m._h(), self.id))
-        self._ended = True
-        if self in m._open_windows:
-            m._open_windows.remove(self)
+        with m._lock:
+            if self._ended and m._handle is None:
+                raise MeterError("window %d is not open" % self.id)
+            # An ended window: the library says why it cannot end again.
+            m._check(m._lib.pt_meter_window_end(m._h(), self.id))
+            self._rec[2] = False
         return self.read()
 
     def read(self):
@@ -234,7 +237,13 @@ class Meter:
         self.warnings = []
         self._warn_user = warn
         self._quiet_label = None
-        self._warn_cb = _lib.WARN_FN(self._on_warn)  # kept alive as long as the meter
+        me = weakref.ref(self)  # not a bound method: no cycle through the callback
+
+        def on_warn(ctx, message):
+            m = me()
+            if m is not None:
+                m._on_warn(message)
+        self._warn_cb = _lib.WARN_FN(on_warn)  # kept alive as long as the meter
         cfg = _lib.Config()
         lib.pt_meter_config_init(ctypes.byref(cfg))
         cfg.interval_ms = min(interval_ms, 0xFFFFFFFF)
@@ -267,9 +276,8 @@ class Meter:
         _live.add(self)
         self._components = [self._component_info(k) for k in range(lib.pt_meter_component_count(handle))]
         self._sources = [self._source_info(i) for i in range(lib.pt_meter_source_count(handle))]
-        self._open_windows = []
         self._epochs = []        # (window id, index, phase)
-        self._user_windows = []  # window ids of window()
+        self._windows = []       # [window id, label, open] of window(), in order
         self._total = self._cur = None
         self._tail = None
         self._t0 = 0.0
@@ -277,7 +285,7 @@ class Meter:
 
     # ---- plumbing ----------------------------------------------------------
 
-    def _on_warn(self, ctx, message):
+    def _on_warn(self, message):
         msg = message.decode("utf-8", "replace") if message else ""
         if self._quiet_label and msg.startswith("window '%s' lasted" % self._quiet_label):
             return  # the epoch in flight at the end: an epoch only if it lasted
@@ -386,8 +394,8 @@ class Meter:
             self._check(self._lib.pt_meter_window_end(self._h(), self._cur))
             n = len(self._epochs) + 1
             idx = int(index) if index is not None and int(index) > 0 else n
-            inner = [w for w in self._open_windows if not w._ended]
-            phase = inner[-1].label if inner else None
+            inner = [rec[1] for rec in self._windows if rec[2]]
+            phase = inner[-1] if inner else None
             self._epochs.append((self._cur, idx, phase))
             self._cur = self._begin("epoch %d" % (n + 1))
             return self._result(self._epochs[-1][0], idx, phase)
@@ -397,9 +405,7 @@ class Meter:
         then w.read() (or w.energy_j, w.method). Windows may nest."""
         with self._lock:
             self._need_running("window")
-            w = Window(self, str(label))
-            self._user_windows.append(w)
-            return w
+            return Window(self, str(label))
 
     def mark(self, label=""):
         """A labelled instant (reads every counter); returns its index."""
@@ -431,11 +437,10 @@ class Meter:
             lib, h = self._lib, self._h()
             # Windows still open end first (innermost first), then the epoch
             # in flight, then the whole run: the total spans them all.
-            for w in reversed(self._open_windows):
-                if not w._ended:
-                    self._check(lib.pt_meter_window_end(h, w.id))
-                    w._ended = True
-            self._open_windows = []
+            for rec in reversed(self._windows):
+                if rec[2]:
+                    self._check(lib.pt_meter_window_end(h, rec[0]))
+                    rec[2] = False
             self._quiet_label = "epoch %d" % (len(self._epochs) + 1)
             try:
                 self._check(lib.pt_meter_window_end(h, self._cur))
@@ -522,9 +527,9 @@ class Meter:
                 e.update(r.as_dict())
                 d["epochs"].append(e)
             d["phases"] = []
-            for w in self._user_windows:
-                p = {"name": w.label}
-                p.update(self._result(w.id).as_dict())
+            for wid, label, _ in self._windows:
+                p = {"name": label}
+                p.update(self._result(wid).as_dict())
                 d["phases"].append(p)
             if self._tail is not None:
                 d["after_last_epoch"] = self._result(self._tail).as_dict()
