@@ -4,7 +4,10 @@
 # folder exists and oneDNN was found (PT_DNNL_INCLUDE / PT_DNNL_LIB, top level).
 add_library(pt_nn STATIC
   ${CMAKE_CURRENT_LIST_DIR}/backend.c
-  ${CMAKE_CURRENT_LIST_DIR}/backend_ref.c)
+  ${CMAKE_CURRENT_LIST_DIR}/backend_ref.c
+  ${CMAKE_CURRENT_LIST_DIR}/net.c
+  ${CMAKE_CURRENT_LIST_DIR}/loss.c
+  ${CMAKE_CURRENT_LIST_DIR}/optim.c)
 target_include_directories(pt_nn PUBLIC ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(pt_nn PUBLIC pt_util m)
 if(PT_DNNL_INCLUDE AND PT_DNNL_LIB)
