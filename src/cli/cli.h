@@ -13,6 +13,7 @@
 
 int pt_cli_devices(int argc, char **argv);
 int pt_cli_measure(int argc, char **argv);
+int pt_cli_report(int argc, char **argv);
 int pt_cli_models(int argc, char **argv);
 
 /* Prints "powertrain VERB: message" on stderr; returns code. */

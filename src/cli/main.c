@@ -13,6 +13,7 @@ static const struct {
 } verbs[] = {
     {"devices", pt_cli_devices, "list energy sources and why any is unavailable"},
     {"measure", pt_cli_measure, "run a command, report its energy per epoch: measure [opts] -- CMD"},
+    {"report", pt_cli_report, "the paper's tables and figures from a results store (HTML, SVG, CSV, JSON)"},
     {"models", pt_cli_models, "each model's layer table, parameters and activation bytes"},
 };
 

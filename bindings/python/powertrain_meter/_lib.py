@@ -210,7 +210,3 @@ def library_path():
 def last_error(lib):
     msg = lib.pt_meter_last_error()
     return msg.decode("utf-8", "replace") if msg else "unknown error"
-
-
-def text(buf):
-    return bytes(buf).split(b"\0", 1)[0].decode("utf-8", "replace")

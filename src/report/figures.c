@@ -1,0 +1,458 @@
+/* figures.c -- the paper's figures as SVG: Fig. 3 (energy per epoch, batch
+ * size x learning rate heatmap), Fig. 4 (total energy per run, setups grouped
+ * by batch size, repeats as points, status by marker), Fig. 5 (cumulative
+ * energy against downstream cycles, pretraining vs baseline, break-even).
+ * Axis labels with units, log scales when values span more than a decade,
+ * Okabe-Ito colours for categories and viridis for the heatmap (both
+ * colour-blind safe), legends, sized for A4 width. No scripts, no links. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+#include "util/str.h"
+
+static const char *okabe_ito[8] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
+                                   "#D55E00", "#56B4E9", "#000000", "#F0E442"};
+
+static const unsigned char viridis[9][3] = {{0x44, 0x01, 0x54}, {0x47, 0x2d, 0x7b}, {0x3b, 0x52, 0x8b},
+                                            {0x2c, 0x72, 0x8e}, {0x21, 0x91, 0x8c}, {0x28, 0xae, 0x80},
+                                            {0x5e, 0xc9, 0x62}, {0xad, 0xdc, 0x30}, {0xfd, 0xe7, 0x25}};
+
+static void viridis_at(double t, char out[8]) {
+    if (!(t >= 0)) t = 0;
+    if (t > 1) t = 1;
+    double p = t * 8;
+    int i = (int)p;
+    if (i >= 8) i = 7;
+    double u = p - i;
+    int rgb[3];
+    for (int c = 0; c < 3; c++) rgb[c] = (int)lround(viridis[i][c] + u * (viridis[i + 1][c] - viridis[i][c]));
+    snprintf(out, 8, "#%02x%02x%02x", rgb[0] & 0xff, rgb[1] & 0xff, rgb[2] & 0xff);
+}
+
+static void svg_open(FILE *f, int w, int h, int standalone, const char *label) {
+    if (standalone) fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+    fprintf(f,
+            "<svg %sviewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
+            "font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"12\">\n<title>",
+            standalone ? "xmlns=\"http://www.w3.org/2000/svg\" " : "", w, h, w, h);
+    pt_html_text(f, label);
+    fprintf(f, "</title>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w, h);
+}
+
+/* text at (x, y); anchor start|middle|end; extra attributes (may be ""); escaped */
+static void svg_text(FILE *f, double x, double y, const char *anchor, const char *attrs, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static void svg_text(FILE *f, double x, double y, const char *anchor, const char *attrs, const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" %s>", x, y, anchor, attrs);
+    pt_html_text(f, buf);
+    fputs("</text>\n", f);
+}
+
+/* shortens long hardware names for titles */
+static void short_label(char *dst, size_t n, const char *s, size_t max) {
+    pt_strlcpy(dst, s, n);
+    if (strlen(dst) > max && max > 3 && max < n) strcpy(dst + max - 3, "...");
+}
+
+typedef struct {
+    double lo, hi;
+    int log;
+    double p0, p1; /* pixel positions of lo and hi */
+} scale;
+
+static double sc(const scale *s, double v) {
+    double t;
+    if (s->log) {
+        if (!(v > 0)) v = s->lo;
+        t = (log10(v) - log10(s->lo)) / (log10(s->hi) - log10(s->lo));
+    } else {
+        t = (v - s->lo) / (s->hi - s->lo);
+    }
+    return s->p0 + t * (s->p1 - s->p0);
+}
+
+static double nice_step(double x) {
+    if (!(x > 0)) return 1;
+    double e = pow(10, floor(log10(x)));
+    double m = x / e;
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10) * e;
+}
+
+/* a scale over [vmin, vmax] (display units): log when all positive and the
+ * span exceeds a decade, else linear from 0 */
+static scale make_scale(double vmin, double vmax, double p0, double p1, int allow_log) {
+    scale s = {0, 1, 0, p0, p1};
+    if (!isfinite(vmax) || vmax <= 0) return s;
+    if (allow_log && vmin > 0 && vmax / vmin > 10) {
+        s.log = 1;
+        s.lo = pow(10, floor(log10(vmin)));
+        s.hi = pow(10, ceil(log10(vmax)));
+        if (s.hi <= s.lo) s.hi = s.lo * 10;
+        return s;
+    }
+    double step = nice_step(vmax / 5);
+    s.hi = ceil(vmax * 1.02 / step) * step;
+    return s;
+}
+
+static void tick_label(char *buf, size_t n, double v) {
+    if (v == 0) snprintf(buf, n, "0");
+    else if (fabs(v) >= 1e5 || fabs(v) < 1e-3) snprintf(buf, n, "%.0e", v);
+    else snprintf(buf, n, "%g", v);
+}
+
+/* a vertical axis at x = x0 over a plot from x0 to x1 (gridlines), label rotated */
+static void y_axis(FILE *f, const scale *s, double x0, double x1, const char *label) {
+    char buf[32];
+    if (s->log) {
+        for (double d = s->lo; d <= s->hi * 1.0001; d *= 10) {
+            for (int m = 2; m < 10 && d * m < s->hi * 0.9999; m++) {
+                double y = sc(s, d * m);
+                fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eeeeee\"/>\n", x0, y, x1, y);
+            }
+            double y = sc(s, d);
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#cccccc\"/>\n", x0, y, x1, y);
+            tick_label(buf, sizeof buf, d);
+            svg_text(f, x0 - 6, y + 4, "end", "", "%s", buf);
+        }
+    } else {
+        double step = nice_step(s->hi / 5);
+        for (double v = s->lo; v <= s->hi * 1.0001; v += step) {
+            double y = sc(s, v);
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#dddddd\"/>\n", x0, y, x1, y);
+            tick_label(buf, sizeof buf, v);
+            svg_text(f, x0 - 6, y + 4, "end", "", "%s", buf);
+        }
+    }
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n", x0, s->p0, x0, s->p1);
+    double ym = (s->p0 + s->p1) / 2;
+    char attrs[96];
+    snprintf(attrs, sizeof attrs, "transform=\"rotate(-90 %.1f %.1f)\"", x0 - 52, ym);
+    svg_text(f, x0 - 52, ym, "middle", attrs, "%s%s", label, s->log ? " (log scale)" : "");
+}
+
+static void methods_text(const pt_report_methods *m, char *buf, size_t n) { pt_report_method_caption(m, buf, n); }
+
+/* ---------------------------------------------------------------- Fig. 3 -- */
+void pt_fig3(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone) {
+    const pt_report_study *s = &d->studies[g->study];
+    const int cw = 96, ch = 40, L = 96, T = 92, R = 120, B = 24;
+    int W = L + g->nlr * cw + R, H = T + g->nbs * ch + B;
+    if (W < 520) W = 520;
+    double vmin = INFINITY, vmax = -INFINITY;
+    for (int k = 0; k < g->nsetups; k++) {
+        double v = g->setups[k].epoch_j;
+        if (isfinite(v) && v > 0) {
+            if (v < vmin) vmin = v;
+            if (v > vmax) vmax = v;
+        }
+    }
+    const char *unit;
+    double div = pt_energy_unit(isfinite(vmax) ? vmax : 0, &unit);
+    int logc = isfinite(vmax) && vmin > 0 && vmax / vmin > 10;
+    char hw[64], meth[160], label[256];
+    short_label(hw, sizeof hw, g->hardware, 48);
+    methods_text(&g->methods, meth, sizeof meth);
+    snprintf(label, sizeof label, "Fig. 3: energy per epoch by batch size and learning rate, %s, %s", s->dataset, hw);
+    svg_open(f, W, H, standalone, label);
+    svg_text(f, 12, 20, "start", "font-size=\"14\" font-weight=\"bold\"", "Fig. 3  Energy per epoch (%s), %s", unit,
+             s->dataset);
+    svg_text(f, 12, 38, "start", "", "study %lld, %s; %s", (long long)s->id, hw, meth);
+    svg_text(f, 12, 54, "start", "fill=\"#555555\"", "mean over runs of energy / epochs; colour scale %s",
+             logc ? "logarithmic" : "linear");
+    svg_text(f, L + g->nlr * cw / 2.0, T - 22, "middle", "font-weight=\"bold\"", "learning rate");
+    for (int c = 0; c < g->nlr; c++) svg_text(f, L + (c + 0.5) * cw, T - 6, "middle", "", "%g", g->lr[c]);
+    char attrs[96];
+    snprintf(attrs, sizeof attrs, "font-weight=\"bold\" transform=\"rotate(-90 %d %.1f)\"", 22,
+             T + g->nbs * ch / 2.0);
+    svg_text(f, 22, T + g->nbs * ch / 2.0, "middle", attrs, "batch size");
+    for (int r = 0; r < g->nbs; r++) {
+        svg_text(f, L - 8, T + (r + 0.5) * ch + 4, "end", "", "%d", g->bs[r]);
+        for (int c = 0; c < g->nlr; c++) {
+            const pt_report_setup *su = NULL;
+            for (int k = 0; k < g->nsetups; k++)
+                if (g->setups[k].batch_size == g->bs[r] && g->setups[k].lr == g->lr[c]) su = &g->setups[k];
+            double x = L + c * cw, y = T + r * ch;
+            if (!su || !isfinite(su->epoch_j)) {
+                fprintf(f,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"#f2f2f2\" stroke=\"#ffffff\"/>\n",
+                        x, y, cw, ch);
+                svg_text(f, x + cw / 2.0, y + ch / 2.0 + 4, "middle", "fill=\"#777777\"", "%s",
+                         su ? "no epoch" : "not run");
+                continue;
+            }
+            double t = vmax > vmin ? (logc ? (log10(su->epoch_j) - log10(vmin)) / (log10(vmax) - log10(vmin))
+                                           : (su->epoch_j - vmin) / (vmax - vmin))
+                                   : 0.5;
+            char col[8], num[32];
+            viridis_at(t, col);
+            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#ffffff\"/>\n", x, y,
+                    cw, ch, col);
+            pt_fmt_num(num, sizeof num, su->epoch_j / div);
+            svg_text(f, x + cw / 2.0, y + ch / 2.0 + 4, "middle",
+                     t < 0.55 ? "fill=\"#ffffff\" font-weight=\"bold\"" : "fill=\"#000000\" font-weight=\"bold\"", "%s",
+                     num);
+        }
+    }
+    /* colour bar */
+    double bx = L + g->nlr * cw + 24, by = T, bh = g->nbs * ch;
+    if (isfinite(vmax)) {
+        for (int i = 0; i < 24; i++) {
+            char col[8];
+            viridis_at(1.0 - (i + 0.5) / 24.0, col);
+            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"%.2f\" fill=\"%s\"/>\n", bx, by + i * bh / 24.0,
+                    bh / 24.0 + 0.5, col);
+        }
+        char num[32];
+        pt_fmt_num(num, sizeof num, vmax / div);
+        svg_text(f, bx + 22, by + 10, "start", "", "%s", num);
+        pt_fmt_num(num, sizeof num, vmin / div);
+        svg_text(f, bx + 22, by + bh, "start", "", "%s", num);
+        svg_text(f, bx + 22, by + bh / 2 + 4, "start", "fill=\"#555555\"", "%s", unit);
+    }
+    fputs("</svg>\n", f);
+}
+
+/* markers: done filled circle, not_reached open circle, diverged cross,
+ * failed open triangle, running open square */
+static void marker(FILE *f, const char *status, double x, double y, const char *col) {
+    if (!strcmp(status, "done"))
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\" stroke=\"#000000\" stroke-width=\"0.6\"/>\n", x, y,
+                col);
+    else if (!strcmp(status, "not_reached"))
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"2\"/>\n", x, y,
+                col);
+    else if (!strcmp(status, "diverged"))
+        fprintf(f,
+                "<path d=\"M%.1f %.1fl9 9m0 -9l-9 9\" stroke=\"%s\" stroke-width=\"2.5\" fill=\"none\"/>\n", x - 4.5,
+                y - 4.5, col);
+    else if (!strcmp(status, "failed"))
+        fprintf(f, "<path d=\"M%.1f %.1fl5 9h-10z\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"2\"/>\n", x, y - 5, col);
+    else
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"2\"/>\n",
+                x - 4, y - 4, col);
+}
+
+static void diamond(FILE *f, double x, double y) {
+    fprintf(f, "<path d=\"M%.1f %.1fl4 4l-4 4l-4 -4z\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1.4\"/>\n", x,
+            y - 4);
+}
+
+/* ---------------------------------------------------------------- Fig. 4 -- */
+void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone) {
+    const pt_report_study *s = &d->studies[g->study];
+    const int W = 760, H = 470, L = 84, R = 16, T = 74, B = 150;
+    double pw = W - L - R, ph = H - T - B;
+    double vmin = INFINITY, vmax = -INFINITY;
+    for (int k = 0; k < g->nsetups; k++)
+        for (int j = 0; j < g->setups[k].nrep; j++) {
+            const pt_report_run *r = &d->runs[g->setups[k].runs[j]];
+            double vs[2] = {r->energy_j, r->energy_to_target_j};
+            for (int i = 0; i < 2; i++)
+                if (isfinite(vs[i]) && vs[i] > 0) {
+                    if (vs[i] < vmin) vmin = vs[i];
+                    if (vs[i] > vmax) vmax = vs[i];
+                }
+        }
+    const char *unit;
+    double div = pt_energy_unit(isfinite(vmax) ? vmax : 0, &unit);
+    scale y = make_scale(vmin / div, vmax / div, T + ph, T, 1);
+    char hw[64], meth[160], label[256], ylab[96];
+    short_label(hw, sizeof hw, g->hardware, 48);
+    methods_text(&g->methods, meth, sizeof meth);
+    snprintf(label, sizeof label, "Fig. 4: total energy per run for each setup, %s, %s", s->dataset, hw);
+    svg_open(f, W, H, standalone, label);
+    svg_text(f, 12, 20, "start", "font-size=\"14\" font-weight=\"bold\"", "Fig. 4  Total energy per run (%s), %s", unit,
+             s->dataset);
+    svg_text(f, 12, 38, "start", "", "study %lld, %s; %s", (long long)s->id, hw, meth);
+    if (isfinite(g->ratio))
+        svg_text(f, 12, 54, "start", "fill=\"#555555\"",
+                 "repeats as points, bar = mean of finished runs; worst / best setup = %.2fx (setup %d vs %d)", g->ratio,
+                 g->setups[g->worst].setup, g->setups[g->best].setup);
+    else
+        svg_text(f, 12, 54, "start", "fill=\"#555555\"",
+                 "repeats as points, bar = mean of finished runs; best-to-worst ratio needs two setups that reached the "
+                 "threshold");
+    snprintf(ylab, sizeof ylab, "total energy per run (%s)", unit);
+    y_axis(f, &y, L, L + pw, ylab);
+    int n = g->nsetups > 0 ? g->nsetups : 1;
+    double sw = pw / n;
+    /* groups by batch size */
+    int gstart = 0;
+    for (int k = 0; k <= g->nsetups; k++) {
+        if (k < g->nsetups && g->setups[k].batch_size == g->setups[gstart].batch_size) continue;
+        double x0 = L + gstart * sw, x1 = L + k * sw;
+        if (gstart > 0)
+            fprintf(f,
+                    "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777777\" stroke-dasharray=\"5 4\"/>\n",
+                    x0, T, x0, T + ph + 46);
+        if (g->nsetups)
+            svg_text(f, (x0 + x1) / 2, T + ph + 46, "middle", "font-weight=\"bold\"", "batch %d",
+                     g->setups[gstart].batch_size);
+        gstart = k;
+    }
+    fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n", L, T + ph, L + pw, T + ph);
+    svg_text(f, L - 6, T + ph + 16, "end", "fill=\"#555555\"", "setup");
+    svg_text(f, L - 6, T + ph + 30, "end", "fill=\"#555555\"", "lr");
+    for (int k = 0; k < g->nsetups; k++) {
+        const pt_report_setup *su = &g->setups[k];
+        double cx = L + (k + 0.5) * sw;
+        int li = 0;
+        for (int l = 0; l < g->nlr; l++)
+            if (g->lr[l] == su->lr) li = l;
+        const char *col = okabe_ito[li % 8];
+        svg_text(f, cx, T + ph + 16, "middle", k == g->best || k == g->worst ? "font-weight=\"bold\"" : "", "%d",
+                 su->setup ? su->setup : k + 1);
+        svg_text(f, cx, T + ph + 30, "middle", "font-size=\"10\" fill=\"#555555\"", "%g", su->lr);
+        if (isfinite(su->total_j) && su->total_j > 0)
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
+                    cx - sw * 0.38, sc(&y, su->total_j / div), cx + sw * 0.38, sc(&y, su->total_j / div));
+        for (int j = 0; j < su->nrep; j++) {
+            const pt_report_run *r = &d->runs[su->runs[j]];
+            double dx = (j - (su->nrep - 1) / 2.0) * (sw * 0.5 / (su->nrep > 1 ? su->nrep - 1 : 1));
+            if (su->nrep == 1) dx = 0;
+            if (isfinite(r->energy_to_target_j) && r->energy_to_target_j > 0)
+                diamond(f, cx + dx, sc(&y, r->energy_to_target_j / div));
+            double v = isfinite(r->energy_j) ? r->energy_j / div : 0;
+            marker(f, r->status, cx + dx, sc(&y, v), col);
+        }
+    }
+    /* legend */
+    double ly = T + ph + 72;
+    svg_text(f, L, ly, "start", "font-weight=\"bold\"", "learning rate");
+    for (int l = 0; l < g->nlr && l < 8; l++) {
+        double lx = L + 100 + l * 80;
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, ly - 10, okabe_ito[l]);
+        svg_text(f, lx + 16, ly, "start", "", "%g", g->lr[l]);
+    }
+    ly += 24;
+    svg_text(f, L, ly, "start", "font-weight=\"bold\"", "run ended");
+    static const char *st[5] = {"done", "not_reached", "diverged", "failed", "running"};
+    static const char *stl[5] = {"done", "not reached", "diverged", "failed", "running"};
+    for (int i = 0; i < 5; i++) {
+        double lx = L + 100 + i * 104;
+        marker(f, st[i], lx + 6, ly - 4, "#555555");
+        svg_text(f, lx + 16, ly, "start", "", "%s", stl[i]);
+    }
+    ly += 24;
+    diamond(f, L + 106, ly - 4);
+    svg_text(f, L + 116, ly, "start", "", "energy to target (first epoch at the threshold)");
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
+            L + 420.0, ly - 4, L + 440.0, ly - 4);
+    svg_text(f, L + 446, ly, "start", "", "mean of finished runs");
+    fputs("</svg>\n", f);
+}
+
+/* ---------------------------------------------------------------- Fig. 5 -- */
+void pt_fig5(FILE *f, const pt_report_data *d, const pt_report_pretrain *g, int standalone) {
+    const pt_report_study *s = &d->studies[g->study];
+    const int W = 760, H = 440, L = 84, R = 230, T = 74, B = 56;
+    double pw = W - L - R, ph = H - T - B;
+    const pt_report_breakeven *sc3[3] = {g->best >= 0 ? &g->rows[g->best] : NULL,
+                                         g->worst >= 0 && g->worst != g->best ? &g->rows[g->worst] : NULL,
+                                         g->navg > 0 ? &g->avg : NULL};
+    static const char *names[3] = {"best", "worst", "average"};
+    static const char *cols[3] = {"#0072B2", "#E69F00", "#009E73"};
+    double xmax = 0;
+    for (int i = 0; i < 3; i++)
+        if (sc3[i] && isfinite(sc3[i]->x) && sc3[i]->x > xmax) xmax = sc3[i]->x;
+    xmax = xmax > 0 ? ceil(xmax * 1.3) : 10;
+    if (xmax < 5) xmax = 5;
+    if (xmax > 1e6) xmax = 1e6;
+    double ymax = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!sc3[i]) continue;
+        double a = sc3[i]->enc_j + xmax * sc3[i]->class_j, b = xmax * sc3[i]->base_j;
+        if (isfinite(a) && a > ymax) ymax = a;
+        if (isfinite(b) && b > ymax) ymax = b;
+    }
+    const char *unit;
+    double div = pt_energy_unit(ymax, &unit);
+    scale y = make_scale(0, ymax / div, T + ph, T, 0);
+    scale x = {0, xmax, 0, L, L + pw};
+    char hw[64], meth[160], label[256], ylab[96];
+    short_label(hw, sizeof hw, g->hardware, 48);
+    methods_text(&g->methods, meth, sizeof meth);
+    snprintf(label, sizeof label, "Fig. 5: cumulative energy against downstream cycles, pretraining vs baseline, %s, %s",
+             s->dataset, hw);
+    svg_open(f, W, H, standalone, label);
+    svg_text(f, 12, 20, "start", "font-size=\"14\" font-weight=\"bold\"", "Fig. 5  Break-even of encoder pretraining, %s",
+             s->dataset);
+    svg_text(f, 12, 38, "start", "", "study %lld, %s; %s", (long long)s->id, hw, meth);
+    svg_text(f, 12, 54, "start", "fill=\"#555555\"",
+             "solid: E_enc + n x E_class (pretrained, frozen); dashed: n x E_enc+class (baseline); o = break-even");
+    snprintf(ylab, sizeof ylab, "cumulative energy (%s)", unit);
+    y_axis(f, &y, L, L + pw, ylab);
+    double step = nice_step(xmax / 6);
+    char buf[32];
+    for (double v = 0; v <= xmax * 1.0001; v += step) {
+        double px = sc(&x, v);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n", px, T + ph, px,
+                T + ph + 5);
+        tick_label(buf, sizeof buf, v);
+        svg_text(f, px, T + ph + 18, "middle", "", "%s", buf);
+    }
+    fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n", L, T + ph, L + pw, T + ph);
+    svg_text(f, L + pw / 2, T + ph + 40, "middle", "", "downstream training cycles n (classifier trainings)");
+    fprintf(f, "<clipPath id=\"fig5clip-%lld-%d\"><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%.1f\"/></clipPath>\n",
+            (long long)s->id, (int)(g - d->pretrains), L, T, pw, ph);
+    double ly = T + 6;
+    int drawn = 0;
+    for (int i = 0; i < 3; i++) {
+        const pt_report_breakeven *b = sc3[i];
+        if (!b || isnan(b->x)) continue;
+        drawn++;
+        fprintf(f, "<g clip-path=\"url(#fig5clip-%lld-%d)\">\n", (long long)s->id, (int)(g - d->pretrains));
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\"/>\n",
+                sc(&x, 0), sc(&y, b->enc_j / div), sc(&x, xmax), sc(&y, (b->enc_j + xmax * b->class_j) / div), cols[i]);
+        fprintf(f,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\" "
+                "stroke-dasharray=\"7 5\"/>\n",
+                sc(&x, 0), sc(&y, 0), sc(&x, xmax), sc(&y, xmax * b->base_j / div), cols[i]);
+        fputs("</g>\n", f);
+        if (isfinite(b->x)) {
+            double px = sc(&x, b->x), py = sc(&y, b->x * b->base_j / div);
+            fprintf(f,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"2.5\"/>\n",
+                    px, py, cols[i]);
+            svg_text(f, px + 8, py - 8, "start", "font-weight=\"bold\"", "%.1f", b->x);
+        }
+        /* legend entry */
+        double lx = L + pw + 16;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\"/>\n", lx,
+                ly, lx + 24, ly, cols[i]);
+        if (i < 2)
+            svg_text(f, lx + 30, ly + 4, "start", "font-weight=\"bold\"", "%s: setup %d", names[i], b->setup);
+        else
+            svg_text(f, lx + 30, ly + 4, "start", "font-weight=\"bold\"", "average of %d setups", g->navg);
+        ly += 16;
+        if (i < 2) svg_text(f, lx + 30, ly + 4, "start", "", "batch %d, lr %g", b->batch_size, b->lr);
+        else svg_text(f, lx + 30, ly + 4, "start", "", "(mean energies)");
+        ly += 16;
+        if (isfinite(b->x)) svg_text(f, lx + 30, ly + 4, "start", "", "break-even after %.2f cycles", b->x);
+        else svg_text(f, lx + 30, ly + 4, "start", "", "never pays back");
+        ly += 26;
+    }
+    if (!drawn)
+        svg_text(f, L + pw / 2, T + ph / 2, "middle", "fill=\"#777777\"",
+                 "no setup with finished pretrain, frozen and baseline runs");
+    double lx = L + pw + 16;
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\" stroke-width=\"2\"/>\n", lx, ly,
+            lx + 24, ly);
+    svg_text(f, lx + 30, ly + 4, "start", "", "with pretraining");
+    ly += 18;
+    fprintf(f,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\" stroke-width=\"2\" "
+            "stroke-dasharray=\"7 5\"/>\n",
+            lx, ly, lx + 24, ly);
+    svg_text(f, lx + 30, ly + 4, "start", "", "baseline (from scratch)");
+    fputs("</svg>\n", f);
+}

@@ -1,0 +1,31 @@
+/* report_tables.h -- the set of tables a report holds, each tagged with the
+ * section of the HTML page it belongs to. */
+#ifndef PT_REPORT_TABLES_H
+#define PT_REPORT_TABLES_H
+
+#include "report/report_internal.h"
+
+#define PT_REPORT_MAX_TABLES 96
+
+enum {
+    PT_SEC_SUMMARY = 0,
+    PT_SEC_TABLE2 = 1,
+    PT_SEC_TABLE3 = 2,
+    PT_SEC_MEASURE = 3,
+    PT_SEC_CARBON = 4,
+    PT_SEC_RUNS = 5,
+    PT_SEC_REGIME = 1000,  /* + regime group index */
+    PT_SEC_PRETRAIN = 2000 /* + pretrain group index */
+};
+
+typedef struct {
+    pt_table t[PT_REPORT_MAX_TABLES];
+    int section[PT_REPORT_MAX_TABLES];
+    int n;
+} pt_report_tables;
+
+void pt_report_tables_build(pt_report_tables *ts, const pt_report_data *d, const pt_report_options *o);
+void pt_report_tables_free(pt_report_tables *ts);
+const pt_table *pt_report_table_find(const pt_report_tables *ts, const char *id);
+
+#endif

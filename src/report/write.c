@@ -1,0 +1,463 @@
+/* write.c -- the report's files, each written atomically (temporary file,
+ * then rename): report.html (self-contained: inline SVG and CSS, no scripts,
+ * no network), fig3-N.svg / fig4-N.svg / fig5-N.svg, one CSV per table,
+ * report.json with every table, summary.md (also printed to o->md). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "report/report_internal.h"
+#include "report/report_tables.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/str.h"
+
+int pt_report_formats_parse(const char *list, unsigned *out) {
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"html", PT_REPORT_HTML}, {"svg", PT_REPORT_SVG}, {"csv", PT_REPORT_CSV},
+                 {"json", PT_REPORT_JSON}, {"md", PT_REPORT_MD},   {"all", PT_REPORT_ALL}};
+    unsigned bits = 0;
+    const char *p = list;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        int found = 0;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strlen(names[i].name) == n && !strncmp(p, names[i].name, n)) {
+                bits |= names[i].bit;
+                found = 1;
+            }
+        if (!found) return -1;
+        p += n;
+        if (*p == ',') p++;
+    }
+    if (!bits) return -1;
+    *out = bits;
+    return 0;
+}
+
+void pt_report_options_init(pt_report_options *o) {
+    memset(o, 0, sizeof *o);
+    o->formats = PT_REPORT_ALL;
+    o->intensity = NAN;
+    o->pue = 1.0;
+}
+
+static int mkdirs(const char *path) {
+    char buf[4096];
+    if (pt_strlcpy(buf, path, sizeof buf) >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+    struct stat sb;
+    if (stat(buf, &sb) != 0) return -1;
+    if (!S_ISDIR(sb.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    const char *dir;
+    char *names;
+    size_t nameslen;
+    char *err;
+    size_t errlen;
+    int failed;
+} out_ctx;
+
+static FILE *out_open(out_ctx *c, pt_atomic_file *af, const char *name) {
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", c->dir, name) >= sizeof path || pt_atomic_open(af, path) != 0) {
+        if (!c->failed) snprintf(c->err, c->errlen, "%s/%s: cannot write: %s", c->dir, name, strerror(errno));
+        c->failed = 1;
+        return NULL;
+    }
+    return af->f;
+}
+
+static void out_close(out_ctx *c, pt_atomic_file *af, const char *name) {
+    if (pt_atomic_commit(af) != 0) {
+        if (!c->failed) snprintf(c->err, c->errlen, "%s/%s: write failed: %s", c->dir, name, strerror(errno));
+        c->failed = 1;
+        return;
+    }
+    size_t len = strlen(c->names);
+    if (c->names && len + strlen(name) + 2 < c->nameslen) {
+        strcat(c->names, name);
+        strcat(c->names, "\n");
+    }
+}
+
+static const char *css =
+    "body{font-family:\"DejaVu Sans\",\"Liberation Sans\",Arial,sans-serif;max-width:1000px;margin:0 auto;"
+    "padding:12px 24px 48px;color:#1a1a1a;line-height:1.45;background:#ffffff}\n"
+    "h1{font-size:1.7em;margin-bottom:0.2em}h2{border-bottom:2px solid #0072B2;padding-bottom:2px;margin-top:1.8em}\n"
+    "h3{margin-top:1.4em}\n"
+    "table{border-collapse:collapse;margin:0.8em 0 1.4em;font-size:0.85em}\n"
+    "caption{text-align:left;font-weight:bold;padding:4px 0;caption-side:top}\n"
+    "caption .cap{font-weight:normal;color:#444444;font-size:0.95em}\n"
+    "th,td{border:1px solid #c8c8c8;padding:3px 7px;vertical-align:top}th{background:#eef3f8;text-align:left}\n"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    "tr.hl td{font-weight:bold;background:#fff4d6}\n"
+    "figure{margin:1em 0 1.6em}figcaption{font-size:0.9em;color:#333333;max-width:760px}\n"
+    "svg{max-width:100%;height:auto;border:1px solid #e4e4e4}\n"
+    ".meta{color:#555555}.box{background:#f4f8fb;border-left:4px solid #0072B2;padding:6px 12px;margin:1em 0}\n"
+    ".warn{background:#fff2ec;border-left:4px solid #D55E00;padding:6px 12px;margin:1em 0}\n"
+    ".paper{border-left:4px solid #999999;padding-left:10px}\n"
+    "nav ol{columns:2;font-size:0.95em}\n"
+    "@media print{body{max-width:none;padding:0}h2{break-after:avoid}figure,table{break-inside:avoid}}\n";
+
+static void html_table_section(FILE *f, const pt_report_tables *ts, int section) {
+    for (int i = 0; i < ts->n; i++)
+        if (ts->section[i] == section) pt_table_html(&ts->t[i], f);
+}
+
+static void fig_caption(FILE *f, const char *text, const pt_report_methods *m) {
+    char meth[160];
+    pt_report_method_caption(m, meth, sizeof meth);
+    fputs("<figcaption>", f);
+    pt_html_text(f, text);
+    fputs(" <b>", f);
+    pt_html_text(f, meth);
+    fputs(".</b></figcaption>\n</figure>\n", f);
+}
+
+static void write_html(FILE *f, const pt_report_data *d, const pt_report_options *o, const pt_report_tables *ts) {
+    char buf[512], now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%d %H:%M UTC", &tm);
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+          "<title>powertrain report</title>\n<style>\n",
+          f);
+    fputs(css, f);
+    fputs("</style>\n</head>\n<body>\n<h1>powertrain report</h1>\n<p class=\"meta\">Results store <code>", f);
+    pt_html_text(f, d->path);
+    fprintf(f, "</code> (schema version %d), %d stud%s, %d run%s; generated %s.</p>\n", PT_STORE_SCHEMA_VERSION,
+            d->nstudies, d->nstudies == 1 ? "y" : "ies", d->nruns, d->nruns == 1 ? "" : "s", now);
+    pt_report_method_caption(&d->total_methods, buf, sizeof buf);
+    fputs("<div class=\"box\">Energy methods: <b>counter</b> = difference of hardware energy counters (NVML, RAPL); "
+          "<b>eq1</b> = the paper's Equation (1), mean sampled power x duration; <b>estimated</b> = a model (CPU "
+          "utilisation x TDP, DRAM per GB), not a measurement. Every figure and table names the method behind it. "
+          "This store: ",
+          f);
+    pt_html_text(f, buf);
+    fputs(".</div>\n", f);
+    if (d->total_methods.estimated)
+        fputs("<div class=\"warn\">Some energies in this report are <b>estimated</b> (no hardware counter could be "
+              "read): they come from a model and are labelled so wherever they appear.</div>\n",
+              f);
+    if (d->notes[0]) {
+        fputs("<div class=\"warn\"><b>Not shown, and why:</b><ul>\n", f);
+        const char *p = d->notes;
+        while (*p) {
+            const char *e = strchr(p, '\n');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            char line[512];
+            if (n >= sizeof line) n = sizeof line - 1;
+            memcpy(line, p, n);
+            line[n] = '\0';
+            fputs("<li>", f);
+            pt_html_text(f, line);
+            fputs("</li>\n", f);
+            p += n;
+            if (*p == '\n') p++;
+        }
+        fputs("</ul></div>\n", f);
+    }
+    /* contents */
+    fputs("<nav><ol>\n", f);
+    if (d->nregimes) fputs("<li><a href=\"#summary\">Training regime summary</a></li>\n", f);
+    for (int i = 0; i < d->nregimes; i++) {
+        const pt_report_study *s = &d->studies[d->regimes[i].study];
+        fprintf(f, "<li><a href=\"#regime-%d\">Regime: study %lld, ", i + 1, (long long)s->id);
+        pt_html_text(f, s->dataset);
+        fputs(", ", f);
+        pt_html_text(f, d->regimes[i].hardware);
+        fputs("</a></li>\n", f);
+    }
+    for (int i = 0; i < d->npretrains; i++) {
+        const pt_report_study *s = &d->studies[d->pretrains[i].study];
+        fprintf(f, "<li><a href=\"#pretrain-%d\">Pretraining: study %lld, ", i + 1, (long long)s->id);
+        pt_html_text(f, s->dataset);
+        fputs(", ", f);
+        pt_html_text(f, d->pretrains[i].hardware);
+        fputs("</a></li>\n", f);
+    }
+    if (d->npretrains) fputs("<li><a href=\"#table2\">Table 2: frozen vs unfrozen</a></li>\n", f);
+    if (d->nmultitasks) fputs("<li><a href=\"#table3\">Table 3: multitask</a></li>\n", f);
+    fputs("<li><a href=\"#measurement\">Measurement</a></li>\n<li><a href=\"#carbon\">Carbon</a></li>\n"
+          "<li><a href=\"#runs\">Every run</a></li>\n<li><a href=\"#notes\">How the numbers are computed</a></li>\n"
+          "</ol></nav>\n",
+          f);
+
+    if (d->nregimes) {
+        fputs("<section id=\"summary\">\n<h2>Training regime summary</h2>\n", f);
+        html_table_section(f, ts, PT_SEC_SUMMARY);
+        fputs("</section>\n", f);
+    }
+    for (int i = 0; i < d->nregimes; i++) {
+        const pt_report_regime *g = &d->regimes[i];
+        const pt_report_study *s = &d->studies[g->study];
+        fprintf(f, "<section id=\"regime-%d\">\n<h2>Training regime: study %lld, ", i + 1, (long long)s->id);
+        pt_html_text(f, s->dataset);
+        fputs(", ", f);
+        pt_html_text(f, g->hardware);
+        fputs("</h2>\n", f);
+        if (g->nfailed_only)
+            fputs("<p class=\"warn\">Every run of this study failed: there is no energy to compare.</p>\n", f);
+        fputs("<figure>\n", f);
+        pt_fig3(f, d, g, 0);
+        fig_caption(f,
+                    "Fig. 3. Energy per epoch across batch size and learning rate (mean over runs of energy / "
+                    "epochs); lower is more efficient.",
+                    &g->methods);
+        fputs("<figure>\n", f);
+        pt_fig4(f, d, g, 0);
+        fig_caption(f,
+                    "Fig. 4. Total energy of each run until it stopped, setups grouped by batch size (Table 1 order), "
+                    "repeats as points, marker by how the run ended; diamonds: energy until the first epoch at the "
+                    "accuracy threshold.",
+                    &g->methods);
+        html_table_section(f, ts, PT_SEC_REGIME + i);
+        fputs("</section>\n", f);
+    }
+    for (int i = 0; i < d->npretrains; i++) {
+        const pt_report_pretrain *g = &d->pretrains[i];
+        const pt_report_study *s = &d->studies[g->study];
+        fprintf(f, "<section id=\"pretrain-%d\">\n<h2>Pretraining: study %lld, ", i + 1, (long long)s->id);
+        pt_html_text(f, s->dataset);
+        fputs(", ", f);
+        pt_html_text(f, g->hardware);
+        fputs("</h2>\n<figure>\n", f);
+        pt_fig5(f, d, g, 0);
+        fig_caption(f,
+                    "Fig. 5. Cumulative energy against the number of downstream classifier trainings: with a pretrained "
+                    "(frozen) encoder, E_enc + n x E_class (solid), and from scratch, n x E_enc+class (dashed), for the "
+                    "best, worst and average setups; circles mark the break-even of Equation (2).",
+                    &g->methods);
+        html_table_section(f, ts, PT_SEC_PRETRAIN + i);
+        fputs("</section>\n", f);
+    }
+    if (d->npretrains) {
+        fputs("<section id=\"table2\">\n<h2>Table 2: frozen vs unfrozen encoder</h2>\n", f);
+        html_table_section(f, ts, PT_SEC_TABLE2);
+        fputs("</section>\n", f);
+    }
+    if (d->nmultitasks) {
+        fputs("<section id=\"table3\">\n<h2>Table 3: multitask learning</h2>\n", f);
+        html_table_section(f, ts, PT_SEC_TABLE3);
+        fputs("</section>\n", f);
+    }
+    fputs("<section id=\"measurement\">\n<h2>Measurement</h2>\n", f);
+    html_table_section(f, ts, PT_SEC_MEASURE);
+    fputs("</section>\n<section id=\"carbon\">\n<h2>Carbon</h2>\n", f);
+    html_table_section(f, ts, PT_SEC_CARBON);
+    fputs("<p>Sources. Grid intensity: ", f);
+    pt_html_text(f, pt_carbon_source);
+    fputs(". Car: ", f);
+    pt_html_text(f, pt_carbon_car_source);
+    fputs(". Phone charge: ", f);
+    pt_html_text(f, pt_carbon_phone_source);
+    fprintf(f,
+            ". PUE (power usage effectiveness of the data centre) is %.2f here; the paper disabled Carbontracker's "
+            "factor, i.e. used 1.0.</p>\n</section>\n",
+            o->pue);
+    fputs("<section id=\"runs\">\n<h2>Every run</h2>\n<details><summary>Show the table of every run</summary>\n", f);
+    html_table_section(f, ts, PT_SEC_RUNS);
+    fputs("</details>\n</section>\n", f);
+    fputs("<section id=\"notes\">\n<h2>How the numbers are computed</h2>\n<ul>\n"
+          "<li>Energy per epoch (Fig. 3, Table 3): for each run its energy divided by its epochs, then the mean over "
+          "the runs of a cell; every run with a stored epoch counts, however it ended.</li>\n"
+          "<li>Total energy, epochs, Table 2 and the break-even: means over finished runs (done, not reached, "
+          "diverged); failed and running runs are shown but not averaged.</li>\n"
+          "<li>Best-to-worst ratio: mean total energy of the worst setup over the best, among setups with at least "
+          "one run that ended done (reached the accuracy threshold and stopped), each setup's mean over its done "
+          "runs.</li>\n"
+          "<li>Energy to target: energy until the first epoch whose validation accuracy reached the threshold.</li>\n"
+          "<li>Break-even (Equation 2): x = E_enc / (E_enc+class - E_class), infinite (never pays back) when the "
+          "denominator is not positive; the average setup uses the mean energies over the complete setups.</li>\n"
+          "<li>Units: joules inside and in CSV/JSON; mWh, Wh and kWh in this page.</li>\n"
+          "<li>The paper's numbers are its own measurements on its hardware (H100, A100, RTX3090; GPU only), shown "
+          "for comparison, never mixed with ours.</li>\n</ul>\n</section>\n</body>\n</html>\n",
+          f);
+}
+
+static void write_md(FILE *f, const pt_report_data *d, const pt_report_options *o, const pt_report_tables *ts) {
+    (void)o;
+    char buf[256];
+    fprintf(f, "# powertrain report\n\nStore `%s`: %d stud%s, %d run%s. ", d->path, d->nstudies,
+            d->nstudies == 1 ? "y" : "ies", d->nruns, d->nruns == 1 ? "" : "s");
+    pt_report_method_caption(&d->total_methods, buf, sizeof buf);
+    fprintf(f, "Energy %s.\n\n", buf);
+    if (d->notes[0]) {
+        fputs("Not shown, and why:\n\n", f);
+        const char *p = d->notes;
+        while (*p) {
+            const char *e = strchr(p, '\n');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            fprintf(f, "- %.*s\n", (int)n, p);
+            p += n;
+            if (*p == '\n') p++;
+        }
+        fputc('\n', f);
+    }
+    const pt_table *t;
+    if ((t = pt_report_table_find(ts, "regime-summary"))) pt_table_md(t, f);
+    for (int i = 0; i < d->npretrains; i++) {
+        const pt_report_pretrain *g = &d->pretrains[i];
+        fprintf(f, "Break-even (Equation 2), study %lld, %s: ", (long long)d->studies[g->study].id, g->hardware);
+        const pt_report_breakeven *b3[3] = {g->best >= 0 ? &g->rows[g->best] : NULL,
+                                            g->worst >= 0 ? &g->rows[g->worst] : NULL, g->navg ? &g->avg : NULL};
+        static const char *nm[3] = {"best", "worst", "average"};
+        int any = 0;
+        for (int k = 0; k < 3; k++) {
+            if (!b3[k]) continue;
+            char x[32];
+            if (isinf(b3[k]->x)) snprintf(x, sizeof x, "never");
+            else snprintf(x, sizeof x, "%.2f cycles", b3[k]->x);
+            if (k < 2) fprintf(f, "%s%s setup %d %s", any ? "; " : "", nm[k], b3[k]->setup, x);
+            else fprintf(f, "%saverage %s", any ? "; " : "", x);
+            any = 1;
+        }
+        fputs(any ? ".\n\n" : "none (no setup has finished pretrain, frozen and baseline runs).\n\n", f);
+    }
+    if ((t = pt_report_table_find(ts, "table2"))) pt_table_md(t, f);
+    if ((t = pt_report_table_find(ts, "table2-paper"))) pt_table_md(t, f);
+    if ((t = pt_report_table_find(ts, "table3"))) pt_table_md(t, f);
+    if ((t = pt_report_table_find(ts, "table3-paper"))) pt_table_md(t, f);
+    if ((t = pt_report_table_find(ts, "carbon-summary"))) pt_table_md(t, f);
+}
+
+static void write_json(FILE *f, const pt_report_data *d, const pt_report_options *o, const pt_report_tables *ts) {
+    fputs("{\"powertrain_report\":1,\"store\":", f);
+    pt_json_str(f, d->path);
+    fprintf(f, ",\"schema_version\":%d,\"studies\":%d,\"runs\":%d,\"total_energy_j\":", PT_STORE_SCHEMA_VERSION,
+            d->nstudies, d->nruns);
+    pt_json_num(f, d->total_j);
+    fputs(",\"methods\":", f);
+    pt_json_str(f, d->total_methods.label);
+    fprintf(f, ",\"estimated\":%s,\"pue\":", d->total_methods.estimated ? "true" : "false");
+    pt_json_num(f, o->pue);
+    fputs(",\"intensity_g_per_kwh\":", f);
+    pt_json_num(f, o->intensity);
+    fputs(",\"region\":", f);
+    if (o->region) pt_json_str(f, o->region);
+    else fputs("null", f);
+    fputs(",\"carbon_source\":", f);
+    pt_json_str(f, pt_carbon_source);
+    fputs(",\"car_source\":", f);
+    pt_json_str(f, pt_carbon_car_source);
+    fputs(",\"phone_source\":", f);
+    pt_json_str(f, pt_carbon_phone_source);
+    fputs(",\"notes\":[", f);
+    const char *p = d->notes;
+    int first = 1;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char line[512];
+        if (n >= sizeof line) n = sizeof line - 1;
+        memcpy(line, p, n);
+        line[n] = '\0';
+        if (!first) fputc(',', f);
+        pt_json_str(f, line);
+        first = 0;
+        p += n;
+        if (*p == '\n') p++;
+    }
+    fputs("],\n\"tables\":[\n", f);
+    for (int i = 0; i < ts->n; i++) {
+        if (i) fputs(",\n", f);
+        pt_table_json(&ts->t[i], f);
+    }
+    fputs("\n]}\n", f);
+}
+
+int pt_report_write(const pt_report_data *d, const pt_report_options *o, char *names, size_t nameslen, char *err,
+                    size_t errlen) {
+    if (names && nameslen) names[0] = '\0';
+    if (o->region && !pt_carbon_find(o->region)) {
+        snprintf(err, errlen, "unknown region '%s'", o->region);
+        return -1;
+    }
+    if (mkdirs(o->out_dir) != 0) {
+        snprintf(err, errlen, "%s: cannot create the output folder: %s", o->out_dir, strerror(errno));
+        return -1;
+    }
+    pt_report_tables *ts = malloc(sizeof *ts);
+    if (!ts) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pt_report_tables_build(ts, d, o);
+    char dummy[1] = "";
+    out_ctx c = {o->out_dir, names ? names : dummy, names ? nameslen : 1, err, errlen, 0};
+    pt_atomic_file af;
+    FILE *f;
+    if ((o->formats & PT_REPORT_HTML) && (f = out_open(&c, &af, "report.html"))) {
+        write_html(f, d, o, ts);
+        out_close(&c, &af, "report.html");
+    }
+    if (o->formats & PT_REPORT_SVG) {
+        char name[64];
+        for (int i = 0; i < d->nregimes; i++) {
+            snprintf(name, sizeof name, "fig3-%d.svg", i + 1);
+            if ((f = out_open(&c, &af, name))) {
+                pt_fig3(f, d, &d->regimes[i], 1);
+                out_close(&c, &af, name);
+            }
+            snprintf(name, sizeof name, "fig4-%d.svg", i + 1);
+            if ((f = out_open(&c, &af, name))) {
+                pt_fig4(f, d, &d->regimes[i], 1);
+                out_close(&c, &af, name);
+            }
+        }
+        for (int i = 0; i < d->npretrains; i++) {
+            snprintf(name, sizeof name, "fig5-%d.svg", i + 1);
+            if ((f = out_open(&c, &af, name))) {
+                pt_fig5(f, d, &d->pretrains[i], 1);
+                out_close(&c, &af, name);
+            }
+        }
+    }
+    if (o->formats & PT_REPORT_CSV) {
+        for (int i = 0; i < ts->n; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "%s.csv", ts->t[i].id);
+            if ((f = out_open(&c, &af, name))) {
+                pt_table_csv(&ts->t[i], f);
+                out_close(&c, &af, name);
+            }
+        }
+    }
+    if ((o->formats & PT_REPORT_JSON) && (f = out_open(&c, &af, "report.json"))) {
+        write_json(f, d, o, ts);
+        out_close(&c, &af, "report.json");
+    }
+    if ((o->formats & PT_REPORT_MD) && (f = out_open(&c, &af, "summary.md"))) {
+        write_md(f, d, o, ts);
+        out_close(&c, &af, "summary.md");
+        if (o->md) write_md(o->md, d, o, ts);
+    }
+    pt_report_tables_free(ts);
+    free(ts);
+    return c.failed ? -1 : 0;
+}

@@ -1,0 +1,154 @@
+/* report_fixture.h -- results stores with known values for the report tests,
+ * written through the store API (test_report.c and the report_fixture tool
+ * that the shell tests call).
+ *
+ * FIX_FULL:
+ *  - study 1, regime, fmnist, GPU "NVIDIA H100 80GB HBM3", method counter: the
+ *    16 setups of Table 1 x 2 repeats. Setup with batch index b (0..3) and lr
+ *    index l (0..3): every epoch costs 100 (b+1) J; repeat 1 runs 10 + 5 l
+ *    epochs, repeat 2 runs 12 + 5 l; energy to target = energy of all but the
+ *    last 3 epochs. Exceptions: setup 1 repeat 2 failed (no epoch), setup 4
+ *    repeat 2 not_reached, setup 16 repeat 2 diverged, setup 8 has a third
+ *    repeat still running (2 epochs). So: best setup 1 (1000 J), worst 16
+ *    (10000 J), ratio 10; setup 4 total 2600 J; setup 2 to-target 1300 J.
+ *  - study 2, pretrain, pamap2, same GPU, counter: setups 1, 6, 11, 16 with
+ *    (E_enc, frozen, unfrozen, baseline) = (1000,200,300,700) x=2,
+ *    (3000,100,200,400) x=10, (2000,500,600,500) never, (1500,300,500,800) x=3,
+ *    plus a failed frozen run (50 J) in setup 6 that no mean may count.
+ *    Average setup: x = 1875 / (600 - 275); Table 2: frozen 275, unfrozen 400,
+ *    savings 31.25 %.
+ *  - study 3, multitask, celeba, CPU only (method estimated): attr (10 ep,
+ *    1000 J) + (20 ep, 2400 J); id (5, 600) + (7, 700); both (4, 480) + (2, 200):
+ *    energy per epoch 110 J for each type, epochs 15, 6, 3.
+ *  Every run's config_json: {"interval_ms":100,"update_period_s":0.1,
+ *  "idle_w":35.5,"versions":"powertrain 0.1.0","encoder_weights":"random"};
+ *  every epoch a gpu-0 (or cpu) component with counter = E, eq1 = 0.98 E.
+ * FIX_FAILED: one regime study whose 4 runs all failed.
+ * FIX_EMPTY: a fresh store without studies.
+ * FIX_OTHER_VERSION: a store whose schema version reads 2. */
+#ifndef PT_REPORT_FIXTURE_H
+#define PT_REPORT_FIXTURE_H
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store.h"
+
+enum { FIX_FULL = 0, FIX_FAILED = 1, FIX_EMPTY = 2, FIX_OTHER_VERSION = 3 };
+
+#define FIX_GPU "NVIDIA H100 80GB HBM3"
+#define FIX_CPU "AMD EPYC 7B13"
+#define FIX_CFG                                                                                      \
+    "{\"interval_ms\":100,\"update_period_s\":0.1,\"idle_w\":35.5,\"versions\":\"powertrain 0.1.0\"," \
+    "\"encoder_weights\":\"random\"}"
+
+typedef struct {
+    int setup, bs;
+    double lr;
+    int rep;
+    const char *phase;
+    int frozen;
+    const char *gpu, *method;
+    int epochs;
+    double epoch_j;
+    pt_run_status status;
+    double target_j;
+} fx_run;
+
+static int fx_add(pt_store *st, int64_t sid, const fx_run *x, char *err, size_t n) {
+    pt_run_info info = {.study_id = sid, .setup = x->setup, .batch_size = x->bs, .lr = x->lr, .repeat = x->rep,
+                        .phase = x->phase, .frozen = x->frozen, .device = x->gpu ? "cuda" : "cpu",
+                        .host = "node-7", .cpu = FIX_CPU, .gpu = x->gpu, .config_json = FIX_CFG};
+    int64_t rid = pt_store_run_begin(st, &info, err, n);
+    if (rid < 0) return -1;
+    for (int e = 1; e <= x->epochs; e++) {
+        pt_epoch_component c;
+        memset(&c, 0, sizeof c);
+        strcpy(c.name, x->gpu ? "gpu-0" : "cpu");
+        strcpy(c.source, x->gpu ? "nvml" : "estimate");
+        strcpy(c.method, x->method);
+        int counter = strcmp(x->method, "estimated") != 0;
+        c.energy_j = x->epoch_j;
+        c.counter_j = counter ? x->epoch_j : NAN;
+        c.eq1_j = counter ? 0.98 * x->epoch_j : NAN;
+        c.mean_w = 250;
+        c.peak_w = 300;
+        c.samples = 40;
+        pt_epoch_row row = {.epoch = e, .seconds = 4, .train_loss = 1.0 / e, .val_loss = 1.1 / e,
+                            .val_acc = 0.5 + 0.01 * e, .energy_j = x->epoch_j, .eq1_j = c.eq1_j,
+                            .counter_j = c.counter_j, .method = x->method, .ncomponents = 1, .components = &c};
+        if (pt_store_epoch_add(st, rid, &row, err, n) != 0) return -1;
+    }
+    if (x->status == PT_RUN_RUNNING) return 0;
+    pt_run_result res = {.status = x->status, .epochs = x->epochs, .best_val_acc = 0.85, .best_val_loss = 0.4,
+                         .energy_j = x->epochs * x->epoch_j, .energy_to_target_j = x->target_j, .method = x->method};
+    return pt_store_run_finish(st, rid, &res, err, n);
+}
+
+static int fixture_write(const char *path, int which, char *err, size_t n) {
+    remove(path);
+    pt_store *st = pt_store_open(path, 1, err, n);
+    if (!st) return -1;
+    int rc = 0;
+    static const int bss[4] = {64, 256, 1024, 4096};
+    static const double lrs[4] = {0.1, 0.01, 0.001, 0.0001};
+    if (which == FIX_FULL) {
+        int64_t sid = pt_store_study_get(st, "regime", "fmnist", "quick", "{}", NULL, err, n);
+        for (int b = 0; b < 4 && rc == 0; b++)
+            for (int l = 0; l < 4 && rc == 0; l++)
+                for (int rep = 1; rep <= 2 && rc == 0; rep++) {
+                    int setup = 4 * b + l + 1;
+                    int epochs = 10 + 5 * l + (rep == 2 ? 2 : 0);
+                    double e = 100.0 * (b + 1);
+                    fx_run x = {setup, bss[b], lrs[l], rep, "train", 0, FIX_GPU, "counter", epochs, e, PT_RUN_DONE,
+                                e * (epochs - 3)};
+                    if (setup == 1 && rep == 2) x.epochs = 0, x.status = PT_RUN_FAILED, x.target_j = NAN;
+                    if (setup == 4 && rep == 2) x.status = PT_RUN_NOT_REACHED, x.target_j = NAN;
+                    if (setup == 16 && rep == 2) x.status = PT_RUN_DIVERGED, x.target_j = NAN;
+                    rc = fx_add(st, sid, &x, err, n);
+                }
+        fx_run running = {8, 256, 0.0001, 3, "train", 0, FIX_GPU, "counter", 2, 200, PT_RUN_RUNNING, NAN};
+        if (rc == 0) rc = fx_add(st, sid, &running, err, n);
+
+        sid = pt_store_study_get(st, "pretrain", "pamap2", "quick", "{}", NULL, err, n);
+        static const int setups[4] = {1, 6, 11, 16};
+        static const double ej[4][4] = {
+            {1000, 200, 300, 700}, {3000, 100, 200, 400}, {2000, 500, 600, 500}, {1500, 300, 500, 800}};
+        static const char *phases[4] = {"pretrain", "frozen", "unfrozen", "baseline"};
+        for (int k = 0; k < 4 && rc == 0; k++)
+            for (int p = 0; p < 4 && rc == 0; p++) {
+                int s = setups[k];
+                fx_run x = {s, bss[(s - 1) / 4], lrs[(s - 1) % 4], 1, phases[p], p == 1, FIX_GPU, "counter", 10,
+                            ej[k][p] / 10, PT_RUN_DONE, p == 0 ? NAN : ej[k][p] / 2};
+                rc = fx_add(st, sid, &x, err, n);
+            }
+        fx_run failed = {6, 256, 0.01, 2, "frozen", 1, FIX_GPU, "counter", 1, 50, PT_RUN_FAILED, NAN};
+        if (rc == 0) rc = fx_add(st, sid, &failed, err, n);
+
+        sid = pt_store_study_get(st, "multitask", "celeba", "quick", "{}", NULL, err, n);
+        static const char *types[3] = {"attr", "id", "both"};
+        static const int ep[3][2] = {{10, 20}, {5, 7}, {4, 2}};
+        static const double epj[3][2] = {{100, 120}, {120, 100}, {120, 100}};
+        for (int t = 0; t < 3 && rc == 0; t++)
+            for (int r = 0; r < 2 && rc == 0; r++) {
+                fx_run x = {6, 256, 0.01, r + 1, types[t], 0, NULL, "estimated", ep[t][r], epj[t][r], PT_RUN_DONE,
+                            NAN};
+                rc = fx_add(st, sid, &x, err, n);
+            }
+    } else if (which == FIX_FAILED) {
+        int64_t sid = pt_store_study_get(st, "regime", "pamap2", "quick", "{}", NULL, err, n);
+        for (int k = 0; k < 4 && rc == 0; k++) {
+            fx_run x = {k + 1, 64, lrs[k], 1, "train", 0, FIX_GPU, "counter", k % 2, 10, PT_RUN_FAILED, NAN};
+            rc = fx_add(st, sid, &x, err, n);
+        }
+    } else if (which == FIX_OTHER_VERSION) {
+        sqlite3_exec((sqlite3 *)pt_store_db(st), "UPDATE meta SET value='2' WHERE key='schema_version'", NULL, NULL,
+                     NULL);
+    }
+    pt_store_close(st);
+    return rc;
+}
+
+#endif

@@ -1,0 +1,413 @@
+/* test_report.c -- reports from fixture stores with known values: exact table
+ * numbers (best-to-worst ratio, Table 2 savings, Table 3 averages, break-even,
+ * carbon), the files written (atomically, no temp files left, no http(s)
+ * reference, JSON that parses with the same numbers), and clear messages for an
+ * empty store, a study of only failed runs, and another schema version. */
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/report.h"
+#include "report_fixture.h"
+#include "test.h"
+
+static char dir[] = "/tmp/pt-report-XXXXXX";
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) n = 0;
+    if (buf) buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static pt_store *open_fixture(const char *name, int which, char *path, size_t n) {
+    char err[512];
+    snprintf(path, n, "%s/%s", dir, name);
+    if (fixture_write(path, which, err, sizeof err) != 0) {
+        fprintf(stderr, "fixture: %s\n", err);
+        return NULL;
+    }
+    return pt_store_open(path, 0, err, sizeof err);
+}
+
+static const pt_report_setup *setup_of(const pt_report_regime *g, int setup) {
+    for (int k = 0; k < g->nsetups; k++)
+        if (g->setups[k].setup == setup) return &g->setups[k];
+    return NULL;
+}
+
+static void test_numbers(void) {
+    char path[256], err[512];
+    pt_store *st = open_fixture("full.db", FIX_FULL, path, sizeof path);
+    CHECK(st != NULL);
+    if (!st) return;
+    pt_report_data d;
+    CHECK(pt_report_load(st, 0, &d, err, sizeof err) == 0);
+    pt_store_close(st);
+    CHECK(d.nstudies == 3);
+    CHECK(d.nregimes == 1 && d.npretrains == 1 && d.nmultitasks == 1);
+    if (d.nregimes != 1 || d.npretrains != 1 || d.nmultitasks != 1) {
+        pt_report_data_free(&d);
+        return;
+    }
+    /* regime */
+    const pt_report_regime *g = &d.regimes[0];
+    CHECK_STR(g->hardware, FIX_GPU);
+    CHECK_STR(g->methods.label, "counter");
+    CHECK(!g->methods.estimated);
+    CHECK(g->nsetups == 16);
+    CHECK(g->nbs == 4 && g->nlr == 4);
+    CHECK(g->bs[0] == 64 && g->bs[3] == 4096 && g->lr[0] == 0.1 && g->lr[3] == 0.0001);
+    CHECK(g->setups[0].setup == 1 && g->setups[15].setup == 16); /* Table 1 order */
+    CHECK(g->nratio == 16);
+    CHECK(g->best >= 0 && g->setups[g->best].setup == 1);
+    CHECK(g->worst >= 0 && g->setups[g->worst].setup == 16);
+    CHECK_NEAR(g->ratio, 10.0, 1e-12, 0);
+    const pt_report_setup *s1 = setup_of(g, 1), *s2 = setup_of(g, 2), *s4 = setup_of(g, 4), *s6 = setup_of(g, 6),
+                          *s8 = setup_of(g, 8), *s16 = setup_of(g, 16);
+    CHECK(s1 && s2 && s4 && s6 && s8 && s16);
+    if (s1 && s2 && s4 && s6 && s8 && s16) {
+        CHECK(s1->nfailed == 1 && s1->ndone == 1 && s1->nfinished == 1);
+        CHECK_NEAR(s1->total_j, 1000, 1e-12, 0); /* the failed run is not averaged */
+        CHECK_NEAR(s1->epoch_j, 100, 1e-12, 0);
+        CHECK_NEAR(s2->target_j, 1300, 1e-12, 0);
+        CHECK(s2->ntarget == 2);
+        CHECK_NEAR(s4->total_j, 2600, 1e-12, 0); /* done + not_reached */
+        CHECK_NEAR(s4->done_total_j, 2500, 1e-12, 0);
+        CHECK(s4->nnot_reached == 1);
+        CHECK_NEAR(s6->epoch_j, 200, 1e-12, 0); /* Fig. 3 cell: batch 256, lr 0.01 */
+        CHECK_NEAR(s6->epochs_mean, 16, 1e-12, 0);
+        CHECK(s8->nruns == 3 && s8->nrunning == 1 && s8->nfinished == 2);
+        CHECK_NEAR(s8->total_j, 200 * 26, 1e-12, 0);
+        CHECK(s16->ndiverged == 1);
+        CHECK_NEAR(s16->done_total_j, 10000, 1e-12, 0);
+        CHECK_NEAR(s16->total_j, (10000 + 400 * 27) / 2.0, 1e-12, 0);
+    }
+    /* pretrain: Equation (2) per setup, best/worst/average, Table 2 */
+    const pt_report_pretrain *p = &d.pretrains[0];
+    CHECK(p->nrows == 4);
+    if (p->nrows == 4) {
+        CHECK_NEAR(p->rows[0].x, 2.0, 1e-12, 0);
+        CHECK_NEAR(p->rows[1].x, 10.0, 1e-12, 0);
+        CHECK(isinf(p->rows[2].x) && p->rows[2].x > 0);
+        CHECK_NEAR(p->rows[3].x, 3.0, 1e-12, 0);
+        CHECK_NEAR(p->rows[1].class_j, 100, 1e-12, 0); /* the failed frozen run is not counted */
+        CHECK(p->best == 0 && p->worst == 2);
+        CHECK(p->nnever == 1 && p->navg == 4);
+        CHECK_NEAR(p->avg.enc_j, 1875, 1e-12, 0);
+        CHECK_NEAR(p->avg.class_j, 275, 1e-12, 0);
+        CHECK_NEAR(p->avg.base_j, 600, 1e-12, 0);
+        CHECK_NEAR(p->avg.x, 1875.0 / 325.0, 1e-12, 0);
+    }
+    CHECK_NEAR(p->frozen_j, 275, 1e-12, 0);
+    CHECK_NEAR(p->unfrozen_j, 400, 1e-12, 0);
+    CHECK_NEAR(p->savings_pct, 31.25, 1e-12, 0);
+    CHECK(p->nfrozen == 4 && p->nunfrozen == 4);
+    /* multitask: Table 3 */
+    const pt_report_multitask *m = &d.multitasks[0];
+    CHECK_STR(m->hardware, FIX_CPU);
+    CHECK(m->methods.estimated);
+    CHECK_STR(m->encoder_weights, "random");
+    static const double epochs[3] = {15, 6, 3};
+    for (int t = 0; t < 3; t++) {
+        CHECK_NEAR(m->types[t].epoch_j, 110, 1e-12, 0);
+        CHECK_NEAR(m->types[t].epochs, epochs[t], 1e-12, 0);
+        CHECK(m->types[t].nruns == 2);
+    }
+    /* measurement: config keys and counter vs eq1 */
+    CHECK(d.nruns > 0);
+    CHECK_NEAR(d.runs[0].interval_ms, 100, 0, 0);
+    CHECK_NEAR(d.runs[0].update_period_s, 0.1, 1e-12, 0);
+    CHECK_NEAR(d.runs[0].idle_w, 35.5, 0, 0);
+    CHECK_STR(d.runs[0].versions, "powertrain 0.1.0");
+    int found = 0;
+    for (int i = 0; i < d.ncomps; i++)
+        if (d.comps[i].study_id == 1 && !strcmp(d.comps[i].component, "gpu-0")) {
+            found = 1;
+            CHECK_NEAR((d.comps[i].both_counter_j - d.comps[i].both_eq1_j) / d.comps[i].both_counter_j, 0.02, 1e-9, 0);
+            CHECK_STR(d.comps[i].method, "counter");
+        }
+    CHECK(found);
+    CHECK(d.total_methods.estimated && d.total_methods.mixed);
+    /* total energy = every run's */
+    sqlite3 *db;
+    double sum = NAN;
+    if (sqlite3_open(path, &db) == SQLITE_OK) {
+        sqlite3_stmt *q;
+        if (sqlite3_prepare_v2(db, "SELECT sum(energy_j) FROM runs", -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+            sum = sqlite3_column_double(q, 0);
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+    }
+    CHECK_NEAR(d.total_j, sum, 1e-12, 0);
+    pt_report_data_free(&d);
+
+    /* one study only */
+    st = pt_store_open(path, 0, err, sizeof err);
+    CHECK(st != NULL);
+    if (st) {
+        CHECK(pt_report_load(st, 2, &d, err, sizeof err) == 0);
+        CHECK(d.nregimes == 0 && d.npretrains == 1 && d.nmultitasks == 0);
+        pt_report_data_free(&d);
+        CHECK(pt_report_load(st, 99, &d, err, sizeof err) == -1);
+        CHECK_CONTAINS(err, "no study 99");
+        pt_store_close(st);
+    }
+}
+
+static void test_formulas(void) {
+    CHECK(isinf(pt_report_break_even(1, 1, 1)));
+    CHECK(isinf(pt_report_break_even(1, 1, 2)));
+    CHECK(pt_report_break_even(0, 2, 1) == 0);
+    CHECK_NEAR(pt_report_break_even(6, 5, 2), 2.0, 1e-15, 0);
+    CHECK(isnan(pt_report_break_even(NAN, 5, 2)));
+    /* carbon: 1 kWh x 1.5 x 400 g/kWh = 600 g */
+    CHECK_NEAR(pt_carbon_grams(3.6e6, 1.5, 400), 600, 1e-12, 0);
+    const pt_carbon_region *de = pt_carbon_find("de");
+    CHECK(de && de->g_per_kwh == 381);
+    CHECK(pt_carbon_find("XX") == NULL);
+    int n;
+    const pt_carbon_region *all = pt_carbon_regions(&n);
+    CHECK(n >= 12);
+    for (int i = 0; i < n; i++) CHECK(all[i].g_per_kwh > 0 && all[i].g_per_kwh < 1500);
+    CHECK_NEAR(pt_carbon_car_g_per_km, 248.5484, 1e-6, 0);
+    CHECK(strstr(pt_carbon_source, "2023") != NULL);
+    int np;
+    const pt_report_paper_row *paper = pt_report_paper(&np);
+    CHECK(np == 3 && !strcmp(paper[0].hardware, "H100") && paper[0].freeze_wh == 6.01 && paper[2].both_epochs == 84);
+    unsigned bits = 0;
+    CHECK(pt_report_formats_parse("html,svg", &bits) == 0 && bits == (PT_REPORT_HTML | PT_REPORT_SVG));
+    CHECK(pt_report_formats_parse("csv,bogus", &bits) == -1);
+    CHECK(pt_report_formats_parse("", &bits) == -1);
+}
+
+static double json_row_num(cJSON *root, const char *table, int row, const char *key) {
+    cJSON *tables = cJSON_GetObjectItem(root, "tables"), *t;
+    cJSON_ArrayForEach(t, tables) {
+        cJSON *id = cJSON_GetObjectItem(t, "id");
+        if (!cJSON_IsString(id) || strcmp(id->valuestring, table)) continue;
+        cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "rows"), row);
+        cJSON *v = r ? cJSON_GetObjectItem(r, key) : NULL;
+        return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    }
+    return NAN;
+}
+
+static int no_temp_files(const char *path) {
+    DIR *dd = opendir(path);
+    if (!dd) return 0;
+    struct dirent *e;
+    int ok = 1;
+    while ((e = readdir(dd)))
+        if (strstr(e->d_name, ".tmp.")) ok = 0;
+    closedir(dd);
+    return ok;
+}
+
+static void test_write(void) {
+    char path[256], out[300], file[400], err[512];
+    pt_store *st = open_fixture("w.db", FIX_FULL, path, sizeof path);
+    CHECK(st != NULL);
+    if (!st) return;
+    pt_report_data d;
+    int ok = pt_report_load(st, 0, &d, err, sizeof err) == 0;
+    pt_store_close(st);
+    CHECK(ok);
+    if (!ok) return;
+    snprintf(out, sizeof out, "%s/out/nested", dir);
+    pt_report_options o;
+    pt_report_options_init(&o);
+    o.out_dir = out;
+    o.region = "DE";
+    o.pue = 1.2;
+    char names[4096];
+    FILE *md = tmpfile();
+    o.md = md;
+    CHECK(pt_report_write(&d, &o, names, sizeof names, err, sizeof err) == 0);
+    static const char *expect[] = {"report.html", "fig3-1.svg", "fig4-1.svg", "fig5-1.svg", "regime-summary.csv",
+                                   "regime-setups-1.csv", "breakeven-1.csv", "table2.csv", "table2-paper.csv",
+                                   "table3.csv", "table3-paper.csv", "measurement-components.csv",
+                                   "measurement-hosts.csv", "carbon-summary.csv", "carbon-by-country.csv", "runs.csv",
+                                   "report.json", "summary.md"};
+    for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+        snprintf(file, sizeof file, "%s/%s", out, expect[i]);
+        CHECK(access(file, R_OK) == 0);
+        CHECK_CONTAINS(names, expect[i]);
+    }
+    CHECK(no_temp_files(out));
+
+    snprintf(file, sizeof file, "%s/report.html", out);
+    char *html = slurp(file);
+    CHECK(html != NULL);
+    if (html) {
+        CHECK(strstr(html, "http://") == NULL && strstr(html, "https://") == NULL);
+        CHECK(strstr(html, "<script") == NULL);
+        CHECK_CONTAINS(html, "<!DOCTYPE html>");
+        CHECK_CONTAINS(html, "<svg ");
+        CHECK_CONTAINS(html, "Fig. 3");
+        CHECK_CONTAINS(html, "Fig. 4");
+        CHECK_CONTAINS(html, "Fig. 5");
+        CHECK_CONTAINS(html, "method: counter (measured)");
+        CHECK_CONTAINS(html, "method: estimated (a model, not a measurement)");
+        CHECK_CONTAINS(html, "paper's hardware: H100/A100/RTX3090");
+        CHECK_CONTAINS(html, "Germany (DE)");
+        CHECK_CONTAINS(html, "10.0"); /* the ratio */
+        free(html);
+    }
+    snprintf(file, sizeof file, "%s/fig3-1.svg", out);
+    char *svg = slurp(file);
+    CHECK(svg != NULL);
+    if (svg) {
+        CHECK(strncmp(svg, "<?xml", 5) == 0);
+        CHECK_CONTAINS(svg, "xmlns=\"http://www.w3.org/2000/svg\"");
+        CHECK_CONTAINS(svg, "learning rate");
+        CHECK_CONTAINS(svg, "batch size");
+        CHECK_CONTAINS(svg, "method: counter");
+        free(svg);
+    }
+    snprintf(file, sizeof file, "%s/regime-summary.csv", out);
+    char *csv = slurp(file);
+    CHECK(csv != NULL);
+    if (csv) {
+        CHECK_CONTAINS(csv, "best_to_worst_ratio");
+        CHECK_CONTAINS(csv, ",1,1000,16,10000,10\n");
+        free(csv);
+    }
+    snprintf(file, sizeof file, "%s/breakeven-1.csv", out);
+    csv = slurp(file);
+    if (csv) {
+        CHECK_CONTAINS(csv, "11,1024,0.001,2000,500,600,500,inf,never");
+        CHECK_CONTAINS(csv, "5.769230769");
+        free(csv);
+    }
+    snprintf(file, sizeof file, "%s/table2.csv", out);
+    csv = slurp(file);
+    if (csv) {
+        CHECK_CONTAINS(csv, ",4,400,4,275,31.25");
+        free(csv);
+    }
+
+    snprintf(file, sizeof file, "%s/report.json", out);
+    char *js = slurp(file);
+    cJSON *root = js ? cJSON_Parse(js) : NULL;
+    CHECK(root != NULL);
+    if (root) {
+        CHECK_NEAR(json_row_num(root, "regime-summary", 0, "best_to_worst_ratio"), 10, 1e-12, 0);
+        CHECK_NEAR(json_row_num(root, "table2", 0, "savings_pct"), 31.25, 1e-12, 0);
+        CHECK_NEAR(json_row_num(root, "table3", 0, "energy_per_epoch_j"), 110, 1e-12, 0);
+        CHECK_NEAR(json_row_num(root, "table3", 1, "epochs_mean"), 6, 1e-12, 0);
+        CHECK_NEAR(json_row_num(root, "breakeven-1", 4, "break_even_cycles"), 1875.0 / 325.0, 1e-9, 0);
+        CHECK(isnan(json_row_num(root, "breakeven-1", 2, "break_even_cycles"))); /* never: null */
+        CHECK_NEAR(json_row_num(root, "table2-paper", 0, "freeze_wh"), 6.01, 1e-12, 0);
+        CHECK_NEAR(json_row_num(root, "table3-paper", 8, "epochs"), 84, 0, 0);
+        double g = json_row_num(root, "carbon-summary", 0, "g_co2e");
+        CHECK_NEAR(g, d.total_j / 3.6e6 * 1.2 * 381, 1e-9, 0);
+        CHECK_NEAR(json_row_num(root, "carbon-summary", 0, "car_km"), g / (400 / 1.609344), 1e-9, 0);
+        CHECK_NEAR(json_row_num(root, "measurement-components", 0, "counter_minus_eq1_pct"), 2.0, 1e-9, 0);
+        CHECK_NEAR(json_row_num(root, "measurement-hosts", 0, "interval_ms"), 100, 0, 0);
+        cJSON_Delete(root);
+    }
+    free(js);
+    /* the Markdown summary went to the stream as well */
+    if (md) {
+        rewind(md);
+        char buf[16384];
+        size_t n = fread(buf, 1, sizeof buf - 1, md);
+        buf[n] = '\0';
+        CHECK_CONTAINS(buf, "# powertrain report");
+        CHECK_CONTAINS(buf, "| 10.0 |");
+        CHECK_CONTAINS(buf, "best setup 1 2.00 cycles; worst setup 11 never; average 5.77 cycles");
+        CHECK_CONTAINS(buf, "31.2");
+        fclose(md);
+    }
+
+    /* only CSV: no HTML, no SVG; an existing file is replaced whole */
+    snprintf(out, sizeof out, "%s/csvonly", dir);
+    o.out_dir = out;
+    o.formats = PT_REPORT_CSV;
+    o.md = NULL;
+    CHECK(pt_report_write(&d, &o, names, sizeof names, err, sizeof err) == 0);
+    snprintf(file, sizeof file, "%s/report.html", out);
+    CHECK(access(file, F_OK) != 0);
+    snprintf(file, sizeof file, "%s/runs.csv", out);
+    CHECK(access(file, R_OK) == 0);
+    /* an output path that is a file */
+    snprintf(out, sizeof out, "%s/w.db", dir);
+    o.out_dir = out;
+    CHECK(pt_report_write(&d, &o, names, sizeof names, err, sizeof err) == -1);
+    CHECK_CONTAINS(err, "cannot create the output folder");
+    pt_report_data_free(&d);
+}
+
+static void test_refusals(void) {
+    char path[256], err[512];
+    /* empty store: a clear message */
+    pt_store *st = open_fixture("empty.db", FIX_EMPTY, path, sizeof path);
+    CHECK(st != NULL);
+    if (st) {
+        pt_report_data d;
+        CHECK(pt_report_load(st, 0, &d, err, sizeof err) == -1);
+        CHECK_CONTAINS(err, "no studies");
+        CHECK_CONTAINS(err, "empty.db");
+        pt_store_close(st);
+    }
+    /* only failed runs: loads, says so, and writes a report without crashing */
+    st = open_fixture("failed.db", FIX_FAILED, path, sizeof path);
+    CHECK(st != NULL);
+    if (st) {
+        pt_report_data d;
+        CHECK(pt_report_load(st, 0, &d, err, sizeof err) == 0);
+        CHECK(d.nregimes == 1 && d.regimes[0].nfailed_only == 1);
+        CHECK(isnan(d.regimes[0].ratio) && d.regimes[0].best == -1);
+        CHECK_CONTAINS(d.notes, "all 4 runs failed");
+        pt_report_options o;
+        pt_report_options_init(&o);
+        char out[300], names[4096];
+        snprintf(out, sizeof out, "%s/failed-out", dir);
+        o.out_dir = out;
+        CHECK(pt_report_write(&d, &o, names, sizeof names, err, sizeof err) == 0);
+        char file[400];
+        snprintf(file, sizeof file, "%s/report.html", out);
+        char *html = slurp(file);
+        CHECK(html && strstr(html, "Every run of this study failed"));
+        free(html);
+        pt_report_data_free(&d);
+        pt_store_close(st);
+    }
+    /* another schema version: the store refuses it with the version in the message */
+    char p2[256];
+    snprintf(p2, sizeof p2, "%s/v2.db", dir);
+    CHECK(fixture_write(p2, FIX_OTHER_VERSION, err, sizeof err) == 0);
+    CHECK(pt_store_open(p2, 0, err, sizeof err) == NULL);
+    CHECK_CONTAINS(err, "schema version 2");
+}
+
+int main(void) {
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_formulas();
+    test_numbers();
+    test_write();
+    test_refusals();
+    int rc = pt_test_finish("test_report");
+    if (rc == 0) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    }
+    return rc;
+}
