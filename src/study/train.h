@@ -1,0 +1,69 @@
+/* train.h -- one training run: epochs of training and validation, each
+ * inside one meter window, the stopping rule, and every epoch stored.
+ *
+ * An epoch is the training pass (shuffled batches of exactly the planned batch
+ * size, the short last batch dropped) plus the validation pass (eval mode, all
+ * samples). Its energy is the meter window around both. The run's result is
+ * its best epoch's metrics, its total energy and its energy to target. */
+#ifndef PT_STUDY_TRAIN_H
+#define PT_STUDY_TRAIN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/dataset.h"
+#include "nn/net.h"
+#include "nn/optim.h"
+#include "powertrain/meter.h"
+#include "store/store.h"
+#include "study/stop.h"
+
+typedef enum {
+    PT_TASK_CLASSIFY = 0,   /* head 0: softmax cross-entropy on the class label */
+    PT_TASK_MULTILABEL = 1, /* head 0: BCE on the {0,1} targets; accuracy = correct bits */
+    PT_TASK_MULTITASK = 2,  /* head 0 BCE on targets (alpha), head 1 softmax on labels (1-alpha);
+                               accuracy = the lower of the two */
+    PT_TASK_RECONSTRUCT = 3 /* head 0: MSE against the input (an autoencoder); no accuracy */
+} pt_task;
+
+const char *pt_task_name(pt_task t);
+
+typedef struct {
+    pt_net *net;             /* planned (its batch size is the run's) and initialised */
+    pt_task task;
+    float alpha;             /* multitask weight of the attribute loss (0.5) */
+    const pt_dataset *train; /* normalised views */
+    const pt_dataset *val;
+    pt_optim_config optim;
+    pt_stop_config stop;
+    uint64_t seed;           /* batch order */
+    pt_meter *meter;         /* started; NULL: no energy (figures 0, method estimated) */
+    pt_store *store;         /* NULL: not stored */
+    int64_t run_id;          /* begun by the caller (pt_store_run_begin) */
+    int progress;            /* 0 quiet, 1 a line per epoch, 2 also a live line (terminal) */
+    const char *label;       /* prefix of progress lines, e.g. "setup 6 repeat 1" */
+    volatile sig_atomic_t *interrupt; /* when set: stop after the batch in flight; the result is
+                                         failed, the stored run stays running (resumable) */
+} pt_train_config;
+
+typedef struct {
+    pt_run_status status;
+    int epochs;
+    double best_val_acc, best_val_loss;
+    double energy_j, energy_to_target_j;
+    pt_meter_method method; /* weakest method over the epochs */
+    double seconds;
+    char reason[160];       /* why it stopped */
+} pt_train_result;
+
+/* Runs to the end. Returns 0 with res filled (any status, failed included,
+ * after storing what was done), or -1 when it could not start (err). */
+int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, size_t errlen);
+
+/* Evaluates the net on a view in eval mode: mean loss and accuracy (NAN for
+ * reconstruction). 0, or -1 (err). */
+int pt_train_evaluate(pt_net *net, pt_task task, float alpha, const pt_dataset *ds, double *loss,
+                      double *acc, char *err, size_t errlen);
+
+#endif
