@@ -15,6 +15,8 @@ int pt_cli_devices(int argc, char **argv);
 int pt_cli_measure(int argc, char **argv);
 int pt_cli_report(int argc, char **argv);
 int pt_cli_models(int argc, char **argv);
+int pt_cli_synth(int argc, char **argv); /* synth.c */
+int pt_cli_data(int argc, char **argv);  /* data_info.c */
 
 /* Prints "powertrain VERB: message" on stderr; returns code. */
 int pt_cli_error(const char *verb, int code, const char *fmt, ...)
