@@ -343,6 +343,26 @@ static void test_write(void) {
     CHECK(access(file, F_OK) != 0);
     snprintf(file, sizeof file, "%s/runs.csv", out);
     CHECK(access(file, R_OK) == 0);
+    /* a given intensity instead of a region, JSON only */
+    snprintf(out, sizeof out, "%s/given", dir);
+    o.out_dir = out;
+    o.formats = PT_REPORT_JSON;
+    o.region = NULL;
+    o.intensity = 250;
+    o.pue = 1.0;
+    CHECK(pt_report_write(&d, &o, names, sizeof names, err, sizeof err) == 0);
+    CHECK_STR(names, "report.json\n");
+    snprintf(file, sizeof file, "%s/report.json", out);
+    js = slurp(file);
+    root = js ? cJSON_Parse(js) : NULL;
+    CHECK(root != NULL);
+    if (root) {
+        CHECK_NEAR(json_row_num(root, "carbon-summary", 0, "g_co2e"), d.total_j / 3.6e6 * 250, 1e-9, 0);
+        CHECK_NEAR(json_row_num(root, "carbon-summary", 0, "phone_charges"), d.total_j / 3600 / 18.75, 1e-9, 0);
+        cJSON_Delete(root);
+    }
+    free(js);
+    o.formats = PT_REPORT_CSV;
     /* an output path that is a file */
     snprintf(out, sizeof out, "%s/w.db", dir);
     o.out_dir = out;
