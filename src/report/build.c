@@ -380,7 +380,7 @@ static void carbon_tables(pt_report_tables *ts, const pt_report_data *d, const p
     pt_table *s = add(ts, "carbon-summary", "Carbon: total energy and its emissions", caption, PT_SEC_CARBON);
     if (s) {
         pt_table_col(s, "basis", "intensity", PT_COL_TEXT);
-        pt_table_col(s, "energy_j", "energy (measured at the hardware)", PT_COL_J);
+        pt_table_col(s, "energy_j", "energy", PT_COL_J);
         pt_table_col(s, "pue", "PUE", PT_COL_NUM);
         pt_table_col(s, "facility_energy_j", "energy x PUE", PT_COL_J);
         pt_table_col(s, "g_per_kwh", "g CO2e / kWh", PT_COL_NUM);
