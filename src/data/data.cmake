@@ -13,3 +13,7 @@ target_link_libraries(pt_data PUBLIC pt_util ZLIB::ZLIB ${PT_TURBOJPEG_LIB} Thre
 # the verbs `powertrain synth` and `powertrain data`
 target_sources(powertrain PRIVATE src/cli/synth.c src/cli/data_info.c)
 target_link_libraries(powertrain PRIVATE pt_data)
+
+# benchmark (not a test): build/data_bench [PAMAP2_DIR [CELEBA_DIR]]
+add_executable(data_bench bench/data_bench.c)
+target_link_libraries(data_bench PRIVATE pt_data pt_util)
