@@ -178,6 +178,20 @@ int main(void) {
         CHECK_CONTAINS(pm.cache_path, cache);
         pt_pamap2_free(&pm);
     }
+    /* a damaged cache file is ignored and rebuilt */
+    {
+        pt_pamap2 pm;
+        CHECK(pt_pamap2_load(d, &o, &pm, err, sizeof err) == 0 && pm.from_cache == 1);
+        char cpath[4096];
+        snprintf(cpath, sizeof cpath, "%s", pm.cache_path);
+        pt_pamap2_free(&pm);
+        struct stat st;
+        CHECK(stat(cpath, &st) == 0 && truncate(cpath, st.st_size - 1) == 0);
+        CHECK(pt_pamap2_load(d, &o, &pm, err, sizeof err) == 0 && pm.from_cache == 0 && pm.nwindows == 3);
+        pt_pamap2_free(&pm);
+        CHECK(pt_pamap2_load(d, &o, &pm, err, sizeof err) == 0 && pm.from_cache == 1 && pm.nwindows == 3);
+        pt_pamap2_free(&pm);
+    }
     /* the cache follows the files: a changed file is parsed again */
     {
         FILE *f = fopen(p, "ab");
