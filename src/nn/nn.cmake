@@ -7,9 +7,14 @@ add_library(pt_nn STATIC
   ${CMAKE_CURRENT_LIST_DIR}/backend_ref.c
   ${CMAKE_CURRENT_LIST_DIR}/net.c
   ${CMAKE_CURRENT_LIST_DIR}/loss.c
-  ${CMAKE_CURRENT_LIST_DIR}/optim.c)
-target_include_directories(pt_nn PUBLIC ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(pt_nn PUBLIC pt_util m)
+  ${CMAKE_CURRENT_LIST_DIR}/optim.c
+  ${CMAKE_CURRENT_LIST_DIR}/safetensors.c
+  ${CMAKE_CURRENT_LIST_DIR}/checkpoint.c)
+# safetensors headers are JSON, parsed with cJSON (libcjson-dev)
+find_path(PT_CJSON_INCLUDE cjson/cJSON.h REQUIRED)
+find_library(PT_CJSON_LIB cjson REQUIRED)
+target_include_directories(pt_nn PUBLIC ${PROJECT_SOURCE_DIR}/src PRIVATE ${PT_CJSON_INCLUDE})
+target_link_libraries(pt_nn PUBLIC pt_util ${PT_CJSON_LIB} m)
 if(PT_DNNL_INCLUDE AND PT_DNNL_LIB)
   include(${CMAKE_CURRENT_LIST_DIR}/dnnl/dnnl.cmake OPTIONAL)
 endif()
