@@ -50,7 +50,7 @@ static void test_counts(void) {
     n = build("fmnist_cnn", NULL);
     CHECK(n != NULL);
     if (n) {
-        CHECK(pt_net_param_count(n, NULL) == 421834);
+        CHECK(pt_net_param_count(n, NULL) == 105962);
         pt_net_free(n);
     }
     char err[256];

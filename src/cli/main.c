@@ -15,6 +15,8 @@ static const struct {
     {"measure", pt_cli_measure, "run a command, report its energy per epoch: measure [opts] -- CMD"},
     {"report", pt_cli_report, "the paper's tables and figures from a results store (HTML, SVG, CSV, JSON)"},
     {"models", pt_cli_models, "each model's layer table, parameters and activation bytes"},
+    {"train", pt_cli_train, "train one setup, measuring every epoch: train --dataset D --batch-size B --lr L"},
+    {"regime", pt_cli_regime, "the batch size x learning rate study (Table 1): regime --dataset D"},
     {"synth", pt_cli_synth, "write a synthetic data set in the real format: synth pamap2|celeba --out DIR"},
     {"data", pt_cli_data, "describe a data set: data info --dataset pamap2|celeba|fmnist [--data DIR]"},
 };

@@ -216,6 +216,16 @@ int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, 
     sqlite3_finalize(q);
     if (created) *created = 0;
     if (id > 0) return id;
+    id = pt_store_study_new(st, kind, dataset, preset, config_json, err, errlen);
+    if (created) *created = id > 0;
+    return id;
+}
+
+int64_t pt_store_study_new(pt_store *st, const char *kind, const char *dataset, const char *preset,
+                           const char *config_json, char *err, size_t errlen) {
+    sqlite3_stmt *q = NULL;
+    if (!config_json) config_json = "{}";
+    if (!preset) preset = "";
     char now[32];
     now_iso(now, sizeof now);
     if (sqlite3_prepare_v2(st->db,
@@ -230,7 +240,6 @@ int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, 
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) return db_fail(st, err, errlen, "creating a study");
-    if (created) *created = 1;
     return sqlite3_last_insert_rowid(st->db);
 }
 

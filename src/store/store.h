@@ -26,10 +26,13 @@ pt_store *pt_store_open(const char *path, int create, char *err, size_t errlen);
 void pt_store_close(pt_store *st);
 const char *pt_store_path(const pt_store *st);
 
-/* Finds a study with the same kind, dataset, preset and config (a resume), or
- * creates one. *created says which. */
+/* Finds the latest study with the same kind, dataset, preset and config (a
+ * resume), or creates one. *created says which. */
 int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, const char *preset,
                            const char *config_json, int *created, char *err, size_t errlen);
+/* Always creates a new study. */
+int64_t pt_store_study_new(pt_store *st, const char *kind, const char *dataset, const char *preset,
+                           const char *config_json, char *err, size_t errlen);
 
 typedef enum {
     PT_RUN_RUNNING = 0,

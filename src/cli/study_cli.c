@@ -1,0 +1,292 @@
+/* study_cli.c -- `powertrain train` (one run) and `powertrain regime` (the
+ * batch size x learning rate grid): flags, validation before anything is
+ * touched, Ctrl-C that leaves the study resumable. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "models/models.h"
+#include "study/study.h"
+#include "util/str.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupted = 1;
+    signal(SIGINT, SIG_DFL); /* a second Ctrl-C ends it at once */
+    signal(SIGTERM, SIG_DFL);
+}
+
+static const char *common_help =
+    "  --dataset D         fmnist, pamap2, celeba-id, celeba-attr or celeba\n"
+    "  --data DIR          the data set's folder (fmnist: Debian's files by default)\n"
+    "  --model M           a model of `powertrain models` (default: the dataset's)\n"
+    "  --optimizer adam|sgd  constant learning rate (default adam; sgd with momentum 0.9)\n"
+    "  --device ref|cpu    backend (default cpu when built with oneDNN, else ref)\n"
+    "  --threads N         CPU threads (default: all cores)\n"
+    "  --threshold A       early stopping arms at validation accuracy A (default 0.8)\n"
+    "  --patience N        epochs without improvement after arming (default: preset)\n"
+    "  --max-epochs N      the cap (default: preset)\n"
+    "  --seed S            weights and batch order (repeat r uses S + r - 1; default 1)\n"
+    "  --db FILE           the results store (default results.db)\n"
+    "  --interval MS       meter sampling interval (default 100)\n"
+    "  --gpus all|LIST     GPUs to bill (default: those the job can see)\n"
+    "  --quiet             no per-epoch lines\n";
+
+static int parse_list_int(const char *s, int *out, int max) {
+    int n = 0;
+    char buf[256];
+    pt_strlcpy(buf, s, sizeof buf);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        long v;
+        if (n == max || pt_parse_long(tok, &v) != 0 || v < 1 || v > 1000000) return -1;
+        out[n++] = (int)v;
+    }
+    return n;
+}
+
+static int parse_list_double(const char *s, double *out, int max) {
+    int n = 0;
+    char buf[256];
+    pt_strlcpy(buf, s, sizeof buf);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        double v;
+        if (n == max || pt_parse_double(tok, &v) != 0 || !(v > 0) || v > 100) return -1;
+        out[n++] = v;
+    }
+    return n;
+}
+
+static int is_dataset(const char *d) {
+    return !strcmp(d, "fmnist") || !strcmp(d, "pamap2") || !strcmp(d, "celeba-id") || !strcmp(d, "celeba-attr") ||
+           !strcmp(d, "celeba");
+}
+
+/* Flags shared by train and regime. Returns 1 when argv[*i] was one, 0 when
+   not, -1 on a bad value (error printed). */
+static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c, double *threshold,
+                       long *patience, long *max_epochs) {
+    const char *v;
+    int r;
+    if (!strcmp(argv[*i], "--quiet")) {
+        c->progress = 0;
+        return 1;
+    }
+    if (!strcmp(argv[*i], "--resume")) {
+        c->resume = 1;
+        return 1;
+    }
+    if ((r = pt_cli_flag_value(verb, argc, argv, i, "--dataset", &v))) {
+        if (r < 0) return -1;
+        if (!is_dataset(v)) {
+            pt_cli_error(verb, PT_EXIT_USAGE, "--dataset: unknown dataset '%s' (datasets: %s)", v, pt_study_datasets());
+            return -1;
+        }
+        c->dataset = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--data", &v))) {
+        if (r < 0) return -1;
+        if (access(v, R_OK | X_OK) != 0) {
+            pt_cli_error(verb, PT_EXIT_USAGE, "--data %s: no such readable folder", v);
+            return -1;
+        }
+        c->data_dir = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--model", &v))) {
+        if (r < 0) return -1;
+        if (!pt_model_find(v)) {
+            char err[256];
+            pt_model_build(v, NULL, err, sizeof err);
+            pt_cli_error(verb, PT_EXIT_USAGE, "--model: %s", err);
+            return -1;
+        }
+        c->model = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--optimizer", &v))) {
+        if (r < 0) return -1;
+        if (!strcmp(v, "adam")) c->optimizer = PT_OPTIM_ADAM;
+        else if (!strcmp(v, "sgd")) c->optimizer = PT_OPTIM_SGD;
+        else {
+            pt_cli_error(verb, PT_EXIT_USAGE, "--optimizer: expected adam or sgd, got '%s'", v);
+            return -1;
+        }
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--device", &v))) {
+        if (r < 0) return -1;
+        c->device = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--threads", &v))) {
+        long t;
+        if (r < 0 || pt_cli_parse_long(verb, "--threads", v, 1, 1024, &t)) return -1;
+        c->threads = (int)t;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--threshold", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--threshold", v, 0, 1, threshold)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--patience", &v))) {
+        if (r < 0 || pt_cli_parse_long(verb, "--patience", v, 1, 100000, patience)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--max-epochs", &v))) {
+        if (r < 0 || pt_cli_parse_long(verb, "--max-epochs", v, 1, 1000000, max_epochs)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--seed", &v))) {
+        long s;
+        if (r < 0 || pt_cli_parse_long(verb, "--seed", v, 0, 2147483647L, &s)) return -1;
+        c->seed = (uint64_t)s;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--db", &v))) {
+        if (r < 0) return -1;
+        c->db = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--interval", &v))) {
+        long ms;
+        if (r < 0 || pt_cli_parse_long(verb, "--interval", v, 1, 60000, &ms)) return -1;
+        c->interval_ms = (unsigned)ms;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--gpus", &v))) {
+        if (r < 0) return -1;
+        c->gpus = v;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static void config_init(pt_study_config *c) {
+    memset(c, 0, sizeof *c);
+    c->device = strstr(pt_backend_available(), "cpu") ? "cpu" : "ref";
+    c->optimizer = PT_OPTIM_ADAM;
+    c->seed = 1;
+    c->db = "results.db";
+    c->progress = isatty(2) ? 2 : 1;
+    c->interrupt = &interrupted;
+    pt_preset_get("quick", &c->preset);
+}
+
+static int run_study(const char *verb, pt_study_config *c, int single, int bs, double lr) {
+    char err[1024] = "";
+    signal(SIGINT, on_sigint);
+    signal(SIGTERM, on_sigint);
+    int rc;
+    if (single) {
+        pt_study s;
+        if (pt_study_open(&s, c, "train", err, sizeof err) != 0)
+            return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+        pt_train_result res;
+        int skipped;
+        rc = pt_study_run_setup(&s, 0, bs, lr, 1, "train", &res, &skipped, err, sizeof err);
+        if (rc == 0)
+            printf("%s: %s after %d epochs, best val acc %.4f, energy %.2f J (%.4f Wh, %s), to target %.2f J; "
+                   "study %lld in %s\n",
+                   c->dataset, pt_run_status_name(res.status), res.epochs, res.best_val_acc, res.energy_j,
+                   res.energy_j / 3600, pt_meter_method_name(res.method), res.energy_to_target_j,
+                   (long long)s.study_id, c->db);
+        pt_study_close(&s);
+        if (rc != 0) return pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);
+        rc = interrupted ? 1 : 0;
+    } else {
+        rc = pt_study_regime(c, err, sizeof err);
+        if (rc < 0) {
+            /* nothing trained yet means a setup problem: usage */
+            return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+        }
+    }
+    if (rc == 1) {
+        fprintf(stderr, "powertrain %s: interrupted; finished runs are stored, rerun with --resume to continue\n",
+                verb);
+        return 130;
+    }
+    return PT_EXIT_OK;
+}
+
+int pt_cli_train(int argc, char **argv) {
+    const char *verb = "train";
+    pt_study_config c;
+    config_init(&c);
+    double threshold = 0.8;
+    long patience = 40, max_epochs = 1000, bs = 0;
+    double lr = 0;
+    pt_preset_get("paper", &c.preset);
+    c.preset.train_limit = c.preset.val_limit = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: powertrain train --dataset D --batch-size B --lr L [options]\n\n"
+                   "Trains one setup, measuring every epoch's energy, into the results store.\n\n"
+                   "  --batch-size B      training batch size (required)\n"
+                   "  --lr L              constant learning rate (required)\n%s",
+                   common_help);
+            return PT_EXIT_OK;
+        }
+        if ((r = common_flag(verb, argc, argv, &i, &c, &threshold, &patience, &max_epochs))) {
+            if (r < 0) return PT_EXIT_USAGE;
+        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--batch-size", &v))) {
+            if (r < 0 || pt_cli_parse_long(verb, "--batch-size", v, 1, 1000000, &bs)) return PT_EXIT_USAGE;
+        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--lr", &v))) {
+            if (r < 0 || pt_cli_parse_double(verb, "--lr", v, 1e-12, 100, &lr)) return PT_EXIT_USAGE;
+        } else {
+            return pt_cli_error(verb, PT_EXIT_USAGE, "unknown option '%s' (see powertrain train --help)", argv[i]);
+        }
+    }
+    if (!c.dataset) return pt_cli_error(verb, PT_EXIT_USAGE, "--dataset is required (%s)", pt_study_datasets());
+    if (!bs) return pt_cli_error(verb, PT_EXIT_USAGE, "--batch-size is required");
+    if (!(lr > 0)) return pt_cli_error(verb, PT_EXIT_USAGE, "--lr is required and must be > 0");
+    c.preset.threshold = threshold;
+    c.preset.patience = (int)patience;
+    c.preset.max_epochs = (int)max_epochs;
+    pt_strlcpy(c.preset.name, "custom", sizeof c.preset.name);
+    return run_study(verb, &c, 1, (int)bs, lr);
+}
+
+int pt_cli_regime(int argc, char **argv) {
+    const char *verb = "regime";
+    pt_study_config c;
+    config_init(&c);
+    double threshold = -1;
+    long patience = -1, max_epochs = -1, repeats = -1;
+    const char *bs_list = NULL, *lr_list = NULL, *preset = "quick";
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: powertrain regime --dataset D [--preset paper|quick] [options]\n\n"
+                   "The paper's training-regime study: every batch size x learning rate setup\n"
+                   "(Table 1) x repeats, each trained with threshold early stopping and every\n"
+                   "epoch's energy measured, into the results store. Ctrl-C stops after the batch\n"
+                   "in flight; --resume skips finished runs and restarts the one in flight.\n\n"
+                   "  --preset paper|quick  paper: 64..4096, patience 40; quick: data slices,\n"
+                   "                      batch sizes 16..1024, patience 3, cap 15 (default quick)\n"
+                   "  --batch-sizes LIST  e.g. 64,256,1024,4096\n"
+                   "  --lrs LIST          e.g. 0.1,0.01,0.001,0.0001\n"
+                   "  --repeats N         runs per setup (default 2)\n"
+                   "  --resume            continue the latest study of the same configuration\n%s",
+                   common_help);
+            return PT_EXIT_OK;
+        }
+        if ((r = common_flag(verb, argc, argv, &i, &c, &threshold, &patience, &max_epochs))) {
+            if (r < 0) return PT_EXIT_USAGE;
+        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--preset", &v))) {
+            pt_preset tmp;
+            if (r < 0) return PT_EXIT_USAGE;
+            if (pt_preset_get(v, &tmp) != 0)
+                return pt_cli_error(verb, PT_EXIT_USAGE, "--preset: expected paper or quick, got '%s'", v);
+            preset = v;
+        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--batch-sizes", &v))) {
+            if (r < 0) return PT_EXIT_USAGE;
+            bs_list = v;
+        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--lrs", &v))) {
+            if (r < 0) return PT_EXIT_USAGE;
+            lr_list = v;
+        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--repeats", &v))) {
+            if (r < 0 || pt_cli_parse_long(verb, "--repeats", v, 1, 100, &repeats)) return PT_EXIT_USAGE;
+        } else {
+            return pt_cli_error(verb, PT_EXIT_USAGE, "unknown option '%s' (see powertrain regime --help)", argv[i]);
+        }
+    }
+    if (!c.dataset) return pt_cli_error(verb, PT_EXIT_USAGE, "--dataset is required (%s)", pt_study_datasets());
+    pt_preset_get(preset, &c.preset);
+    if (bs_list && (c.preset.nbs = parse_list_int(bs_list, c.preset.batch_sizes, PT_STUDY_MAX_GRID)) < 1)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "--batch-sizes: expected positive integers like 64,256, got '%s'",
+                            bs_list);
+    if (lr_list && (c.preset.nlr = parse_list_double(lr_list, c.preset.lrs, PT_STUDY_MAX_GRID)) < 1)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "--lrs: expected learning rates > 0 like 0.01,0.001, got '%s'",
+                            lr_list);
+    if (repeats > 0) c.preset.repeats = (int)repeats;
+    if (threshold >= 0) c.preset.threshold = threshold;
+    if (patience > 0) c.preset.patience = (int)patience;
+    if (max_epochs > 0) c.preset.max_epochs = (int)max_epochs;
+    return run_study(verb, &c, 0, 0, 0);
+}

@@ -1,0 +1,225 @@
+/* study.c -- presets, the shared state of a study (store, data, backend,
+ * meter), one stored run of a setup, and the regime grid. */
+#include "study/study.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/models.h"
+#include "util/str.h"
+
+int pt_preset_get(const char *name, pt_preset *p) {
+    memset(p, 0, sizeof *p);
+    static const double lrs[4] = {0.1, 0.01, 0.001, 0.0001};
+    p->nlr = 4;
+    memcpy(p->lrs, lrs, sizeof lrs);
+    p->nbs = 4;
+    p->repeats = 2;
+    p->threshold = 0.8;
+    if (!strcmp(name, "paper")) {
+        static const int bs[4] = {64, 256, 1024, 4096};
+        memcpy(p->batch_sizes, bs, sizeof bs);
+        p->patience = 40;
+        p->max_epochs = 1000;
+    } else if (!strcmp(name, "quick")) {
+        static const int bs[4] = {16, 64, 256, 1024};
+        memcpy(p->batch_sizes, bs, sizeof bs);
+        p->patience = 3;
+        p->max_epochs = 15;
+        p->train_limit = 2048;
+        p->val_limit = 512;
+    } else {
+        return -1;
+    }
+    pt_strlcpy(p->name, name, sizeof p->name);
+    return 0;
+}
+
+static void describe_hardware(pt_study *s) {
+    gethostname(s->host, sizeof s->host - 1);
+    s->cpu[0] = s->gpu[0] = '\0';
+    if (!s->meter) return;
+    for (int k = 0; k < pt_meter_component_count(s->meter); k++) {
+        pt_meter_component c;
+        pt_meter_component_info(s->meter, k, &c);
+        if (c.kind == PT_KIND_CPU && !s->cpu[0]) pt_strlcpy(s->cpu, c.model, sizeof s->cpu);
+        if (c.kind == PT_KIND_GPU) {
+            size_t n = strlen(s->gpu);
+            snprintf(s->gpu + n, sizeof s->gpu - n, "%s%s", n ? ", " : "", c.model);
+        }
+    }
+}
+
+static void quiet_warn(void *ctx, const char *msg) {
+    (void)ctx;
+    if (strncmp(msg, "window '", 8) != 0) fprintf(stderr, "powertrain-meter: warning: %s\n", msg);
+}
+
+int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, char *err, size_t errlen) {
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+    s->study_id = -1;
+    if (pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit, cfg->seed,
+                           &s->data, err, errlen) != 0)
+        return -1;
+    s->be = pt_backend_create(cfg->device, cfg->threads, err, errlen);
+    if (!s->be) goto fail;
+    pt_meter_config mc;
+    pt_meter_config_init(&mc);
+    if (cfg->interval_ms) mc.interval_ms = cfg->interval_ms;
+    mc.gpus = cfg->gpus;
+    mc.warn = quiet_warn;
+    s->meter = pt_meter_open(&mc);
+    if (!s->meter || pt_meter_start(s->meter) != 0) {
+        pt_say(err, errlen, "meter: %s", pt_meter_last_error());
+        goto fail;
+    }
+    describe_hardware(s);
+    s->store = pt_store_open(cfg->db, 1, err, errlen);
+    if (!s->store) goto fail;
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"model\":\"%s\",\"device\":\"%s\",\"optimizer\":\"%s\",\"seed\":%llu,\"repeats\":%d,"
+             "\"threshold\":%g,\"patience\":%d,\"max_epochs\":%d,\"train_limit\":%lld,\"val_limit\":%lld}",
+             cfg->model ? cfg->model : s->data.model, cfg->device, cfg->optimizer == PT_OPTIM_SGD ? "sgd" : "adam",
+             (unsigned long long)cfg->seed, cfg->preset.repeats, cfg->preset.threshold, cfg->preset.patience,
+             cfg->preset.max_epochs, (long long)cfg->preset.train_limit, (long long)cfg->preset.val_limit);
+    if (cfg->resume)
+        s->study_id = pt_store_study_get(s->store, kind, cfg->dataset, cfg->preset.name, json, NULL, err, errlen);
+    else
+        s->study_id = pt_store_study_new(s->store, kind, cfg->dataset, cfg->preset.name, json, err, errlen);
+    if (s->study_id <= 0) goto fail;
+    return 0;
+fail:
+    pt_study_close(s);
+    return -1;
+}
+
+void pt_study_close(pt_study *s) {
+    if (s->store) pt_store_close(s->store);
+    if (s->meter) pt_meter_close(s->meter);
+    if (s->be) pt_backend_destroy(s->be);
+    pt_study_data_free(&s->data);
+    memset(s, 0, sizeof *s);
+}
+
+int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int repeat, const char *phase,
+                       pt_train_result *res, int *skipped, char *err, size_t errlen) {
+    const pt_study_config *cfg = s->cfg;
+    memset(res, 0, sizeof *res);
+    *skipped = 0;
+    char json[256];
+    snprintf(json, sizeof json, "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d}",
+             cfg->interval_ms ? cfg->interval_ms : 100, (unsigned long long)(cfg->seed + (uint64_t)repeat - 1),
+             s->be->threads);
+    pt_run_info ri = {.study_id = s->study_id,
+                      .setup = setup,
+                      .batch_size = batch_size,
+                      .lr = lr,
+                      .repeat = repeat,
+                      .phase = phase,
+                      .device = cfg->device,
+                      .host = s->host,
+                      .cpu = s->cpu[0] ? s->cpu : NULL,
+                      .gpu = s->gpu[0] ? s->gpu : NULL,
+                      .config_json = json};
+    pt_run_status st = PT_RUN_RUNNING;
+    char ferr[512] = "";
+    int64_t found = pt_store_run_find(s->store, &ri, &st, ferr, sizeof ferr);
+    if (found < 0 && ferr[0]) return pt_say(err, errlen, "%s", ferr), -1;
+    if (found > 0 && st != PT_RUN_RUNNING) {
+        *skipped = 1;
+        res->status = st;
+        return 0;
+    }
+    int64_t rid = pt_store_run_begin(s->store, &ri, err, errlen);
+    if (rid <= 0) return -1;
+
+    pt_model_opts mo;
+    pt_model_opts_default(&mo);
+    mo.h = s->data.h;
+    mo.w = s->data.w;
+    mo.c = s->data.c;
+    mo.classes = s->data.classes;
+    char terr[512] = "";
+    const char *model = cfg->model ? cfg->model : s->data.model;
+    pt_net *net = pt_model_build(model, &mo, terr, sizeof terr);
+    int ok = net != NULL;
+    if (ok && (pt_net_plan(net, s->be, batch_size) != 0 || pt_net_init(net, cfg->seed + (uint64_t)repeat - 1) != 0)) {
+        pt_say(terr, sizeof terr, "%s", pt_net_error(net));
+        ok = 0;
+    }
+    if (ok) {
+        pt_train_config tc;
+        memset(&tc, 0, sizeof tc);
+        char label[128];
+        snprintf(label, sizeof label, "setup %d (batch %d, lr %g) repeat %d", setup, batch_size, lr, repeat);
+        tc.net = net;
+        tc.task = s->data.task;
+        tc.alpha = 0.5f;
+        tc.train = &s->data.train;
+        tc.val = &s->data.val;
+        tc.optim.kind = cfg->optimizer;
+        tc.optim.lr = (float)lr;
+        tc.optim.momentum = cfg->optimizer == PT_OPTIM_SGD ? 0.9f : 0;
+        pt_stop_config_default(&tc.stop);
+        tc.stop.threshold = cfg->preset.threshold;
+        tc.stop.patience = cfg->preset.patience;
+        tc.stop.max_epochs = cfg->preset.max_epochs;
+        tc.seed = cfg->seed + (uint64_t)repeat - 1;
+        tc.meter = s->meter;
+        tc.store = s->store;
+        tc.run_id = rid;
+        tc.progress = cfg->progress;
+        tc.label = label;
+        tc.interrupt = cfg->interrupt;
+        if (pt_train_run(&tc, res, terr, sizeof terr) != 0) ok = 0;
+    }
+    pt_net_free(net);
+    if (!ok) { /* could not train: stored as failed with what it cost (nothing) */
+        fprintf(stderr, "powertrain: setup %d repeat %d failed: %s\n", setup, repeat, terr);
+        pt_run_result rr = {PT_RUN_FAILED, 0, NAN, NAN, 0, NAN, "estimated"};
+        if (pt_store_run_finish(s->store, rid, &rr, err, errlen) != 0) return -1;
+        res->status = PT_RUN_FAILED;
+        pt_strlcpy(res->reason, terr, sizeof res->reason);
+    }
+    return 0;
+}
+
+int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
+    pt_study s;
+    if (pt_study_open(&s, cfg, "regime", err, errlen) != 0) return -1;
+    const pt_preset *p = &cfg->preset;
+    int total = p->nbs * p->nlr * p->repeats, k = 0, rc = 0;
+    fprintf(stderr, "powertrain regime: %s, preset %s, %d runs (%d setups x %d repeats) on %s into %s (study %lld)\n",
+            cfg->dataset, p->name, total, p->nbs * p->nlr, p->repeats, cfg->device, cfg->db, (long long)s.study_id);
+    for (int r = 1; r <= p->repeats && rc == 0; r++)
+        for (int b = 0; b < p->nbs && rc == 0; b++)
+            for (int l = 0; l < p->nlr && rc == 0; l++) {
+                int setup = b * p->nlr + l + 1;
+                k++;
+                pt_train_result res;
+                int skipped;
+                if (cfg->progress)
+                    fprintf(stderr, "[%d/%d] setup %d: batch %d, lr %g, repeat %d\n", k, total, setup,
+                            p->batch_sizes[b], p->lrs[l], r);
+                if (pt_study_run_setup(&s, setup, p->batch_sizes[b], p->lrs[l], r, "train", &res, &skipped, err,
+                                       errlen) != 0) {
+                    rc = -1;
+                    break;
+                }
+                if (skipped) {
+                    if (cfg->progress) fprintf(stderr, "  already %s in the store: skipped\n", pt_run_status_name(res.status));
+                } else if (cfg->progress) {
+                    fprintf(stderr, "  -> %s after %d epochs, best val acc %.4f, %.1f J (%s), to target %.1f J\n",
+                            pt_run_status_name(res.status), res.epochs, res.best_val_acc, res.energy_j,
+                            pt_meter_method_name(res.method), res.energy_to_target_j);
+                }
+                if (cfg->interrupt && *cfg->interrupt) rc = 1;
+            }
+    pt_study_close(&s);
+    return rc;
+}

@@ -1,0 +1,81 @@
+/* study.h -- presets, one stored run of a setup, and the regime study
+ * (Table 1's batch size x learning rate grid with repeats).
+ *
+ * Presets only change numbers:
+ *   paper  batch sizes 64,256,1024,4096; lrs 0.1,0.01,0.001,0.0001; 2 repeats;
+ *          threshold 0.8, patience 40, cap 1000 epochs; all data
+ *   quick  batch sizes 16,64,256,1024 (the grid scaled to the slices); the same
+ *          lrs; 2 repeats; threshold 0.8, patience 3, cap 15; at most 2048
+ *          training and 512 validation samples
+ * Setup numbers follow Table 1: setup = 4 * (batch size index) + lr index + 1. */
+#ifndef PT_STUDY_STUDY_H
+#define PT_STUDY_STUDY_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "nn/backend.h"
+#include "powertrain/meter.h"
+#include "store/store.h"
+#include "study/data.h"
+#include "study/train.h"
+
+#define PT_STUDY_MAX_GRID 8
+
+typedef struct {
+    char name[16];
+    int nbs, nlr;
+    int batch_sizes[PT_STUDY_MAX_GRID];
+    double lrs[PT_STUDY_MAX_GRID];
+    int repeats;
+    double threshold;
+    int patience, max_epochs;
+    int64_t train_limit, val_limit;
+} pt_preset;
+
+/* "paper" or "quick"; 0, or -1 for an unknown name. */
+int pt_preset_get(const char *name, pt_preset *out);
+
+typedef struct {
+    const char *dataset, *data_dir, *model; /* model NULL: the dataset's */
+    const char *device;                     /* backend name: ref, cpu, cuda */
+    int threads;
+    pt_optim_kind optimizer;
+    uint64_t seed;                          /* repeat r uses seed + r - 1 */
+    pt_preset preset;
+    int resume;
+    const char *db;                         /* store path */
+    unsigned interval_ms;                   /* meter */
+    const char *gpus;
+    int progress;                           /* 0, 1, 2 (terminal) */
+    volatile sig_atomic_t *interrupt;
+} pt_study_config;
+
+/* The shared state of a study while it runs. */
+typedef struct {
+    const pt_study_config *cfg;
+    pt_study_data data;
+    pt_backend *be;
+    pt_meter *meter;
+    pt_store *store;
+    int64_t study_id;
+    char host[128], cpu[160], gpu[160];
+} pt_study;
+
+/* Opens the store, the data, the backend and the meter; creates (or, with
+ * resume, finds) the study row of this kind and config. 0, or -1 with err. */
+int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, char *err, size_t errlen);
+void pt_study_close(pt_study *s);
+
+/* Trains one setup into the store unless it is already finished there
+ * (*skipped = 1). 0 with res filled, or -1 with err for a failure that ends
+ * the study (the store or the data broke). A run that cannot be trained
+ * (e.g. its batch exceeds the data) is stored as failed and returns 0. */
+int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int repeat, const char *phase,
+                       pt_train_result *res, int *skipped, char *err, size_t errlen);
+
+/* The regime study: every setup x repeat. Returns 0 when every run ended
+ * (whatever its status), 1 when interrupted (resumable), -1 on error. */
+int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen);
+
+#endif
