@@ -1,7 +1,7 @@
 # powertrain -- a thin wrapper over CMake. See README.md.
 #   make        Release build into build/ (installs missing Debian packages first)
 #   make test   build + ctest, then the same suite under ASan+UBSan (clang) in build-san/
-#   make demo   devices + a short measured CPU-bound command
+#   make demo   the regime study on Fashion-MNIST (quick) into results.db, then the HTML report
 #   make deps   install the missing Debian packages only
 JOBS ?= 2
 BUILD ?= build
@@ -30,10 +30,14 @@ test-asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+# The real study: the regime grid on Fashion-MNIST (quick preset: 16 setups x 2
+# repeats on data slices), every epoch's energy measured into results.db, then the
+# HTML report. Rerunning continues the same study (--resume): finished runs are kept.
 demo: build
-	$(BUILD)/powertrain devices
-	$(BUILD)/powertrain measure --interval 50 --epochs-total 4 --epoch-regex '^epoch [0-9]+ done' -- \
-	  sh -c 'for i in 1 2 3 4; do awk "BEGIN { for (k = 0; k < 3e7; k++) s += k }"; echo "epoch $$i done"; done'
+	$(BUILD)/powertrain devices --period-s 0.5
+	$(BUILD)/powertrain regime --dataset fmnist --preset quick --db results.db --resume
+	$(BUILD)/powertrain report --db results.db --out demo-report
+	@echo "demo: the report is $(CURDIR)/demo-report/report.html"
 
 bench: build
 	$(BUILD)/meter_overhead
