@@ -222,6 +222,33 @@ int main(void) {
         fclose(f);
         check_error(line, "subject102.dat:2: expected 54 columns, found 55");
     }
+    /* random bytes (NULs, no newlines, huge tokens): an error naming the file, never a crash */
+    {
+        char gd[512], gp[600];
+        snprintf(gd, sizeof gd, "%s/garbage", tmp);
+        mkdir(gd, 0755);
+        snprintf(gp, sizeof gp, "%s/subject103.dat", gd);
+        uint64_t x = 88172645463325252ull;
+        for (int round = 0; round < 20; round++) {
+            FILE *f = fopen(gp, "wb");
+            size_t n = 1000 + (size_t)round * 5000;
+            for (size_t i = 0; i < n; i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                int c = round % 2 ? (int)(x % 256) : " 0123456789.-eNa\n\t\r"[x % 19];
+                fputc(c, f);
+            }
+            fclose(f);
+            pt_pamap2_options go;
+            pt_pamap2_options_init(&go);
+            go.cache_dir = "";
+            pt_pamap2 gm;
+            int rc = pt_pamap2_load(gd, &go, &gm, err, sizeof err);
+            if (rc == 0) pt_pamap2_free(&gm);
+            else CHECK_CONTAINS(err, "subject103.dat");
+        }
+        unlink(gp);
+        rmdir(gd);
+    }
     CHECK(pt_pamap2_load(tmp, &o, &(pt_pamap2){0}, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "no PAMAP2 files");
 
