@@ -360,6 +360,7 @@ static void test_acceptance_rapl_20w(void) {
    sleeping one next to none; --idle reports idle power and energy above it. */
 static void test_attribute_and_idle(void) {
     char tr[512], js[512];
+    double busy_share = 1;
     snprintf(tr, sizeof tr, "%s/cpu-trace.csv", tmpdir);
     FILE *f = fopen(tr, "w");
     for (int i = 0; i <= 600; i++) fprintf(f, "%d,package-0,40\n", i);
@@ -377,8 +378,11 @@ static void test_attribute_and_idle(void) {
         if (c) {
             double e = jnum(c, "energy_j"), p = jnum(c, "process_j");
             fprintf(stderr, "attribute busy: energy %.3f J, process %.3f J\n", e, p);
-            CHECK(p > 0.2 * e);
+            /* its share of all busy CPU time: large on a quiet machine, smaller
+               when other jobs run, never zero for a process that only computes */
+            CHECK(p > 0.01 * e);
             CHECK(p <= e * 1.0001);
+            busy_share = p / e;
         }
         cJSON_Delete(j);
     }
@@ -396,6 +400,7 @@ static void test_attribute_and_idle(void) {
             fprintf(stderr, "attribute sleep: energy %.3f J, process %.3f J\n", e, p);
             CHECK(p >= 0);
             CHECK(p < 0.1 * e);
+            CHECK(p / e < busy_share); /* a sleeping command gets less than a busy one */
             CHECK_NEAR(jnum(c, "idle_w"), 40.0, 1e-9, 0);
             CHECK_NEAR(jnum(c, "above_idle_j"), 0.0, 0, 1e-6);
         }

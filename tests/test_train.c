@@ -16,7 +16,7 @@
 
 static char dir[] = "/tmp/pt-train-XXXXXX";
 
-/* 3 classes of 1-D signals (w=32, c=4): the class sets which channel carries a
+/* 3 classes of 1-D signals (w=16, c=4): the class sets which channel carries a
    positive offset, plus noise. Learnable in an epoch or two. */
 typedef struct {
     float *x;
@@ -25,7 +25,7 @@ typedef struct {
 } toy;
 
 static void toy_make(toy *t, int n, uint64_t seed) {
-    int w = 32, c = 4;
+    int w = 16, c = 4;
     t->x = malloc((size_t)n * w * c * sizeof *t->x);
     t->label = malloc((size_t)n);
     uint64_t s = seed * 2654435761u + 1;
@@ -67,7 +67,7 @@ static pt_meter *trace_meter(void) {
 static pt_net *toy_net(pt_backend *be, int batch) {
     pt_model_opts o;
     pt_model_opts_default(&o);
-    o.w = 32;
+    o.w = 16;
     o.c = 4;
     o.classes = 3;
     o.dropout = 0;
@@ -79,8 +79,8 @@ static pt_net *toy_net(pt_backend *be, int batch) {
 
 static void test_run(pt_backend *be) {
     toy tr, va;
-    toy_make(&tr, 96, 1);
-    toy_make(&va, 30, 2);
+    toy_make(&tr, 64, 1);
+    toy_make(&va, 24, 2);
     pt_meter *m = trace_meter();
     CHECK(m != NULL);
     char path[256], err[512];
