@@ -156,6 +156,8 @@ static void config_init(pt_study_config *c) {
 }
 
 static int run_study(const char *verb, pt_study_config *c, int single, int bs, double lr) {
+    int (*study)(const pt_study_config *, char *, size_t) =
+        !strcmp(verb, "pretrain") ? pt_study_pretrain : !strcmp(verb, "multitask") ? pt_study_multitask : pt_study_regime;
     char err[1024] = "";
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
@@ -166,7 +168,7 @@ static int run_study(const char *verb, pt_study_config *c, int single, int bs, d
             return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
         pt_train_result res;
         int skipped;
-        rc = pt_study_run_setup(&s, 0, bs, lr, 1, "train", &res, &skipped, err, sizeof err);
+        rc = pt_study_run_setup(&s, 0, bs, lr, 1, "train", NULL, &res, &skipped, err, sizeof err);
         if (rc == 0)
             printf("%s: %s after %d epochs, best val acc %.4f, energy %.2f J (%.4f Wh, %s), to target %.2f J; "
                    "study %lld in %s\n",
@@ -177,7 +179,7 @@ static int run_study(const char *verb, pt_study_config *c, int single, int bs, d
         if (rc != 0) return pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);
         rc = interrupted ? 1 : 0;
     } else {
-        rc = pt_study_regime(c, err, sizeof err);
+        rc = study(c, err, sizeof err);
         if (rc < 0) {
             /* nothing trained yet means a setup problem: usage */
             return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
@@ -231,10 +233,28 @@ int pt_cli_train(int argc, char **argv) {
     return run_study(verb, &c, 1, (int)bs, lr);
 }
 
-int pt_cli_regime(int argc, char **argv) {
-    const char *verb = "regime";
+static const char *study_help[3] = {
+    "usage: powertrain regime --dataset D [--preset paper|quick] [options]\n\n"
+    "The paper's training-regime study: every batch size x learning rate setup\n"
+    "(Table 1) x repeats, each trained with threshold early stopping and every\n"
+    "epoch's energy measured, into the results store.\n",
+    "usage: powertrain pretrain [--dataset pamap2] --data DIR [--preset paper|quick] [options]\n\n"
+    "The paper's pretraining study: per setup x repeat, (1) the autoencoder with\n"
+    "early stopping on validation loss (its encoder saved beside the store), (2) the\n"
+    "classifier on that encoder frozen, (3) unfrozen, (4) the classifier from scratch;\n"
+    "Equation (2)'s break-even per setup (infinite when it never pays back).\n",
+    "usage: powertrain multitask [--dataset celeba] --data DIR [--preset paper|quick] [options]\n\n"
+    "The paper's multitask study on the resnet18 trunk: attributes only, identities\n"
+    "only, and both (alpha * L_attr + (1 - alpha) * L_id), per setup x repeat.\n"
+    "  --alpha A           weight of the attribute loss (default 0.5)\n"
+    "  --encoder-weights FILE  resnet18 trunk weights (safetensors, timm/torchvision\n"
+    "                      names; default: random initialisation, stored with the runs)\n"};
+
+static int study_verb(const char *verb, int which, int argc, char **argv) {
     pt_study_config c;
     config_init(&c);
+    if (which == 1) c.dataset = "pamap2";
+    if (which == 2) c.dataset = "celeba";
     double threshold = -1;
     long patience = -1, max_epochs = -1, repeats = -1;
     const char *bs_list = NULL, *lr_list = NULL, *preset = "quick";
@@ -242,18 +262,15 @@ int pt_cli_regime(int argc, char **argv) {
         const char *v;
         int r;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: powertrain regime --dataset D [--preset paper|quick] [options]\n\n"
-                   "The paper's training-regime study: every batch size x learning rate setup\n"
-                   "(Table 1) x repeats, each trained with threshold early stopping and every\n"
-                   "epoch's energy measured, into the results store. Ctrl-C stops after the batch\n"
-                   "in flight; --resume skips finished runs and restarts the one in flight.\n\n"
+            printf("%sCtrl-C stops after the batch in flight; --resume skips finished runs and\n"
+                   "restarts the one in flight.\n\n"
                    "  --preset paper|quick  paper: 64..4096, patience 40; quick: data slices,\n"
                    "                      batch sizes 16..1024, patience 3, cap 15 (default quick)\n"
                    "  --batch-sizes LIST  e.g. 64,256,1024,4096\n"
                    "  --lrs LIST          e.g. 0.1,0.01,0.001,0.0001\n"
                    "  --repeats N         runs per setup (default 2)\n"
                    "  --resume            continue the latest study of the same configuration\n%s",
-                   common_help);
+                   study_help[which], common_help);
             return PT_EXIT_OK;
         }
         if ((r = common_flag(verb, argc, argv, &i, &c, &threshold, &patience, &max_epochs))) {
@@ -272,8 +289,17 @@ int pt_cli_regime(int argc, char **argv) {
             lr_list = v;
         } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--repeats", &v))) {
             if (r < 0 || pt_cli_parse_long(verb, "--repeats", v, 1, 100, &repeats)) return PT_EXIT_USAGE;
+        } else if (which == 2 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--alpha", &v))) {
+            double a;
+            if (r < 0 || pt_cli_parse_double(verb, "--alpha", v, 0.0001, 0.9999, &a)) return PT_EXIT_USAGE;
+            c.alpha = (float)a;
+        } else if (which == 2 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--encoder-weights", &v))) {
+            if (r < 0) return PT_EXIT_USAGE;
+            if (access(v, R_OK) != 0)
+                return pt_cli_error(verb, PT_EXIT_USAGE, "--encoder-weights %s: no such readable file", v);
+            c.encoder_weights = v;
         } else {
-            return pt_cli_error(verb, PT_EXIT_USAGE, "unknown option '%s' (see powertrain regime --help)", argv[i]);
+            return pt_cli_error(verb, PT_EXIT_USAGE, "unknown option '%s' (see powertrain %s --help)", argv[i], verb);
         }
     }
     if (!c.dataset) return pt_cli_error(verb, PT_EXIT_USAGE, "--dataset is required (%s)", pt_study_datasets());
@@ -290,3 +316,7 @@ int pt_cli_regime(int argc, char **argv) {
     if (max_epochs > 0) c.preset.max_epochs = (int)max_epochs;
     return run_study(verb, &c, 0, 0, 0);
 }
+
+int pt_cli_regime(int argc, char **argv) { return study_verb("regime", 0, argc, argv); }
+int pt_cli_pretrain(int argc, char **argv) { return study_verb("pretrain", 1, argc, argv); }
+int pt_cli_multitask(int argc, char **argv) { return study_verb("multitask", 2, argc, argv); }

@@ -2,13 +2,16 @@
  * meter), one stored run of a setup, and the regime grid. */
 #include "study/study.h"
 
+#include <errno.h>
 #include <math.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "models/models.h"
+#include "nn/checkpoint.h"
 #include "util/str.h"
 
 int pt_preset_get(const char *name, pt_preset *p) {
@@ -107,20 +110,23 @@ void pt_study_close(pt_study *s) {
 }
 
 int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int repeat, const char *phase,
-                       pt_train_result *res, int *skipped, char *err, size_t errlen) {
+                       const pt_setup_opts *o, pt_train_result *res, int *skipped, char *err, size_t errlen) {
     const pt_study_config *cfg = s->cfg;
+    pt_setup_opts none = {NULL, -1, 0, NULL, NULL, NULL, 0, NULL};
+    if (!o) o = &none;
     memset(res, 0, sizeof *res);
     *skipped = 0;
-    char json[256];
-    snprintf(json, sizeof json, "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d}",
+    char json[512];
+    snprintf(json, sizeof json, "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d,\"versions\":\"powertrain %s\"%s%s}",
              cfg->interval_ms ? cfg->interval_ms : 100, (unsigned long long)(cfg->seed + (uint64_t)repeat - 1),
-             s->be->threads);
+             s->be->threads, PT_METER_VERSION, o->note ? "," : "", o->note ? o->note : "");
     pt_run_info ri = {.study_id = s->study_id,
                       .setup = setup,
                       .batch_size = batch_size,
                       .lr = lr,
                       .repeat = repeat,
                       .phase = phase,
+                      .frozen = o->frozen,
                       .device = cfg->device,
                       .host = s->host,
                       .cpu = s->cpu[0] ? s->cpu : NULL,
@@ -145,11 +151,20 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     mo.c = s->data.c;
     mo.classes = s->data.classes;
     char terr[512] = "";
-    const char *model = cfg->model ? cfg->model : s->data.model;
+    const char *model = o->model ? o->model : cfg->model ? cfg->model : s->data.model;
     pt_net *net = pt_model_build(model, &mo, terr, sizeof terr);
     int ok = net != NULL;
     if (ok && (pt_net_plan(net, s->be, batch_size) != 0 || pt_net_init(net, cfg->seed + (uint64_t)repeat - 1) != 0)) {
         pt_say(terr, sizeof terr, "%s", pt_net_error(net));
+        ok = 0;
+    }
+    if (ok && o->load_path) {
+        int loaded = pt_net_load(net, o->load_path, PT_LOAD_ALLOW_MISSING | PT_LOAD_ALLOW_UNEXPECTED, terr, sizeof terr);
+        if (loaded == 0) pt_say(terr, sizeof terr, "%s: no tensor matches %s's names", o->load_path, model);
+        if (loaded <= 0) ok = 0;
+    }
+    if (ok && o->freeze && pt_net_freeze(net, o->freeze, 1) != 0) {
+        pt_say(terr, sizeof terr, "%s: no group '%s' to freeze", model, o->freeze);
         ok = 0;
     }
     if (ok) {
@@ -158,8 +173,8 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
         char label[128];
         snprintf(label, sizeof label, "setup %d (batch %d, lr %g) repeat %d", setup, batch_size, lr, repeat);
         tc.net = net;
-        tc.task = s->data.task;
-        tc.alpha = 0.5f;
+        tc.task = o->task >= 0 ? (pt_task)o->task : s->data.task;
+        tc.alpha = cfg->alpha > 0 ? cfg->alpha : 0.5f;
         tc.train = &s->data.train;
         tc.val = &s->data.val;
         tc.optim.kind = cfg->optimizer;
@@ -169,6 +184,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
         tc.stop.threshold = cfg->preset.threshold;
         tc.stop.patience = cfg->preset.patience;
         tc.stop.max_epochs = cfg->preset.max_epochs;
+        if (o->stop_on_loss) tc.stop.mode = PT_STOP_LOSS;
         tc.seed = cfg->seed + (uint64_t)repeat - 1;
         tc.meter = s->meter;
         tc.store = s->store;
@@ -177,6 +193,13 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
         tc.label = label;
         tc.interrupt = cfg->interrupt;
         if (pt_train_run(&tc, res, terr, sizeof terr) != 0) ok = 0;
+        if (ok && o->save_path && res->status != PT_RUN_FAILED) {
+            const char *meta[] = {"model", model, "phase", phase, NULL};
+            if (pt_net_save(net, o->save_path, meta, terr, sizeof terr) != 0) {
+                /* the run itself is stored; without its checkpoint the next phases fail clearly */
+                fprintf(stderr, "powertrain: %s\n", terr);
+            }
+        }
     }
     pt_net_free(net);
     if (!ok) { /* could not train: stored as failed with what it cost (nothing) */
@@ -189,6 +212,26 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     return 0;
 }
 
+/* One phase of one setup, with its progress lines. 0, 1 (interrupted), -1. */
+static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr, int repeat, const char *phase,
+                     const pt_setup_opts *o, pt_train_result *res, char *err, size_t errlen) {
+    const pt_study_config *cfg = s->cfg;
+    int skipped;
+    if (cfg->progress)
+        fprintf(stderr, "[%d/%d] setup %d: batch %d, lr %g, repeat %d%s%s\n", k, total, setup, bs, lr, repeat,
+                strcmp(phase, "train") ? ", " : "", strcmp(phase, "train") ? phase : "");
+    if (pt_study_run_setup(s, setup, bs, lr, repeat, phase, o, res, &skipped, err, errlen) != 0) return -1;
+    if (cfg->progress) {
+        if (skipped)
+            fprintf(stderr, "  already %s in the store: skipped\n", pt_run_status_name(res->status));
+        else
+            fprintf(stderr, "  -> %s after %d epochs, best val acc %.4f, %.1f J (%s), to target %.1f J\n",
+                    pt_run_status_name(res->status), res->epochs, res->best_val_acc, res->energy_j,
+                    pt_meter_method_name(res->method), res->energy_to_target_j);
+    }
+    return cfg->interrupt && *cfg->interrupt ? 1 : 0;
+}
+
 int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
     pt_study s;
     if (pt_study_open(&s, cfg, "regime", err, errlen) != 0) return -1;
@@ -199,27 +242,120 @@ int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
     for (int r = 1; r <= p->repeats && rc == 0; r++)
         for (int b = 0; b < p->nbs && rc == 0; b++)
             for (int l = 0; l < p->nlr && rc == 0; l++) {
-                int setup = b * p->nlr + l + 1;
-                k++;
                 pt_train_result res;
-                int skipped;
-                if (cfg->progress)
-                    fprintf(stderr, "[%d/%d] setup %d: batch %d, lr %g, repeat %d\n", k, total, setup,
-                            p->batch_sizes[b], p->lrs[l], r);
-                if (pt_study_run_setup(&s, setup, p->batch_sizes[b], p->lrs[l], r, "train", &res, &skipped, err,
-                                       errlen) != 0) {
-                    rc = -1;
-                    break;
-                }
-                if (skipped) {
-                    if (cfg->progress) fprintf(stderr, "  already %s in the store: skipped\n", pt_run_status_name(res.status));
-                } else if (cfg->progress) {
-                    fprintf(stderr, "  -> %s after %d epochs, best val acc %.4f, %.1f J (%s), to target %.1f J\n",
-                            pt_run_status_name(res.status), res.epochs, res.best_val_acc, res.energy_j,
-                            pt_meter_method_name(res.method), res.energy_to_target_j);
-                }
-                if (cfg->interrupt && *cfg->interrupt) rc = 1;
+                rc = run_phase(&s, ++k, total, b * p->nlr + l + 1, p->batch_sizes[b], p->lrs[l], r, "train", NULL,
+                               &res, err, errlen);
             }
+    pt_study_close(&s);
+    return rc;
+}
+
+/* DB.checkpoints/study<id>/ (created) */
+static int checkpoint_dir(const pt_study *s, char *out, size_t n, char *err, size_t errlen) {
+    char base[4200];
+    snprintf(base, sizeof base, "%s.checkpoints", s->cfg->db);
+    snprintf(out, n, "%s/study%lld", base, (long long)s->study_id);
+    if ((mkdir(base, 0777) != 0 && errno != EEXIST) || (mkdir(out, 0777) != 0 && errno != EEXIST)) {
+        pt_say(err, errlen, "cannot create %s: %s", out, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen) {
+    if (strcmp(cfg->dataset, "pamap2") != 0) {
+        pt_say(err, errlen, "pretrain: the autoencoder study runs on pamap2, not %s", cfg->dataset);
+        return -1;
+    }
+    pt_study s;
+    if (pt_study_open(&s, cfg, "pretrain", err, errlen) != 0) return -1;
+    char dir[4400];
+    if (checkpoint_dir(&s, dir, sizeof dir, err, errlen) != 0) {
+        pt_study_close(&s);
+        return -1;
+    }
+    const pt_preset *p = &cfg->preset;
+    int nsetups = p->nbs * p->nlr, total = nsetups * p->repeats * 4, k = 0, rc = 0;
+    fprintf(stderr, "powertrain pretrain: %s, preset %s, %d runs (%d setups x %d repeats x 4 phases) on %s into %s "
+                    "(study %lld)\n",
+            cfg->dataset, p->name, total, nsetups, p->repeats, cfg->device, cfg->db, (long long)s.study_id);
+    double *e_enc = calloc((size_t)nsetups, sizeof *e_enc), *e_frozen = calloc((size_t)nsetups, sizeof *e_frozen),
+           *e_base = calloc((size_t)nsetups, sizeof *e_base), *e_unfrozen = calloc((size_t)nsetups, sizeof *e_unfrozen);
+    for (int r = 1; r <= p->repeats && rc == 0 && e_enc && e_frozen && e_base && e_unfrozen; r++)
+        for (int b = 0; b < p->nbs && rc == 0; b++)
+            for (int l = 0; l < p->nlr && rc == 0; l++) {
+                int setup = b * p->nlr + l + 1, bs = p->batch_sizes[b];
+                double lr = p->lrs[l];
+                char ckpt[4600];
+                snprintf(ckpt, sizeof ckpt, "%s/setup%d-repeat%d-autoencoder.safetensors", dir, setup, r);
+                pt_setup_opts ae = {"pamap2_ae", PT_TASK_RECONSTRUCT, 1, NULL, NULL, ckpt, 0, NULL};
+                pt_setup_opts frozen = {"pamap2_cnn", PT_TASK_CLASSIFY, 0, ckpt, "encoder", NULL, 1, NULL};
+                pt_setup_opts unfrozen = {"pamap2_cnn", PT_TASK_CLASSIFY, 0, ckpt, NULL, NULL, 0, NULL};
+                pt_setup_opts base = {"pamap2_cnn", PT_TASK_CLASSIFY, 0, NULL, NULL, NULL, 0, NULL};
+                struct {
+                    const char *phase;
+                    const pt_setup_opts *o;
+                    double *sum;
+                } ph[4] = {{"pretrain", &ae, e_enc}, {"frozen", &frozen, e_frozen}, {"unfrozen", &unfrozen, e_unfrozen},
+                           {"baseline", &base, e_base}};
+                for (int i = 0; i < 4 && rc == 0; i++) {
+                    pt_train_result res;
+                    rc = run_phase(&s, ++k, total, setup, bs, lr, r, ph[i].phase, ph[i].o, &res, err, errlen);
+                    ph[i].sum[setup - 1] += res.energy_j / p->repeats;
+                }
+            }
+    if (rc == 0 && e_enc && e_frozen && e_base && e_unfrozen) {
+        fprintf(stderr, "\nEquation (2): cycles until pretraining pays back (frozen encoder; energies of this run, "
+                        "mean over repeats; skipped runs count 0 here, see the report)\n");
+        fprintf(stderr, "%6s %6s %9s %12s %12s %12s %12s %10s\n", "setup", "batch", "lr", "E_enc J", "E_frozen J",
+                "E_unfrozen J", "E_base J", "break-even");
+        for (int b = 0; b < p->nbs; b++)
+            for (int l = 0; l < p->nlr; l++) {
+                int i = b * p->nlr + l;
+                double x = pt_break_even(e_enc[i], e_base[i], e_frozen[i]);
+                char xs[32];
+                if (isinf(x)) snprintf(xs, sizeof xs, "never");
+                else snprintf(xs, sizeof xs, "%.2f", x);
+                fprintf(stderr, "%6d %6d %9g %12.1f %12.1f %12.1f %12.1f %10s\n", i + 1, p->batch_sizes[b], p->lrs[l],
+                        e_enc[i], e_frozen[i], e_unfrozen[i], e_base[i], xs);
+            }
+    }
+    free(e_enc);
+    free(e_frozen);
+    free(e_unfrozen);
+    free(e_base);
+    pt_study_close(&s);
+    return rc;
+}
+
+int pt_study_multitask(const pt_study_config *cfg, char *err, size_t errlen) {
+    if (strcmp(cfg->dataset, "celeba") != 0) {
+        pt_say(err, errlen, "multitask: the study runs on celeba (both label sets), not %s", cfg->dataset);
+        return -1;
+    }
+    pt_study s;
+    if (pt_study_open(&s, cfg, "multitask", err, errlen) != 0) return -1;
+    const pt_preset *p = &cfg->preset;
+    int total = p->nbs * p->nlr * p->repeats * 3, k = 0, rc = 0;
+    char note[4300];
+    pt_say(note, sizeof note, "\"encoder_weights\":\"%s\",\"alpha\":%g",
+           cfg->encoder_weights ? cfg->encoder_weights : "random", cfg->alpha > 0 ? cfg->alpha : 0.5);
+    fprintf(stderr, "powertrain multitask: %s, preset %s, %d runs (%d setups x %d repeats x 3 types) on %s into %s "
+                    "(study %lld); encoder %s\n",
+            cfg->dataset, p->name, total, p->nbs * p->nlr, p->repeats, cfg->device, cfg->db, (long long)s.study_id,
+            cfg->encoder_weights ? cfg->encoder_weights : "randomly initialised");
+    pt_setup_opts types[3] = {{"celeba_attr", PT_TASK_MULTILABEL, 0, cfg->encoder_weights, NULL, NULL, 0, note},
+                              {"celeba_id", PT_TASK_CLASSIFY, 0, cfg->encoder_weights, NULL, NULL, 0, note},
+                              {"celeba_multitask", PT_TASK_MULTITASK, 0, cfg->encoder_weights, NULL, NULL, 0, note}};
+    static const char *names[3] = {"attr", "id", "both"};
+    for (int r = 1; r <= p->repeats && rc == 0; r++)
+        for (int b = 0; b < p->nbs && rc == 0; b++)
+            for (int l = 0; l < p->nlr && rc == 0; l++)
+                for (int t = 0; t < 3 && rc == 0; t++) {
+                    pt_train_result res;
+                    rc = run_phase(&s, ++k, total, b * p->nlr + l + 1, p->batch_sizes[b], p->lrs[l], r, names[t],
+                                   &types[t], &res, err, errlen);
+                }
     pt_study_close(&s);
     return rc;
 }

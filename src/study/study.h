@@ -49,6 +49,8 @@ typedef struct {
     const char *gpus;
     int progress;                           /* 0, 1, 2 (terminal) */
     volatile sig_atomic_t *interrupt;
+    float alpha;                            /* multitask: weight of the attribute loss (0.5) */
+    const char *encoder_weights;            /* multitask: resnet18 trunk safetensors, or NULL */
 } pt_study_config;
 
 /* The shared state of a study while it runs. */
@@ -67,15 +69,36 @@ typedef struct {
 int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, char *err, size_t errlen);
 void pt_study_close(pt_study *s);
 
+/* How one phase of a setup trains (pretrain and multitask studies). */
+typedef struct {
+    const char *model;     /* NULL: the study's model */
+    int task;              /* a pt_task, or -1 for the data's */
+    int stop_on_loss;      /* early stopping on validation loss (autoencoders) */
+    const char *load_path; /* start from this checkpoint's matching tensors, or NULL */
+    const char *freeze;    /* group to freeze, or NULL */
+    const char *save_path; /* save the trained network here, or NULL */
+    int frozen;            /* the store's frozen flag */
+    const char *note;      /* extra config_json member, e.g. "\"encoder_weights\":\"random\"" */
+} pt_setup_opts;
+
 /* Trains one setup into the store unless it is already finished there
  * (*skipped = 1). 0 with res filled, or -1 with err for a failure that ends
  * the study (the store or the data broke). A run that cannot be trained
  * (e.g. its batch exceeds the data) is stored as failed and returns 0. */
 int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int repeat, const char *phase,
-                       pt_train_result *res, int *skipped, char *err, size_t errlen);
+                       const pt_setup_opts *o, pt_train_result *res, int *skipped, char *err, size_t errlen);
 
-/* The regime study: every setup x repeat. Returns 0 when every run ended
- * (whatever its status), 1 when interrupted (resumable), -1 on error. */
+/* The studies. Each returns 0 when every run ended (whatever its status), 1
+ * when interrupted (resumable), -1 on error.
+ *   regime    every setup x repeat: one run ("train")
+ *   pretrain  per setup x repeat (PAMAP2): the autoencoder ("pretrain", early
+ *             stopping on validation loss, its encoder saved), the classifier on
+ *             that encoder frozen ("frozen") and unfrozen ("unfrozen"), and the
+ *             classifier from scratch ("baseline"); Equation 2 per setup
+ *   multitask per setup x repeat (CelebA): attributes ("attr"), identities
+ *             ("id") and both ("both", alpha) on the resnet18 trunk */
 int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen);
+int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen);
+int pt_study_multitask(const pt_study_config *cfg, char *err, size_t errlen);
 
 #endif
