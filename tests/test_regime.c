@@ -46,7 +46,10 @@ static int run(char *const args[], char *errbuf, size_t n) {
 static double q1(const char *sql) {
     sqlite3 *d;
     double v = -1;
-    if (sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) return -1;
+    if (sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(d); /* a failed open still allocates its handle */
+        return -1;
+    }
     sqlite3_busy_timeout(d, 5000);
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(d, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
