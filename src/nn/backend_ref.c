@@ -52,90 +52,102 @@ static void ref_state_free(pt_backend *be, void *state) {
     (void)state;
 }
 
-/* x [n][ih][iw][ic], w [oc][ic][kh][kw] -> y [n][oh][ow][oc] */
+/* x [n][ih][iw][ic], w [oc][ic][kh][kw] -> y [n][oh][ow][oc]:
+ * y[n][oy][ox][o] = b[o] + sum_{ky,kx,i} x[n][oy*sh-ph+ky][ox*sw-pw+kx][i] * w[o][i][ky][kx]
+ * (w[o][i][ky][kx] for i = 0, 1, ... lies kh*kw apart) */
 static void ref_conv_forward(pt_backend *be, void *state, const pt_conv_shape *s, const float *x, const float *w,
                              const float *b, float *y) {
     (void)be;
     (void)state;
+    const int ic = s->ic, oc = s->oc, kh = s->kh, kw = s->kw, khw = kh * kw;
     for (int n = 0; n < s->n; n++)
         for (int oy = 0; oy < s->oh; oy++)
-            for (int ox = 0; ox < s->ow; ox++)
-                for (int o = 0; o < s->oc; o++) {
+            for (int ox = 0; ox < s->ow; ox++) {
+                float *yp = y + (((size_t)n * s->oh + oy) * s->ow + ox) * oc;
+                for (int o = 0; o < oc; o++) {
                     double acc = b ? b[o] : 0.0;
-                    for (int ky = 0; ky < s->kh; ky++) {
+                    for (int ky = 0; ky < kh; ky++) {
                         int iy = oy * s->sh - s->ph + ky;
                         if (iy < 0 || iy >= s->ih) continue;
-                        for (int kx = 0; kx < s->kw; kx++) {
+                        for (int kx = 0; kx < kw; kx++) {
                             int ix = ox * s->sw - s->pw + kx;
                             if (ix < 0 || ix >= s->iw) continue;
-                            const float *xp = x + (((size_t)n * s->ih + iy) * s->iw + ix) * s->ic;
-                            for (int i = 0; i < s->ic; i++)
-                                acc += (double)xp[i] * w[(((size_t)o * s->ic + i) * s->kh + ky) * s->kw + kx];
+                            const float *xp = x + (((size_t)n * s->ih + iy) * s->iw + ix) * ic;
+                            const float *wp = w + (size_t)o * ic * khw + ky * kw + kx;
+                            for (int i = 0; i < ic; i++) acc += (double)xp[i] * wp[(size_t)i * khw];
                         }
                     }
-                    y[(((size_t)n * s->oh + oy) * s->ow + ox) * s->oc + o] = (float)acc;
+                    yp[o] = (float)acc;
                 }
+            }
 }
 
-/* dy [n][oh][ow][oc], w -> dx [n][ih][iw][ic]: each dx gathers the outputs it fed */
+/* dy [n][oh][ow][oc], w -> dx [n][ih][iw][ic]: each dx gathers the outputs it fed,
+ * dx[n][iy][ix][i] = sum over (ky, kx) with iy = oy*sh-ph+ky, ix = ox*sw-pw+kx
+ * of sum_o dy[n][oy][ox][o] * w[o][i][ky][kx] */
 static void ref_conv_backward_data(pt_backend *be, void *state, const pt_conv_shape *s, const float *dy,
                                    const float *w, float *dx, int acc) {
     (void)be;
     (void)state;
+    const int ic = s->ic, oc = s->oc, kh = s->kh, kw = s->kw, khw = kh * kw;
+    const size_t wo = (size_t)ic * khw; /* w[o][i][ky][kx] for o = 0, 1, ... */
     for (int n = 0; n < s->n; n++)
         for (int iy = 0; iy < s->ih; iy++)
             for (int ix = 0; ix < s->iw; ix++)
-                for (int i = 0; i < s->ic; i++) {
+                for (int i = 0; i < ic; i++) {
                     double sum = 0.0;
-                    for (int ky = 0; ky < s->kh; ky++) {
+                    for (int ky = 0; ky < kh; ky++) {
                         int ty = iy + s->ph - ky; /* = oy * sh */
                         if (ty < 0 || ty % s->sh) continue;
                         int oy = ty / s->sh;
                         if (oy >= s->oh) continue;
-                        for (int kx = 0; kx < s->kw; kx++) {
+                        for (int kx = 0; kx < kw; kx++) {
                             int tx = ix + s->pw - kx;
                             if (tx < 0 || tx % s->sw) continue;
                             int ox = tx / s->sw;
                             if (ox >= s->ow) continue;
-                            const float *dyp = dy + (((size_t)n * s->oh + oy) * s->ow + ox) * s->oc;
-                            for (int o = 0; o < s->oc; o++)
-                                sum += (double)dyp[o] * w[(((size_t)o * s->ic + i) * s->kh + ky) * s->kw + kx];
+                            const float *dyp = dy + (((size_t)n * s->oh + oy) * s->ow + ox) * oc;
+                            const float *wp = w + (size_t)i * khw + ky * kw + kx;
+                            for (int o = 0; o < oc; o++) sum += (double)dyp[o] * wp[o * wo];
                         }
                     }
-                    float *d = dx + (((size_t)n * s->ih + iy) * s->iw + ix) * s->ic + i;
+                    float *d = dx + (((size_t)n * s->ih + iy) * s->iw + ix) * ic + i;
                     *d = acc ? (float)(*d + sum) : (float)sum;
                 }
 }
 
-/* x, dy -> dw [oc][ic][kh][kw], db [oc] */
+/* x, dy -> dw [oc][ic][kh][kw], db [oc]:
+ * dw[o][i][ky][kx] = sum_{n,oy,ox} dy[n][oy][ox][o] * x[n][oy*sh-ph+ky][ox*sw-pw+kx][i] */
 static void ref_conv_backward_weights(pt_backend *be, void *state, const pt_conv_shape *s, const float *x,
                                       const float *dy, float *dw, float *db, int acc) {
     (void)be;
     (void)state;
-    for (int o = 0; o < s->oc; o++)
-        for (int i = 0; i < s->ic; i++)
-            for (int ky = 0; ky < s->kh; ky++)
-                for (int kx = 0; kx < s->kw; kx++) {
+    const int ic = s->ic, oc = s->oc, kh = s->kh, kw = s->kw;
+    for (int o = 0; o < oc; o++)
+        for (int i = 0; i < ic; i++)
+            for (int ky = 0; ky < kh; ky++)
+                for (int kx = 0; kx < kw; kx++) {
                     double sum = 0.0;
                     for (int n = 0; n < s->n; n++)
                         for (int oy = 0; oy < s->oh; oy++) {
                             int iy = oy * s->sh - s->ph + ky;
                             if (iy < 0 || iy >= s->ih) continue;
+                            const float *dyp = dy + ((size_t)n * s->oh + oy) * s->ow * oc + o; /* ox = 0 */
+                            const float *xp = x + ((size_t)n * s->ih + iy) * s->iw * ic + i;   /* ix = 0 */
                             for (int ox = 0; ox < s->ow; ox++) {
                                 int ix = ox * s->sw - s->pw + kx;
                                 if (ix < 0 || ix >= s->iw) continue;
-                                sum += (double)dy[(((size_t)n * s->oh + oy) * s->ow + ox) * s->oc + o] *
-                                       x[(((size_t)n * s->ih + iy) * s->iw + ix) * s->ic + i];
+                                sum += (double)dyp[(size_t)ox * oc] * xp[(size_t)ix * ic];
                             }
                         }
-                    float *d = dw + (((size_t)o * s->ic + i) * s->kh + ky) * s->kw + kx;
+                    float *d = dw + (((size_t)o * ic + i) * kh + ky) * kw + kx;
                     *d = acc ? (float)(*d + sum) : (float)sum;
                 }
     if (db) {
         size_t rows = (size_t)s->n * s->oh * s->ow;
-        for (int o = 0; o < s->oc; o++) {
+        for (int o = 0; o < oc; o++) {
             double sum = 0.0;
-            for (size_t r = 0; r < rows; r++) sum += dy[r * s->oc + o];
+            for (size_t r = 0; r < rows; r++) sum += dy[r * oc + o];
             db[o] = acc ? (float)(db[o] + sum) : (float)sum;
         }
     }

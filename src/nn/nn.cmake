@@ -15,6 +15,11 @@ find_path(PT_CJSON_INCLUDE cjson/cJSON.h REQUIRED)
 find_library(PT_CJSON_LIB cjson REQUIRED)
 target_include_directories(pt_nn PUBLIC ${PROJECT_SOURCE_DIR}/src PRIVATE ${PT_CJSON_INCLUDE})
 target_link_libraries(pt_nn PUBLIC pt_util ${PT_CJSON_LIB} m)
+# The ref backend is the oracle that tests run whole (small) trainings on: keep
+# it optimised in Debug/sanitizer builds too (the sanitizers still instrument it).
+if(CMAKE_BUILD_TYPE STREQUAL "Debug")
+  set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/backend_ref.c PROPERTIES COMPILE_OPTIONS -O2)
+endif()
 if(PT_DNNL_INCLUDE AND PT_DNNL_LIB)
   include(${CMAKE_CURRENT_LIST_DIR}/dnnl/dnnl.cmake OPTIONAL)
 endif()
