@@ -78,7 +78,9 @@ typedef struct {
     int attribute_pid;      /* > 0: also attribute CPU energy to this process tree */
     const char *trace_path; /* CSV "t_seconds,component,watts" to replay (trace source) */
     pt_meter_warn_fn warn;  /* warnings (wrap risk, short windows, failing source);
-                               NULL = print "powertrain-meter: warning: ..." to stderr */
+                               NULL = print "powertrain-meter: warning: ..." to stderr.
+                               Called without the meter's lock (it may call the meter),
+                               from the calling thread or the sampler thread. */
     void *warn_ctx;
 } pt_meter_config;
 
@@ -163,6 +165,10 @@ PT_METER_API int pt_meter_mark_read(const pt_meter *m, int i, char label[PT_METE
 /* Windows may overlap and nest. begin returns the window id. */
 PT_METER_API int pt_meter_window_begin(pt_meter *m, const char *label);
 PT_METER_API int pt_meter_window_end(pt_meter *m, int window);
+/* Ends `window` and begins a new one labelled `label` at the same instant
+ * (one read of the sources): consecutive epochs cut this way tile the
+ * timeline with no gap. Returns the new window's id. */
+PT_METER_API int pt_meter_window_cut(pt_meter *m, int window, const char *label);
 PT_METER_API int pt_meter_window_count(const pt_meter *m);
 PT_METER_API int pt_meter_window_read(const pt_meter *m, int window, pt_meter_window *out);
 PT_METER_API int pt_meter_window_component(const pt_meter *m, int window, int component,

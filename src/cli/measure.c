@@ -141,21 +141,23 @@ static void print_prediction(measure_state *st) {
 }
 
 static void end_epoch(measure_state *st, int given_index) {
-    if (pt_meter_window_end(st->m, st->cur_win) != 0) return;
+    char label[PT_METER_NAME_MAX];
+    snprintf(label, sizeof label, "epoch %d", st->nep + 2);
+    /* one read ends this epoch and begins the next: epochs tile the run */
+    int ended = st->cur_win, next = pt_meter_window_cut(st->m, ended, label);
+    if (next < 0) return;
+    st->cur_win = next;
     if (st->nep == st->capep) {
         int c = st->capep ? st->capep * 2 : 16;
         epoch_rec *ne = realloc(st->ep, (size_t)c * sizeof *ne);
-        if (!ne) return;
+        if (!ne) return; /* out of memory: the epoch is measured but not listed */
         st->ep = ne;
         st->capep = c;
     }
     epoch_rec *e = &st->ep[st->nep++];
-    e->win = st->cur_win;
+    e->win = ended;
     e->index = given_index > 0 ? given_index : st->nep;
     pt_strlcpy(e->phase, st->phase, sizeof e->phase);
-    char label[PT_METER_NAME_MAX];
-    snprintf(label, sizeof label, "epoch %d", st->nep + 1);
-    st->cur_win = pt_meter_window_begin(st->m, label);
     if (!st->quiet) {
         pt_meter_window w;
         pt_meter_window_read(st->m, e->win, &w);

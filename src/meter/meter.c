@@ -34,6 +34,7 @@
 #include "util/str.h"
 
 #define PT_MAX_SOURCES 4
+#define PT_PENDING_MAX 4
 
 static _Thread_local char last_error[512];
 
@@ -123,6 +124,10 @@ struct pt_meter {
     long reg_n;
     int have_reg_t;
 
+    /* warnings queued under mu, emitted by unlock() */
+    char pending[PT_PENDING_MAX][512];
+    int npending;
+
     /* process attribution */
     unsigned long long tree_prev, busy_prev;
     int have_attr;
@@ -133,14 +138,26 @@ static double default_clock(void *ctx) {
     return pt_clock_now();
 }
 
+/* Warnings are queued under the mutex and handed to the callback by unlock()
+   after the mutex is released, so a callback may call the meter. */
 static void warn(pt_meter *m, const char *fmt, ...) {
-    char buf[512];
+    if (m->npending == PT_PENDING_MAX) return; /* at most a few per call: the rest are repeats */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    vsnprintf(m->pending[m->npending++], sizeof m->pending[0], fmt, ap);
     va_end(ap);
-    if (m->cfg.warn) m->cfg.warn(m->cfg.warn_ctx, buf);
-    else fprintf(stderr, "powertrain-meter: warning: %s\n", buf);
+}
+
+static void unlock(pt_meter *m) {
+    int n = m->npending;
+    char msgs[PT_PENDING_MAX][512];
+    if (n) memcpy(msgs, m->pending, (size_t)n * sizeof msgs[0]);
+    m->npending = 0;
+    pthread_mutex_unlock(&m->mu);
+    for (int i = 0; i < n; i++) {
+        if (m->cfg.warn) m->cfg.warn(m->cfg.warn_ctx, msgs[i]);
+        else fprintf(stderr, "powertrain-meter: warning: %s\n", msgs[i]);
+    }
 }
 
 const char *pt_meter_version(void) { return PT_METER_VERSION; }
@@ -500,7 +517,7 @@ static void regular_sample_locked(pt_meter *m) {
 int pt_meter_sample(pt_meter *m) {
     pthread_mutex_lock(&m->mu);
     regular_sample_locked(m);
-    pthread_mutex_unlock(&m->mu);
+    unlock(m);
     return 0;
 }
 
@@ -520,20 +537,24 @@ static void *sampler_main(void *arg) {
         while (!m->stopping && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&m->cv, &m->mu, &next);
         if (m->stopping) break;
         regular_sample_locked(m);
+        if (m->npending) { /* hand warnings over without the lock */
+            unlock(m);
+            pthread_mutex_lock(&m->mu);
+        }
         /* If we fell behind (a slow source), skip the missed ticks. */
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec > next.tv_sec || (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
             next = now;
     }
-    pthread_mutex_unlock(&m->mu);
+    unlock(m);
     return NULL;
 }
 
 int pt_meter_start(pt_meter *m) {
     pthread_mutex_lock(&m->mu);
     if (m->running) {
-        pthread_mutex_unlock(&m->mu);
+        unlock(m);
         set_error("meter already started");
         return -1;
     }
@@ -541,7 +562,7 @@ int pt_meter_start(pt_meter *m) {
     m->running = 1;
     m->stopping = 0;
     regular_sample_locked(m); /* t = 0: baselines for counters and utilisation */
-    pthread_mutex_unlock(&m->mu);
+    unlock(m);
     if (m->cfg.interval_ms > 0) {
         if (pthread_create(&m->thread, NULL, sampler_main, m) != 0) {
             set_error("cannot start the sampler thread: %s", strerror(errno));
@@ -561,7 +582,7 @@ int pt_meter_stop(pt_meter *m) {
         pthread_mutex_lock(&m->mu);
         m->stopping = 1;
         pthread_cond_broadcast(&m->cv);
-        pthread_mutex_unlock(&m->mu);
+        unlock(m);
         pthread_join(m->thread, NULL);
         m->thread_started = 0;
     }
@@ -575,7 +596,7 @@ int pt_meter_stop(pt_meter *m) {
             if (m->win[w].open) end_window_locked(m, &m->win[w], t);
     }
     m->running = 0;
-    pthread_mutex_unlock(&m->mu);
+    unlock(m);
     return 0;
 }
 
@@ -600,7 +621,7 @@ int pt_meter_attribute(pt_meter *m, int pid) {
     pthread_mutex_lock(&m->mu);
     m->cfg.attribute_pid = pid > 0 ? pid : 0;
     m->have_attr = 0;
-    pthread_mutex_unlock(&m->mu);
+    unlock(m);
     return 0;
 }
 
@@ -608,7 +629,7 @@ int pt_meter_set_sample_fn(pt_meter *m, pt_meter_sample_fn fn, void *ctx) {
     pthread_mutex_lock(&m->mu);
     m->sample_fn = fn;
     m->sample_ctx = ctx;
-    pthread_mutex_unlock(&m->mu);
+    unlock(m);
     return 0;
 }
 
@@ -620,7 +641,7 @@ int pt_meter_mark(pt_meter *m, const char *label) {
         int cap = m->capmarks ? m->capmarks * 2 : 16;
         mark *nm = realloc(m->marks, (size_t)cap * sizeof *nm);
         if (!nm) {
-            pthread_mutex_unlock(&m->mu);
+            unlock(m);
             set_error("out of memory");
             return -1;
         }
@@ -633,7 +654,7 @@ int pt_meter_mark(pt_meter *m, const char *label) {
     pt_strlcpy(mk->label, label ? label : "", sizeof mk->label);
     mk->t = t;
     int id = m->nmarks++;
-    pthread_mutex_unlock(&m->mu);
+    unlock(m);
     return id;
 }
 
@@ -659,48 +680,73 @@ int pt_meter_mark_read(const pt_meter *m, int i, char label[PT_METER_NAME_MAX], 
     return 0;
 }
 
-int pt_meter_window_begin(pt_meter *m, const char *label) {
-    pthread_mutex_lock(&m->mu);
-    if (!m->running) {
-        pthread_mutex_unlock(&m->mu);
-        set_error("pt_meter_window_begin: the meter is not started");
-        return -1;
-    }
+/* Allocates the next window (not yet begun). NULL on no memory. Holds mu. */
+static window *new_window_locked(pt_meter *m, const char *label) {
     if (m->nwin == m->capwin) {
         int cap = m->capwin ? m->capwin * 2 : 16;
         window *nw = realloc(m->win, (size_t)cap * sizeof *nw);
-        if (!nw) {
-            pthread_mutex_unlock(&m->mu);
-            set_error("out of memory");
-            return -1;
-        }
+        if (!nw) return NULL;
         m->win = nw;
         m->capwin = cap;
     }
     window *w = &m->win[m->nwin];
     memset(w, 0, sizeof *w);
     w->c = calloc((size_t)(m->ncomp ? m->ncomp : 1), sizeof *w->c);
-    if (!w->c) {
-        pthread_mutex_unlock(&m->mu);
-        set_error("out of memory");
-        return -1;
-    }
+    if (!w->c) return NULL;
     pt_strlcpy(w->label, label ? label : "", sizeof w->label);
-    /* Failures counted before the boundary read, so a failed read at the
-       boundary itself marks the window degraded. */
-    for (int k = 0; k < m->ncomp; k++) w->c[k].fails0 = m->cs[k].fails;
-    double t = pt_meter_now(m);
-    read_all(m, t, 0);
+    return w;
+}
+
+/* Begins w at t after the boundary read; fails0 are the failure counts taken
+   before that read, so a failed read at the boundary marks w degraded. */
+static void begin_window_locked(pt_meter *m, window *w, double t, const long *fails0) {
     w->t0 = t;
     w->t1 = t;
     w->open = 1;
     for (int k = 0; k < m->ncomp; k++) {
+        w->c[k].fails0 = fails0 ? fails0[k] : m->cs[k].fails;
         w->c[k].cum0 = m->cs[k].cum_j;
         w->c[k].peak_w = NAN;
     }
-    int id = m->nwin++;
-    pthread_mutex_unlock(&m->mu);
+    m->nwin++;
+}
+
+/* Shared by begin and cut: end (when cut >= 0) and begin at one boundary read. */
+static int begin_at_boundary(pt_meter *m, int cut, const char *label) {
+    pthread_mutex_lock(&m->mu);
+    if (!m->running) {
+        unlock(m);
+        set_error("the meter is not started");
+        return -1;
+    }
+    if (cut >= 0 && (cut >= m->nwin || !m->win[cut].open)) {
+        unlock(m);
+        set_error("window %d is not open", cut);
+        return -1;
+    }
+    window *w = new_window_locked(m, label);
+    long *fails0 = malloc((size_t)(m->ncomp ? m->ncomp : 1) * sizeof *fails0);
+    if (!w || !fails0) {
+        free(fails0);
+        unlock(m);
+        set_error("out of memory");
+        return -1;
+    }
+    for (int k = 0; k < m->ncomp; k++) fails0[k] = m->cs[k].fails;
+    double t = pt_meter_now(m);
+    read_all(m, t, 0);
+    if (cut >= 0) end_window_locked(m, &m->win[cut], t);
+    int id = m->nwin;
+    begin_window_locked(m, w, t, fails0);
+    free(fails0);
+    unlock(m);
     return id;
+}
+
+int pt_meter_window_begin(pt_meter *m, const char *label) { return begin_at_boundary(m, -1, label); }
+
+int pt_meter_window_cut(pt_meter *m, int window_id, const char *label) {
+    return begin_at_boundary(m, window_id, label);
 }
 
 static void end_window_locked(pt_meter *m, window *w, double t) {
@@ -730,14 +776,14 @@ static void end_window_locked(pt_meter *m, window *w, double t) {
 int pt_meter_window_end(pt_meter *m, int id) {
     pthread_mutex_lock(&m->mu);
     if (id < 0 || id >= m->nwin || !m->win[id].open) {
-        pthread_mutex_unlock(&m->mu);
+        unlock(m);
         set_error("window %d is not open", id);
         return -1;
     }
     double t = pt_meter_now(m);
     read_all(m, t, 0);
     end_window_locked(m, &m->win[id], t);
-    pthread_mutex_unlock(&m->mu);
+    unlock(m);
     return 0;
 }
 

@@ -131,6 +131,7 @@ _PROTOTYPES = {
     "pt_meter_mark": (_I, [_P, ctypes.c_char_p]),
     "pt_meter_window_begin": (_I, [_P, ctypes.c_char_p]),
     "pt_meter_window_end": (_I, [_P, _I]),
+    "pt_meter_window_cut": (_I, [_P, _I, ctypes.c_char_p]),
     "pt_meter_window_count": (_I, [_P]),
     "pt_meter_window_read": (_I, [_P, _I, ctypes.POINTER(Window)]),
     "pt_meter_window_component": (_I, [_P, _I, _I, ctypes.POINTER(Energy)]),

@@ -391,13 +391,14 @@ class Meter:
         epoch's WindowResult. index: the epoch's number (default: counted)."""
         with self._lock:
             self._need_running("epoch_end")
-            self._check(self._lib.pt_meter_window_end(self._h(), self._cur))
             n = len(self._epochs) + 1
+            # one read ends this epoch and begins the next: epochs tile the run
+            nxt = self._check(self._lib.pt_meter_window_cut(self._h(), self._cur, ("epoch %d" % (n + 1)).encode()))
             idx = int(index) if index is not None and int(index) > 0 else n
             inner = [rec[1] for rec in self._windows if rec[2]]
             phase = inner[-1] if inner else None
             self._epochs.append((self._cur, idx, phase))
-            self._cur = self._begin("epoch %d" % (n + 1))
+            self._cur = nxt
             return self._result(self._epochs[-1][0], idx, phase)
 
     def window(self, label):
