@@ -104,6 +104,15 @@ static void test_lifecycle(void) {
     CHECK(pt_store_run_find(st, &info, &status, err, sizeof err) == rid);
     CHECK(status == PT_RUN_NOT_REACHED);
     CHECK(isnan(query_double(st, "SELECT energy_to_target_j FROM runs")));
+    pt_run_result back;
+    CHECK(pt_store_run_result(st, rid, &back, err, sizeof err) == 0);
+    CHECK(back.status == PT_RUN_NOT_REACHED && back.epochs == 2);
+    CHECK_NEAR(back.energy_j, 30.0, 1e-12, 0);
+    CHECK_NEAR(back.best_val_acc, 0.7, 1e-12, 0);
+    CHECK(isnan(back.energy_to_target_j));
+    CHECK_STR(back.method, "counter");
+    CHECK(pt_store_run_result(st, 999, &back, err, sizeof err) == -1);
+    CHECK_CONTAINS(err, "no run 999");
     /* a finished run is not begun again, nor does it take epochs */
     CHECK(pt_store_run_begin(st, &info, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "already finished as not_reached");

@@ -457,6 +457,42 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
     return 0;
 }
 
+static double column_or_nan(sqlite3_stmt *q, int i) {
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
+}
+
+int pt_store_run_result(pt_store *st, int64_t run_id, pt_run_result *out, char *err, size_t errlen) {
+    static _Thread_local char method[16];
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT status, epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method "
+                           "FROM runs WHERE id=?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, err, errlen, "reading a run");
+    sqlite3_bind_int64(q, 1, run_id);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(q);
+        if (rc == SQLITE_DONE) {
+            pt_say(err, errlen, "%s: no run %lld", st->path, (long long)run_id);
+            return -1;
+        }
+        return db_fail(st, err, errlen, "reading a run");
+    }
+    memset(out, 0, sizeof *out);
+    if (pt_run_status_parse((const char *)sqlite3_column_text(q, 0), &out->status) != 0) out->status = PT_RUN_FAILED;
+    out->epochs = sqlite3_column_int(q, 1);
+    out->best_val_acc = column_or_nan(q, 2);
+    out->best_val_loss = column_or_nan(q, 3);
+    out->energy_j = column_or_nan(q, 4);
+    out->energy_to_target_j = column_or_nan(q, 5);
+    const unsigned char *m = sqlite3_column_text(q, 6);
+    pt_strlcpy(method, m ? (const char *)m : "estimated", sizeof method);
+    out->method = method;
+    sqlite3_finalize(q);
+    return 0;
+}
+
 long pt_store_count(pt_store *st, const char *table, char *err, size_t errlen) {
     if (strcmp(table, "studies") && strcmp(table, "runs") && strcmp(table, "epochs") &&
         strcmp(table, "epoch_components") && strcmp(table, "samples")) {

@@ -101,6 +101,10 @@ typedef struct {
 
 int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, char *err, size_t errlen);
 
+/* Reads a run's stored result (method points into a static buffer of this
+ * call's thread: copy it before the next call). 0, or -1 with err. */
+int pt_store_run_result(pt_store *st, int64_t run_id, pt_run_result *out, char *err, size_t errlen);
+
 /* Counts rows (reports and tests): "studies", "runs", "epochs". -1 on error. */
 long pt_store_count(pt_store *st, const char *table, char *err, size_t errlen);
 

@@ -116,10 +116,19 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     if (!o) o = &none;
     memset(res, 0, sizeof *res);
     *skipped = 0;
-    char json[512];
-    snprintf(json, sizeof json, "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d,\"versions\":\"powertrain %s\"%s%s}",
+    /* the slowest update period among billed components, as measured so far */
+    double period = 0;
+    for (int k = 0; k < pt_meter_component_count(s->meter); k++) {
+        pt_meter_component c;
+        pt_meter_component_info(s->meter, k, &c);
+        if (c.billed && c.update_period_s > period) period = c.update_period_s;
+    }
+    char json[4600], per[48] = "";
+    if (period > 0) snprintf(per, sizeof per, ",\"update_period_s\":%.4g", period);
+    snprintf(json, sizeof json,
+             "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d,\"versions\":\"powertrain %s\"%s%s%s}",
              cfg->interval_ms ? cfg->interval_ms : 100, (unsigned long long)(cfg->seed + (uint64_t)repeat - 1),
-             s->be->threads, PT_METER_VERSION, o->note ? "," : "", o->note ? o->note : "");
+             s->be->threads, PT_METER_VERSION, per, o->note ? "," : "", o->note ? o->note : "");
     pt_run_info ri = {.study_id = s->study_id,
                       .setup = setup,
                       .batch_size = batch_size,
@@ -136,9 +145,19 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     char ferr[512] = "";
     int64_t found = pt_store_run_find(s->store, &ri, &st, ferr, sizeof ferr);
     if (found < 0 && ferr[0]) return pt_say(err, errlen, "%s", ferr), -1;
-    if (found > 0 && st != PT_RUN_RUNNING) {
+    if (found > 0 && st != PT_RUN_RUNNING) { /* finished earlier: its stored result stands */
         *skipped = 1;
-        res->status = st;
+        pt_run_result rr;
+        if (pt_store_run_result(s->store, found, &rr, err, errlen) != 0) return -1;
+        res->status = rr.status;
+        res->epochs = rr.epochs;
+        res->best_val_acc = rr.best_val_acc;
+        res->best_val_loss = rr.best_val_loss;
+        res->energy_j = rr.energy_j;
+        res->energy_to_target_j = rr.energy_to_target_j;
+        res->method = !strcmp(rr.method, "counter") ? PT_METHOD_COUNTER
+                      : !strcmp(rr.method, "eq1")   ? PT_METHOD_EQ1
+                                                    : PT_METHOD_ESTIMATED;
         return 0;
     }
     int64_t rid = pt_store_run_begin(s->store, &ri, err, errlen);
@@ -305,8 +324,8 @@ int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen) {
                 }
             }
     if (rc == 0 && e_enc && e_frozen && e_base && e_unfrozen) {
-        fprintf(stderr, "\nEquation (2): cycles until pretraining pays back (frozen encoder; energies of this run, "
-                        "mean over repeats; skipped runs count 0 here, see the report)\n");
+        fprintf(stderr, "\nEquation (2): cycles until pretraining pays back (frozen encoder; energy means over "
+                        "repeats, method as stored)\n");
         fprintf(stderr, "%6s %6s %9s %12s %12s %12s %12s %10s\n", "setup", "batch", "lr", "E_enc J", "E_frozen J",
                 "E_unfrozen J", "E_base J", "break-even");
         for (int b = 0; b < p->nbs; b++)
