@@ -131,6 +131,14 @@ static void test_lifecycle(void) {
     CHECK(pt_store_count(st, "nonsense", err, sizeof err) == -1);
     pt_store_close(st);
 
+    /* read-only: reads work, writes are refused, nothing changes */
+    pt_store *ro = pt_store_open_readonly(path, err, sizeof err);
+    CHECK(ro != NULL);
+    if (ro) {
+        CHECK(pt_store_count(ro, "runs", err, sizeof err) == 1);
+        CHECK(pt_store_study_new(ro, "regime", "x", "", "{}", err, sizeof err) == -1);
+        pt_store_close(ro);
+    }
     /* reopening keeps everything */
     st = pt_store_open(path, 0, err, sizeof err);
     CHECK(st != NULL);

@@ -84,7 +84,7 @@ int pt_cli_report(int argc, char **argv) {
     if (!(o.formats & PT_REPORT_MD)) o.md = NULL;
 
     char err[1024];
-    pt_store *st = pt_store_open(db, 0, err, sizeof err);
+    pt_store *st = pt_store_open_readonly(db, err, sizeof err);
     if (!st) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
     pt_report_data d;
     if (pt_report_load(st, study, &d, err, sizeof err) != 0) {

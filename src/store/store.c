@@ -103,14 +103,24 @@ static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v) {
     else sqlite3_bind_null(s, i);
 }
 
+static pt_store *store_open(const char *path, int create, int readonly, char *err, size_t errlen);
+
 pt_store *pt_store_open(const char *path, int create, char *err, size_t errlen) {
+    return store_open(path, create, 0, err, errlen);
+}
+
+pt_store *pt_store_open_readonly(const char *path, char *err, size_t errlen) {
+    return store_open(path, 0, 1, err, errlen);
+}
+
+static pt_store *store_open(const char *path, int create, int readonly, char *err, size_t errlen) {
     pt_store *st = calloc(1, sizeof *st);
     if (!st) {
         pt_say(err, errlen, "%s: out of memory", path);
         return NULL;
     }
     pt_strlcpy(st->path, path, sizeof st->path);
-    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         pt_say(err, errlen, "%s: cannot open: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
         pt_store_close(st);
@@ -161,12 +171,12 @@ pt_store *pt_store_open(const char *path, int create, char *err, size_t errlen) 
             pt_store_close(st);
             return NULL;
         }
-        if (exec(st, "PRAGMA journal_mode=WAL;", err, errlen)) {
+        if (!readonly && exec(st, "PRAGMA journal_mode=WAL;", err, errlen)) {
             pt_store_close(st);
             return NULL;
         }
     }
-    if (exec(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err, errlen)) {
+    if (!readonly && exec(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err, errlen)) {
         pt_store_close(st);
         return NULL;
     }

@@ -23,6 +23,9 @@ typedef struct pt_store pt_store;
 /* Opens (creating when create != 0) a store. Refuses a file of another schema
  * version or one that is not a powertrain store, touching nothing. */
 pt_store *pt_store_open(const char *path, int create, char *err, size_t errlen);
+/* Opens an existing store read-only (reports): works on a file the user may
+ * not write, never changes it. */
+pt_store *pt_store_open_readonly(const char *path, char *err, size_t errlen);
 void pt_store_close(pt_store *st);
 const char *pt_store_path(const pt_store *st);
 
