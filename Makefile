@@ -39,8 +39,11 @@ demo: build
 	$(BUILD)/powertrain report --db results.db --out demo-report
 	@echo "demo: the report is $(CURDIR)/demo-report/report.html"
 
+# Timing goals live here, never in tests (figures in bench/README.md).
 bench: build
 	$(BUILD)/meter_overhead
+	$(BUILD)/data_bench
+	bench/train_throughput.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(BUILD).configure.log $(ASAN_BUILD).configure.log
