@@ -232,13 +232,14 @@ static void test_linear(void) {
 
 /* ---- batch norm ---------------------------------------------------------------------- */
 
-static void bn_case(int rows, int c) {
+/* off: a common offset, large against the spread (statistics without cancellation) */
+static void bn_case(int rows, int c, double off) {
     char what[64];
-    snprintf(what, sizeof what, "rows%d c%d", rows, c);
+    snprintf(what, sizeof what, "rows%d c%d off%g", rows, c, off);
     size_t nx = (size_t)rows * c;
     float *x = fbuf(nx);
     /* per-channel offsets and scales, so mean and variance matter */
-    for (size_t i = 0; i < nx; i++) x[i] = (float)(0.5 * (int)(i % c) - 1.0 + (1.0 + i % c) * (rng_uniform() - 0.5));
+    for (size_t i = 0; i < nx; i++) x[i] = (float)(off + 0.5 * (int)(i % c) - 1.0 + (1.0 + i % c) * (rng_uniform() - 0.5));
     float *gamma = frand((size_t)c), *beta = frand((size_t)c);
     float *rm = frand((size_t)c), *rv = fbuf((size_t)c);
     fill(rv, (size_t)c, 0.5, 2.0);
@@ -282,10 +283,11 @@ static void bn_case(int rows, int c) {
 static void test_bn(void) {
     /* (not rows = 2: there dx = O(eps / var) by exact cancellation, below
        what any float32 evaluation resolves) */
-    bn_case(3, 3);
-    bn_case(5, 17);
-    bn_case(2 * 64, 32);
-    bn_case(4096 + 3, 24); /* above the threads' threshold, uneven split */
+    bn_case(3, 3, 0.0);
+    bn_case(5, 17, 0.0);
+    bn_case(2 * 64, 32, 0.0);
+    bn_case(4096 + 3, 24, 0.0); /* above the threads' threshold, uneven split */
+    bn_case(4096 + 3, 24, 100.0);
 }
 
 /* ---- element-wise ------------------------------------------------------------------------ */
@@ -374,6 +376,11 @@ static void test_pool(void) {
     pool_case(1, 28, 28, 4, 2, 2, 2, 2, 0, 0);
     pool_case_t(2, 1, 33, 8, 1, 3, 1, 2, 0, 1, 1);
     pool_case_t(2, 9, 9, 8, 3, 3, 2, 2, 1, 1, 1);
+    /* own loops (stride = kernel, no padding): ties, tails, above the thread threshold */
+    pool_case_t(2, 7, 9, 5, 2, 2, 2, 2, 0, 0, 1);
+    pool_case_t(8, 1, 128, 64, 1, 2, 1, 2, 0, 0, 1);
+    pool_case_t(4, 15, 17, 40, 2, 2, 2, 2, 0, 0, 0);
+    pool_case_t(2, 6, 9, 3, 2, 3, 2, 3, 0, 0, 1);
     pool_case_t(2, 8, 8, 8, 2, 2, 2, 2, 0, 0, 1);
 }
 

@@ -160,80 +160,76 @@ void pt_cpu_upsample_backward(pt_backend *be, int n, int ih, int iw, int c, int 
 
 /* ---- batch norm -------------------------------------------------------------- */
 
-/* Per-channel sums over rows of f(x) with a static split over threads:
- * part[t][c] doubles, combined in thread order. */
-static double *bn_parts(int nt, int c) {
-    double *p = calloc((size_t)nt * (size_t)c * 2, sizeof(double));
+/* Per-channel sums over rows with a static split over threads: part[t][k][c]
+ * doubles, combined in thread order (deterministic for a thread count). Each
+ * pass is one parallel region; the per-channel step between its loops runs on
+ * one thread between barriers. */
+static double *bn_parts(int nt, int c, int k) {
+    double *p = calloc((size_t)nt * (size_t)c * (size_t)k, sizeof(double));
     PT_CPU_ALLOC_CHECK(p);
     return p;
 }
 
+/* One pass for the statistics: sums of d = x - x0 and d^2 with x0 = the first
+ * row (a shift that keeps var = E[d^2] - E[d]^2 free of cancellation when the
+ * mean is large against the spread), then y = x * a + sh. */
 void pt_cpu_bn_forward_train(pt_backend *be, int rows, int c, const float *x, const float *gamma,
                              const float *beta, float *running_mean, float *running_var, float momentum,
                              float eps, float *save_mean, float *save_invstd, float *y) {
     int nt = pt_cpu_threads(be);
     int par = (size_t)rows * c >= PAR_MIN;
-    double *part = bn_parts(nt, c);
-    float *mean = malloc((size_t)c * 3 * sizeof(float));
-    PT_CPU_ALLOC_CHECK(mean);
-    float *a = mean + c, *sh = mean + 2 * c;
-
-    /* pass 1: sum x */
+    if (!par) nt = 1;
+    double *part = bn_parts(nt, c, 2); /* [t][2][c]: sum d, sum d^2 */
+    float *a = malloc((size_t)c * 2 * sizeof(float));
+    PT_CPU_ALLOC_CHECK(a);
+    float *sh = a + c;
+    const float *x0 = x;
 #pragma omp parallel num_threads(nt) if (par)
     {
         int t = omp_get_thread_num(), T = omp_get_num_threads();
         size_t r0 = (size_t)rows * t / T, r1 = (size_t)rows * (t + 1) / T;
-        double *s = part + (size_t)t * c;
+        double *restrict s1 = part + (size_t)t * 2 * c, *restrict s2 = s1 + c;
         for (size_t r = r0; r < r1; r++) {
-            const float *xr = x + r * c;
-#pragma omp simd
-            for (int j = 0; j < c; j++) s[j] += xr[j];
-        }
-    }
-    for (int j = 0; j < c; j++) {
-        double s = 0.0;
-        for (int t = 0; t < nt; t++) s += part[(size_t)t * c + j];
-        mean[j] = (float)(s / rows);
-    }
-    /* pass 2: sum (x - mean)^2 */
-    memset(part, 0, (size_t)nt * c * sizeof(double));
-#pragma omp parallel num_threads(nt) if (par)
-    {
-        int t = omp_get_thread_num(), T = omp_get_num_threads();
-        size_t r0 = (size_t)rows * t / T, r1 = (size_t)rows * (t + 1) / T;
-        double *s = part + (size_t)t * c;
-        for (size_t r = r0; r < r1; r++) {
-            const float *xr = x + r * c;
+            const float *restrict xr = x + r * c;
 #pragma omp simd
             for (int j = 0; j < c; j++) {
-                float d = xr[j] - mean[j];
-                s[j] += (double)d * d;
+                double dd = (double)xr[j] - (double)x0[j];
+                s1[j] += dd;
+                s2[j] += dd * dd;
             }
         }
-    }
-    for (int j = 0; j < c; j++) {
-        double s = 0.0;
-        for (int t = 0; t < nt; t++) s += part[(size_t)t * c + j];
-        double var = s / rows;
-        float invstd = (float)(1.0 / sqrt(var + (double)eps));
-        double unbiased = rows > 1 ? s / (rows - 1) : var;
-        if (save_mean) save_mean[j] = mean[j];
-        if (save_invstd) save_invstd[j] = invstd;
-        if (running_mean) running_mean[j] = (1.0f - momentum) * running_mean[j] + momentum * mean[j];
-        if (running_var) running_var[j] = (1.0f - momentum) * running_var[j] + momentum * (float)unbiased;
-        float g = gamma ? gamma[j] : 1.0f, b = beta ? beta[j] : 0.0f;
-        a[j] = g * invstd;
-        sh[j] = b - mean[j] * a[j];
-    }
-    /* pass 3: y = x * a + sh */
-#pragma omp parallel for schedule(static) num_threads(nt) if (par)
-    for (int r = 0; r < rows; r++) {
-        const float *xr = x + (size_t)r * c;
-        float *yr = y + (size_t)r * c;
+#pragma omp barrier
+#pragma omp single
+        for (int j = 0; j < c; j++) {
+            double m1 = 0.0, m2 = 0.0;
+            for (int u = 0; u < T; u++) {
+                m1 += part[(size_t)u * 2 * c + j];
+                m2 += part[(size_t)u * 2 * c + c + j];
+            }
+            m1 /= rows;
+            double ss = m2 - m1 * m1 * rows; /* sum (x - mean)^2 */
+            if (ss < 0.0) ss = 0.0;
+            double var = ss / rows;
+            float mean = (float)((double)x0[j] + m1);
+            float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            double unbiased = rows > 1 ? ss / (rows - 1) : var;
+            if (save_mean) save_mean[j] = mean;
+            if (save_invstd) save_invstd[j] = invstd;
+            if (running_mean) running_mean[j] = (1.0f - momentum) * running_mean[j] + momentum * mean;
+            if (running_var) running_var[j] = (1.0f - momentum) * running_var[j] + momentum * (float)unbiased;
+            float g = gamma ? gamma[j] : 1.0f, b = beta ? beta[j] : 0.0f;
+            a[j] = g * invstd;
+            sh[j] = b - mean * a[j];
+        }
+        /* (single's implied barrier) y = x * a + sh */
+        for (size_t r = r0; r < r1; r++) {
+            const float *restrict xr = x + r * c;
+            float *restrict yr = y + r * c;
 #pragma omp simd
-        for (int j = 0; j < c; j++) yr[j] = xr[j] * a[j] + sh[j];
+            for (int j = 0; j < c; j++) yr[j] = xr[j] * a[j] + sh[j];
+        }
     }
-    free(mean);
+    free(a);
     free(part);
 }
 
@@ -261,20 +257,25 @@ void pt_cpu_bn_forward_eval(pt_backend *be, int rows, int c, const float *x, con
 }
 
 /* xhat = (x - mean) * invstd; dbeta = sum dy; dgamma = sum dy * xhat;
- * dx = gamma * invstd / m * (m * dy - dbeta - xhat * dgamma) */
+ * dx = gamma * invstd / m * (m * dy - dbeta - xhat * dgamma). One parallel
+ * region: the sums, the per-channel constants on one thread, then dx. */
 void pt_cpu_bn_backward(pt_backend *be, int rows, int c, const float *x, const float *dy, const float *gamma,
                         const float *save_mean, const float *save_invstd, float *dx, int acc_dx, float *dgamma,
                         float *dbeta, int acc_w) {
     int nt = pt_cpu_threads(be);
     int par = (size_t)rows * c >= PAR_MIN;
-    double *part = bn_parts(nt, c); /* [t][2][c]: sum dy, sum dy*xhat */
+    if (!par) nt = 1;
+    double *part = bn_parts(nt, c, 2); /* [t][2][c]: sum dy, sum dy*xhat */
+    float *k1 = malloc((size_t)c * 4 * sizeof(float));
+    PT_CPU_ALLOC_CHECK(k1);
+    float *k2 = k1 + c, *k3 = k1 + 2 * c, *k4 = k1 + 3 * c;
 #pragma omp parallel num_threads(nt) if (par)
     {
         int t = omp_get_thread_num(), T = omp_get_num_threads();
         size_t r0 = (size_t)rows * t / T, r1 = (size_t)rows * (t + 1) / T;
-        double *sb = part + (size_t)t * 2 * c, *sg = sb + c;
+        double *restrict sb = part + (size_t)t * 2 * c, *restrict sg = sb + c;
         for (size_t r = r0; r < r1; r++) {
-            const float *xr = x + r * c, *dyr = dy + r * c;
+            const float *restrict xr = x + r * c, *restrict dyr = dy + r * c;
 #pragma omp simd
             for (int j = 0; j < c; j++) {
                 float xh = (xr[j] - save_mean[j]) * save_invstd[j];
@@ -282,47 +283,42 @@ void pt_cpu_bn_backward(pt_backend *be, int rows, int c, const float *x, const f
                 sg[j] += (double)(dyr[j] * xh);
             }
         }
-    }
-    float *sumdy = malloc((size_t)c * 4 * sizeof(float));
-    PT_CPU_ALLOC_CHECK(sumdy);
-    float *sumdyx = sumdy + c, *k1 = sumdy + 2 * c, *k2 = sumdy + 3 * c;
-    for (int j = 0; j < c; j++) {
-        double b = 0.0, g = 0.0;
-        for (int t = 0; t < nt; t++) {
-            b += part[(size_t)t * 2 * c + j];
-            g += part[(size_t)t * 2 * c + c + j];
+#pragma omp barrier
+#pragma omp single
+        for (int j = 0; j < c; j++) {
+            double b = 0.0, g = 0.0;
+            for (int u = 0; u < T; u++) {
+                b += part[(size_t)u * 2 * c + j];
+                g += part[(size_t)u * 2 * c + c + j];
+            }
+            float sumdy = (float)b, sumdyx = (float)g;
+            if (dbeta) dbeta[j] = acc_w ? dbeta[j] + sumdy : sumdy;
+            if (dgamma) dgamma[j] = acc_w ? dgamma[j] + sumdyx : sumdyx;
+            /* dx = k1 * dy - k2 * (sumdy + xhat * sumdyx) = k1 * dy + k3 * x + k4 */
+            float gm = gamma ? gamma[j] : 1.0f;
+            float kk1 = gm * save_invstd[j], kk2 = kk1 / (float)rows;
+            float kx = kk2 * sumdyx * save_invstd[j]; /* coefficient of (x - mean) */
+            k1[j] = kk1;
+            k2[j] = kx;
+            k3[j] = save_mean[j];
+            k4[j] = kk2 * sumdy;
         }
-        sumdy[j] = (float)b;
-        sumdyx[j] = (float)g;
-        if (dbeta) dbeta[j] = acc_w ? dbeta[j] + sumdy[j] : sumdy[j];
-        if (dgamma) dgamma[j] = acc_w ? dgamma[j] + sumdyx[j] : sumdyx[j];
-        /* dx = k1 * dy - k1/m * (sumdy + xhat * sumdyx) */
-        float gm = gamma ? gamma[j] : 1.0f;
-        k1[j] = gm * save_invstd[j];
-        k2[j] = k1[j] / (float)rows;
-    }
-    free(part);
-    if (dx) {
-#pragma omp parallel for schedule(static) num_threads(nt) if (par)
-        for (int r = 0; r < rows; r++) {
-            const float *xr = x + (size_t)r * c, *dyr = dy + (size_t)r * c;
-            float *dxr = dx + (size_t)r * c;
-            if (acc_dx) {
+        if (dx) {
+            for (size_t r = r0; r < r1; r++) {
+                const float *restrict xr = x + r * c, *restrict dyr = dy + r * c;
+                float *restrict dxr = dx + r * c;
+                if (acc_dx) {
 #pragma omp simd
-                for (int j = 0; j < c; j++) {
-                    float xh = (xr[j] - save_mean[j]) * save_invstd[j];
-                    dxr[j] += k1[j] * dyr[j] - k2[j] * (sumdy[j] + xh * sumdyx[j]);
-                }
-            } else {
+                    for (int j = 0; j < c; j++) dxr[j] += k1[j] * dyr[j] - k2[j] * (xr[j] - k3[j]) - k4[j];
+                } else {
 #pragma omp simd
-                for (int j = 0; j < c; j++) {
-                    float xh = (xr[j] - save_mean[j]) * save_invstd[j];
-                    dxr[j] = k1[j] * dyr[j] - k2[j] * (sumdy[j] + xh * sumdyx[j]);
+                    for (int j = 0; j < c; j++) dxr[j] = k1[j] * dyr[j] - k2[j] * (xr[j] - k3[j]) - k4[j];
                 }
             }
         }
     }
-    free(sumdy);
+    free(k1);
+    free(part);
 }
 
 /* ---- losses ------------------------------------------------------------------ */

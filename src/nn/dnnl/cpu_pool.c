@@ -1,8 +1,19 @@
-/* cpu_pool.c -- max pooling on oneDNN (NWC / NHWC in place, no reorders).
- * The forward pass runs as forward_training and keeps oneDNN's workspace (the
- * argmax positions) in the layer state; backward reads it, so x and y are not
- * needed there. Padding, where set, never wins the max (as in ref). */
+/* cpu_pool.c -- max pooling (NWC / NHWC in place, no reorders).
+ * Non-overlapping windows without padding (stride = kernel, the models' 2x2 /
+ * 2 pools) run our own loops: oneDNN 2.6's channels-last max pooling is several
+ * times slower than a pass over memory there. They keep the window position of
+ * each maximum (the first, as in ref) as one byte per output, and backward
+ * writes every dx element once (no zeroing pass, no scratch for acc). Other
+ * shapes run oneDNN's primitive as forward_training and keep its workspace.
+ * Either way backward reads the saved argmax, so x and y are not needed there.
+ * Padding, where set, never wins the max (as in ref). */
 #include "nn/dnnl/cpu_internal.h"
+
+#include <omp.h>
+#include <string.h>
+
+/* below this many input elements the own loops run on the calling thread */
+#define POOL_PAR_MIN ((size_t)1 << 15)
 
 typedef struct {
     pt_dnnl_ctx ctx;
@@ -12,14 +23,27 @@ typedef struct {
     dnnl_memory_t m_x, m_y, m_ws;
     float *dx_buf; /* acc = 1 */
     size_t nx;
+    int own;          /* own loops (non-overlapping windows, no padding) */
+    uint8_t *ws8;     /* own: window position of each output's maximum */
 } pool_state;
+
+static int own_fits(const pt_pool_shape *s) {
+    return s->sh == s->kh && s->sw == s->kw && s->ph == 0 && s->pw == 0 && s->kh * s->kw <= 255 && s->oh >= 1 &&
+           s->ow >= 1 && s->oh * s->kh <= s->ih && s->ow * s->kw <= s->iw;
+}
 
 int pt_cpu_maxpool_init(pt_backend *be, void **state, const pt_pool_shape *s) {
     *state = NULL;
     pool_state *st = calloc(1, sizeof *st);
     if (!st) return -1;
-    pt_dnnl_ctx_init(&st->ctx);
     st->nx = (size_t)s->n * s->ih * s->iw * s->c;
+    if (own_fits(s)) {
+        st->own = 1;
+        st->ws8 = pt_cpu_scratch_alloc((size_t)s->n * s->oh * s->ow * s->c);
+        *state = st;
+        return 0;
+    }
+    pt_dnnl_ctx_init(&st->ctx);
     dnnl_dims_t strides = {0}, kernel = {0}, pad_l = {0}, pad_r = {0};
     int nd = (s->ih == 1 && s->kh == 1 && s->sh == 1 && s->ph == 0 && s->oh == 1) ? 3 : 4;
     if (nd == 3) {
@@ -76,13 +100,84 @@ void pt_cpu_maxpool_free(pt_backend *be, void *state) {
     if (st->m_y) PT_DNNL_CHECK(dnnl_memory_destroy(st->m_y));
     if (st->m_ws) PT_DNNL_CHECK(dnnl_memory_destroy(st->m_ws));
     free(st->dx_buf);
+    free(st->ws8);
     pt_dnnl_ctx_free(&st->ctx);
     free(st);
 }
 
+/* own forward: one output row (n, oy) per iteration; per channel the first
+ * strict maximum over the window, in the window's row-major order */
+static void own_forward(const pt_backend *be, pool_state *st, const pt_pool_shape *s, const float *x, float *y) {
+    int nt = pt_cpu_threads(be);
+    int rows = s->n * s->oh, c = s->c;
+    uint8_t *ws = st->ws8;
+#pragma omp parallel for schedule(static) num_threads(nt) if (st->nx >= POOL_PAR_MIN)
+    for (int r = 0; r < rows; r++) {
+        int n = r / s->oh, oy = r % s->oh;
+        for (int ox = 0; ox < s->ow; ox++) {
+            size_t o = ((size_t)r * s->ow + ox) * c;
+            float *restrict yo = y + o;
+            uint8_t *restrict wo = ws + o;
+            const float *restrict x0 = x + (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
+#pragma omp simd
+            for (int j = 0; j < c; j++) {
+                yo[j] = x0[j];
+                wo[j] = 0;
+            }
+            for (int ky = 0; ky < s->kh; ky++)
+                for (int kx = 0; kx < s->kw; kx++) {
+                    if (ky == 0 && kx == 0) continue;
+                    const float *restrict xk = x0 + ((size_t)ky * s->iw + kx) * c;
+                    uint8_t k = (uint8_t)(ky * s->kw + kx);
+#pragma omp simd
+                    for (int j = 0; j < c; j++) {
+                        int m = xk[j] > yo[j];
+                        yo[j] = m ? xk[j] : yo[j];
+                        wo[j] = m ? k : wo[j];
+                    }
+                }
+        }
+    }
+}
+
+/* own backward: every dx element of a window gets dy or 0 (input rows or
+ * columns past the last window: 0, or left alone with acc) */
+static void own_backward(const pt_backend *be, pool_state *st, const pt_pool_shape *s, const float *dy, float *dx,
+                         int acc) {
+    int nt = pt_cpu_threads(be);
+    int c = s->c;
+    const uint8_t *ws = st->ws8;
+    if (!acc && (s->oh * s->kh != s->ih || s->ow * s->kw != s->iw)) memset(dx, 0, st->nx * sizeof(float));
+#pragma omp parallel for schedule(static) num_threads(nt) if (st->nx >= POOL_PAR_MIN)
+    for (int r = 0; r < s->n * s->oh; r++) {
+        int n = r / s->oh, oy = r % s->oh;
+        for (int ox = 0; ox < s->ow; ox++) {
+            size_t o = ((size_t)r * s->ow + ox) * c;
+            const float *restrict dyo = dy + o;
+            const uint8_t *restrict wo = ws + o;
+            float *d0 = dx + (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
+            for (int ky = 0; ky < s->kh; ky++)
+                for (int kx = 0; kx < s->kw; kx++) {
+                    float *restrict dk = d0 + ((size_t)ky * s->iw + kx) * c;
+                    uint8_t k = (uint8_t)(ky * s->kw + kx);
+                    if (acc) {
+#pragma omp simd
+                        for (int j = 0; j < c; j++) dk[j] += wo[j] == k ? dyo[j] : 0.0f;
+                    } else {
+#pragma omp simd
+                        for (int j = 0; j < c; j++) dk[j] = wo[j] == k ? dyo[j] : 0.0f;
+                    }
+                }
+        }
+    }
+}
+
 void pt_cpu_maxpool_forward(pt_backend *be, void *state, const pt_pool_shape *s, const float *x, float *y) {
-    (void)s;
     pool_state *st = state;
+    if (st->own) {
+        own_forward(be, st, s, x, y);
+        return;
+    }
     pt_dnnl_set(st->m_x, x);
     pt_dnnl_set(st->m_y, y);
     dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, st->m_x}, {DNNL_ARG_DST, st->m_y}, {DNNL_ARG_WORKSPACE, st->m_ws}};
@@ -92,10 +187,13 @@ void pt_cpu_maxpool_forward(pt_backend *be, void *state, const pt_pool_shape *s,
 /* dx (+)= scatter of dy to the argmax positions of the last forward */
 void pt_cpu_maxpool_backward(pt_backend *be, void *state, const pt_pool_shape *s, const float *x,
                              const float *y, const float *dy, float *dx, int acc) {
-    (void)s;
     (void)x;
     (void)y;
     pool_state *st = state;
+    if (st->own) {
+        own_backward(be, st, s, dy, dx, acc);
+        return;
+    }
     if (acc && !st->dx_buf) st->dx_buf = pt_cpu_scratch_alloc(st->nx * sizeof(float));
     pt_dnnl_set(st->m_y, dy);
     pt_dnnl_set(st->m_x, acc ? st->dx_buf : dx);
