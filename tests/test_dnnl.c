@@ -188,6 +188,10 @@ static void test_conv(void) {
     conv_case(2, 8, 8, 16, 16, 3, 3, 1, 1, 1, 1, 0);   /* resnet block */
     conv_case(1, 28, 28, 1, 8, 3, 3, 1, 1, 1, 1, 1);   /* fmnist first layer */
     conv_case(2, 6, 5, 32, 64, 3, 3, 2, 2, 1, 1, 1);
+    /* 2x2 maps: oneDNN has no direct backward-weights kernel; the backend's
+       im2col + sgemm path (resnet18's layer4) */
+    conv_case(2, 2, 2, 512, 512, 3, 3, 1, 1, 1, 1, 0);
+    conv_case(3, 2, 2, 64, 48, 3, 3, 1, 1, 1, 1, 1);
 }
 
 /* ---- linear ------------------------------------------------------------------------ */
