@@ -70,8 +70,10 @@ static int lines(const char *s) {
 static void test_study(void) {
     char err[8192];
     char *args[] = {(char *)bin, "regime", "--dataset", "pamap2", "--data", data, GRID, "--max-epochs", "3",
-                    "--patience", "2", "--threads", "1", "--db", db, "--quiet", NULL};
+                    "--patience", "2", "--threads", "1", "--db", db, "--quiet", "--idle", "0.2", NULL};
     CHECK(run(args, err, sizeof err) == 0);
+    /* the idle baseline measured first is stored with every run */
+    CHECK(q1("SELECT count(*) FROM runs WHERE json_extract(config_json, '$.idle_w') > 0") == 8);
     CHECK(q1("SELECT count(*) FROM runs") == 8);
     CHECK(q1("SELECT count(*) FROM runs WHERE status IN ('done','not_reached','diverged')") == 8);
     CHECK(q1("SELECT count(*) FROM runs WHERE epochs < 1 OR energy_j <= 0 OR method IS NULL") == 0);

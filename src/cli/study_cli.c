@@ -35,6 +35,7 @@ static const char *common_help =
     "  --db FILE           the results store (default results.db)\n"
     "  --interval MS       meter sampling interval (default 100)\n"
     "  --gpus all|LIST     GPUs to bill (default: those the job can see)\n"
+    "  --idle S            measure S seconds of idle power first (stored with the runs)\n"
     "  --quiet             no per-epoch lines\n";
 
 static int parse_list_int(const char *s, int *out, int max) {
@@ -138,6 +139,8 @@ static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--gpus", &v))) {
         if (r < 0) return -1;
         c->gpus = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--idle", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--idle", v, 0, 3600, &c->idle_s)) return -1;
     } else {
         return 0;
     }

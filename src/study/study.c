@@ -12,6 +12,7 @@
 
 #include "models/models.h"
 #include "nn/checkpoint.h"
+#include "util/clock.h"
 #include "util/str.h"
 
 int pt_preset_get(const char *name, pt_preset *p) {
@@ -81,6 +82,19 @@ int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, cha
         goto fail;
     }
     describe_hardware(s);
+    s->idle_w = NAN;
+    if (cfg->idle_s > 0) { /* the machine's draw before any training, billed components */
+        if (cfg->progress) fprintf(stderr, "powertrain: measuring %.1f s of idle first...\n", cfg->idle_s);
+        int w = pt_meter_window_begin(s->meter, "idle");
+        pt_sleep(cfg->idle_s);
+        pt_meter_window_end(s->meter, w);
+        pt_meter_window iw;
+        if (w >= 0 && pt_meter_window_read(s->meter, w, &iw) == 0 && iw.end_s > iw.start_s) {
+            s->idle_w = iw.energy_j / (iw.end_s - iw.start_s);
+            if (cfg->progress)
+                fprintf(stderr, "powertrain: idle %.2f W (%s)\n", s->idle_w, pt_meter_method_name(iw.method));
+        }
+    }
     s->store = pt_store_open(cfg->db, 1, err, errlen);
     if (!s->store) goto fail;
     char json[1024];
@@ -123,8 +137,9 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
         pt_meter_component_info(s->meter, k, &c);
         if (c.billed && c.update_period_s > period) period = c.update_period_s;
     }
-    char json[4600], per[48] = "";
+    char json[4600], per[96] = "";
     if (period > 0) snprintf(per, sizeof per, ",\"update_period_s\":%.4g", period);
+    if (isfinite(s->idle_w)) snprintf(per + strlen(per), sizeof per - strlen(per), ",\"idle_w\":%.4g", s->idle_w);
     snprintf(json, sizeof json,
              "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d,\"versions\":\"powertrain %s\"%s%s%s}",
              cfg->interval_ms ? cfg->interval_ms : 100, (unsigned long long)(cfg->seed + (uint64_t)repeat - 1),

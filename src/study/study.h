@@ -49,6 +49,7 @@ typedef struct {
     const char *gpus;
     int progress;                           /* 0, 1, 2 (terminal) */
     volatile sig_atomic_t *interrupt;
+    double idle_s;                          /* measure this many seconds of idle first (0: none) */
     float alpha;                            /* multitask: weight of the attribute loss (0.5) */
     const char *encoder_weights;            /* multitask: resnet18 trunk safetensors, or NULL */
 } pt_study_config;
@@ -62,6 +63,7 @@ typedef struct {
     pt_store *store;
     int64_t study_id;
     char host[128], cpu[160], gpu[160];
+    double idle_w; /* billed idle power measured at open (--idle), NAN when not measured */
 } pt_study;
 
 /* Opens the store, the data, the backend and the meter; creates (or, with
