@@ -194,6 +194,29 @@ static void test_short_window(void) {
     CHECK(pt_meter_window_read(m, longw, &w) == 0);
     CHECK(!w.short_window);
     pt_meter_close(m);
+
+    /* quiet_short_windows: still flagged, no warning */
+    pt_meter_config cfg;
+    pt_meter_config_init(&cfg);
+    cfg.interval_ms = 0;
+    cfg.trace_path = path;
+    cfg.warn = collect_warn;
+    cfg.quiet_short_windows = 1;
+    m = pt_meter_open(&cfg);
+    CHECK(m != NULL);
+    if (!m) return;
+    pt_meter_set_clock(m, fake_clock, NULL);
+    fake_t = 0;
+    pt_meter_start(m);
+    for (int i = 1; i <= 8; i++) step_to(m, 0.25 * i);
+    warnings[0] = '\0';
+    shortw = pt_meter_window_begin(m, "brief");
+    fake_t = 2.3;
+    pt_meter_window_end(m, shortw);
+    CHECK(pt_meter_window_read(m, shortw, &w) == 0);
+    CHECK(w.short_window);
+    CHECK(warnings[0] == '\0');
+    pt_meter_close(m);
 }
 
 /* A trace component that starts later has no data before: not a failure. */

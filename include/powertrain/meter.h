@@ -82,6 +82,9 @@ typedef struct {
                                Called without the meter's lock (it may call the meter),
                                from the calling thread or the sampler thread. */
     void *warn_ctx;
+    int quiet_short_windows; /* 1: flag windows shorter than two update periods
+                                (pt_meter_window.short_window) without a warning,
+                                for callers that report them themselves */
 } pt_meter_config;
 
 typedef struct {

@@ -29,17 +29,12 @@ static const char *devices_help =
     "                    10 W per logical CPU)\n"
     "  --json FILE       also write the listing as JSON\n";
 
-static void quiet_warn(void *ctx, const char *msg) {
-    (void)ctx;
-    (void)msg;
-}
-
 int pt_cli_devices(int argc, char **argv) {
     const char *verb = "devices";
     pt_meter_config cfg;
     pt_meter_config_init(&cfg);
     cfg.interval_ms = 2;
-    cfg.warn = quiet_warn; /* a 1 s probe with short windows is expected */
+    cfg.quiet_short_windows = 1; /* the 1 s probe is short by design */
     double period_s = 1.0;
     const char *json_path = NULL;
     for (int i = 1; i < argc; i++) {

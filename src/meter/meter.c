@@ -766,8 +766,9 @@ static void end_window_locked(pt_meter *m, window *w, double t) {
         double spacing = m->reg_n > 0 ? m->reg_sum_dt / (double)m->reg_n : 0;
         if (period > 1.5 * spacing && dur < 2 * period) {
             w->short_window = 1;
-            warn(m, "window '%s' lasted %.3f s, shorter than two update periods of %s (%.3f s): "
-                 "its energy is uncertain", w->label, dur, m->cinfo[k].name, period);
+            if (!m->cfg.quiet_short_windows)
+                warn(m, "window '%s' lasted %.3f s, shorter than two update periods of %s (%.3f s): "
+                     "its energy is uncertain", w->label, dur, m->cinfo[k].name, period);
             break;
         }
     }

@@ -57,11 +57,6 @@ static void describe_hardware(pt_study *s) {
     }
 }
 
-static void quiet_warn(void *ctx, const char *msg) {
-    (void)ctx;
-    if (strncmp(msg, "window '", 8) != 0) fprintf(stderr, "powertrain-meter: warning: %s\n", msg);
-}
-
 int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
@@ -75,7 +70,7 @@ int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, cha
     pt_meter_config_init(&mc);
     if (cfg->interval_ms) mc.interval_ms = cfg->interval_ms;
     mc.gpus = cfg->gpus;
-    mc.warn = quiet_warn;
+    mc.quiet_short_windows = 1; /* epochs are stored with their figures; no warning per epoch */
     s->meter = pt_meter_open(&mc);
     if (!s->meter || pt_meter_start(s->meter) != 0) {
         pt_say(err, errlen, "meter: %s", pt_meter_last_error());

@@ -22,6 +22,7 @@ int main(void) {
     FIELD(pt_meter_config, trace_path);
     FIELD(pt_meter_config, warn);
     FIELD(pt_meter_config, warn_ctx);
+    FIELD(pt_meter_config, quiet_short_windows);
     END();
     BEGIN(pt_meter_component);
     FIELD(pt_meter_component, name);

@@ -35,6 +35,7 @@ class Config(ctypes.Structure):
         ("trace_path", ctypes.c_char_p),
         ("warn", WARN_FN),
         ("warn_ctx", ctypes.c_void_p),
+        ("quiet_short_windows", ctypes.c_int),
     ]
 
 
