@@ -305,6 +305,7 @@ int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen) {
     }
     const pt_preset *p = &cfg->preset;
     int nsetups = p->nbs * p->nlr, total = nsetups * p->repeats * 4, k = 0, rc = 0;
+    pt_meter_method method = PT_METHOD_COUNTER; /* the weakest method among the runs */
     fprintf(stderr, "powertrain pretrain: %s, preset %s, %d runs (%d setups x %d repeats x 4 phases) on %s into %s "
                     "(study %lld)\n",
             cfg->dataset, p->name, total, nsetups, p->repeats, cfg->device, cfg->db, (long long)s.study_id);
@@ -331,11 +332,12 @@ int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen) {
                     pt_train_result res;
                     rc = run_phase(&s, ++k, total, setup, bs, lr, r, ph[i].phase, ph[i].o, &res, err, errlen);
                     ph[i].sum[setup - 1] += res.energy_j / p->repeats;
+                    if (res.method > method) method = res.method;
                 }
             }
     if (rc == 0 && e_enc && e_frozen && e_base && e_unfrozen) {
         fprintf(stderr, "\nEquation (2): cycles until pretraining pays back (frozen encoder; energy means over "
-                        "repeats, method as stored)\n");
+                        "repeats; method %s)\n", pt_meter_method_name(method));
         fprintf(stderr, "%6s %6s %9s %12s %12s %12s %12s %10s\n", "setup", "batch", "lr", "E_enc J", "E_frozen J",
                 "E_unfrozen J", "E_base J", "break-even");
         for (int b = 0; b < p->nbs; b++)
