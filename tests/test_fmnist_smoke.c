@@ -19,7 +19,7 @@ int main(void) {
         return 77;
     }
     pt_study_data d;
-    if (pt_study_data_load("fmnist", NULL, 10000, 2000, 1, &d, err, sizeof err) != 0) {
+    if (pt_study_data_load("fmnist", NULL, 10000, 2000, 0, 1, &d, err, sizeof err) != 0) {
         fprintf(stderr, "skipped: %s\n", err);
         pt_backend_destroy(be);
         return 77;

@@ -266,10 +266,84 @@ static void test_kill9(void) {
     pt_store_close(st);
 }
 
+/* A store written by schema version 1 (hand-written, as that version made it)
+ * is upgraded in place when opened for writing: its runs and epochs stay, the
+ * epochs still reference their runs, and 'stopped' becomes a valid status;
+ * read-only opens read it as it is. */
+static void test_migrate_v1(void) {
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/v1.db", dir);
+    sqlite3 *db;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    const char *v1 =
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES('schema_version','1'),('created_by','powertrain');"
+        "CREATE TABLE studies(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, dataset TEXT NOT NULL,"
+        "  preset TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, config_json TEXT NOT NULL DEFAULT '{}');"
+        "CREATE TABLE runs(id INTEGER PRIMARY KEY,"
+        "  study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,"
+        "  setup INTEGER NOT NULL DEFAULT 0, batch_size INTEGER NOT NULL, lr REAL NOT NULL,"
+        "  repeat INTEGER NOT NULL DEFAULT 1, phase TEXT NOT NULL DEFAULT 'train', frozen INTEGER NOT NULL DEFAULT 0,"
+        "  status TEXT NOT NULL CHECK(status IN ('running','done','not_reached','diverged','failed')),"
+        "  epochs INTEGER NOT NULL DEFAULT 0, best_val_acc REAL, best_val_loss REAL,"
+        "  energy_j REAL NOT NULL DEFAULT 0, energy_to_target_j REAL, method TEXT,"
+        "  device TEXT, host TEXT, cpu TEXT, gpu TEXT, config_json TEXT,"
+        "  started_at TEXT NOT NULL, finished_at TEXT, UNIQUE(study_id, setup, repeat, phase, frozen));"
+        "CREATE TABLE epochs(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+        "  epoch INTEGER NOT NULL, seconds REAL NOT NULL, train_loss REAL, val_loss REAL, val_acc REAL,"
+        "  energy_j REAL NOT NULL, eq1_j REAL, counter_j REAL, method TEXT NOT NULL, PRIMARY KEY(run_id, epoch));"
+        "CREATE TABLE epoch_components(run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, component TEXT NOT NULL,"
+        "  source TEXT NOT NULL, method TEXT NOT NULL, energy_j REAL, counter_j REAL, eq1_j REAL, mean_w REAL,"
+        "  peak_w REAL, samples INTEGER, degraded INTEGER NOT NULL DEFAULT 0,"
+        "  PRIMARY KEY(run_id, epoch, component),"
+        "  FOREIGN KEY(run_id, epoch) REFERENCES epochs(run_id, epoch) ON DELETE CASCADE);"
+        "CREATE TABLE samples(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+        "  t_s REAL NOT NULL, component TEXT NOT NULL, power_w REAL, counter_j REAL);"
+        "CREATE INDEX runs_study ON runs(study_id);"
+        "INSERT INTO studies VALUES(1,'regime','pamap2','quick','2026-01-01T00:00:00Z','{}');"
+        "INSERT INTO runs(id,study_id,setup,batch_size,lr,status,epochs,energy_j,started_at)"
+        "  VALUES(7,1,3,16,0.001,'done',2,12.5,'2026-01-01T00:00:00Z');"
+        "INSERT INTO epochs VALUES(7,1,0.1,1,1,0.5,6,6,6,'counter'),(7,2,0.1,1,1,0.9,6.5,6.5,6.5,'counter');";
+    CHECK(sqlite3_exec(db, v1, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "UPDATE runs SET status='stopped' WHERE id=7", NULL, NULL, NULL) != SQLITE_OK);
+    sqlite3_close(db);
+    /* read-only: read as version 1, untouched */
+    pt_store *ro = pt_store_open_readonly(path, err, sizeof err);
+    CHECK(ro != NULL);
+    pt_store_close(ro);
+    pt_store *st = pt_store_open(path, 0, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    sqlite3 *h = pt_store_db(st);
+    sqlite3_stmt *q;
+    CHECK(sqlite3_prepare_v2(h, "SELECT (SELECT value FROM meta WHERE key='schema_version'),"
+                                "(SELECT count(*) FROM runs WHERE id=7 AND energy_j=12.5),"
+                                "(SELECT count(*) FROM epochs WHERE run_id=7)", -1, &q, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(q) == SQLITE_ROW);
+    CHECK(atoi((const char *)sqlite3_column_text(q, 0)) == PT_STORE_SCHEMA_VERSION);
+    CHECK(sqlite3_column_int(q, 1) == 1);
+    CHECK(sqlite3_column_int(q, 2) == 2);
+    sqlite3_finalize(q);
+    CHECK(sqlite3_exec(h, "UPDATE runs SET status='stopped' WHERE id=7", NULL, NULL, NULL) == SQLITE_OK);
+    /* the epochs still cascade from the rebuilt runs table */
+    CHECK(sqlite3_exec(h, "DELETE FROM runs WHERE id=7", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_prepare_v2(h, "SELECT count(*) FROM epochs", -1, &q, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0);
+    sqlite3_finalize(q);
+    CHECK(sqlite3_prepare_v2(h, "SELECT sql FROM sqlite_master WHERE name='epochs'", -1, &q, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(q) == SQLITE_ROW);
+    CHECK_CONTAINS((const char *)sqlite3_column_text(q, 0), "REFERENCES runs(id)");
+    sqlite3_finalize(q);
+    pt_store_close(st);
+    pt_run_status ps;
+    CHECK(pt_run_status_parse("stopped", &ps) == 0 && ps == PT_RUN_STOPPED);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) return 1;
     test_lifecycle();
     test_refusals();
+    test_migrate_v1();
     test_kill9();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -268,7 +268,9 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
             printf("%sCtrl-C stops after the batch in flight; --resume skips finished runs and\n"
                    "restarts the one in flight.\n\n"
                    "  --preset paper|quick  paper: 64..4096, patience 40; quick: data slices,\n"
-                   "                      batch sizes 16..1024, patience 3, cap 15 (default quick)\n"
+                   "                      batch sizes 16..1024, patience 3, cap 15 (default quick;\n"
+                   "                      pretrain quick: 1 repeat, 1024 windows; multitask quick:\n"
+                   "                      1 repeat, batch 8..64, 256 images at 32x32)\n"
                    "  --batch-sizes LIST  e.g. 64,256,1024,4096\n"
                    "  --lrs LIST          e.g. 0.1,0.01,0.001,0.0001\n"
                    "  --repeats N         runs per setup (default 2)\n"
@@ -306,7 +308,7 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
         }
     }
     if (!c.dataset) return pt_cli_error(verb, PT_EXIT_USAGE, "--dataset is required (%s)", pt_study_datasets());
-    pt_preset_get(preset, &c.preset);
+    pt_preset_study(preset, verb, &c.preset);
     if (bs_list && (c.preset.nbs = parse_list_int(bs_list, c.preset.batch_sizes, PT_STUDY_MAX_GRID)) < 1)
         return pt_cli_error(verb, PT_EXIT_USAGE, "--batch-sizes: expected positive integers like 64,256, got '%s'",
                             bs_list);

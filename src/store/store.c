@@ -35,7 +35,7 @@ static const char *schema_sql =
     "  repeat INTEGER NOT NULL DEFAULT 1,\n"
     "  phase TEXT NOT NULL DEFAULT 'train',\n"
     "  frozen INTEGER NOT NULL DEFAULT 0,\n"
-    "  status TEXT NOT NULL CHECK(status IN ('running','done','not_reached','diverged','failed')),\n"
+    "  status TEXT NOT NULL CHECK(status IN ('running','done','not_reached','diverged','failed','stopped')),\n"
     "  epochs INTEGER NOT NULL DEFAULT 0,\n"
     "  best_val_acc REAL,\n"
     "  best_val_loss REAL,\n"
@@ -113,6 +113,47 @@ pt_store *pt_store_open_readonly(const char *path, char *err, size_t errlen) {
     return store_open(path, 0, 1, err, errlen);
 }
 
+/* Version 1 -> 2: the runs table gains the status 'stopped' (a run the search
+ * of `tune` ended early). SQLite cannot change a CHECK constraint in place, so
+ * the table is rebuilt in one transaction (SQLite's 12-step ALTER recipe):
+ * the store either stays version 1 untouched or becomes version 2 whole. */
+static int migrate_v1(pt_store *st, char *err, size_t errlen) {
+    const char *runs_def = strstr(schema_sql, "CREATE TABLE runs(");
+    const char *runs_end = runs_def ? strstr(runs_def, "CREATE TABLE epochs(") : NULL;
+    if (!runs_end) return pt_say(err, errlen, "%s: internal: no runs table in the schema", st->path), -1;
+    char sql[4096];
+    int n = snprintf(sql, sizeof sql,
+                     "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE;\n"
+                     "ALTER TABLE runs RENAME TO runs_v1;\n%.*s"
+                     "INSERT INTO runs SELECT * FROM runs_v1;\n"
+                     "DROP TABLE runs_v1;\n"
+                     "CREATE INDEX IF NOT EXISTS runs_study ON runs(study_id);\n"
+                     "UPDATE meta SET value='%d' WHERE key='schema_version';\n",
+                     (int)(runs_end - runs_def), runs_def, PT_STORE_SCHEMA_VERSION);
+    if (n < 0 || (size_t)n >= sizeof sql) return pt_say(err, errlen, "%s: internal: migration too long", st->path), -1;
+    /* ALTER ... RENAME would rewrite the epochs' REFERENCES runs(id) to runs_v1: keep them textual */
+    if (exec(st, "PRAGMA legacy_alter_table=ON;", err, errlen)) return -1;
+    if (exec(st, sql, err, errlen)) {
+        exec(st, "ROLLBACK; PRAGMA foreign_keys=ON; PRAGMA legacy_alter_table=OFF;", NULL, 0);
+        pt_say(err + strlen(err), errlen - strlen(err), " (upgrading the store from schema version 1; left unchanged)");
+        return -1;
+    }
+    sqlite3_stmt *q = NULL;
+    int bad = 0;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        bad = 1;
+    sqlite3_finalize(q);
+    if (bad || exec(st, "COMMIT;", err, errlen)) {
+        exec(st, "ROLLBACK;", NULL, 0);
+        exec(st, "PRAGMA foreign_keys=ON; PRAGMA legacy_alter_table=OFF;", NULL, 0);
+        if (bad) pt_say(err, errlen, "%s: upgrading from schema version 1 broke a reference; left unchanged", st->path);
+        return -1;
+    }
+    exec(st, "PRAGMA legacy_alter_table=OFF;", NULL, 0);
+    return 0;
+}
+
 static pt_store *store_open(const char *path, int create, int readonly, char *err, size_t errlen) {
     pt_store *st = calloc(1, sizeof *st);
     if (!st) {
@@ -165,7 +206,12 @@ static pt_store *store_open(const char *path, int create, int readonly, char *er
             pt_store_close(st);
             return NULL;
         }
-        if (version != PT_STORE_SCHEMA_VERSION) {
+        if (version == 1 && !readonly && migrate_v1(st, err, errlen) == 0) version = PT_STORE_SCHEMA_VERSION;
+        else if (version == 1 && !readonly) {
+            pt_store_close(st);
+            return NULL;
+        }
+        if (version != PT_STORE_SCHEMA_VERSION && !(readonly && version == 1)) {
             pt_say(err, errlen, "%s: results store schema version %d; this powertrain reads version %d", path,
                 version, PT_STORE_SCHEMA_VERSION);
             pt_store_close(st);
@@ -192,7 +238,7 @@ void pt_store_close(pt_store *st) {
 const char *pt_store_path(const pt_store *st) { return st->path; }
 void *pt_store_db(pt_store *st) { return st->db; }
 
-static const char *status_names[] = {"running", "done", "not_reached", "diverged", "failed"};
+static const char *status_names[] = {"running", "done", "not_reached", "diverged", "failed", "stopped"};
 
 const char *pt_run_status_name(pt_run_status s) {
     return (unsigned)s < sizeof status_names / sizeof status_names[0] ? status_names[s] : "?";

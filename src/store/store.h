@@ -16,7 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_STORE_SCHEMA_VERSION 1
+/* 2: runs.status may be 'stopped'. A version-1 store is upgraded in place
+ * when opened for writing (one transaction) and read as it is read-only. */
+#define PT_STORE_SCHEMA_VERSION 2
 
 typedef struct pt_store pt_store;
 
@@ -42,7 +44,8 @@ typedef enum {
     PT_RUN_DONE,
     PT_RUN_NOT_REACHED,
     PT_RUN_DIVERGED,
-    PT_RUN_FAILED
+    PT_RUN_FAILED,
+    PT_RUN_STOPPED /* ended early by `tune`'s search: it could no longer win, or its objective was known */
 } pt_run_status;
 
 const char *pt_run_status_name(pt_run_status s); /* "running", "done", ... */

@@ -86,12 +86,14 @@ static int load_pamap2(const char *dir, pt_study_data *d, char *err, size_t errl
     return 0;
 }
 
-static int load_celeba(const char *which, const char *dir, pt_study_data *d, char *err, size_t errlen) {
+static int load_celeba(const char *which, const char *dir, int image_size, pt_study_data *d, char *err,
+                       size_t errlen) {
     if (!dir) return pt_say(err, errlen, "%s: --data DIR is needed (a CelebA folder)", which), -1;
     pt_celeba *c = calloc(1, sizeof *c);
     if (!c) return pt_say(err, errlen, "out of memory"), -1;
     pt_celeba_options o;
     pt_celeba_options_init(&o);
+    if (image_size > 0) o.width = o.height = image_size;
     if (pt_celeba_load(dir, &o, c, err, errlen) != 0) {
         free(c);
         return -1;
@@ -121,14 +123,14 @@ static int load_celeba(const char *which, const char *dir, pt_study_data *d, cha
 }
 
 int pt_study_data_load(const char *dataset, const char *dir, int64_t train_limit, int64_t val_limit,
-                       uint64_t seed, pt_study_data *out, char *err, size_t errlen) {
+                       int image_size, uint64_t seed, pt_study_data *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     pt_strlcpy(out->dataset, dataset, sizeof out->dataset);
     int rc;
     if (!strcmp(dataset, "fmnist")) rc = load_fmnist(dir, out, err, errlen);
     else if (!strcmp(dataset, "pamap2")) rc = load_pamap2(dir, out, err, errlen);
     else if (!strcmp(dataset, "celeba-id") || !strcmp(dataset, "celeba-attr") || !strcmp(dataset, "celeba"))
-        rc = load_celeba(dataset, dir, out, err, errlen);
+        rc = load_celeba(dataset, dir, image_size, out, err, errlen);
     else {
         pt_say(err, errlen, "unknown dataset '%s' (datasets: %s)", dataset, pt_study_datasets());
         return -1;

@@ -32,10 +32,11 @@ typedef struct {
 /* Names accepted by --dataset, comma separated. */
 const char *pt_study_datasets(void);
 /* Loads dataset from dir (NULL: the default place), keeping at most
- * train_limit / val_limit samples (0: all; a seeded random subset). 0, or -1
- * with err naming the dataset and folder. */
+ * train_limit / val_limit samples (0: all; a seeded random subset); CelebA
+ * images at image_size x image_size (0: the reader's default). 0, or -1 with
+ * err naming the dataset and folder. */
 int pt_study_data_load(const char *dataset, const char *dir, int64_t train_limit, int64_t val_limit,
-                       uint64_t seed, pt_study_data *out, char *err, size_t errlen);
+                       int image_size, uint64_t seed, pt_study_data *out, char *err, size_t errlen);
 void pt_study_data_free(pt_study_data *d);
 
 #endif

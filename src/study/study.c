@@ -42,6 +42,24 @@ int pt_preset_get(const char *name, pt_preset *p) {
     return 0;
 }
 
+int pt_preset_study(const char *name, const char *kind, pt_preset *p) {
+    if (pt_preset_get(name, p) != 0) return -1;
+    if (strcmp(name, "quick") != 0 || !kind) return 0;
+    if (!strcmp(kind, "pretrain")) { /* 4 phases per setup: a quarter of the data per run */
+        p->repeats = 1;
+        p->train_limit = 1024;
+        p->val_limit = 256;
+    } else if (!strcmp(kind, "multitask")) { /* resnet18 on 2 cores: small images, small slices */
+        static const int bs[4] = {8, 16, 32, 64};
+        memcpy(p->batch_sizes, bs, sizeof bs);
+        p->repeats = 1;
+        p->train_limit = 256;
+        p->val_limit = 128;
+        p->image_size = 32;
+    }
+    return 0;
+}
+
 static void describe_hardware(pt_study *s) {
     gethostname(s->host, sizeof s->host - 1);
     s->cpu[0] = s->gpu[0] = '\0';
@@ -61,8 +79,8 @@ int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, cha
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
     s->study_id = -1;
-    if (pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit, cfg->seed,
-                           &s->data, err, errlen) != 0)
+    if (pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit,
+                           cfg->preset.image_size, cfg->seed, &s->data, err, errlen) != 0)
         return -1;
     s->be = pt_backend_create(cfg->device, cfg->threads, err, errlen);
     if (!s->be) goto fail;
@@ -99,6 +117,8 @@ int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, cha
              cfg->model ? cfg->model : s->data.model, cfg->device, cfg->optimizer == PT_OPTIM_SGD ? "sgd" : "adam",
              (unsigned long long)cfg->seed, cfg->preset.repeats, cfg->preset.threshold, cfg->preset.patience,
              cfg->preset.max_epochs, (long long)cfg->preset.train_limit, (long long)cfg->preset.val_limit);
+    if (cfg->preset.image_size > 0 && strlen(json) + 32 < sizeof json) /* only where it applies: older studies resume */
+        snprintf(json + strlen(json) - 1, sizeof json - strlen(json) + 1, ",\"image_size\":%d}", cfg->preset.image_size);
     if (cfg->resume)
         s->study_id = pt_store_study_get(s->store, kind, cfg->dataset, cfg->preset.name, json, NULL, err, errlen);
     else

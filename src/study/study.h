@@ -6,7 +6,8 @@
  *          threshold 0.8, patience 40, cap 1000 epochs; all data
  *   quick  batch sizes 16,64,256,1024 (the grid scaled to the slices); the same
  *          lrs; 2 repeats; threshold 0.8, patience 3, cap 15; at most 2048
- *          training and 512 validation samples
+ *          training and 512 validation samples (pretrain and multitask shrink
+ *          further: pt_preset_study)
  * Setup numbers follow Table 1: setup = 4 * (batch size index) + lr index + 1. */
 #ifndef PT_STUDY_STUDY_H
 #define PT_STUDY_STUDY_H
@@ -31,10 +32,20 @@ typedef struct {
     double threshold;
     int patience, max_epochs;
     int64_t train_limit, val_limit;
+    int image_size;  /* CelebA images are image_size x image_size (0: the reader's 64) */
 } pt_preset;
 
-/* "paper" or "quick"; 0, or -1 for an unknown name. */
+/* "paper" or "quick" as the regime study uses them; 0, or -1 for an unknown name. */
 int pt_preset_get(const char *name, pt_preset *out);
+/* The preset of one study kind ("regime", "pretrain", "multitask", "tune"):
+ * paper is the paper's everywhere; quick shrinks the numbers of the two
+ * longer studies so each ends within about 10 minutes on 2 cores:
+ *   pretrain   1 repeat (64 runs: 16 setups x 4 phases), 1024 training and
+ *              256 validation windows
+ *   multitask  1 repeat (48 runs: 16 setups x 3 types), batch sizes 8..64,
+ *              256 training and 128 validation images at 32 x 32
+ * 0, or -1 for an unknown name. */
+int pt_preset_study(const char *name, const char *kind, pt_preset *out);
 
 typedef struct {
     const char *dataset, *data_dir, *model; /* model NULL: the dataset's */
