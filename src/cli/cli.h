@@ -18,6 +18,7 @@ int pt_cli_models(int argc, char **argv);
 int pt_cli_train(int argc, char **argv);
 int pt_cli_regime(int argc, char **argv);
 int pt_cli_pretrain(int argc, char **argv);
+int pt_cli_tune(int argc, char **argv);
 int pt_cli_multitask(int argc, char **argv);
 int pt_cli_synth(int argc, char **argv); /* synth.c */
 int pt_cli_data(int argc, char **argv);  /* data_info.c */

@@ -17,6 +17,7 @@ static const struct {
     {"models", pt_cli_models, "each model's layer table, parameters and activation bytes"},
     {"train", pt_cli_train, "train one setup, measuring every epoch: train --dataset D --batch-size B --lr L"},
     {"regime", pt_cli_regime, "the batch size x learning rate study (Table 1): regime --dataset D"},
+    {"tune", pt_cli_tune, "the energy-optimal setup without the whole grid: tune --dataset D [--mode exact|fast]"},
     {"pretrain", pt_cli_pretrain, "the autoencoder pretraining study with break-even: pretrain --data DIR"},
     {"multitask", pt_cli_multitask, "the CelebA multitask study (attributes, identities, both): multitask --data DIR"},
     {"synth", pt_cli_synth, "write a synthetic data set in the real format: synth pamap2|celeba --out DIR"},

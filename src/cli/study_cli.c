@@ -158,9 +158,16 @@ static void config_init(pt_study_config *c) {
     pt_preset_get("quick", &c->preset);
 }
 
+static pt_tune_opts tune_opts;
+
+static int run_tune(const pt_study_config *c, char *err, size_t errlen) { return pt_study_tune(c, &tune_opts, err, errlen); }
+
 static int run_study(const char *verb, pt_study_config *c, int single, int bs, double lr) {
     int (*study)(const pt_study_config *, char *, size_t) =
-        !strcmp(verb, "pretrain") ? pt_study_pretrain : !strcmp(verb, "multitask") ? pt_study_multitask : pt_study_regime;
+        !strcmp(verb, "pretrain")    ? pt_study_pretrain
+        : !strcmp(verb, "multitask") ? pt_study_multitask
+        : !strcmp(verb, "tune")      ? run_tune
+                                     : pt_study_regime;
     char err[1024] = "";
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
@@ -236,7 +243,7 @@ int pt_cli_train(int argc, char **argv) {
     return run_study(verb, &c, 1, (int)bs, lr);
 }
 
-static const char *study_help[3] = {
+static const char *study_help[4] = {
     "usage: powertrain regime --dataset D [--preset paper|quick] [options]\n\n"
     "The paper's training-regime study: every batch size x learning rate setup\n"
     "(Table 1) x repeats, each trained with threshold early stopping and every\n"
@@ -251,7 +258,25 @@ static const char *study_help[3] = {
     "only, and both (alpha * L_attr + (1 - alpha) * L_id), per setup x repeat.\n"
     "  --alpha A           weight of the attribute loss (default 0.5)\n"
     "  --encoder-weights FILE  resnet18 trunk weights (safetensors, timm/torchvision\n"
-    "                      names; default: random initialisation, stored with the runs)\n"};
+    "                      names; default: random initialisation, stored with the runs)\n",
+    "usage: powertrain tune --dataset D [--space paper|BS_LIST:LR_LIST] [--mode exact|fast] [options]\n\n"
+    "Finds the setup (batch size x learning rate) that reaches the target accuracy\n"
+    "for the least energy without paying for the whole grid: a probe measures each\n"
+    "batch size's energy per step, setups run cheapest-predicted first, and a run\n"
+    "is stopped the moment it can no longer beat the best so far. Every probe and\n"
+    "run is stored (study kind \"tune\"); with a regime study of the same flags in\n"
+    "the store it also prints the regret and the savings against the full grid.\n"
+    "  --space S           paper (the preset's 16 setups, default) or BS_LIST:LR_LIST,\n"
+    "                      e.g. 64,256:0.01,0.001\n"
+    "  --mode exact|fast   exact (default): never loses the grid's optimum on the same\n"
+    "                      runs; fast: learning-curve predictions and halving over\n"
+    "                      repeats, for more savings at a bounded risk\n"
+    "  --objective O       energy-to-target (default), total-energy, or cost:ETA\n"
+    "                      (Zeus: ETA * E + (1 - ETA) * P_max * T)\n"
+    "  --pmax W            P_max for cost:ETA (default: the billed devices' limits)\n"
+    "  --budget-j J        stop the search once it has spent J joules\n"
+    "  --probe-steps N     steps per batch-size probe (default 200, quick 20; at least 0.5 s)\n"
+    "  --z Z               fast mode's optimism in standard errors (default 2)\n"};
 
 static int study_verb(const char *verb, int which, int argc, char **argv) {
     pt_study_config c;
@@ -261,6 +286,11 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
     double threshold = -1;
     long patience = -1, max_epochs = -1, repeats = -1;
     const char *bs_list = NULL, *lr_list = NULL, *preset = "quick";
+    char space_bs[256] = "", space_lr[256] = "";
+    double pmax = 0;
+    memset(&tune_opts, 0, sizeof tune_opts);
+    tune_opts.z = 2;
+    tune_opts.probe_steps = -1;
     for (int i = 1; i < argc; i++) {
         const char *v;
         int r;
@@ -294,6 +324,40 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
             lr_list = v;
         } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--repeats", &v))) {
             if (r < 0 || pt_cli_parse_long(verb, "--repeats", v, 1, 100, &repeats)) return PT_EXIT_USAGE;
+        } else if (which == 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--space", &v))) {
+            if (r < 0) return PT_EXIT_USAGE;
+            const char *colon = strchr(v, ':');
+            if (strcmp(v, "paper") != 0) {
+                if (!colon || colon == v || !colon[1] || strlen(v) >= sizeof space_bs)
+                    return pt_cli_error(verb, PT_EXIT_USAGE,
+                                        "--space: expected paper or BS_LIST:LR_LIST like 64,256:0.01,0.001, got '%s'",
+                                        v);
+                memcpy(space_bs, v, (size_t)(colon - v));
+                space_bs[colon - v] = '\0';
+                pt_strlcpy(space_lr, colon + 1, sizeof space_lr);
+                bs_list = space_bs;
+                lr_list = space_lr;
+            }
+        } else if (which == 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--mode", &v))) {
+            if (r < 0) return PT_EXIT_USAGE;
+            if (!strcmp(v, "exact")) tune_opts.mode = PT_TUNE_EXACT;
+            else if (!strcmp(v, "fast")) tune_opts.mode = PT_TUNE_FAST;
+            else return pt_cli_error(verb, PT_EXIT_USAGE, "--mode: expected exact or fast, got '%s'", v);
+        } else if (which == 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--objective", &v))) {
+            char oerr[256];
+            if (r < 0) return PT_EXIT_USAGE;
+            if (pt_objective_parse(v, &tune_opts.objective, oerr, sizeof oerr) != 0)
+                return pt_cli_error(verb, PT_EXIT_USAGE, "%s", oerr);
+        } else if (which == 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--pmax", &v))) {
+            if (r < 0 || pt_cli_parse_double(verb, "--pmax", v, 0.001, 1e7, &pmax)) return PT_EXIT_USAGE;
+        } else if (which == 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--budget-j", &v))) {
+            if (r < 0 || pt_cli_parse_double(verb, "--budget-j", v, 1e-9, 1e15, &tune_opts.budget_j))
+                return PT_EXIT_USAGE;
+        } else if (which == 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--probe-steps", &v))) {
+            if (r < 0 || pt_cli_parse_long(verb, "--probe-steps", v, 1, 1000000, &tune_opts.probe_steps))
+                return PT_EXIT_USAGE;
+        } else if (which == 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--z", &v))) {
+            if (r < 0 || pt_cli_parse_double(verb, "--z", v, 0, 10, &tune_opts.z)) return PT_EXIT_USAGE;
         } else if (which == 2 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--alpha", &v))) {
             double a;
             if (r < 0 || pt_cli_parse_double(verb, "--alpha", v, 0.0001, 0.9999, &a)) return PT_EXIT_USAGE;
@@ -315,6 +379,18 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
     if (lr_list && (c.preset.nlr = parse_list_double(lr_list, c.preset.lrs, PT_STUDY_MAX_GRID)) < 1)
         return pt_cli_error(verb, PT_EXIT_USAGE, "--lrs: expected learning rates > 0 like 0.01,0.001, got '%s'",
                             lr_list);
+    if (which == 3) {
+        const char *space = bs_list ? "--space" : NULL;
+        if (space && c.preset.nbs > 16)
+            return pt_cli_error(verb, PT_EXIT_USAGE, "--space: at most 16 batch sizes, got %d", c.preset.nbs);
+        if (c.preset.nbs * c.preset.nlr > PT_TUNE_MAX_SETUPS)
+            return pt_cli_error(verb, PT_EXIT_USAGE, "--space: at most %d setups, got %d", PT_TUNE_MAX_SETUPS,
+                                c.preset.nbs * c.preset.nlr);
+        if (tune_opts.probe_steps < 0) tune_opts.probe_steps = !strcmp(preset, "quick") ? 20 : 200;
+        if (pmax > 0) tune_opts.objective.pmax_w = pmax;
+        if (pmax > 0 && tune_opts.objective.kind != PT_OBJ_COST)
+            return pt_cli_error(verb, PT_EXIT_USAGE, "--pmax applies to --objective cost:ETA only");
+    }
     if (repeats > 0) c.preset.repeats = (int)repeats;
     if (threshold >= 0) c.preset.threshold = threshold;
     if (patience > 0) c.preset.patience = (int)patience;
@@ -325,3 +401,4 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
 int pt_cli_regime(int argc, char **argv) { return study_verb("regime", 0, argc, argv); }
 int pt_cli_pretrain(int argc, char **argv) { return study_verb("pretrain", 1, argc, argv); }
 int pt_cli_multitask(int argc, char **argv) { return study_verb("multitask", 2, argc, argv); }
+int pt_cli_tune(int argc, char **argv) { return study_verb("tune", 3, argc, argv); }

@@ -60,6 +60,17 @@ int pt_preset_study(const char *name, const char *kind, pt_preset *p) {
     return 0;
 }
 
+void pt_study_config_json(const pt_study_config *cfg, const char *model, char *json, size_t n) {
+    snprintf(json, n,
+             "{\"model\":\"%s\",\"device\":\"%s\",\"optimizer\":\"%s\",\"seed\":%llu,\"repeats\":%d,"
+             "\"threshold\":%g,\"patience\":%d,\"max_epochs\":%d,\"train_limit\":%lld,\"val_limit\":%lld}",
+             cfg->model ? cfg->model : model, cfg->device, cfg->optimizer == PT_OPTIM_SGD ? "sgd" : "adam",
+             (unsigned long long)cfg->seed, cfg->preset.repeats, cfg->preset.threshold, cfg->preset.patience,
+             cfg->preset.max_epochs, (long long)cfg->preset.train_limit, (long long)cfg->preset.val_limit);
+    if (cfg->preset.image_size > 0 && strlen(json) + 32 < n) /* only where it applies: older studies resume */
+        snprintf(json + strlen(json) - 1, n - strlen(json) + 1, ",\"image_size\":%d}", cfg->preset.image_size);
+}
+
 static void describe_hardware(pt_study *s) {
     gethostname(s->host, sizeof s->host - 1);
     s->cpu[0] = s->gpu[0] = '\0';
@@ -110,15 +121,10 @@ int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, cha
     }
     s->store = pt_store_open(cfg->db, 1, err, errlen);
     if (!s->store) goto fail;
-    char json[1024];
-    snprintf(json, sizeof json,
-             "{\"model\":\"%s\",\"device\":\"%s\",\"optimizer\":\"%s\",\"seed\":%llu,\"repeats\":%d,"
-             "\"threshold\":%g,\"patience\":%d,\"max_epochs\":%d,\"train_limit\":%lld,\"val_limit\":%lld}",
-             cfg->model ? cfg->model : s->data.model, cfg->device, cfg->optimizer == PT_OPTIM_SGD ? "sgd" : "adam",
-             (unsigned long long)cfg->seed, cfg->preset.repeats, cfg->preset.threshold, cfg->preset.patience,
-             cfg->preset.max_epochs, (long long)cfg->preset.train_limit, (long long)cfg->preset.val_limit);
-    if (cfg->preset.image_size > 0 && strlen(json) + 32 < sizeof json) /* only where it applies: older studies resume */
-        snprintf(json + strlen(json) - 1, sizeof json - strlen(json) + 1, ",\"image_size\":%d}", cfg->preset.image_size);
+    char json[2048];
+    pt_study_config_json(cfg, s->data.model, json, sizeof json);
+    if (cfg->study_note && strlen(json) + strlen(cfg->study_note) + 2 < sizeof json)
+        snprintf(json + strlen(json) - 1, sizeof json - strlen(json) + 1, ",%s}", cfg->study_note);
     if (cfg->resume)
         s->study_id = pt_store_study_get(s->store, kind, cfg->dataset, cfg->preset.name, json, NULL, err, errlen);
     else
@@ -141,7 +147,7 @@ void pt_study_close(pt_study *s) {
 int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int repeat, const char *phase,
                        const pt_setup_opts *o, pt_train_result *res, int *skipped, char *err, size_t errlen) {
     const pt_study_config *cfg = s->cfg;
-    pt_setup_opts none = {NULL, -1, 0, NULL, NULL, NULL, 0, NULL};
+    pt_setup_opts none = {NULL, -1, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL};
     if (!o) o = &none;
     memset(res, 0, sizeof *res);
     *skipped = 0;
@@ -241,6 +247,8 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
         tc.progress = cfg->progress;
         tc.label = label;
         tc.interrupt = cfg->interrupt;
+        tc.watch = o->watch;
+        tc.watch_ctx = o->watch_ctx;
         if (pt_train_run(&tc, res, terr, sizeof terr) != 0) ok = 0;
         if (ok && o->save_path && res->status != PT_RUN_FAILED) {
             const char *meta[] = {"model", model, "phase", phase, NULL};
@@ -295,6 +303,24 @@ int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
                 rc = run_phase(&s, ++k, total, b * p->nlr + l + 1, p->batch_sizes[b], p->lrs[l], r, "train", NULL,
                                &res, err, errlen);
             }
+    if (rc == 0) { /* the grid's best setups, as tune compares against them */
+        static const char *objs[2] = {"energy-to-target", "total-energy"};
+        pt_grid *g = calloc(1, sizeof *g);
+        for (int i = 0; i < 2 && g; i++) {
+            pt_objective o;
+            char oerr[256];
+            pt_objective_parse(objs[i], &o, oerr, sizeof oerr);
+            if (pt_study_grid_load(s.store, s.study_id, &o, p->threshold, p->repeats, g, oerr, sizeof oerr) != 0)
+                break;
+            if (g->best < 0) printf("best setup by %s: none (no setup reached the target in every repeat)\n", objs[i]);
+            else
+                printf("best setup by %s: setup %d (batch %d, lr %g): %.1f J, mean of %d repeats; grid %.1f J in %d "
+                       "runs\n",
+                       objs[i], g->setups[g->best].setup, g->setups[g->best].batch_size, g->setups[g->best].lr,
+                       g->setups[g->best].value, p->repeats, g->grid_j, g->nruns);
+        }
+        free(g);
+    }
     pt_study_close(&s);
     return rc;
 }
@@ -338,10 +364,10 @@ int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen) {
                 double lr = p->lrs[l];
                 char ckpt[4600];
                 snprintf(ckpt, sizeof ckpt, "%s/setup%d-repeat%d-autoencoder.safetensors", dir, setup, r);
-                pt_setup_opts ae = {"pamap2_ae", PT_TASK_RECONSTRUCT, 1, NULL, NULL, ckpt, 0, NULL};
-                pt_setup_opts frozen = {"pamap2_cnn", PT_TASK_CLASSIFY, 0, ckpt, "encoder", NULL, 1, NULL};
-                pt_setup_opts unfrozen = {"pamap2_cnn", PT_TASK_CLASSIFY, 0, ckpt, NULL, NULL, 0, NULL};
-                pt_setup_opts base = {"pamap2_cnn", PT_TASK_CLASSIFY, 0, NULL, NULL, NULL, 0, NULL};
+                pt_setup_opts ae = {"pamap2_ae", PT_TASK_RECONSTRUCT, 1, NULL, NULL, ckpt, 0, NULL, NULL, NULL};
+                pt_setup_opts frozen = {"pamap2_cnn", PT_TASK_CLASSIFY, 0, ckpt, "encoder", NULL, 1, NULL, NULL, NULL};
+                pt_setup_opts unfrozen = {"pamap2_cnn", PT_TASK_CLASSIFY, 0, ckpt, NULL, NULL, 0, NULL, NULL, NULL};
+                pt_setup_opts base = {"pamap2_cnn", PT_TASK_CLASSIFY, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL};
                 struct {
                     const char *phase;
                     const pt_setup_opts *o;
@@ -395,9 +421,10 @@ int pt_study_multitask(const pt_study_config *cfg, char *err, size_t errlen) {
                     "(study %lld); encoder %s\n",
             cfg->dataset, p->name, total, p->nbs * p->nlr, p->repeats, cfg->device, cfg->db, (long long)s.study_id,
             cfg->encoder_weights ? cfg->encoder_weights : "randomly initialised");
-    pt_setup_opts types[3] = {{"celeba_attr", PT_TASK_MULTILABEL, 0, cfg->encoder_weights, NULL, NULL, 0, note},
-                              {"celeba_id", PT_TASK_CLASSIFY, 0, cfg->encoder_weights, NULL, NULL, 0, note},
-                              {"celeba_multitask", PT_TASK_MULTITASK, 0, cfg->encoder_weights, NULL, NULL, 0, note}};
+    pt_setup_opts types[3] = {
+        {"celeba_attr", PT_TASK_MULTILABEL, 0, cfg->encoder_weights, NULL, NULL, 0, note, NULL, NULL},
+        {"celeba_id", PT_TASK_CLASSIFY, 0, cfg->encoder_weights, NULL, NULL, 0, note, NULL, NULL},
+        {"celeba_multitask", PT_TASK_MULTITASK, 0, cfg->encoder_weights, NULL, NULL, 0, note, NULL, NULL}};
     static const char *names[3] = {"attr", "id", "both"};
     for (int r = 1; r <= p->repeats && rc == 0; r++)
         for (int b = 0; b < p->nbs && rc == 0; b++)

@@ -20,6 +20,7 @@
 #include "store/store.h"
 #include "study/data.h"
 #include "study/train.h"
+#include "study/tune.h"
 
 #define PT_STUDY_MAX_GRID 8
 
@@ -63,7 +64,12 @@ typedef struct {
     double idle_s;                          /* measure this many seconds of idle first (0: none) */
     float alpha;                            /* multitask: weight of the attribute loss (0.5) */
     const char *encoder_weights;            /* multitask: resnet18 trunk safetensors, or NULL */
+    const char *study_note;                 /* extra members of the study's config_json (tune), or NULL */
 } pt_study_config;
+
+/* The study's config_json without study_note: what identifies a grid of the
+ * same dataset, model, device, optimizer, seed and preset numbers. */
+void pt_study_config_json(const pt_study_config *cfg, const char *model, char *buf, size_t n);
 
 /* The shared state of a study while it runs. */
 typedef struct {
@@ -92,6 +98,8 @@ typedef struct {
     const char *save_path; /* save the trained network here, or NULL */
     int frozen;            /* the store's frozen flag */
     const char *note;      /* extra config_json member, e.g. "\"encoder_weights\":\"random\"" */
+    pt_run_watch watch;    /* tune's search: may stop the run early (status 'stopped'), or NULL */
+    void *watch_ctx;
 } pt_setup_opts;
 
 /* Trains one setup into the store unless it is already finished there
@@ -113,5 +121,35 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
 int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen);
 int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen);
 int pt_study_multitask(const pt_study_config *cfg, char *err, size_t errlen);
+
+/* tune: the search of tune.h on real runs of this study config, every probe
+ * and run stored in a study of kind "tune"; prints the chosen setup, the
+ * search's energy, and regret and savings against a stored regime grid of the
+ * same configuration when there is one. 0, 1 interrupted, -1 error. */
+typedef struct {
+    pt_tune_mode mode;
+    pt_objective objective; /* pmax_w 0: the billed devices' power limits */
+    double budget_j;        /* 0: none */
+    long probe_steps;       /* at least this many steps per probe (and 1 s) */
+    double z;               /* fast mode's optimism (2) */
+} pt_tune_opts;
+int pt_study_tune(const pt_study_config *cfg, const pt_tune_opts *t, char *err, size_t errlen);
+
+/* A stored grid (the runs of phase "train" of one study) under an objective:
+ * per setup the mean over its repeats, counted only when every repeat is
+ * feasible and finished (need_repeats > 0: and has that many repeats). */
+typedef struct {
+    int nsetups, nruns, repeats;
+    double grid_j;          /* every run's energy */
+    int best;               /* index of the best setup, -1: none feasible */
+    struct {
+        int setup, batch_size;
+        double lr, value;   /* INFINITY: infeasible */
+    } setups[64];
+} pt_grid;
+int pt_study_grid_load(pt_store *st, int64_t study_id, const pt_objective *o, double threshold, int need_repeats,
+                       pt_grid *g, char *err, size_t errlen);
+/* The grid's value of a batch size and learning rate (INFINITY when absent). */
+double pt_grid_value(const pt_grid *g, int batch_size, double lr);
 
 #endif

@@ -218,6 +218,25 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
     }
     pt_stopper stop;
     pt_stop_init(&stop, &cfg->stop);
+    /* for the watch: accuracy and energy per finished epoch */
+    double *hist = cfg->watch ? malloc(2 * (size_t)(cfg->stop.max_epochs > 0 ? cfg->stop.max_epochs : 1) * sizeof *hist)
+                              : NULL;
+    if (cfg->watch && !hist) {
+        pt_say(err, errlen, "out of memory");
+        free(comp);
+        free(a.host);
+        pt_batcher_close(b);
+        pt_optim_free(opt);
+        return -1;
+    }
+    pt_run_progress wp;
+    memset(&wp, 0, sizeof wp);
+    wp.target_energy_j = wp.target_seconds = NAN;
+    wp.val_acc = hist;
+    wp.epoch_j = hist ? hist + (cfg->stop.max_epochs > 0 ? cfg->stop.max_epochs : 1) : NULL;
+    int watched = 0;          /* the watch asked to stop */
+    double seconds_done = 0;  /* whole epochs' seconds */
+    res->seconds_to_target = NAN;
     double t0 = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now();
     long nbatches = (long)pt_batcher_batches(b);
     int interrupted = 0;
@@ -229,7 +248,7 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
         snprintf(label, sizeof label, "epoch %d", epoch);
         int win = cfg->meter ? pt_meter_window_begin(cfg->meter, label) : -1;
         double e0 = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now();
-        double last_live = e0;
+        double last_live = e0, last_watch = e0;
         /* training pass */
         memset(a.c, 0, sizeof a.c);
         memset(a.t, 0, sizeof a.t);
@@ -253,6 +272,23 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
                 interrupted = 1;
                 break;
             }
+            if (cfg->watch) {
+                double now = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now();
+                if (now - last_watch >= 0.05) {
+                    last_watch = now;
+                    double in_flight = 0;
+                    pt_meter_window w;
+                    if (cfg->meter && win >= 0 && pt_meter_window_read(cfg->meter, win, &w) == 0) in_flight = w.energy_j;
+                    wp.epoch = epoch;
+                    wp.finished_epoch = 0;
+                    wp.energy_j = stop.energy_j + in_flight;
+                    wp.seconds = seconds_done + (now - e0);
+                    if (cfg->watch(cfg->watch_ctx, &wp)) {
+                        watched = 1;
+                        break;
+                    }
+                }
+            }
             if (cfg->progress >= 2) {
                 double now = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now();
                 if (now - last_live > 0.5) {
@@ -263,7 +299,7 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
         }
         double train_loss = nb ? loss_sum / (double)nb : NAN;
         double val_loss = NAN, val_acc = NAN;
-        if (!bad_loss && !interrupted &&
+        if (!bad_loss && !interrupted && !watched &&
             pt_train_evaluate(net, cfg->task, cfg->alpha, cfg->val, &val_loss, &val_acc, err, errlen) != 0) {
             interrupted = 1; /* cannot evaluate: stop as failed */
             pt_strlcpy(res->reason, err, sizeof res->reason);
@@ -274,10 +310,11 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
         memset(&row, 0, sizeof row);
         pt_meter_method m;
         epoch_energy(cfg->meter, win, &row, comp, maxcomp, &m);
-        if (interrupted) {
+        if (interrupted || watched) {
             /* the epoch in flight is not a whole epoch: its energy counts, its row is not kept */
             stop.energy_j += row.energy_j;
-            if (!res->reason[0]) pt_strlcpy(res->reason, "interrupted", sizeof res->reason);
+            if (!res->reason[0])
+                pt_strlcpy(res->reason, watched ? "stopped by the search" : "interrupted", sizeof res->reason);
             break;
         }
         row.epoch = epoch;
@@ -295,12 +332,33 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
             break;
         }
         pt_stop_update(&stop, train_loss, val_loss, val_acc, row.energy_j);
+        seconds_done += seconds;
+        if (stop.target_epoch == epoch) res->seconds_to_target = seconds_done;
         if (cfg->progress >= 1) {
             if (cfg->progress >= 2) fputs("\r\033[K", stderr);
             fprintf(stderr, "%s%sepoch %d: train loss %.4f, val loss %.4f, val acc %.4f, %.1f s, %.1f J (%s)%s%s\n",
                     cfg->label ? cfg->label : "", cfg->label ? ": " : "", epoch, train_loss, val_loss, val_acc,
                     seconds, row.energy_j, row.method, stop.finished ? " -> " : "",
                     stop.finished ? pt_run_status_name(stop.status) : "");
+        }
+        if (cfg->watch && !stop.finished) {
+            int cap = cfg->stop.max_epochs > 0 ? cfg->stop.max_epochs : 1;
+            if (epoch <= cap) {
+                hist[epoch - 1] = val_acc;
+                hist[cap + epoch - 1] = row.energy_j;
+            }
+            wp.nacc = epoch < cap ? epoch : cap;
+            wp.epoch = epoch;
+            wp.finished_epoch = 1;
+            wp.energy_j = stop.energy_j;
+            wp.seconds = seconds_done;
+            wp.target_energy_j = stop.energy_to_target_j;
+            wp.target_seconds = res->seconds_to_target;
+            if (cfg->watch(cfg->watch_ctx, &wp)) {
+                watched = 1;
+                pt_strlcpy(res->reason, "stopped by the search", sizeof res->reason);
+                break;
+            }
         }
     }
     res->epochs = stop.epoch;
@@ -309,7 +367,9 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
     res->energy_j = stop.energy_j;
     res->energy_to_target_j = stop.energy_to_target_j;
     res->seconds = (cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now()) - t0;
-    if (stop.finished && !interrupted && !store_failed) {
+    if (watched && !interrupted && !store_failed) {
+        res->status = PT_RUN_STOPPED;
+    } else if (stop.finished && !interrupted && !store_failed) {
         res->status = stop.status;
         pt_strlcpy(res->reason, stop.reason, sizeof res->reason);
     } else {
@@ -325,7 +385,75 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
             res->status = PT_RUN_FAILED;
         }
     }
+    free(hist);
     free(comp);
+    free(a.host);
+    pt_batcher_close(b);
+    pt_optim_free(opt);
+    return 0;
+}
+
+int pt_train_probe(const pt_train_config *cfg, long min_steps, double min_seconds, long *steps, double *energy_j,
+                   double *seconds, pt_meter_method *method, char *err, size_t errlen) {
+    *steps = 0;
+    *energy_j = *seconds = 0;
+    *method = PT_METHOD_ESTIMATED;
+    pt_net *net = cfg->net;
+    int bs = pt_net_batch(net);
+    if (cfg->train->n < bs) {
+        pt_say(err, errlen, "batch size %d exceeds the %lld training samples", bs, (long long)cfg->train->n);
+        return -1;
+    }
+    pt_optim *opt = pt_optim_create(net, &cfg->optim, err, errlen);
+    if (!opt) return -1;
+    pt_batcher_config bc;
+    pt_batcher_config_init(&bc);
+    bc.batch_size = bs;
+    bc.seed = cfg->seed;
+    bc.drop_last = 1;
+    pt_batcher *b = pt_batcher_open(cfg->train, &bc, err, errlen);
+    acc_counts a;
+    memset(&a, 0, sizeof a);
+    a.host = malloc((size_t)bs * pt_net_head_size(net, 0) * sizeof(float));
+    if (!b || !a.host) {
+        if (b) pt_say(err, errlen, "out of memory");
+        free(a.host);
+        if (b) pt_batcher_close(b);
+        pt_optim_free(opt);
+        return -1;
+    }
+    int win = cfg->meter ? pt_meter_window_begin(cfg->meter, "probe") : -1;
+    double t0 = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now(), now = t0;
+    int epoch = 0, stop = 0;
+    while (!stop) {
+        pt_batcher_begin_epoch(b, epoch++);
+        pt_batch bt;
+        int any = 0;
+        while (pt_batcher_next(b, &bt) == 1) {
+            any = 1;
+            batch_step(net, cfg->task, cfg->alpha, &bt, 1, &a);
+            pt_net_zero_grad(net);
+            pt_net_backward(net);
+            pt_optim_step(opt);
+            ++*steps;
+            now = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now();
+            if ((*steps >= min_steps && now - t0 >= min_seconds) || *steps >= 10 * min_steps ||
+                (cfg->interrupt && *cfg->interrupt)) {
+                stop = 1;
+                break;
+            }
+        }
+        if (!any) break;
+    }
+    if (win >= 0) {
+        pt_meter_window_end(cfg->meter, win);
+        pt_meter_window w;
+        if (pt_meter_window_read(cfg->meter, win, &w) == 0) {
+            *energy_j = w.energy_j;
+            *method = w.method;
+        }
+    }
+    *seconds = (cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now()) - t0;
     free(a.host);
     pt_batcher_close(b);
     pt_optim_free(opt);

@@ -29,6 +29,22 @@ typedef enum {
 
 const char *pt_task_name(pt_task t);
 
+/* What a run has done so far, handed to a watch (tune's search). */
+typedef struct {
+    int epoch;                 /* the epoch in flight (mid-epoch) or just finished */
+    int finished_epoch;        /* 1: called after the epoch's row was stored; 0: after a batch */
+    double energy_j, seconds;  /* so far, the epoch in flight included */
+    double target_energy_j;    /* through the first epoch at the threshold; NAN until then */
+    double target_seconds;     /* likewise, seconds */
+    const double *val_acc;     /* per finished epoch (nacc of them) */
+    const double *epoch_j;     /* energy per finished epoch */
+    int nacc;
+} pt_run_progress;
+
+/* Returns nonzero to stop the run now: it ends as 'stopped' with what it cost
+ * (a partial epoch's energy counts, its row is not kept). */
+typedef int (*pt_run_watch)(void *ctx, const pt_run_progress *p);
+
 typedef struct {
     pt_net *net;             /* planned (its batch size is the run's) and initialised */
     pt_task task;
@@ -45,6 +61,8 @@ typedef struct {
     const char *label;       /* prefix of progress lines, e.g. "setup 6 repeat 1" */
     volatile sig_atomic_t *interrupt; /* when set: stop after the batch in flight; the result is
                                          failed, the stored run stays running (resumable) */
+    pt_run_watch watch;      /* NULL, or called after each batch (at most every 50 ms) and epoch */
+    void *watch_ctx;
 } pt_train_config;
 
 typedef struct {
@@ -54,12 +72,20 @@ typedef struct {
     double energy_j, energy_to_target_j;
     pt_meter_method method; /* weakest method over the epochs */
     double seconds;
+    double seconds_to_target; /* through the first epoch at the threshold; NAN when never */
     char reason[160];       /* why it stopped */
 } pt_train_result;
 
 /* Runs to the end. Returns 0 with res filled (any status, failed included,
  * after storing what was done), or -1 when it could not start (err). */
 int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, size_t errlen);
+
+/* The probe of tune's search: trains the configured run (net, task, data,
+ * optimizer, seed) for at least min_steps steps and at least min_seconds
+ * (at most 10 x min_steps), inside one meter window, and reports the steps,
+ * their energy, seconds and method. Nothing is stored. 0, or -1 with err. */
+int pt_train_probe(const pt_train_config *cfg, long min_steps, double min_seconds, long *steps, double *energy_j,
+                   double *seconds, pt_meter_method *method, char *err, size_t errlen);
 
 /* Evaluates the net on a view in eval mode: mean loss and accuracy (NAN for
  * reconstruction). 0, or -1 (err). */
