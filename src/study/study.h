@@ -41,8 +41,8 @@ int pt_preset_get(const char *name, pt_preset *out);
 /* The preset of one study kind ("regime", "pretrain", "multitask", "tune"):
  * paper is the paper's everywhere; quick shrinks the numbers of the two
  * longer studies so each ends within about 10 minutes on 2 cores:
- *   pretrain   1 repeat (64 runs: 16 setups x 4 phases), 1024 training and
- *              256 validation windows
+ *   pretrain   1 repeat (64 runs: 16 setups x 4 phases), batch sizes
+ *              16..512, 640 training and 256 validation windows
  *   multitask  1 repeat (48 runs: 16 setups x 3 types), batch sizes 8..64,
  *              256 training and 128 validation images at 32 x 32
  * 0, or -1 for an unknown name. */
