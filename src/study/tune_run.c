@@ -257,10 +257,13 @@ int pt_study_tune(const pt_study_config *cfg_in, const pt_tune_opts *t, char *er
     u += (size_t)snprintf(list + u, sizeof list - u, "],\"lrs\":[");
     for (int l = 0; l < p->nlr && u < sizeof list; l++)
         u += (size_t)snprintf(list + u, sizeof list - u, "%s%g", l ? "," : "", p->lrs[l]);
+    char pmax[48] = "";
+    if (t->objective.kind == PT_OBJ_COST && t->objective.pmax_w > 0)
+        snprintf(pmax, sizeof pmax, ",\"pmax_w\":%g", t->objective.pmax_w);
     snprintf(note, sizeof note,
-             "\"search\":{\"mode\":\"%s\",\"objective\":\"%s\",\"budget_j\":%g,\"probe_steps\":%ld,\"z\":%g,"
+             "\"search\":{\"mode\":\"%s\",\"objective\":\"%s\",\"budget_j\":%g,\"probe_steps\":%ld,\"z\":%g%s,"
              "\"batch_sizes\":[%s]}",
-             t->mode == PT_TUNE_FAST ? "fast" : "exact", objname, t->budget_j, t->probe_steps, t->z, list);
+             t->mode == PT_TUNE_FAST ? "fast" : "exact", objname, t->budget_j, t->probe_steps, t->z, pmax, list);
     cfg.study_note = note;
     pt_study s;
     if (pt_study_open(&s, &cfg, "tune", err, errlen) != 0) return -1;
