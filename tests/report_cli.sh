@@ -80,7 +80,7 @@ expect() {
 "$FIX" other-version "$work/v2.db"
 expect 1 "no studies" --db "$work/empty.db" --out "$work/e"
 [ -e "$work/e/report.html" ] && fail "empty store wrote a report"
-expect 2 "schema version 2" --db "$work/v2.db" --out "$work/e"
+expect 2 "schema version 9" --db "$work/v2.db" --out "$work/e"
 expect 2 "cannot open" --db "$work/missing.db" --out "$work/e"
 expect 2 "no study 42" --db "$work/full.db" --out "$work/e" --study 42
 expect 2 "--db FILE is required" --out "$work/e"

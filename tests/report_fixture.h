@@ -25,7 +25,7 @@
  *  every epoch a gpu-0 (or cpu) component with counter = E, eq1 = 0.98 E.
  * FIX_FAILED: one regime study whose 4 runs all failed.
  * FIX_EMPTY: a fresh store without studies.
- * FIX_OTHER_VERSION: a store whose schema version reads 2. */
+ * FIX_OTHER_VERSION: a store whose schema version reads 9 (a future one). */
 #ifndef PT_REPORT_FIXTURE_H
 #define PT_REPORT_FIXTURE_H
 
@@ -144,7 +144,7 @@ static int fixture_write(const char *path, int which, char *err, size_t n) {
             rc = fx_add(st, sid, &x, err, n);
         }
     } else if (which == FIX_OTHER_VERSION) {
-        sqlite3_exec((sqlite3 *)pt_store_db(st), "UPDATE meta SET value='2' WHERE key='schema_version'", NULL, NULL,
+        sqlite3_exec((sqlite3 *)pt_store_db(st), "UPDATE meta SET value='9' WHERE key='schema_version'", NULL, NULL,
                      NULL);
     }
     pt_store_close(st);
