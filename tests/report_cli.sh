@@ -66,6 +66,22 @@ rc=$?
 [ $rc -eq 0 ] || fail "failed-only store: exit $rc"
 grep -q 'all 4 runs failed' "$work/err" || fail "failed-only store: no clear message: $(cat "$work/err")"
 
+# 4. `powertrain tune` beside its grid: the search section in every format, no figure of its own
+"$FIX" tune "$work/tune.db" || fail "tune fixture failed"
+"$PT" report --db "$work/tune.db" --out "$work/tout" >"$work/tmd" 2>"$work/err" || fail "tune store: $(cat "$work/err")"
+wellformed "$work/tout/report.html" || fail "tune: report.html is not well-formed"
+for f in tune-figures-1.csv tune-setups-1.csv tune-probes-1.csv tune-setups-2.csv fig3-2.svg; do
+  [ -s "$work/tout/$f" ] || fail "tune: missing $f"
+done
+[ -e "$work/tout/fig3-3.svg" ] && fail "tune: a tune study got a regime figure"
+grep -q 'Search (powertrain tune): study 1' "$work/tout/report.html" || fail "tune: no search section in the HTML"
+grep -q '^- regret: 50.0%' "$work/tmd" || fail "tune: no regret in the Markdown"
+grep -q 'the search spent 23.5% of the grid' "$work/tmd" || fail "tune: no savings in the Markdown"
+grep -q '^5,256,0.01,evaluated,300,300,600,2,12,counter$' "$work/tout/tune-setups-1.csv" || fail "tune: setups CSV"
+# only the tune study: the grid is still found in the store
+"$PT" report --db "$work/tune.db" --out "$work/tonly" --study 1 --format md >"$work/tmd" 2>/dev/null || fail "tune --study 1"
+grep -q '^- regret: 50.0%' "$work/tmd" || fail "tune --study 1: no regret"
+
 # expect CODE PATTERN ARGS...: exit code and one line on stderr matching PATTERN
 expect() {
   local code=$1 pat=$2

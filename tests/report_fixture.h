@@ -23,6 +23,30 @@
  *  Every run's config_json: {"interval_ms":100,"update_period_s":0.1,
  *  "idle_w":35.5,"versions":"powertrain 0.1.0","encoder_weights":"random"};
  *  every epoch a gpu-0 (or cpu) component with counter = E, eq1 = 0.98 E.
+ * FIX_TUNE: `powertrain tune` beside its grid, fmnist, preset quick, GPU:
+ *  - study 1, tune, config FIX_TUNE_BASE + "search" (fast, energy-to-target,
+ *    2 repeats, batch sizes 64, 256 x lrs 0.1, 0.01, 0.001: setups 1..6);
+ *    epochs cost 100 J at batch 64, 50 J at 256. Probes: batch 64 10 J
+ *    (counter), batch 256 40 J (eq1), 20 steps each: 0.5 and 2 J per step.
+ *    Runs: setup 5 two repeats stopped at the target after 6 epochs (300 J to
+ *    target each): evaluated, value 300, chosen; setup 4 repeat 1 stopped at
+ *    the target (350 J), repeat 2 stopped after 6 epochs without it: pruned;
+ *    setup 2 stopped after 7 epochs without it: pruned; setup 1 diverged after
+ *    1 epoch: infeasible; setup 6 one repeat at the target (250 J, cheaper
+ *    than the chosen one): halved; setup 3 not run. Search energy 2350 J
+ *    (weakest method eq1), 7 runs, 6 stopped.
+ *  - study 2, regime, config FIX_TUNE_BASE (the grid), counter, 2 repeats:
+ *    setup 1 diverged twice (300 J each); 2 done (to target 800, 1000); 3
+ *    not reached twice (2000, 1200 J); 4 done (to target 300, 400): best, 350;
+ *    5 done (to target 500, 550): 525; 6 done (to target 800) + not reached:
+ *    infeasible. Grid energy 10000 J: regret 525 / 350 - 1 = 50 %, the search
+ *    spent 23.5 % of the grid's energy.
+ *  - study 3, regime, the same but threshold 0.8 (not the grid, though newer):
+ *    one run of setup 5, 100 J.
+ *  - study 4, tune, cost:0.5 without P_max, seed 2, threshold 0.52 (every run
+ *    at the target after 2 epochs, 8 s), no grid: setups (64, 0.1) and
+ *    (64, 0.01), two repeats each, to target 200 and 300 J: setup 1 wins for
+ *    any P_max (less energy, same time).
  * FIX_FAILED: one regime study whose 4 runs all failed.
  * FIX_EMPTY: a fresh store without studies.
  * FIX_OTHER_VERSION: a store whose schema version reads 9 (a future one). */
@@ -36,13 +60,20 @@
 
 #include "store/store.h"
 
-enum { FIX_FULL = 0, FIX_FAILED = 1, FIX_EMPTY = 2, FIX_OTHER_VERSION = 3 };
+enum { FIX_FULL = 0, FIX_FAILED = 1, FIX_EMPTY = 2, FIX_OTHER_VERSION = 3, FIX_TUNE = 4 };
 
 #define FIX_GPU "NVIDIA H100 80GB HBM3"
 #define FIX_CPU "AMD EPYC 7B13"
 #define FIX_CFG                                                                                      \
     "{\"interval_ms\":100,\"update_period_s\":0.1,\"idle_w\":35.5,\"versions\":\"powertrain 0.1.0\"," \
     "\"encoder_weights\":\"random\"}"
+#define FIX_TUNE_BASE                                                                                  \
+    "{\"model\":\"mlp\",\"device\":\"cuda\",\"optimizer\":\"sgd\",\"seed\":1,\"repeats\":2,\"threshold\":0.9," \
+    "\"patience\":3,\"max_epochs\":20,\"train_limit\":0,\"val_limit\":0}"
+#define FIX_TUNE_SEARCH                                                                            \
+    ",\"search\":{\"mode\":\"fast\",\"objective\":\"energy-to-target\",\"budget_j\":0,\"probe_steps\":20,\"z\":2," \
+    "\"batch_sizes\":[64,256],\"lrs\":[0.1,0.01,0.001]}}"
+#define FIX_PROBE_CFG "{\"probe_steps\":20,\"probe_seconds\":2.5}"
 
 typedef struct {
     int setup, bs;
@@ -57,10 +88,12 @@ typedef struct {
     double target_j;
 } fx_run;
 
-static int fx_add(pt_store *st, int64_t sid, const fx_run *x, char *err, size_t n) {
+/* cfg: runs.config_json (NULL: FIX_CFG); total_j: the run's energy (0: epochs x epoch_j) */
+static int fx_add_with(pt_store *st, int64_t sid, const fx_run *x, const char *cfg, double total_j, char *err,
+                       size_t n) {
     pt_run_info info = {.study_id = sid, .setup = x->setup, .batch_size = x->bs, .lr = x->lr, .repeat = x->rep,
                         .phase = x->phase, .frozen = x->frozen, .device = x->gpu ? "cuda" : "cpu",
-                        .host = "node-7", .cpu = FIX_CPU, .gpu = x->gpu, .config_json = FIX_CFG};
+                        .host = "node-7", .cpu = FIX_CPU, .gpu = x->gpu, .config_json = cfg ? cfg : FIX_CFG};
     int64_t rid = pt_store_run_begin(st, &info, err, n);
     if (rid < 0) return -1;
     for (int e = 1; e <= x->epochs; e++) {
@@ -83,8 +116,12 @@ static int fx_add(pt_store *st, int64_t sid, const fx_run *x, char *err, size_t 
     }
     if (x->status == PT_RUN_RUNNING) return 0;
     pt_run_result res = {.status = x->status, .epochs = x->epochs, .best_val_acc = 0.85, .best_val_loss = 0.4,
-                         .energy_j = x->epochs * x->epoch_j, .energy_to_target_j = x->target_j, .method = x->method};
+                         .energy_j = total_j > 0 ? total_j : x->epochs * x->epoch_j, .energy_to_target_j = x->target_j, .method = x->method};
     return pt_store_run_finish(st, rid, &res, err, n);
+}
+
+static int fx_add(pt_store *st, int64_t sid, const fx_run *x, char *err, size_t n) {
+    return fx_add_with(st, sid, x, NULL, 0, err, n);
 }
 
 static int fixture_write(const char *path, int which, char *err, size_t n) {
@@ -137,6 +174,63 @@ static int fixture_write(const char *path, int which, char *err, size_t n) {
                             NAN};
                 rc = fx_add(st, sid, &x, err, n);
             }
+    } else if (which == FIX_TUNE) {
+        char cfg[1024];
+        snprintf(cfg, sizeof cfg, "%.*s%s", (int)strlen(FIX_TUNE_BASE) - 1, FIX_TUNE_BASE, FIX_TUNE_SEARCH);
+        int64_t sid = pt_store_study_get(st, "tune", "fmnist", "quick", cfg, NULL, err, n);
+        const pt_run_status S = PT_RUN_STOPPED;
+        fx_run tune[] = {
+            {5, 256, 0.01, 1, "train", 0, FIX_GPU, "counter", 6, 50, S, 300},
+            {5, 256, 0.01, 2, "train", 0, FIX_GPU, "counter", 6, 50, S, 300},
+            {4, 256, 0.1, 1, "train", 0, FIX_GPU, "counter", 7, 50, S, 350},
+            {4, 256, 0.1, 2, "train", 0, FIX_GPU, "counter", 6, 50, S, NAN},
+            {2, 64, 0.01, 1, "train", 0, FIX_GPU, "counter", 7, 100, S, NAN},
+            {1, 64, 0.1, 1, "train", 0, FIX_GPU, "counter", 1, 100, PT_RUN_DIVERGED, NAN},
+            {6, 256, 0.001, 1, "train", 0, FIX_GPU, "counter", 5, 50, S, 250},
+        };
+        fx_run probes[2] = {{0, 64, 0.001, 1, "probe-64", 0, FIX_GPU, "counter", 0, 0, PT_RUN_DONE, NAN},
+                            {0, 256, 0.001, 1, "probe-256", 0, FIX_GPU, "eq1", 0, 0, PT_RUN_DONE, NAN}};
+        for (int k = 0; k < 2 && rc == 0; k++) rc = fx_add_with(st, sid, &probes[k], FIX_PROBE_CFG, k ? 40 : 10, err, n);
+        for (size_t k = 0; k < sizeof tune / sizeof tune[0] && rc == 0; k++) rc = fx_add(st, sid, &tune[k], err, n);
+        sid = pt_store_study_get(st, "regime", "fmnist", "quick", FIX_TUNE_BASE, NULL, err, n);
+        const pt_run_status D = PT_RUN_DONE, NR = PT_RUN_NOT_REACHED, DV = PT_RUN_DIVERGED;
+        fx_run grid[] = {
+            {1, 64, 0.1, 1, "train", 0, FIX_GPU, "counter", 3, 100, DV, NAN},
+            {1, 64, 0.1, 2, "train", 0, FIX_GPU, "counter", 3, 100, DV, NAN},
+            {2, 64, 0.01, 1, "train", 0, FIX_GPU, "counter", 10, 100, D, 800},
+            {2, 64, 0.01, 2, "train", 0, FIX_GPU, "counter", 12, 100, D, 1000},
+            {3, 64, 0.001, 1, "train", 0, FIX_GPU, "counter", 20, 100, NR, NAN},
+            {3, 64, 0.001, 2, "train", 0, FIX_GPU, "counter", 12, 100, NR, NAN},
+            {4, 256, 0.1, 1, "train", 0, FIX_GPU, "counter", 8, 50, D, 300},
+            {4, 256, 0.1, 2, "train", 0, FIX_GPU, "counter", 10, 50, D, 400},
+            {5, 256, 0.01, 1, "train", 0, FIX_GPU, "counter", 12, 50, D, 500},
+            {5, 256, 0.01, 2, "train", 0, FIX_GPU, "counter", 13, 50, D, 550},
+            {6, 256, 0.001, 1, "train", 0, FIX_GPU, "counter", 18, 50, D, 800},
+            {6, 256, 0.001, 2, "train", 0, FIX_GPU, "counter", 19, 50, NR, NAN},
+        };
+        for (size_t k = 0; k < sizeof grid / sizeof grid[0] && rc == 0; k++) rc = fx_add(st, sid, &grid[k], err, n);
+        /* the same dataset and preset, another threshold: not the grid */
+        char other[1024];
+        snprintf(other, sizeof other, "%s", FIX_TUNE_BASE);
+        char *th = strstr(other, "0.9");
+        if (th) th[2] = '8';
+        sid = pt_store_study_get(st, "regime", "fmnist", "quick", other, NULL, err, n);
+        fx_run decoy = {5, 256, 0.01, 1, "train", 0, FIX_GPU, "counter", 2, 50, D, 50};
+        if (rc == 0) rc = fx_add(st, sid, &decoy, err, n);
+        /* cost:0.5 without P_max */
+        snprintf(cfg, sizeof cfg,
+                 "{\"model\":\"mlp\",\"device\":\"cuda\",\"optimizer\":\"sgd\",\"seed\":2,\"repeats\":2,"
+                 "\"threshold\":0.52,\"patience\":3,\"max_epochs\":20,\"train_limit\":0,\"val_limit\":0,"
+                 "\"search\":{\"mode\":\"exact\",\"objective\":\"cost:0.5\",\"budget_j\":0,\"probe_steps\":20,"
+                 "\"z\":2,\"batch_sizes\":[64],\"lrs\":[0.1,0.01]}}");
+        sid = pt_store_study_get(st, "tune", "fmnist", "quick", cfg, NULL, err, n);
+        fx_run cost[] = {
+            {1, 64, 0.1, 1, "train", 0, FIX_GPU, "counter", 2, 100, S, 200},
+            {1, 64, 0.1, 2, "train", 0, FIX_GPU, "counter", 2, 100, S, 200},
+            {2, 64, 0.01, 1, "train", 0, FIX_GPU, "counter", 3, 100, S, 300},
+            {2, 64, 0.01, 2, "train", 0, FIX_GPU, "counter", 3, 100, S, 300},
+        };
+        for (size_t k = 0; k < sizeof cost / sizeof cost[0] && rc == 0; k++) rc = fx_add(st, sid, &cost[k], err, n);
     } else if (which == FIX_FAILED) {
         int64_t sid = pt_store_study_get(st, "regime", "pamap2", "quick", "{}", NULL, err, n);
         for (int k = 0; k < 4 && rc == 0; k++) {

@@ -371,6 +371,257 @@ static void test_write(void) {
     pt_report_data_free(&d);
 }
 
+static const pt_report_tune_setup *tune_setup_of(const pt_report_tune *t, int setup) {
+    for (int k = 0; k < t->nsetups; k++)
+        if (t->setups[k].setup == setup) return &t->setups[k];
+    return NULL;
+}
+
+/* the row of a table whose `key` is the string `value` */
+static cJSON *json_row_where(cJSON *root, const char *table, const char *key, const char *value) {
+    cJSON *tables = cJSON_GetObjectItem(root, "tables"), *t, *r;
+    cJSON_ArrayForEach(t, tables) {
+        cJSON *id = cJSON_GetObjectItem(t, "id");
+        if (!cJSON_IsString(id) || strcmp(id->valuestring, table)) continue;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItem(t, "rows")) {
+            cJSON *v = cJSON_GetObjectItem(r, key);
+            if (cJSON_IsString(v) && !strcmp(v->valuestring, value)) return r;
+        }
+    }
+    return NULL;
+}
+
+static double json_num(cJSON *row, const char *key) {
+    cJSON *v = row ? cJSON_GetObjectItem(row, key) : NULL;
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static int count_of(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
+    return n;
+}
+
+/* `powertrain tune` beside its grid (FIX_TUNE): the search section's figures,
+ * tune studies kept out of the regime figures, methods named everywhere */
+static void test_tune(void) {
+    char path[256], err[512], out[300], file[400], names[4096];
+    pt_store *st = open_fixture("tune.db", FIX_TUNE, path, sizeof path);
+    CHECK(st != NULL);
+    if (!st) return;
+    pt_report_data d;
+    int ok = pt_report_load(st, 0, &d, err, sizeof err) == 0;
+    pt_store_close(st);
+    CHECK(ok);
+    if (!ok) return;
+    CHECK(d.nstudies == 4);
+    /* the regime figures: the grid and the other-threshold study only, never a tune run */
+    CHECK(d.nregimes == 2);
+    CHECK(d.ntunes == 2);
+    int regime_runs = 0;
+    for (int i = 0; i < d.nregimes; i++) {
+        const pt_report_regime *g = &d.regimes[i];
+        CHECK_STR(d.studies[g->study].kind, "regime");
+        for (int k = 0; k < g->nsetups; k++)
+            for (int j = 0; j < g->setups[k].nrep; j++) {
+                const pt_report_run *r = &d.runs[g->setups[k].runs[j]];
+                CHECK(r->study_id == 2 || r->study_id == 3);
+                CHECK_STR(r->phase, "train");
+                regime_runs++;
+            }
+    }
+    CHECK(regime_runs == 13);
+    if (d.nregimes == 2) {
+        const pt_report_regime *g = &d.regimes[0];
+        CHECK(d.studies[g->study].id == 2 && g->nsetups == 6);
+        CHECK(g->best >= 0 && g->setups[g->best].setup == 4);   /* done totals 400, 500 */
+        CHECK(g->worst >= 0 && g->setups[g->worst].setup == 2); /* 1000, 1200 */
+        CHECK_NEAR(g->ratio, 1100.0 / 450.0, 1e-12, 0);
+    }
+    if (d.ntunes != 2) {
+        pt_report_data_free(&d);
+        return;
+    }
+    /* study 1: energy-to-target, fast, 2 repeats */
+    const pt_report_tune *t = &d.tunes[0];
+    CHECK(d.studies[t->study].id == 1);
+    CHECK(t->has_search);
+    CHECK_STR(t->mode, "fast");
+    CHECK_STR(t->objective, "energy-to-target");
+    CHECK(t->obj == PT_REPORT_OBJ_ENERGY_TO_TARGET && !t->cost_unknown);
+    CHECK(t->repeats == 2 && t->nsetups == 6);
+    static const char *states[6] = {"infeasible", "pruned", "not run", "pruned", "evaluated", "halved"};
+    static const int nruns[6] = {1, 1, 0, 2, 2, 1};
+    static const double spent[6] = {100, 700, 0, 650, 600, 250};
+    for (int k = 1; k <= 6; k++) {
+        const pt_report_tune_setup *su = tune_setup_of(t, k);
+        CHECK(su != NULL);
+        if (!su) continue;
+        CHECK_STR(su->state, states[k - 1]);
+        CHECK(su->nruns == nruns[k - 1]);
+        CHECK_NEAR(su->spent_j, spent[k - 1], 1e-12, 0);
+    }
+    const pt_report_tune_setup *s4 = tune_setup_of(t, 4), *s5 = tune_setup_of(t, 5), *s6 = tune_setup_of(t, 6);
+    if (s4 && s5 && s6) {
+        CHECK(s5->batch_size == 256 && s5->lr == 0.01);
+        CHECK_NEAR(s5->value, 300, 1e-12, 0);
+        CHECK_NEAR(s4->target_j, 350, 1e-12, 0); /* the repeat that reached it */
+        CHECK(isnan(s4->value));                 /* pruned: no value */
+        CHECK_NEAR(s6->value, 250, 1e-12, 0);    /* cheaper, but halved: not chosen */
+        CHECK(s4->epochs == 13);
+    }
+    CHECK(t->chosen >= 0 && t->setups[t->chosen].setup == 5);
+    CHECK_NEAR(t->chosen_value, 300, 1e-12, 0);
+    CHECK_NEAR(t->search_j, 2350, 1e-12, 0);
+    CHECK_NEAR(t->probe_j, 50, 1e-12, 0);
+    CHECK_NEAR(t->runs_j, 2300, 1e-12, 0);
+    CHECK(t->nruns == 7 && t->nstopped == 6 && t->nrunning == 0);
+    CHECK_STR(t->weakest, "eq1");
+    CHECK_STR(t->methods.label, "counter, eq1");
+    CHECK(t->nprobes == 2);
+    if (t->nprobes == 2) {
+        CHECK(t->probes[0].batch_size == 64 && t->probes[1].batch_size == 256);
+        CHECK_NEAR(t->probes[0].j_per_step, 0.5, 1e-12, 0);
+        CHECK_NEAR(t->probes[1].j_per_step, 2.0, 1e-12, 0);
+        CHECK_STR(t->probes[1].method, "eq1");
+    }
+    CHECK(t->grid_id == 2); /* not study 3: another threshold, though newer */
+    CHECK(t->grid_nruns == 12);
+    CHECK_NEAR(t->grid_j, 10000, 1e-12, 0);
+    CHECK(t->grid_best >= 0 && t->grid_setups[t->grid_best].setup == 4);
+    CHECK_NEAR(t->grid_best_value, 350, 1e-12, 0);
+    CHECK_NEAR(t->grid_chosen_value, 525, 1e-12, 0);
+    CHECK_NEAR(t->regret_pct, 50, 1e-9, 0);
+    CHECK_NEAR(t->savings_pct, 23.5, 1e-9, 0);
+    /* study 4: cost:0.5 without P_max: the choice by dominance, its value unknown, no grid */
+    const pt_report_tune *c = &d.tunes[1];
+    CHECK(d.studies[c->study].id == 4);
+    CHECK(c->obj == PT_REPORT_OBJ_COST && c->cost_unknown && c->eta == 0.5);
+    CHECK(c->chosen >= 0 && c->setups[c->chosen].setup == 1);
+    CHECK(isnan(c->chosen_value));
+    CHECK(c->chosen >= 0 && c->setups[c->chosen].target_j == 200);
+    CHECK(c->grid_id == 0);
+    CHECK(isnan(c->regret_pct) && isnan(c->savings_pct));
+
+    /* every format */
+    snprintf(out, sizeof out, "%s/tune-out", dir);
+    pt_report_options o;
+    pt_report_options_init(&o);
+    o.out_dir = out;
+    FILE *md = tmpfile();
+    o.md = md;
+    CHECK(pt_report_write(&d, &o, names, sizeof names, err, sizeof err) == 0);
+    CHECK_CONTAINS(names, "tune-figures-1.csv");
+    CHECK_CONTAINS(names, "tune-setups-1.csv");
+    CHECK_CONTAINS(names, "tune-probes-1.csv");
+    CHECK_CONTAINS(names, "tune-setups-2.csv");
+    CHECK(strstr(names, "tune-probes-2.csv") == NULL); /* study 4 has no probes */
+    CHECK_CONTAINS(names, "fig3-2.svg");
+    CHECK(strstr(names, "fig3-3.svg") == NULL); /* no figure for a tune study */
+    snprintf(file, sizeof file, "%s/report.html", out);
+    char *html = slurp(file);
+    CHECK(html != NULL);
+    if (html) {
+        CHECK(count_of(html, "Fig. 3. ") == 2);
+        CHECK(count_of(html, "<h2>Search (powertrain tune): study ") == 2);
+        CHECK_CONTAINS(html, "chosen: setup 5 (batch 256, lr 0.01): 300.0 J energy-to-target, mean of 2 repeats; "
+                             "energy to target 300.0 J (method: counter (measured))");
+        CHECK_CONTAINS(html, "search energy: 2350.0 J (method: eq1 (measured), the weakest of counter, eq1): probes "
+                             "50.0 J, 7 runs of which 6 stopped early by the search");
+        CHECK_CONTAINS(html, "grid: regime study 2 in this store (12 runs, 10000.0 J): best setup 4 (batch 256, lr "
+                             "0.1) at 350.0 J (method: counter (measured))");
+        CHECK_CONTAINS(html, "regret: 50.0% (the grid's own runs");
+        CHECK_CONTAINS(html, "savings: the search spent 23.5% of the grid");
+        CHECK_CONTAINS(html, "cost:0.5 needs P_max, which the store lacks");
+        CHECK_CONTAINS(html, "energy to target 200.0 J");
+        CHECK_CONTAINS(html, "grid: no regime study of this configuration");
+        CHECK_CONTAINS(html, "<tr class=\"hl\"><td class=\"n\">5</td><td class=\"n\">256</td>");
+        CHECK_CONTAINS(html, "<td>halved</td>");
+        CHECK_CONTAINS(html, "<td>not run</td>");
+        CHECK_CONTAINS(html, "methods: counter, eq1 (measured)");
+        free(html);
+    }
+    snprintf(file, sizeof file, "%s/tune-setups-1.csv", out);
+    char *csv = slurp(file);
+    CHECK(csv != NULL);
+    if (csv) {
+        CHECK_CONTAINS(csv, "setup,batch_size,lr,state,value_j,energy_to_target_j,spent_j,runs,epochs,method\n");
+        CHECK_CONTAINS(csv, "\n5,256,0.01,evaluated,300,300,600,2,12,counter\n");
+        CHECK_CONTAINS(csv, "\n4,256,0.1,pruned,,350,650,2,13,counter\n");
+        CHECK_CONTAINS(csv, "\n1,64,0.1,infeasible,,,100,1,1,counter\n");
+        CHECK_CONTAINS(csv, "\n3,64,0.001,not run,,,0,0,0,-\n");
+        CHECK_CONTAINS(csv, "\n6,256,0.001,halved,250,250,250,1,5,counter\n");
+        free(csv);
+    }
+    snprintf(file, sizeof file, "%s/tune-probes-1.csv", out);
+    csv = slurp(file);
+    CHECK(csv != NULL);
+    if (csv) {
+        CHECK_CONTAINS(csv, "\n64,20,2.5,10,0.5,done,counter\n");
+        CHECK_CONTAINS(csv, "\n256,20,2.5,40,2,done,eq1\n");
+        free(csv);
+    }
+    snprintf(file, sizeof file, "%s/report.json", out);
+    char *js = slurp(file);
+    cJSON *root = js ? cJSON_Parse(js) : NULL;
+    CHECK(root != NULL);
+    if (root) {
+        cJSON *r = json_row_where(root, "tune-figures-1", "figure", "chosen setup");
+        CHECK(r != NULL);
+        CHECK_NEAR(json_num(r, "setup"), 5, 0, 0);
+        CHECK_NEAR(json_num(r, "value_j"), 300, 1e-12, 0);
+        r = json_row_where(root, "tune-figures-1", "figure", "search energy (probes and runs)");
+        CHECK_NEAR(json_num(r, "value_j"), 2350, 1e-12, 0);
+        CHECK(r && cJSON_IsString(cJSON_GetObjectItem(r, "method")) &&
+              strstr(cJSON_GetObjectItem(r, "method")->valuestring, "method: eq1"));
+        r = json_row_where(root, "tune-figures-1", "figure", "grid best setup");
+        CHECK_NEAR(json_num(r, "setup"), 4, 0, 0);
+        CHECK_NEAR(json_num(r, "value_j"), 350, 1e-12, 0);
+        r = json_row_where(root, "tune-figures-1", "figure", "grid value of the chosen setup");
+        CHECK_NEAR(json_num(r, "value_j"), 525, 1e-12, 0);
+        r = json_row_where(root, "tune-figures-1", "figure", "regret");
+        CHECK_NEAR(json_num(r, "pct"), 50, 1e-9, 0);
+        r = json_row_where(root, "tune-figures-1", "figure", "search energy / grid energy");
+        CHECK_NEAR(json_num(r, "pct"), 23.5, 1e-9, 0);
+        r = json_row_where(root, "tune-figures-1", "figure", "grid energy (regime study 2, 12 runs)");
+        CHECK_NEAR(json_num(r, "value_j"), 10000, 1e-12, 0);
+        r = json_row_where(root, "tune-setups-1", "state", "evaluated");
+        CHECK_NEAR(json_num(r, "setup"), 5, 0, 0);
+        /* every row of the figures names its method, or is a row without a figure */
+        cJSON *tables = cJSON_GetObjectItem(root, "tables"), *tb, *row;
+        int nfig = 0;
+        cJSON_ArrayForEach(tb, tables) {
+            cJSON *id = cJSON_GetObjectItem(tb, "id");
+            if (!cJSON_IsString(id) || strncmp(id->valuestring, "tune-figures-", 13)) continue;
+            cJSON_ArrayForEach(row, cJSON_GetObjectItem(tb, "rows")) {
+                int has_figure = cJSON_IsNumber(cJSON_GetObjectItem(row, "value_j")) ||
+                                 cJSON_IsNumber(cJSON_GetObjectItem(row, "energy_to_target_j")) ||
+                                 cJSON_IsNumber(cJSON_GetObjectItem(row, "pct"));
+                cJSON *m = cJSON_GetObjectItem(row, "method");
+                if (!has_figure) continue;
+                nfig++;
+                CHECK(cJSON_IsString(m) && strstr(m->valuestring, "method") != NULL);
+            }
+        }
+        CHECK(nfig == 10); /* 8 of study 1; study 4: its choice and its search energy (no probes) */
+        cJSON_Delete(root);
+    }
+    free(js);
+    if (md) {
+        rewind(md);
+        static char buf[65536];
+        size_t n = fread(buf, 1, sizeof buf - 1, md);
+        buf[n] = '\0';
+        CHECK_CONTAINS(buf, "## Search (powertrain tune): study 1, fmnist, " FIX_GPU);
+        CHECK_CONTAINS(buf, "- regret: 50.0% (the grid's own runs of the chosen setup vs its best)");
+        CHECK_CONTAINS(buf, "- savings: the search spent 23.5% of the grid's energy (2350.0 J of 10000.0 J;");
+        CHECK_CONTAINS(buf, "| **5** | **256** | **0.01** | **evaluated** |");
+        CHECK_CONTAINS(buf, "| 64 | 20 | 2.50 | 2.78 mWh | 0.5 | done | counter |");
+        fclose(md);
+    }
+    pt_report_data_free(&d);
+}
+
 static void test_refusals(void) {
     char path[256], err[512];
     /* empty store: a clear message */
@@ -422,6 +673,7 @@ int main(void) {
     test_formulas();
     test_numbers();
     test_write();
+    test_tune();
     test_refusals();
     int rc = pt_test_finish("test_report");
     if (rc == 0) {

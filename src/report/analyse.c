@@ -70,7 +70,9 @@ static void acc_add(acc *a, double v) {
 }
 static double acc_mean(const acc *a) { return a->n ? a->sum / a->n : NAN; }
 
-static int is_regime_kind(const char *k) { return !strcmp(k, "regime") || !strcmp(k, "tune"); }
+/* A tune study is no grid: its runs are cut short by the search and its probes
+ * are no setups; it has a section of its own (tune.c). */
+static int is_regime_kind(const char *k) { return !strcmp(k, "regime"); }
 
 static int find_setup(pt_report_setup *s, int n, const pt_report_run *r) {
     for (int i = 0; i < n; i++)
@@ -339,6 +341,7 @@ int pt_report_analyse(pt_report_data *d, char *err, size_t errlen) {
             pt_report_note(d, "study %lld (%s, %s): no runs yet", (long long)s->id, s->kind, s->dataset);
             continue;
         }
+        if (!strcmp(s->kind, "tune")) continue; /* the search section (tune.c) */
         int nh = hardware_list(d, first, i, hw, 16);
         for (int h = 0; h < nh; h++) {
             if (is_regime_kind(s->kind)) {

@@ -274,6 +274,199 @@ static void multitask_tables(pt_report_tables *ts, const pt_report_data *d) {
     }
 }
 
+/* adds every method of a label ("counter, eq1") */
+static void add_labels(pt_report_methods *m, const char *label) {
+    for (const char *p = label; *p;) {
+        char one[16];
+        size_t n = strcspn(p, ",");
+        snprintf(one, sizeof one, "%.*s", (int)n, p);
+        pt_report_methods_add(m, one);
+        p += n;
+        while (*p == ',' || *p == ' ') p++;
+    }
+}
+
+/* the search section of each tune study: its figures (chosen setup, search
+ * energy, grid, regret, savings), its setups and its probes */
+static void tune_tables(pt_report_tables *ts, const pt_report_data *d) {
+    for (int i = 0; i < d->ntunes; i++) {
+        const pt_report_tune *g = &d->tunes[i];
+        if (!g->has_search) continue;
+        char id[48], title[512], full[700], cap[160], caption[512];
+        group_title(title, sizeof title, d, g->study, g->hardware);
+        pt_report_methods w = {0};
+        pt_report_methods_add(&w, g->weakest);
+
+        snprintf(id, sizeof id, "tune-figures-%d", i + 1);
+        snprintf(full, sizeof full, "Search (powertrain tune): the figures of %s", title);
+        snprintf(caption, sizeof caption,
+                 "objective %s over %d repeats; value: the mean of the repeats' objective (energy to target, or the "
+                 "run's energy when it ended done, or the cost); regret: the grid's own runs of the chosen setup vs "
+                 "the grid's best; search / grid: the search's energy (probes included) over the grid's",
+                 g->objective, g->repeats);
+        pt_table *f = add(ts, id, full, caption, PT_SEC_TUNE + i);
+        if (f) {
+            pt_table_col(f, "figure", "figure", PT_COL_TEXT);
+            pt_table_col(f, "setup", "setup", PT_COL_INT);
+            pt_table_col(f, "batch_size", "batch size", PT_COL_INT);
+            pt_table_col(f, "lr", "learning rate", PT_COL_LR);
+            pt_table_col(f, "value_j", "value", PT_COL_J);
+            pt_table_col(f, "energy_to_target_j", "energy to target", PT_COL_J);
+            pt_table_col(f, "pct", "%", PT_COL_PCT);
+            pt_table_col(f, "method", "method", PT_COL_TEXT);
+            if (g->chosen >= 0) {
+                const pt_report_tune_setup *c = &g->setups[g->chosen];
+                int r = pt_table_row(f);
+                pt_table_set_s(f, r, 0, g->cost_unknown ? "chosen setup (value needs P_max: see tune's output)"
+                                                        : "chosen setup");
+                pt_table_set(f, r, 1, c->setup);
+                pt_table_set(f, r, 2, c->batch_size);
+                pt_table_set(f, r, 3, c->lr);
+                pt_table_set(f, r, 4, g->chosen_value);
+                pt_table_set(f, r, 5, c->target_j);
+                pt_report_method_caption(&c->methods, cap, sizeof cap);
+                pt_table_set_s(f, r, 7, cap);
+            } else {
+                int r = pt_table_row(f);
+                pt_table_set_s(f, r, 0, g->cost_unknown ? "chosen setup: needs P_max (see tune's output)"
+                                                        : "chosen setup: none reached the target");
+            }
+            int r = pt_table_row(f);
+            pt_table_set_s(f, r, 0, "search energy (probes and runs)");
+            pt_table_set(f, r, 4, g->search_j);
+            pt_report_method_caption(&w, cap, sizeof cap);
+            char m2[256];
+            if (g->methods.mixed) snprintf(m2, sizeof m2, "%s, the weakest of %s", cap, g->methods.label);
+            else snprintf(m2, sizeof m2, "%s", cap);
+            pt_table_set_s(f, r, 7, m2);
+            if (g->nprobes) {
+                r = pt_table_row(f);
+                pt_table_set_s(f, r, 0, "search energy: probes");
+                pt_table_set(f, r, 4, g->probe_j);
+                pt_report_methods pm = {0};
+                for (int k = 0; k < g->nprobes; k++) pt_report_methods_add(&pm, g->probes[k].method);
+                pt_report_method_caption(&pm, cap, sizeof cap);
+                pt_table_set_s(f, r, 7, cap);
+            }
+            if (g->grid_id > 0) {
+                pt_report_method_caption(&g->grid_methods, cap, sizeof cap);
+                char name[96];
+                snprintf(name, sizeof name, "grid energy (regime study %lld, %d runs)", (long long)g->grid_id,
+                         g->grid_nruns);
+                r = pt_table_row(f);
+                pt_table_set_s(f, r, 0, name);
+                pt_table_set(f, r, 4, g->grid_j);
+                pt_table_set_s(f, r, 7, cap);
+                r = pt_table_row(f);
+                pt_table_set_s(f, r, 0, "grid best setup");
+                if (g->grid_best >= 0) {
+                    pt_table_set(f, r, 1, g->grid_setups[g->grid_best].setup);
+                    pt_table_set(f, r, 2, g->grid_setups[g->grid_best].batch_size);
+                    pt_table_set(f, r, 3, g->grid_setups[g->grid_best].lr);
+                    pt_table_set(f, r, 4, g->grid_best_value);
+                    if (g->obj == PT_REPORT_OBJ_ENERGY_TO_TARGET || g->obj == PT_REPORT_OBJ_COST)
+                        pt_table_set(f, r, 5, g->grid_setups[g->grid_best].mean_e);
+                }
+                pt_table_set_s(f, r, 7, cap);
+                if (g->chosen >= 0) {
+                    r = pt_table_row(f);
+                    pt_table_set_s(f, r, 0, "grid value of the chosen setup");
+                    pt_table_set(f, r, 1, g->setups[g->chosen].setup);
+                    pt_table_set(f, r, 2, g->setups[g->chosen].batch_size);
+                    pt_table_set(f, r, 3, g->setups[g->chosen].lr);
+                    pt_table_set(f, r, 4, g->grid_chosen_value);
+                    pt_table_set_s(f, r, 7, cap);
+                    r = pt_table_row(f);
+                    pt_table_set_s(f, r, 0, "regret");
+                    pt_table_set(f, r, 6, g->regret_pct);
+                    pt_table_set_s(f, r, 7, cap);
+                }
+                pt_report_methods both = g->grid_methods;
+                add_labels(&both, g->methods.label);
+                pt_report_method_caption(&both, cap, sizeof cap);
+                r = pt_table_row(f);
+                pt_table_set_s(f, r, 0, "search energy / grid energy");
+                pt_table_set(f, r, 6, g->savings_pct);
+                pt_table_set_s(f, r, 7, cap);
+            } else {
+                r = pt_table_row(f);
+                pt_table_set_s(f, r, 0, "grid: no regime study of this configuration in the store");
+            }
+        }
+
+        snprintf(id, sizeof id, "tune-setups-%d", i + 1);
+        snprintf(full, sizeof full, "Search (powertrain tune): the setups of %s", title);
+        pt_report_methods sm = {0};
+        for (int k = 0; k < g->nsetups; k++) add_labels(&sm, g->setups[k].methods.label);
+        pt_report_method_caption(&sm, cap, sizeof cap);
+        snprintf(caption, sizeof caption,
+                 "%s; evaluated: every repeat has a value; pruned: stopped by the search, its value unknown; "
+                 "infeasible: a run ended without reaching the target; halved: fewer runs than repeats; value: the "
+                 "mean objective of its runs when all have one; energy to target: mean of the runs that reached it; "
+                 "the chosen setup in bold",
+                 cap);
+        pt_table *t = add(ts, id, full, caption, PT_SEC_TUNE + i);
+        if (t) {
+            pt_table_col(t, "setup", "setup", PT_COL_INT);
+            pt_table_col(t, "batch_size", "batch size", PT_COL_INT);
+            pt_table_col(t, "lr", "learning rate", PT_COL_LR);
+            pt_table_col(t, "state", "state", PT_COL_TEXT);
+            pt_table_col(t, "value_j", "value", PT_COL_J);
+            pt_table_col(t, "energy_to_target_j", "energy to target", PT_COL_J);
+            pt_table_col(t, "spent_j", "energy spent", PT_COL_J);
+            pt_table_col(t, "runs", "runs", PT_COL_INT);
+            pt_table_col(t, "epochs", "epochs", PT_COL_INT);
+            pt_table_col(t, "method", "method", PT_COL_TEXT);
+            for (int k = 0; k < g->nsetups; k++) {
+                const pt_report_tune_setup *su = &g->setups[k];
+                int r = pt_table_row(t);
+                pt_table_set(t, r, 0, su->setup);
+                pt_table_set(t, r, 1, su->batch_size);
+                pt_table_set(t, r, 2, su->lr);
+                pt_table_set_s(t, r, 3, su->state);
+                pt_table_set(t, r, 4, su->value);
+                pt_table_set(t, r, 5, su->target_j);
+                pt_table_set(t, r, 6, su->spent_j);
+                pt_table_set(t, r, 7, su->nruns);
+                pt_table_set(t, r, 8, su->epochs);
+                pt_table_set_s(t, r, 9, su->nruns ? su->methods.label : "-");
+            }
+            t->highlight[0] = g->chosen;
+        }
+
+        snprintf(id, sizeof id, "tune-probes-%d", i + 1);
+        snprintf(full, sizeof full, "Search (powertrain tune): the probes of %s", title);
+        pt_report_methods pm = {0};
+        for (int k = 0; k < g->nprobes; k++) pt_report_methods_add(&pm, g->probes[k].method);
+        pt_report_method_caption(&pm, cap, sizeof cap);
+        snprintf(caption, sizeof caption,
+                 "%s; a few training steps per batch size that order the search; J / step = the probe's energy / its "
+                 "steps",
+                 cap);
+        pt_table *p = g->nprobes ? add(ts, id, full, caption, PT_SEC_TUNE + i) : NULL;
+        if (p) {
+            pt_table_col(p, "batch_size", "batch size", PT_COL_INT);
+            pt_table_col(p, "steps", "steps", PT_COL_INT);
+            pt_table_col(p, "seconds", "seconds", PT_COL_NUM);
+            pt_table_col(p, "energy_j", "energy", PT_COL_J);
+            pt_table_col(p, "j_per_step", "J / step", PT_COL_NUM);
+            pt_table_col(p, "status", "status", PT_COL_TEXT);
+            pt_table_col(p, "method", "method", PT_COL_TEXT);
+            for (int k = 0; k < g->nprobes; k++) {
+                const pt_report_probe *pr = &g->probes[k];
+                int r = pt_table_row(p);
+                pt_table_set(p, r, 0, pr->batch_size);
+                pt_table_set(p, r, 1, pr->steps);
+                pt_table_set(p, r, 2, pr->seconds);
+                pt_table_set(p, r, 3, pr->energy_j);
+                pt_table_set(p, r, 4, pr->j_per_step);
+                pt_table_set_s(p, r, 5, pr->status);
+                pt_table_set_s(p, r, 6, pr->method);
+            }
+        }
+    }
+}
+
 static void measurement_tables(pt_report_tables *ts, const pt_report_data *d) {
     pt_table *t = add(ts, "measurement-components", "Measurement: energy per component and method",
                       "summed over every stored epoch; counter - eq1: relative difference of the hardware counter and "
@@ -477,6 +670,7 @@ void pt_report_tables_build(pt_report_tables *ts, const pt_report_data *d, const
     if (d->nregimes) regime_tables(ts, d);
     if (d->npretrains) pretrain_tables(ts, d);
     if (d->nmultitasks) multitask_tables(ts, d);
+    if (d->ntunes) tune_tables(ts, d);
     measurement_tables(ts, d);
     carbon_tables(ts, d, o);
     runs_table(ts, d);

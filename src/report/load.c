@@ -1,6 +1,7 @@
 /* load.c -- reads a results store into pt_report_data: studies, runs (with the
  * keys the report expects in runs.config_json), per-component sums; then hands
- * over to the analysis (analyse.c). Read-only queries on the store's handle. */
+ * over to the analysis (analyse.c; tune.c for the search section of tune
+ * studies). Read-only queries on the store's handle. */
 #include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -38,7 +39,8 @@ static const char *runs_sql =
     " r.best_val_acc, r.energy_j, r.energy_to_target_j, r.method, r.device, r.host, r.cpu, r.gpu,"
     " " CFG("interval_ms") ", " CFG("update_period_s") ", " CFG("idle_w") ", " CFG("versions") ", "
     CFG("encoder_weights") ","
-    " (SELECT group_concat(DISTINCT e.method) FROM epochs e WHERE e.run_id=r.id)"
+    " (SELECT group_concat(DISTINCT e.method) FROM epochs e WHERE e.run_id=r.id),"
+    " " CFG("probe_steps") ", " CFG("probe_seconds")
     " FROM runs r WHERE (?1=0 OR r.study_id=?1) ORDER BY r.study_id, r.setup, r.batch_size, r.lr DESC,"
     " r.repeat, r.phase, r.frozen";
 
@@ -137,6 +139,8 @@ int pt_report_load(pt_store *st, int64_t study_id, pt_report_data *d, char *err,
         r->idle_w = col_real(q, 20);
         col_text(q, 21, r->versions, sizeof r->versions);
         col_text(q, 22, r->encoder_weights, sizeof r->encoder_weights);
+        r->probe_steps = col_real(q, 24);
+        r->probe_seconds = col_real(q, 25);
         hardware_of(r);
     }
     if (rc != SQLITE_DONE) goto fail_db;
@@ -170,7 +174,7 @@ int pt_report_load(pt_store *st, int64_t study_id, pt_report_data *d, char *err,
     sqlite3_finalize(q);
     q = NULL;
 
-    if (pt_report_analyse(d, err, errlen) != 0) {
+    if (pt_report_analyse(d, err, errlen) != 0 || pt_report_tune_analyse(st, d, err, errlen) != 0) {
         pt_report_data_free(d);
         return -1;
     }
@@ -194,6 +198,9 @@ void pt_report_data_free(pt_report_data *d) {
     free(d->regimes);
     free(d->pretrains);
     free(d->multitasks);
+    free(d->tunes);
+    d->tunes = NULL;
+    d->ntunes = 0;
     d->studies = NULL;
     d->runs = NULL;
     d->comps = NULL;

@@ -15,7 +15,10 @@
  *   (done, not_reached, diverged); failed and running runs are shown, not averaged;
  * - best-to-worst ratio: mean total energy of the worst over the best setup,
  *   among setups with at least one run that ended done (reached the threshold
- *   and stopped), each setup's mean taken over its done runs. */
+ *   and stopped), each setup's mean taken over its done runs;
+ * - studies of kind "tune" are not regime grids (their runs are cut short by
+ *   the search, their probes are no setups): they get a search section of
+ *   their own (pt_report_tune), never Fig. 3/4 or the ratio. */
 #ifndef PT_REPORT_H
 #define PT_REPORT_H
 
@@ -53,6 +56,7 @@ typedef struct {
     double interval_ms, update_period_s, idle_w;
     char versions[256], encoder_weights[256];
     char hardware[160]; /* gpu, else cpu, else device, else "unknown hardware" */
+    double probe_steps, probe_seconds; /* a tune probe's runs.config_json (NAN otherwise) */
 } pt_report_run;
 
 typedef struct {
@@ -143,6 +147,74 @@ typedef struct {
     char encoder_weights[256];
 } pt_report_multitask;
 
+/* --- studies of kind "tune" (`powertrain tune`): the search section ---------
+ * Read from the store the way tune itself decides (src/study/tune.c): per run
+ * the objective (energy-to-target: its energy to target; total-energy: its
+ * energy when it ended done; cost:ETA: ETA E + (1 - ETA) P_max T, E and T to
+ * target), infinite when the run has none. A setup of the search's space is
+ * evaluated (every one of `repeats` repeats finite: its value is their mean),
+ * pruned (a run the search stopped while its objective was still unknown),
+ * infeasible (a run ended not reached, diverged or failed without a value),
+ * halved (fewer runs than repeats, all finite: fast mode's halving or the
+ * budget), running (a run still open: the search was interrupted) or not run. */
+enum { PT_REPORT_OBJ_ENERGY_TO_TARGET = 0, PT_REPORT_OBJ_TOTAL_ENERGY = 1, PT_REPORT_OBJ_COST = 2 };
+
+typedef struct {
+    int setup, batch_size;
+    double lr;
+    char state[16];     /* evaluated, pruned, infeasible, halved, running, not run */
+    int nruns, epochs;
+    double value;       /* mean objective of its runs when all are finite (evaluated, halved); NAN otherwise,
+                           and NAN for cost without a stored P_max */
+    double target_j;    /* mean energy to target of the runs that reached it (NAN: none) */
+    double mean_e, mean_t; /* means of the objective's energy and seconds (all runs finite) */
+    double spent_j;     /* its runs' energy */
+    int64_t first_run;  /* its first run's id: the search's order */
+    pt_report_methods methods;
+} pt_report_tune_setup;
+
+typedef struct {
+    int batch_size;
+    double steps, seconds, energy_j, j_per_step; /* NAN where not stored */
+    char method[16], status[16];
+} pt_report_probe;
+
+typedef struct {
+    int study;
+    char hardware[160];
+    int has_search;      /* 0: the study's config_json holds no "search" member */
+    char mode[16], objective[32];
+    int obj;             /* PT_REPORT_OBJ_*, -1 unknown */
+    double eta, pmax_w;  /* cost: pmax_w NAN when the store lacks it (tune measured the devices' limits) */
+    double budget_j, z, threshold, probe_steps;
+    int repeats;
+    pt_report_tune_setup setups[PT_REPORT_MAX_SETUPS];
+    int nsetups;
+    int chosen;          /* setups index of the choice, -1 when none (or undecidable: cost without P_max) */
+    int cost_unknown;    /* cost:ETA without a stored P_max: values unknown, the choice by dominance only */
+    double chosen_value; /* NAN when unknown */
+    pt_report_probe probes[16];
+    int nprobes;
+    double search_j, probe_j, runs_j; /* every run of the study: probes + search runs */
+    int nruns, nstopped, nrunning;
+    pt_report_methods methods; /* of every run of the search */
+    char weakest[16];    /* the weakest of them: counter, then eq1, then estimated */
+    /* the grid: the newest regime study of the same dataset, preset and config_json without "search" */
+    int64_t grid_id;     /* 0: none */
+    int grid_nruns, grid_best; /* grid_best: index into grid_setups, -1 none */
+    double grid_j;       /* sum of the energy of its train runs */
+    pt_report_methods grid_methods;
+    int grid_nsetups;
+    struct {
+        int setup, batch_size;
+        double lr, value, mean_e, mean_t; /* value INFINITY: not every repeat finished and feasible */
+    } grid_setups[PT_REPORT_MAX_SETUPS];
+    double grid_best_value;   /* NAN when unknown */
+    double grid_chosen_value; /* the grid's own value of the chosen batch and lr (INFINITY: infeasible there) */
+    double regret_pct;        /* NAN when unknown */
+    double savings_pct;       /* 100 x search energy / grid energy */
+} pt_report_tune;
+
 typedef struct {
     char path[4096];
     pt_report_study *studies;
@@ -157,6 +229,8 @@ typedef struct {
     int npretrains;
     pt_report_multitask *multitasks;
     int nmultitasks;
+    pt_report_tune *tunes; /* one per tune study */
+    int ntunes;
     double total_j; /* every run's energy */
     pt_report_methods total_methods;
     char notes[2048]; /* one line each: what could not be shown and why */

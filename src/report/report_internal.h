@@ -9,6 +9,12 @@
 #include "report/report.h"
 
 int pt_report_analyse(pt_report_data *d, char *err, size_t errlen);
+/* tune.c: the search section of every tune study (reads the store for the
+ * search's settings, the seconds to target and the grid). 0, or -1 with err. */
+int pt_report_tune_analyse(pt_store *st, pt_report_data *d, char *err, size_t errlen);
+/* What `powertrain tune` prints after its table, one line each (chosen,
+ * search energy, grid, regret, savings), each with its method. */
+void pt_report_tune_lines(const pt_report_data *d, const pt_report_tune *t, char *buf, size_t n);
 int pt_report_finished(const pt_report_run *r);
 void pt_report_note(pt_report_data *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pt_report_methods_add(pt_report_methods *m, const char *method);

@@ -15,7 +15,8 @@ enum {
     PT_SEC_CARBON = 4,
     PT_SEC_RUNS = 5,
     PT_SEC_REGIME = 1000,  /* + regime group index */
-    PT_SEC_PRETRAIN = 2000 /* + pretrain group index */
+    PT_SEC_PRETRAIN = 2000, /* + pretrain group index */
+    PT_SEC_TUNE = 3000      /* + tune study index */
 };
 
 typedef struct {

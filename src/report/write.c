@@ -137,6 +137,64 @@ static void fig_caption(FILE *f, const char *text, const pt_report_methods *m) {
     fputs(".</b></figcaption>\n</figure>\n", f);
 }
 
+static void tune_settings(char *buf, size_t n, const pt_report_tune *g) {
+    char budget[48] = "none", pmax[64] = "";
+    if (g->budget_j > 0) snprintf(budget, sizeof budget, "%g J", g->budget_j);
+    if (g->obj == PT_REPORT_OBJ_COST)
+        snprintf(pmax, sizeof pmax, isfinite(g->pmax_w) ? ", P_max %g W" : ", P_max not stored", g->pmax_w);
+    int u = snprintf(buf, n, "%s mode, objective %s%s, %d repeats", g->mode[0] ? g->mode : "unknown",
+                     g->objective[0] ? g->objective : "unknown", pmax, g->repeats);
+    if (u >= 0 && (size_t)u < n && isfinite(g->threshold))
+        u += snprintf(buf + u, n - (size_t)u, ", target accuracy %g", g->threshold);
+    if (u >= 0 && (size_t)u < n) u += snprintf(buf + u, n - (size_t)u, ", budget %s", budget);
+    if (u >= 0 && (size_t)u < n && isfinite(g->probe_steps))
+        u += snprintf(buf + u, n - (size_t)u, ", %g probe steps", g->probe_steps);
+    if (u >= 0 && (size_t)u < n && isfinite(g->z)) snprintf(buf + u, n - (size_t)u, ", z %g", g->z);
+}
+
+static void write_html_tune(FILE *f, const pt_report_data *d, const pt_report_tables *ts, int i) {
+    const pt_report_tune *g = &d->tunes[i];
+    const pt_report_study *s = &d->studies[g->study];
+    char buf[4096];
+    fprintf(f, "<section id=\"tune-%d\">\n<h2>Search (powertrain tune): study %lld, ", i + 1, (long long)s->id);
+    pt_html_text(f, s->dataset);
+    fputs(", ", f);
+    pt_html_text(f, g->hardware);
+    fputs("</h2>\n", f);
+    if (!g->has_search) {
+        fputs("<p class=\"warn\">This study's configuration holds no search settings: its runs are in the tables "
+              "only.</p>\n</section>\n",
+              f);
+        return;
+    }
+    tune_settings(buf, sizeof buf, g);
+    fputs("<p class=\"meta\">", f);
+    pt_html_text(f, buf);
+    fputs(". The search's runs are cut short and its probes are no setups, so this study is not in the training "
+          "regime figures; the grid it is compared with is a regime study of the same configuration.</p>\n"
+          "<div class=\"box\">",
+          f);
+    pt_report_tune_lines(d, g, buf, sizeof buf);
+    const char *p = buf;
+    int first = 1;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char line[1024];
+        if (n >= sizeof line) n = sizeof line - 1;
+        memcpy(line, p, n);
+        line[n] = '\0';
+        if (!first) fputs("<br/>\n", f);
+        pt_html_text(f, line);
+        first = 0;
+        p += n;
+        if (*p == '\n') p++;
+    }
+    fputs("</div>\n", f);
+    html_table_section(f, ts, PT_SEC_TUNE + i);
+    fputs("</section>\n", f);
+}
+
 static void write_html(FILE *f, const pt_report_data *d, const pt_report_options *o, const pt_report_tables *ts) {
     char buf[512], now[32];
     time_t t = time(NULL);
@@ -201,6 +259,12 @@ static void write_html(FILE *f, const pt_report_data *d, const pt_report_options
         pt_html_text(f, d->pretrains[i].hardware);
         fputs("</a></li>\n", f);
     }
+    for (int i = 0; i < d->ntunes; i++) {
+        const pt_report_study *s = &d->studies[d->tunes[i].study];
+        fprintf(f, "<li><a href=\"#tune-%d\">Search (powertrain tune): study %lld, ", i + 1, (long long)s->id);
+        pt_html_text(f, s->dataset);
+        fputs("</a></li>\n", f);
+    }
     if (d->npretrains) fputs("<li><a href=\"#table2\">Table 2: frozen vs unfrozen</a></li>\n", f);
     if (d->nmultitasks) fputs("<li><a href=\"#table3\">Table 3: multitask</a></li>\n", f);
     fputs("<li><a href=\"#measurement\">Measurement</a></li>\n<li><a href=\"#carbon\">Carbon</a></li>\n"
@@ -256,6 +320,7 @@ static void write_html(FILE *f, const pt_report_data *d, const pt_report_options
         html_table_section(f, ts, PT_SEC_PRETRAIN + i);
         fputs("</section>\n", f);
     }
+    for (int i = 0; i < d->ntunes; i++) write_html_tune(f, d, ts, i);
     if (d->npretrains) {
         fputs("<section id=\"table2\">\n<h2>Table 2: frozen vs unfrozen encoder</h2>\n", f);
         html_table_section(f, ts, PT_SEC_TABLE2);
@@ -294,6 +359,11 @@ static void write_html(FILE *f, const pt_report_data *d, const pt_report_options
           "<li>Energy to target: energy until the first epoch whose validation accuracy reached the threshold.</li>\n"
           "<li>Break-even (Equation 2): x = E_enc / (E_enc+class - E_class), infinite (never pays back) when the "
           "denominator is not positive; the average setup uses the mean energies over the complete setups.</li>\n"
+          "<li>Search (powertrain tune): the figures tune prints, recomputed from the store; a setup's value is the "
+          "mean of its repeats' objective, the chosen setup the evaluated one of least value (the first searched of "
+          "equals), the search's energy every run of the study with its probes, the grid the newest regime study of "
+          "the same configuration; regret = the grid's value of the chosen setup / the grid's best - 1, savings = "
+          "search energy / grid energy. A run the search stopped without a value reads as pruned.</li>\n"
           "<li>Units: joules inside and in CSV/JSON; mWh, Wh and kWh in this page.</li>\n"
           "<li>The paper's numbers are its own measurements on its hardware (H100, A100, RTX3090; GPU only), shown "
           "for comparison, never mixed with ours.</li>\n</ul>\n</section>\n</body>\n</html>\n",
@@ -338,6 +408,31 @@ static void write_md(FILE *f, const pt_report_data *d, const pt_report_options *
             any = 1;
         }
         fputs(any ? ".\n\n" : "none (no setup has finished pretrain, frozen and baseline runs).\n\n", f);
+    }
+    for (int i = 0; i < d->ntunes; i++) {
+        const pt_report_tune *g = &d->tunes[i];
+        char lines[4096], set[512], id[48];
+        fprintf(f, "## Search (powertrain tune): study %lld, %s, %s\n\n", (long long)d->studies[g->study].id,
+                d->studies[g->study].dataset, g->hardware);
+        if (g->has_search) {
+            tune_settings(set, sizeof set, g);
+            fprintf(f, "%s.\n\n", set);
+        }
+        pt_report_tune_lines(d, g, lines, sizeof lines);
+        const char *p = lines;
+        while (*p) {
+            const char *e = strchr(p, '\n');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            fprintf(f, "- %.*s\n", (int)n, p);
+            p += n;
+            if (*p == '\n') p++;
+        }
+        fputc('\n', f);
+        static const char *kinds[3] = {"tune-figures", "tune-setups", "tune-probes"};
+        for (int k = 0; k < 3; k++) {
+            snprintf(id, sizeof id, "%s-%d", kinds[k], i + 1);
+            if ((t = pt_report_table_find(ts, id))) pt_table_md(t, f);
+        }
     }
     if ((t = pt_report_table_find(ts, "table2"))) pt_table_md(t, f);
     if ((t = pt_report_table_find(ts, "table2-paper"))) pt_table_md(t, f);
