@@ -20,6 +20,7 @@ int pt_cli_regime(int argc, char **argv);
 int pt_cli_pretrain(int argc, char **argv);
 int pt_cli_tune(int argc, char **argv);
 int pt_cli_multitask(int argc, char **argv);
+int pt_cli_merge(int argc, char **argv); /* merge.c */
 int pt_cli_synth(int argc, char **argv); /* synth.c */
 int pt_cli_data(int argc, char **argv);  /* data_info.c */
 

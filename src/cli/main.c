@@ -20,6 +20,7 @@ static const struct {
     {"tune", pt_cli_tune, "the energy-optimal setup without the whole grid: tune --dataset D [--mode exact|fast]"},
     {"pretrain", pt_cli_pretrain, "the autoencoder pretraining study with break-even: pretrain --data DIR"},
     {"multitask", pt_cli_multitask, "the CelebA multitask study (attributes, identities, both): multitask --data DIR"},
+    {"merge", pt_cli_merge, "merge shard stores of a cluster study into one store: merge --into DB SHARD..."},
     {"synth", pt_cli_synth, "write a synthetic data set in the real format: synth pamap2|celeba --out DIR"},
     {"data", pt_cli_data, "describe a data set: data info --dataset pamap2|celeba|fmnist [--data DIR]"},
 };

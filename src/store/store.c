@@ -253,10 +253,11 @@ int pt_run_status_parse(const char *name, pt_run_status *out) {
     return -1;
 }
 
-int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, const char *preset,
-                           const char *config_json, int *created, char *err, size_t errlen) {
+int64_t pt_store_study_find(pt_store *st, const char *kind, const char *dataset, const char *preset,
+                            const char *config_json, char *err, size_t errlen) {
     sqlite3_stmt *q = NULL;
     int64_t id = -1;
+    if (err && errlen) err[0] = '\0';
     if (!config_json) config_json = "{}";
     if (!preset) preset = "";
     if (sqlite3_prepare_v2(st->db,
@@ -268,8 +269,18 @@ int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, 
     sqlite3_bind_text(q, 2, dataset, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, preset, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 4, config_json, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW) id = sqlite3_column_int64(q, 0);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) id = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(st, err, errlen, "looking up a study");
+    return id;
+}
+
+int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, const char *preset,
+                           const char *config_json, int *created, char *err, size_t errlen) {
+    char ferr[512] = "";
+    int64_t id = pt_store_study_find(st, kind, dataset, preset, config_json, ferr, sizeof ferr);
+    if (id < 0 && ferr[0]) return pt_say(err, errlen, "%s", ferr), -1;
     if (created) *created = 0;
     if (id > 0) return id;
     id = pt_store_study_new(st, kind, dataset, preset, config_json, err, errlen);

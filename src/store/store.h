@@ -35,6 +35,10 @@ const char *pt_store_path(const pt_store *st);
  * resume), or creates one. *created says which. */
 int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, const char *preset,
                            const char *config_json, int *created, char *err, size_t errlen);
+/* The latest study with that kind, dataset, preset and config: its id, or
+ * -1 with err empty when there is none (-1 with err set on a failure). */
+int64_t pt_store_study_find(pt_store *st, const char *kind, const char *dataset, const char *preset,
+                            const char *config_json, char *err, size_t errlen);
 /* Always creates a new study. */
 int64_t pt_store_study_new(pt_store *st, const char *kind, const char *dataset, const char *preset,
                            const char *config_json, char *err, size_t errlen);
@@ -113,6 +117,41 @@ int pt_store_run_result(pt_store *st, int64_t run_id, pt_run_result *out, char *
 
 /* Counts rows (reports and tests): "studies", "runs", "epochs". -1 on error. */
 long pt_store_count(pt_store *st, const char *table, char *err, size_t errlen);
+
+/* Merges shard stores (each written by one task of a study run on a cluster)
+ * into the store at `into` (created when missing). Runs are keyed by the
+ * study's identity (kind, dataset, preset, config_json) and (setup, repeat,
+ * phase, frozen), so merging a shard twice adds nothing. A run is copied
+ * with its epochs, epoch components and samples, its host, CPU and GPU as
+ * the shard recorded them. A finished run (done, not_reached, diverged) in
+ * the target is never replaced; an unfinished one (running, failed) is
+ * replaced by the shard's when that is finished, or of the same status with
+ * more epochs, or failed where the target's is running.
+ *
+ * Every shard is checked before anything is written: it must be a store of
+ * this schema version whose studies all have one identity, the same for all
+ * shards and, with study_id > 0, the same as that target study's. Each shard
+ * is then merged in one transaction (rolled back on any error), so the
+ * target never holds half a shard.
+ *
+ * Returns 0; -2 for bad input (a missing file, another schema version, a
+ * shard of another study; err names the file); -1 for a failure while
+ * merging (err says which). */
+typedef struct {
+    int64_t study_id; /* target study, or 0: the latest of the shards' identity, else a new one */
+    int final;        /* the shards' writers have ended: a run still running in a shard is stored as failed */
+} pt_merge_options;
+
+typedef struct {
+    int64_t study_id;                 /* the target study merged into (0 when every shard was empty) */
+    long shards, empty;               /* shards read, shards without a study */
+    long added, replaced, unchanged;  /* runs */
+    long epochs, samples;             /* rows copied */
+    long failed_final;                /* runs stored as failed because of `final` */
+} pt_merge_stats;
+
+int pt_store_merge(const char *into, const char *const *shards, int nshards, const pt_merge_options *opts,
+                   pt_merge_stats *stats, char *err, size_t errlen);
 
 /* The underlying handle for read-only report queries (sqlite3 *). */
 void *pt_store_db(pt_store *st);

@@ -1,0 +1,465 @@
+/* merge.c -- merging shard stores (one per task of a study run on a cluster)
+ * into one results store: shards checked first (schema version, one study
+ * identity), then each copied in one transaction through ATTACH, runs keyed
+ * by (setup, repeat, phase, frozen) so a second merge adds nothing. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/store.h"
+#include "util/str.h"
+
+typedef struct {
+    char *kind, *dataset, *preset, *config_json;
+    char created_at[40];
+} identity;
+
+static void identity_free(identity *id) {
+    free(id->kind);
+    free(id->dataset);
+    free(id->preset);
+    free(id->config_json);
+    memset(id, 0, sizeof *id);
+}
+
+static char *dup_col(sqlite3_stmt *q, int i) {
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return strdup(t ? (const char *)t : "");
+}
+
+static int identity_same(const identity *a, const identity *b) {
+    return !strcmp(a->kind, b->kind) && !strcmp(a->dataset, b->dataset) && !strcmp(a->preset, b->preset) &&
+           !strcmp(a->config_json, b->config_json);
+}
+
+/* The value of "key" in a flat JSON object (no nesting), copied into out;
+ * 0, or -1 when absent. */
+static int json_member(const char *json, const char *key, char *out, size_t n) {
+    char pat[96];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(json, pat);
+    if (!p) return -1;
+    p += strlen(pat);
+    size_t k = 0;
+    int in_str = 0;
+    for (; *p && (in_str || (*p != ',' && *p != '}')); p++) {
+        if (*p == '"' && (k == 0 || p[-1] != '\\')) in_str = !in_str;
+        if (k + 1 < n) out[k++] = *p;
+    }
+    out[k] = '\0';
+    return 0;
+}
+
+/* "max_epochs 3, not 2; seed 2, not 1" over the members of a flat JSON object. */
+static void json_diff(const char *a, const char *ref, char *out, size_t n) {
+    out[0] = '\0';
+    const char *p = a;
+    while ((p = strchr(p, '"'))) {
+        const char *e = strchr(p + 1, '"');
+        if (!e || e[1] != ':') break;
+        char key[64];
+        size_t kl = (size_t)(e - p - 1) < sizeof key - 1 ? (size_t)(e - p - 1) : sizeof key - 1;
+        memcpy(key, p + 1, kl);
+        key[kl] = '\0';
+        char va[128], vr[128];
+        json_member(a, key, va, sizeof va);
+        if (json_member(ref, key, vr, sizeof vr) != 0) pt_strlcpy(vr, "(none)", sizeof vr);
+        if (strcmp(va, vr)) {
+            size_t l = strlen(out);
+            snprintf(out + l, n - l, "%s%s %s, not %s", l ? "; " : "", key, va, vr);
+        }
+        /* next member: past the value */
+        p = e + 2;
+        int in_str = 0;
+        for (; *p && (in_str || (*p != ',' && *p != '}')); p++)
+            if (*p == '"' && p[-1] != '\\') in_str = !in_str;
+    }
+    if (!out[0]) snprintf(out, n, "%s, not %s", a, ref);
+}
+
+/* "a pretrain study on pamap2 (preset quick), not ..." or the configuration members that differ. */
+static void identity_differs(const identity *a, const identity *ref, char *out, size_t n) {
+    if (strcmp(a->kind, ref->kind) || strcmp(a->dataset, ref->dataset) || strcmp(a->preset, ref->preset)) {
+        pt_say(out, n, "a %s study on %s (preset %s), not the %s study on %s (preset %s)", a->kind, a->dataset,
+               a->preset, ref->kind, ref->dataset, ref->preset);
+    } else {
+        char d[768];
+        json_diff(a->config_json, ref->config_json, d, sizeof d);
+        pt_say(out, n, "a %s study on %s with another configuration (%s)", a->kind, a->dataset, d);
+    }
+}
+
+/* Reads the identity of the studies of an open store: 0 with *nid = 0 (no
+ * study) or 1; -2 when its studies have different identities; -1 on a
+ * read failure. study_id > 0 reads that study only (missing: *nid = 0). */
+static int read_identity(pt_store *st, int64_t study_id, identity *out, int *nid, char *err, size_t errlen) {
+    sqlite3 *db = pt_store_db(st);
+    sqlite3_stmt *q = NULL;
+    memset(out, 0, sizeof *out);
+    *nid = 0;
+    const char *sql = study_id > 0 ? "SELECT kind, dataset, preset, config_json, created_at FROM studies WHERE id=?1"
+                                   : "SELECT kind, dataset, preset, config_json, min(created_at) FROM studies "
+                                     "GROUP BY kind, dataset, preset, config_json";
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+        pt_say(err, errlen, "%s: reading its studies: %s", pt_store_path(st), sqlite3_errmsg(db));
+        return -1;
+    }
+    if (study_id > 0) sqlite3_bind_int64(q, 1, study_id);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n++ == 0) {
+            out->kind = dup_col(q, 0);
+            out->dataset = dup_col(q, 1);
+            out->preset = dup_col(q, 2);
+            out->config_json = dup_col(q, 3);
+            const unsigned char *c = sqlite3_column_text(q, 4);
+            pt_strlcpy(out->created_at, c ? (const char *)c : "", sizeof out->created_at);
+        }
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        identity_free(out);
+        pt_say(err, errlen, "%s: reading its studies: %s", pt_store_path(st), sqlite3_errmsg(db));
+        return -1;
+    }
+    if (n > 0 && (!out->kind || !out->dataset || !out->preset || !out->config_json)) {
+        identity_free(out);
+        pt_say(err, errlen, "%s: out of memory", pt_store_path(st));
+        return -1;
+    }
+    if (n > 1) {
+        pt_say(err, errlen, "%s: holds %d different studies; a shard holds one study (see powertrain merge --help)",
+               pt_store_path(st), n);
+        identity_free(out);
+        return -2;
+    }
+    *nid = n;
+    return 0;
+}
+
+static int same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* --- copying one shard ------------------------------------------------------ */
+
+static int status_rank(const char *s) { /* unfinished < failed < finished */
+    if (!strcmp(s, "running")) return 0;
+    if (!strcmp(s, "failed")) return 1;
+    return 2;
+}
+
+typedef struct {
+    sqlite3 *db;
+    const char *into, *shard;
+    char *err;
+    size_t errlen;
+} merge_ctx;
+
+static int fail_db(merge_ctx *m, const char *what) {
+    pt_say(m->err, m->errlen, "%s: %s from %s: %s", m->into, what, m->shard, sqlite3_errmsg(m->db));
+    return -1;
+}
+
+/* Runs one statement with int64 parameters 1..n; -1 on failure. */
+static int exec_ids(merge_ctx *m, const char *sql, const char *what, int n, const int64_t *v, long *changes) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) != SQLITE_OK) return fail_db(m, what);
+    for (int i = 0; i < n; i++) sqlite3_bind_int64(q, i + 1, v[i]);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) return fail_db(m, what);
+    if (changes) *changes += sqlite3_changes(m->db);
+    return 0;
+}
+
+/* Copies shard run `src` into the target as run `dst` (a new id when 0) of
+ * `study`. The run's row, epochs, components and samples. */
+static int copy_run(merge_ctx *m, int64_t src, int64_t dst, int64_t study, int final, pt_merge_stats *ms) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(m->db,
+                           "INSERT INTO main.runs(id, study_id, setup, batch_size, lr, repeat, phase, frozen, status, "
+                           "epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method, device, host, "
+                           "cpu, gpu, config_json, started_at, finished_at) "
+                           "SELECT ?1, ?2, setup, batch_size, lr, repeat, phase, frozen, "
+                           "CASE WHEN ?4 AND status='running' THEN 'failed' ELSE status END, "
+                           "epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method, device, host, "
+                           "cpu, gpu, config_json, started_at, finished_at FROM shard.runs WHERE id=?3",
+                           -1, &q, NULL) != SQLITE_OK)
+        return fail_db(m, "copying a run");
+    if (dst > 0) sqlite3_bind_int64(q, 1, dst);
+    else sqlite3_bind_null(q, 1);
+    sqlite3_bind_int64(q, 2, study);
+    sqlite3_bind_int64(q, 3, src);
+    sqlite3_bind_int(q, 4, final);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) return fail_db(m, "copying a run");
+    if (dst <= 0) dst = sqlite3_last_insert_rowid(m->db);
+    int64_t v[2] = {dst, src};
+    if (exec_ids(m,
+                 "INSERT INTO main.epochs(run_id, epoch, seconds, train_loss, val_loss, val_acc, energy_j, eq1_j, "
+                 "counter_j, method) SELECT ?1, epoch, seconds, train_loss, val_loss, val_acc, energy_j, eq1_j, "
+                 "counter_j, method FROM shard.epochs WHERE run_id=?2 ORDER BY epoch",
+                 "copying epochs", 2, v, &ms->epochs) ||
+        exec_ids(m,
+                 "INSERT INTO main.epoch_components(run_id, epoch, component, source, method, energy_j, counter_j, "
+                 "eq1_j, mean_w, peak_w, samples, degraded) SELECT ?1, epoch, component, source, method, energy_j, "
+                 "counter_j, eq1_j, mean_w, peak_w, samples, degraded FROM shard.epoch_components WHERE run_id=?2",
+                 "copying epoch components", 2, v, NULL) ||
+        exec_ids(m,
+                 "INSERT INTO main.samples(run_id, t_s, component, power_w, counter_j) SELECT ?1, t_s, component, "
+                 "power_w, counter_j FROM shard.samples WHERE run_id=?2 ORDER BY rowid",
+                 "copying samples", 2, v, &ms->samples))
+        return -1;
+    return 0;
+}
+
+/* Merges the attached shard's runs into study *study (created from ident
+ * when 0). Inside the caller's transaction. */
+static int merge_runs(merge_ctx *m, int64_t *study, const identity *ident, int final, pt_merge_stats *ms) {
+    if (*study <= 0) {
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(m->db,
+                               "INSERT INTO main.studies(kind, dataset, preset, created_at, config_json) "
+                               "VALUES(?1,?2,?3,?4,?5)",
+                               -1, &q, NULL) != SQLITE_OK)
+            return fail_db(m, "creating the study");
+        sqlite3_bind_text(q, 1, ident->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, ident->dataset, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, ident->preset, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, ident->created_at, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 5, ident->config_json, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE) return fail_db(m, "creating the study");
+        *study = sqlite3_last_insert_rowid(m->db);
+    }
+    /* the shard's runs first: the copies change main.runs */
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(m->db, "SELECT id, status, epochs FROM shard.runs ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+        return fail_db(m, "reading runs");
+    typedef struct {
+        int64_t id;
+        int rank, epochs, to_failed;
+    } shard_run;
+    shard_run *runs = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t nc = cap ? 2 * cap : 64;
+            shard_run *nr = realloc(runs, nc * sizeof *nr);
+            if (!nr) {
+                sqlite3_finalize(q);
+                free(runs);
+                pt_say(m->err, m->errlen, "%s: out of memory merging %s", m->into, m->shard);
+                return -1;
+            }
+            runs = nr;
+            cap = nc;
+        }
+        const char *ss = (const char *)sqlite3_column_text(q, 1);
+        shard_run r = {sqlite3_column_int64(q, 0), status_rank(ss ? ss : "running"), sqlite3_column_int(q, 2), 0};
+        if (final && r.rank == 0) r.rank = 1, r.to_failed = 1;
+        runs[n++] = r;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        free(runs);
+        return fail_db(m, "reading runs");
+    }
+    /* each against what the target holds for its key by then */
+    if (sqlite3_prepare_v2(m->db,
+                           "SELECT t.id, t.status, t.epochs FROM shard.runs s JOIN main.runs t ON t.study_id=?1 AND "
+                           "t.setup=s.setup AND t.repeat=s.repeat AND t.phase=s.phase AND t.frozen=s.frozen "
+                           "WHERE s.id=?2",
+                           -1, &q, NULL) != SQLITE_OK) {
+        free(runs);
+        return fail_db(m, "reading runs");
+    }
+    int ok = 1;
+    for (size_t i = 0; i < n && ok; i++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, *study);
+        sqlite3_bind_int64(q, 2, runs[i].id);
+        rc = sqlite3_step(q);
+        int64_t dst = 0;
+        int action = 0; /* 1 add, 2 replace */
+        if (rc == SQLITE_DONE) {
+            action = 1;
+        } else if (rc == SQLITE_ROW) {
+            const char *ts = (const char *)sqlite3_column_text(q, 1);
+            int t_rank = status_rank(ts ? ts : "running"), t_epochs = sqlite3_column_int(q, 2);
+            dst = sqlite3_column_int64(q, 0);
+            if (t_rank < 2 && (runs[i].rank > t_rank || (runs[i].rank == t_rank && runs[i].epochs > t_epochs)))
+                action = 2;
+        } else {
+            ok = 0;
+            fail_db(m, "reading runs");
+            break;
+        }
+        sqlite3_reset(q);
+        if (!action) {
+            ms->unchanged++;
+            continue;
+        }
+        if (action == 2) {
+            int64_t v[1] = {dst};
+            if (exec_ids(m, "DELETE FROM main.runs WHERE id=?1", "replacing a run", 1, v, NULL)) ok = 0;
+        }
+        if (ok && copy_run(m, runs[i].id, dst, *study, runs[i].to_failed, ms)) ok = 0;
+        if (!ok) break;
+        if (action == 1) ms->added++;
+        else ms->replaced++;
+        if (runs[i].to_failed) ms->failed_final++;
+    }
+    sqlite3_finalize(q);
+    free(runs);
+    return ok ? 0 : -1;
+}
+
+static int merge_one(sqlite3 *db, const char *into, const char *shard, int64_t *study, const identity *ident,
+                     int final, pt_merge_stats *ms, char *err, size_t errlen) {
+    merge_ctx m = {db, into, shard, err, errlen};
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS shard", -1, &q, NULL) != SQLITE_OK)
+        return fail_db(&m, "attaching");
+    sqlite3_bind_text(q, 1, shard, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) return fail_db(&m, "attaching");
+    pt_merge_stats before = *ms;
+    int64_t study_before = *study;
+    int ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    if (!ok) fail_db(&m, "beginning the merge");
+    if (ok && merge_runs(&m, study, ident, final, ms) != 0) ok = 0;
+    if (ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) ok = 0, fail_db(&m, "committing");
+    if (!ok) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        *ms = before; /* nothing of this shard was kept */
+        *study = study_before;
+    }
+    sqlite3_exec(db, "DETACH DATABASE shard", NULL, NULL, NULL);
+    return ok ? 0 : -1;
+}
+
+int pt_store_merge(const char *into, const char *const *shards, int nshards, const pt_merge_options *opts,
+                   pt_merge_stats *ms, char *err, size_t errlen) {
+    pt_merge_options none = {0, 0};
+    if (!opts) opts = &none;
+    memset(ms, 0, sizeof *ms);
+    identity ref = {0}, *has_ref = NULL;
+    identity *ids = calloc((size_t)(nshards > 0 ? nshards : 1), sizeof *ids);
+    int *has = calloc((size_t)(nshards > 0 ? nshards : 1), sizeof *has);
+    pt_store *target = NULL;
+    int rc = -2;
+    if (!ids || !has) {
+        pt_say(err, errlen, "%s: out of memory", into);
+        rc = -1;
+        goto out;
+    }
+    if (nshards < 1) {
+        pt_say(err, errlen, "%s: no shard to merge", into);
+        goto out;
+    }
+    /* 1. every shard: a store of this version, one study identity, not the target */
+    for (int i = 0; i < nshards; i++) {
+        struct stat sb;
+        if (stat(shards[i], &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            pt_say(err, errlen, "%s: no such file (a shard store)", shards[i]);
+            goto out;
+        }
+        if (same_file(shards[i], into)) {
+            pt_say(err, errlen, "%s: is the store being merged into", shards[i]);
+            goto out;
+        }
+        for (int j = 0; j < i; j++)
+            if (same_file(shards[i], shards[j])) {
+                pt_say(err, errlen, "%s: named twice", shards[i]);
+                goto out;
+            }
+        char serr[1024] = "";
+        pt_store *s = pt_store_open_readonly(shards[i], serr, sizeof serr);
+        if (!s) {
+            pt_say(err, errlen, "%s", serr);
+            goto out;
+        }
+        int r = read_identity(s, 0, &ids[i], &has[i], err, errlen);
+        pt_store_close(s);
+        if (r != 0) {
+            rc = r;
+            goto out;
+        }
+        if (!has[i]) {
+            ms->empty++;
+            continue;
+        }
+        if (!has_ref) {
+            has_ref = &ids[i];
+        } else if (!identity_same(&ids[i], has_ref)) {
+            char why[1024];
+            identity_differs(&ids[i], has_ref, why, sizeof why);
+            pt_say(err, errlen, "%s: a shard of another study: %s", shards[i], why);
+            goto out;
+        }
+    }
+    /* 2. the target, and its study */
+    char terr[1024] = "";
+    target = pt_store_open(into, 1, terr, sizeof terr);
+    if (!target) {
+        pt_say(err, errlen, "%s", terr);
+        goto out;
+    }
+    int64_t study = 0;
+    if (opts->study_id > 0) {
+        int n = 0;
+        int r = read_identity(target, opts->study_id, &ref, &n, err, errlen);
+        if (r != 0) {
+            rc = r;
+            goto out;
+        }
+        if (!n) {
+            pt_say(err, errlen, "%s: no study %lld to merge into", into, (long long)opts->study_id);
+            goto out;
+        }
+        for (int i = 0; i < nshards; i++)
+            if (has[i] && !identity_same(&ids[i], &ref)) {
+                char why[1024];
+                identity_differs(&ids[i], &ref, why, sizeof why);
+                pt_say(err, errlen, "%s: a shard of another study than %s's study %lld: %s", shards[i], into,
+                       (long long)opts->study_id, why);
+                goto out;
+            }
+        study = opts->study_id;
+    } else if (has_ref) {
+        char ferr[1024] = "";
+        study = pt_store_study_find(target, has_ref->kind, has_ref->dataset, has_ref->preset, has_ref->config_json,
+                                    ferr, sizeof ferr);
+        if (study < 0 && ferr[0]) {
+            pt_say(err, errlen, "%s", ferr);
+            rc = -1;
+            goto out;
+        }
+        if (study < 0) study = 0;
+    }
+    /* 3. each shard in its own transaction */
+    sqlite3 *db = pt_store_db(target);
+    rc = 0;
+    for (int i = 0; i < nshards && rc == 0; i++) {
+        ms->shards++;
+        if (!has[i]) continue;
+        if (merge_one(db, into, shards[i], &study, &ids[i], opts->final, ms, err, errlen) != 0) rc = -1;
+    }
+    ms->study_id = study;
+out:
+    if (target) pt_store_close(target);
+    for (int i = 0; ids && i < nshards; i++) identity_free(&ids[i]);
+    identity_free(&ref);
+    free(ids);
+    free(has);
+    return rc;
+}
