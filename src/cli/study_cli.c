@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "models/models.h"
+#include "study/slurm.h"
 #include "study/study.h"
 #include "util/str.h"
 
@@ -147,6 +148,18 @@ static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study
     return 1;
 }
 
+static const char *slurm_help =
+    "\nOn a SLURM cluster (one array task per setup x repeat, each into its own shard\n"
+    "store, then a merge job into --db; scripts in DB.slurm/study<ID>/):\n"
+    "  --slurm             write the sbatch scripts instead of training here\n"
+    "  --submit            ... and submit them (prints the array and merge job ids)\n"
+    "  --dry-run           ... only print them (writes nothing)\n"
+    "  --partition P, --account A, --time HH:MM:SS, --cpus-per-task N (also the\n"
+    "                      tasks' --threads), --gpus-per-task N: the tasks' resources\n"
+    "  --sbatch-arg ARG    one more sbatch option for both jobs (repeatable)\n"
+    "  with --resume       only the tasks whose runs are neither finished in the\n"
+    "                      store nor in their shard are submitted\n";
+
 static void config_init(pt_study_config *c) {
     memset(c, 0, sizeof *c);
     c->device = strstr(pt_backend_available(), "cpu") ? "cpu" : "ref";
@@ -243,6 +256,121 @@ int pt_cli_train(int argc, char **argv) {
     return run_study(verb, &c, 1, (int)bs, lr);
 }
 
+/* --slurm: the study's identity and tasks, its row in the store, the scripts. */
+static int slurm_study(const char *verb, pt_study_config *c, const char *const *targv, int targc,
+                       const pt_slurm_options *so, int mode) {
+    char err[2048] = "";
+    if (pt_slurm_check_options(so, err, sizeof err) != 0) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+    if (mode == PT_SLURM_SUBMIT && !pt_slurm_available())
+        return pt_cli_error(verb, PT_EXIT_FAIL, "--submit: sbatch is not on PATH (is this a SLURM login node?)");
+    if (!strcmp(verb, "pretrain") && strcmp(c->dataset, "pamap2") != 0)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "the autoencoder study runs on pamap2, not %s", c->dataset);
+    if (!strcmp(verb, "multitask") && strcmp(c->dataset, "celeba") != 0)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "the study runs on celeba (both label sets), not %s", c->dataset);
+    char json[1024];
+    pt_study_config_json(c, pt_study_dataset_model(c->dataset), json, sizeof json);
+    int ntasks = pt_study_tasks(c, NULL);
+    pt_study_task *tasks = calloc((size_t)ntasks, sizeof *tasks);
+    int *sel = calloc((size_t)ntasks, sizeof *sel);
+    if (!tasks || !sel) {
+        free(tasks);
+        free(sel);
+        return pt_cli_error(verb, PT_EXIT_FAIL, "out of memory");
+    }
+    pt_study_tasks(c, tasks);
+    const char *const *phases;
+    int nphases = pt_study_phases(verb, &phases);
+    pt_store *st = NULL;
+    int64_t study = -1, existing = 0;
+    int rc = PT_EXIT_OK;
+    if (mode == PT_SLURM_DRY_RUN) { /* nothing is written: the study it would be */
+        if (access(c->db, F_OK) == 0) {
+            st = pt_store_open_readonly(c->db, err, sizeof err);
+            if (!st) {
+                rc = pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+                goto out;
+            }
+            if (c->resume) study = pt_store_study_find(st, verb, c->dataset, c->preset.name, json, err, sizeof err);
+            if (study > 0) existing = 1;
+            else study = pt_store_count(st, "studies", err, sizeof err) + 1;
+        } else {
+            study = 1;
+        }
+    } else {
+        st = pt_store_open(c->db, 1, err, sizeof err);
+        if (!st) {
+            rc = pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+            goto out;
+        }
+        int created = 1;
+        study = c->resume ? pt_store_study_get(st, verb, c->dataset, c->preset.name, json, &created, err, sizeof err)
+                          : pt_store_study_new(st, verb, c->dataset, c->preset.name, json, err, sizeof err);
+        existing = !created;
+    }
+    if (study <= 0) {
+        rc = pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);
+        goto out;
+    }
+    pt_slurm_study js = {.exe = NULL,
+                         .db = c->db,
+                         .study_id = study,
+                         .name = verb,
+                         .argv = targv,
+                         .argc = targc,
+                         .tasks = tasks,
+                         .ntasks = ntasks,
+                         .phases = phases,
+                         .nphases = nphases,
+                         .kind = verb,
+                         .dataset = c->dataset,
+                         .preset = c->preset.name,
+                         .config_json = json};
+    for (int i = 0; i < ntasks; i++) sel[i] = 1;
+    if (c->resume) {
+        int n = pt_slurm_pending(&js, existing ? st : NULL, sel, err, sizeof err);
+        if (n < 0) {
+            rc = pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);
+            goto out;
+        }
+        if (n == 0) {
+            char dir[4200];
+            pt_slurm_dir(&js, dir, sizeof dir);
+            fprintf(stderr,
+                    "powertrain %s: study %lld: all %d tasks are finished (in %s or in %s/shards); nothing to "
+                    "submit\n",
+                    verb, (long long)study, ntasks, c->db, dir);
+            goto out;
+        }
+        long active = mode == PT_SLURM_SUBMIT ? pt_slurm_active_array(&js) : 0;
+        if (active > 0) {
+            rc = pt_cli_error(verb, PT_EXIT_FAIL,
+                              "study %lld: array job %ld is still queued or running; wait for it (squeue -j %ld) or "
+                              "cancel it (scancel %ld) before --resume",
+                              (long long)study, active, active, active);
+            goto out;
+        }
+    }
+    pt_store_close(st); /* the jobs write the store, not this process */
+    st = NULL;
+    int r = pt_slurm_run(&js, sel, so, mode, stdout, err, sizeof err);
+    if (r != 0) {
+        rc = pt_cli_error(verb, r == 2 ? PT_EXIT_USAGE : PT_EXIT_FAIL, "%s", err);
+        if (!existing && mode != PT_SLURM_DRY_RUN && r != 3) { /* nothing was submitted: no empty study left behind */
+            char derr[512];
+            pt_store *d = pt_store_open(c->db, 0, derr, sizeof derr);
+            if (d) {
+                pt_store_study_drop_empty(d, study, derr, sizeof derr);
+                pt_store_close(d);
+            }
+        }
+    }
+out:
+    if (st) pt_store_close(st);
+    free(tasks);
+    free(sel);
+    return rc;
+}
+
 static const char *study_help[4] = {
     "usage: powertrain regime --dataset D [--preset paper|quick] [options]\n\n"
     "The paper's training-regime study: every batch size x learning rate setup\n"
@@ -291,9 +419,18 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
     memset(&tune_opts, 0, sizeof tune_opts);
     tune_opts.z = 2;
     tune_opts.probe_steps = -1;
+    /* --slurm: the flags the tasks get are argv less the cluster's own, --db and --resume */
+    int slurm = 0, mode = PT_SLURM_WRITE, threads_given = 0, nsb = 0;
+    const char *slurm_flag = NULL;
+    pt_slurm_options so;
+    memset(&so, 0, sizeof so);
+    const char *sbatch_args[argc + 1], *targv[argc + 4];
+    char keep[argc + 1];
+    memset(keep, 0, sizeof keep);
     for (int i = 1; i < argc; i++) {
         const char *v;
-        int r;
+        int r, i0 = i, drop = 0;
+        long n;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("%sCtrl-C stops after the batch in flight; --resume skips finished runs and\n"
                    "restarts the one in flight.\n\n"
@@ -304,12 +441,57 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
                    "  --batch-sizes LIST  e.g. 64,256,1024,4096\n"
                    "  --lrs LIST          e.g. 0.1,0.01,0.001,0.0001\n"
                    "  --repeats N         runs per setup (default 2)\n"
-                   "  --resume            continue the latest study of the same configuration\n%s",
-                   study_help[which], common_help);
+                   "  --resume            continue the latest study of the same configuration\n%s%s",
+                   study_help[which], common_help, which < 3 ? slurm_help : "");
             return PT_EXIT_OK;
         }
-        if ((r = common_flag(verb, argc, argv, &i, &c, &threshold, &patience, &max_epochs))) {
+        if (which < 3 && !strcmp(argv[i], "--slurm")) {
+            slurm = drop = 1;
+        } else if (which < 3 && (!strcmp(argv[i], "--submit") || !strcmp(argv[i], "--dry-run"))) {
+            if (slurm_flag && (!strcmp(slurm_flag, "--submit") || !strcmp(slurm_flag, "--dry-run")) &&
+                strcmp(slurm_flag, argv[i]))
+                return pt_cli_error(verb, PT_EXIT_USAGE, "--submit and --dry-run exclude each other");
+            mode = !strcmp(argv[i], "--submit") ? PT_SLURM_SUBMIT : PT_SLURM_DRY_RUN;
+            slurm_flag = argv[i];
+            drop = 1;
+        } else if (which < 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--partition", &v))) {
             if (r < 0) return PT_EXIT_USAGE;
+            so.partition = v;
+            slurm_flag = "--partition";
+            drop = 1;
+        } else if (which < 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--account", &v))) {
+            if (r < 0) return PT_EXIT_USAGE;
+            so.account = v;
+            slurm_flag = "--account";
+            drop = 1;
+        } else if (which < 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--time", &v))) {
+            if (r < 0) return PT_EXIT_USAGE;
+            so.time = v;
+            slurm_flag = "--time";
+            drop = 1;
+        } else if (which < 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--gpus-per-task", &v))) {
+            if (r < 0 || pt_cli_parse_long(verb, "--gpus-per-task", v, 1, 64, &n)) return PT_EXIT_USAGE;
+            so.gpus_per_task = (int)n;
+            slurm_flag = "--gpus-per-task";
+            drop = 1;
+        } else if (which < 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--cpus-per-task", &v))) {
+            if (r < 0 || pt_cli_parse_long(verb, "--cpus-per-task", v, 1, 1024, &n)) return PT_EXIT_USAGE;
+            so.cpus_per_task = (int)n;
+            slurm_flag = "--cpus-per-task";
+            drop = 1;
+        } else if (which < 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--sbatch-arg", &v))) {
+            if (r < 0) return PT_EXIT_USAGE;
+            sbatch_args[nsb++] = v;
+            slurm_flag = "--sbatch-arg";
+            drop = 1;
+        } else if (which < 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--task-index", &v))) {
+            /* internal: the array task's index (see --slurm) */
+            if (r < 0 || pt_cli_parse_long(verb, "--task-index", v, 0, 1000000, &n)) return PT_EXIT_USAGE;
+            c.one_task = (int)n + 1;
+        } else if ((r = common_flag(verb, argc, argv, &i, &c, &threshold, &patience, &max_epochs))) {
+            if (r < 0) return PT_EXIT_USAGE;
+            if (!strcmp(argv[i0], "--resume") || pt_starts_with(argv[i0], "--db")) drop = 1;
+            if (pt_starts_with(argv[i0], "--threads")) threads_given = 1;
         } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--preset", &v))) {
             pt_preset tmp;
             if (r < 0) return PT_EXIT_USAGE;
@@ -370,8 +552,14 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
         } else {
             return pt_cli_error(verb, PT_EXIT_USAGE, "unknown option '%s' (see powertrain %s --help)", argv[i], verb);
         }
+        if (!drop)
+            for (int k = i0; k <= i; k++) keep[k] = 1;
     }
     if (!c.dataset) return pt_cli_error(verb, PT_EXIT_USAGE, "--dataset is required (%s)", pt_study_datasets());
+    if (slurm_flag && !slurm)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "%s needs --slurm (see powertrain %s --help)", slurm_flag, verb);
+    if (slurm && c.one_task > 0)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "--task-index runs one task of a --slurm study; not with --slurm");
     pt_preset_study(preset, verb, &c.preset);
     if (bs_list && (c.preset.nbs = parse_list_int(bs_list, c.preset.batch_sizes, PT_STUDY_MAX_GRID)) < 1)
         return pt_cli_error(verb, PT_EXIT_USAGE, "--batch-sizes: expected positive integers like 64,256, got '%s'",
@@ -395,6 +583,24 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
     if (threshold >= 0) c.preset.threshold = threshold;
     if (patience > 0) c.preset.patience = (int)patience;
     if (max_epochs > 0) c.preset.max_epochs = (int)max_epochs;
+    if (c.one_task > pt_study_tasks(&c, NULL))
+        return pt_cli_error(verb, PT_EXIT_USAGE, "--task-index %d: the study has %d tasks (0..%d)", c.one_task - 1,
+                            pt_study_tasks(&c, NULL), pt_study_tasks(&c, NULL) - 1);
+    if (slurm) {
+        int targc = 0;
+        targv[targc++] = verb;
+        for (int k = 1; k < argc; k++)
+            if (keep[k]) targv[targc++] = argv[k];
+        char threads[32];
+        if (so.cpus_per_task > 0 && !threads_given) { /* the task's cores, not the node's */
+            snprintf(threads, sizeof threads, "%d", so.cpus_per_task);
+            targv[targc++] = "--threads";
+            targv[targc++] = threads;
+        }
+        so.sbatch_args = sbatch_args;
+        so.nsbatch_args = nsb;
+        return slurm_study(verb, &c, targv, targc, &so, mode);
+    }
     return run_study(verb, &c, 0, 0, 0);
 }
 

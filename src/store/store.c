@@ -288,6 +288,18 @@ int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, 
     return id;
 }
 
+int pt_store_study_drop_empty(pt_store *st, int64_t study_id, char *err, size_t errlen) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM studies WHERE id=?1 AND NOT EXISTS (SELECT 1 FROM runs WHERE study_id=?1)",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, err, errlen, "deleting an empty study");
+    sqlite3_bind_int64(q, 1, study_id);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) return db_fail(st, err, errlen, "deleting an empty study");
+    return sqlite3_changes(st->db) > 0;
+}
+
 int64_t pt_store_study_new(pt_store *st, const char *kind, const char *dataset, const char *preset,
                            const char *config_json, char *err, size_t errlen) {
     sqlite3_stmt *q = NULL;
@@ -334,6 +346,24 @@ int64_t pt_store_run_find(pt_store *st, const pt_run_info *key, pt_run_status *s
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(st, err, errlen, "looking up a run");
     if (err && errlen) err[0] = '\0';
     return id;
+}
+
+int pt_store_run_finished(pt_store *st, int64_t study_id, int setup, int repeat, const char *phase, char *err,
+                          size_t errlen) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT count(*) FROM runs WHERE study_id=?1 AND setup=?2 AND repeat=?3 AND phase=?4 "
+                           "AND status IN ('done','not_reached','diverged')",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, err, errlen, "looking up a run");
+    sqlite3_bind_int64(q, 1, study_id);
+    sqlite3_bind_int(q, 2, setup);
+    sqlite3_bind_int(q, 3, repeat);
+    sqlite3_bind_text(q, 4, phase, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q), n = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+    sqlite3_finalize(q);
+    if (n < 0) return db_fail(st, err, errlen, "looking up a run");
+    return n > 0;
 }
 
 int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, size_t errlen) {

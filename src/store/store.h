@@ -39,6 +39,9 @@ int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, 
  * -1 with err empty when there is none (-1 with err set on a failure). */
 int64_t pt_store_study_find(pt_store *st, const char *kind, const char *dataset, const char *preset,
                             const char *config_json, char *err, size_t errlen);
+/* Deletes a study that has no runs (a cluster submission that failed);
+ * 1 deleted, 0 kept (it has runs), -1 with err. */
+int pt_store_study_drop_empty(pt_store *st, int64_t study_id, char *err, size_t errlen);
 /* Always creates a new study. */
 int64_t pt_store_study_new(pt_store *st, const char *kind, const char *dataset, const char *preset,
                            const char *config_json, char *err, size_t errlen);
@@ -70,6 +73,11 @@ typedef struct {
 /* Existing run of that key: returns its id and status (-1 and no error when
  * there is none: *status untouched). */
 int64_t pt_store_run_find(pt_store *st, const pt_run_info *key, pt_run_status *status, char *err,
+                          size_t errlen);
+
+/* 1 when the study has a finished run (done, not_reached, diverged) of
+ * that setup, repeat and phase; 0 when not; -1 with err. */
+int pt_store_run_finished(pt_store *st, int64_t study_id, int setup, int repeat, const char *phase, char *err,
                           size_t errlen);
 
 /* Begins a run: inserts it as running, or restarts an unfinished one (its

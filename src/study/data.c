@@ -122,6 +122,15 @@ static int load_celeba(const char *which, const char *dir, int image_size, pt_st
     return 0;
 }
 
+const char *pt_study_dataset_model(const char *dataset) {
+    static const char *const map[][2] = {{"fmnist", "fmnist_cnn"},       {"pamap2", "pamap2_cnn"},
+                                         {"celeba-id", "celeba_id"},     {"celeba-attr", "celeba_attr"},
+                                         {"celeba", "celeba_multitask"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(dataset, map[i][0])) return map[i][1];
+    return NULL;
+}
+
 int pt_study_data_load(const char *dataset, const char *dir, int64_t train_limit, int64_t val_limit,
                        int image_size, uint64_t seed, pt_study_data *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);

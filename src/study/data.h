@@ -31,6 +31,8 @@ typedef struct {
 
 /* Names accepted by --dataset, comma separated. */
 const char *pt_study_datasets(void);
+/* The model a dataset trains by default ("pamap2_cnn"), or NULL for an unknown name. */
+const char *pt_study_dataset_model(const char *dataset);
 /* Loads dataset from dir (NULL: the default place), keeping at most
  * train_limit / val_limit samples (0: all; a seeded random subset); CelebA
  * images at image_size x image_size (0: the reader's default). 0, or -1 with

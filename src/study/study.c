@@ -73,8 +73,37 @@ void pt_study_config_json(const pt_study_config *cfg, const char *model, char *j
         snprintf(json + strlen(json) - 1, n - strlen(json) + 1, ",\"image_size\":%d}", cfg->preset.image_size);
 }
 
+int pt_study_tasks(const pt_study_config *cfg, pt_study_task *tasks) {
+    const pt_preset *p = &cfg->preset;
+    int n = 0;
+    for (int r = 1; r <= p->repeats; r++)
+        for (int b = 0; b < p->nbs; b++)
+            for (int l = 0; l < p->nlr; l++, n++)
+                if (tasks) tasks[n] = (pt_study_task){b * p->nlr + l + 1, p->batch_sizes[b], p->lrs[l], r};
+    return n;
+}
+
+int pt_study_phases(const char *kind, const char *const **phases) {
+    static const char *const regime[] = {"train"}, *const pretrain[] = {"pretrain", "frozen", "unfrozen", "baseline"},
+                             *const multitask[] = {"attr", "id", "both"};
+    if (!strcmp(kind, "regime")) return *phases = regime, 1;
+    if (!strcmp(kind, "pretrain")) return *phases = pretrain, 4;
+    if (!strcmp(kind, "multitask")) return *phases = multitask, 3;
+    return 0;
+}
+
+/* Only the cluster task asked for runs (cfg->one_task), else every one. */
+static int in_task(const pt_study_config *cfg, int setup, int repeat) {
+    if (cfg->one_task <= 0) return 1;
+    const pt_preset *p = &cfg->preset;
+    return (repeat - 1) * p->nbs * p->nlr + setup - 1 == cfg->one_task - 1;
+}
+
 static void describe_hardware(pt_study *s) {
-    gethostname(s->host, sizeof s->host - 1);
+    /* on a SLURM node, the node's name as SLURM knows it */
+    const char *node = getenv("SLURMD_NODENAME");
+    if (node && *node) pt_strlcpy(s->host, node, sizeof s->host);
+    else gethostname(s->host, sizeof s->host - 1);
     s->cpu[0] = s->gpu[0] = '\0';
     if (!s->meter) return;
     for (int k = 0; k < pt_meter_component_count(s->meter); k++) {
@@ -295,12 +324,13 @@ int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
     pt_study s;
     if (pt_study_open(&s, cfg, "regime", err, errlen) != 0) return -1;
     const pt_preset *p = &cfg->preset;
-    int total = p->nbs * p->nlr * p->repeats, k = 0, rc = 0;
+    int total = cfg->one_task > 0 ? 1 : p->nbs * p->nlr * p->repeats, k = 0, rc = 0;
     fprintf(stderr, "powertrain regime: %s, preset %s, %d runs (%d setups x %d repeats) on %s into %s (study %lld)\n",
             cfg->dataset, p->name, total, p->nbs * p->nlr, p->repeats, cfg->device, cfg->db, (long long)s.study_id);
     for (int r = 1; r <= p->repeats && rc == 0; r++)
         for (int b = 0; b < p->nbs && rc == 0; b++)
             for (int l = 0; l < p->nlr && rc == 0; l++) {
+                if (!in_task(cfg, b * p->nlr + l + 1, r)) continue;
                 pt_train_result res;
                 rc = run_phase(&s, ++k, total, b * p->nlr + l + 1, p->batch_sizes[b], p->lrs[l], r, "train", NULL,
                                &res, err, errlen);
@@ -352,7 +382,7 @@ int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen) {
         return -1;
     }
     const pt_preset *p = &cfg->preset;
-    int nsetups = p->nbs * p->nlr, total = nsetups * p->repeats * 4, k = 0, rc = 0;
+    int nsetups = p->nbs * p->nlr, total = (cfg->one_task > 0 ? 1 : nsetups * p->repeats) * 4, k = 0, rc = 0;
     pt_meter_method method = PT_METHOD_COUNTER; /* the weakest method among the runs */
     fprintf(stderr, "powertrain pretrain: %s, preset %s, %d runs (%d setups x %d repeats x 4 phases) on %s into %s "
                     "(study %lld)\n",
@@ -364,6 +394,7 @@ int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen) {
             for (int l = 0; l < p->nlr && rc == 0; l++) {
                 int setup = b * p->nlr + l + 1, bs = p->batch_sizes[b];
                 double lr = p->lrs[l];
+                if (!in_task(cfg, setup, r)) continue;
                 char ckpt[4600];
                 snprintf(ckpt, sizeof ckpt, "%s/setup%d-repeat%d-autoencoder.safetensors", dir, setup, r);
                 pt_setup_opts ae = {"pamap2_ae", PT_TASK_RECONSTRUCT, 1, NULL, NULL, ckpt, 0, NULL, NULL, NULL};
@@ -383,7 +414,7 @@ int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen) {
                     if (res.method > method) method = res.method;
                 }
             }
-    if (rc == 0 && e_enc && e_frozen && e_base && e_unfrozen) {
+    if (rc == 0 && e_enc && e_frozen && e_base && e_unfrozen && cfg->one_task <= 0) { /* a task sees one setup */
         fprintf(stderr, "\nEquation (2): cycles until pretraining pays back (frozen encoder; energy means over "
                         "repeats; method %s)\n", pt_meter_method_name(method));
         fprintf(stderr, "%6s %6s %9s %12s %12s %12s %12s %10s\n", "setup", "batch", "lr", "E_enc J", "E_frozen J",
@@ -415,7 +446,7 @@ int pt_study_multitask(const pt_study_config *cfg, char *err, size_t errlen) {
     pt_study s;
     if (pt_study_open(&s, cfg, "multitask", err, errlen) != 0) return -1;
     const pt_preset *p = &cfg->preset;
-    int total = p->nbs * p->nlr * p->repeats * 3, k = 0, rc = 0;
+    int total = (cfg->one_task > 0 ? 1 : p->nbs * p->nlr * p->repeats) * 3, k = 0, rc = 0;
     char note[4300];
     pt_say(note, sizeof note, "\"encoder_weights\":\"%s\",\"alpha\":%g",
            cfg->encoder_weights ? cfg->encoder_weights : "random", cfg->alpha > 0 ? cfg->alpha : 0.5);
@@ -432,6 +463,7 @@ int pt_study_multitask(const pt_study_config *cfg, char *err, size_t errlen) {
         for (int b = 0; b < p->nbs && rc == 0; b++)
             for (int l = 0; l < p->nlr && rc == 0; l++)
                 for (int t = 0; t < 3 && rc == 0; t++) {
+                    if (!in_task(cfg, b * p->nlr + l + 1, r)) continue;
                     pt_train_result res;
                     rc = run_phase(&s, ++k, total, b * p->nlr + l + 1, p->batch_sizes[b], p->lrs[l], r, names[t],
                                    &types[t], &res, err, errlen);

@@ -65,11 +65,28 @@ typedef struct {
     float alpha;                            /* multitask: weight of the attribute loss (0.5) */
     const char *encoder_weights;            /* multitask: resnet18 trunk safetensors, or NULL */
     const char *study_note;                 /* extra members of the study's config_json (tune), or NULL */
+    int one_task;                           /* 0: every task; k > 0: only task k - 1 (a cluster array task) */
 } pt_study_config;
 
 /* The study's config_json without study_note: what identifies a grid of the
  * same dataset, model, device, optimizer, seed and preset numbers. */
 void pt_study_config_json(const pt_study_config *cfg, const char *model, char *buf, size_t n);
+
+/* A study's tasks: one per setup x repeat (a pretrain task trains its 4
+ * phases, a multitask task its 3 types), numbered from 0 in the order the
+ * study runs them: task = (repeat - 1) * setups + setup - 1. */
+typedef struct {
+    int setup, batch_size;
+    double lr;
+    int repeat;
+} pt_study_task;
+
+/* The number of tasks of cfg's preset; fills tasks[0..n-1] when tasks != NULL. */
+int pt_study_tasks(const pt_study_config *cfg, pt_study_task *tasks);
+/* The runs (phases) each task of a study kind trains: "train"; "pretrain",
+ * "frozen", "unfrozen", "baseline"; "attr", "id", "both". Returns their
+ * number, or 0 for an unknown kind. */
+int pt_study_phases(const char *kind, const char *const **phases);
 
 /* The shared state of a study while it runs. */
 typedef struct {
