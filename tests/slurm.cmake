@@ -1,0 +1,7 @@
+# A study on a real single-node SLURM cluster (Debian's slurm-wlm + munge,
+# started and stopped by tests/slurm/): Release build only. Skips (77) only
+# where SLURM is not installed; `make deps` installs it.
+if(NOT PT_SANITIZE)
+  add_test(NAME slurm_cluster COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/slurm/test_slurm.sh $<TARGET_FILE:powertrain>)
+  set_tests_properties(slurm_cluster PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+endif()
