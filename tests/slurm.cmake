@@ -5,3 +5,6 @@ if(NOT PT_SANITIZE)
   add_test(NAME slurm_cluster COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/slurm/test_slurm.sh $<TARGET_FILE:powertrain>)
   set_tests_properties(slurm_cluster PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 endif()
+# --slurm without a cluster (dry run, a fake sbatch, the scripts run by bash): both builds.
+add_test(NAME slurm_scripts COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/slurm_scripts.sh $<TARGET_FILE:powertrain>)
+set_tests_properties(slurm_scripts PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# slurm_scripts.sh -- --slurm without a cluster: --dry-run prints the array
+# (size, flags passed, resources) and the merge job's dependency and writes
+# nothing; --submit calls sbatch (a fake one here) twice with
+# --dependency=afterany; the written scripts, run by bash as SLURM would run
+# them, give one shard per task and a merged store with the node's name;
+# --resume selects only the missing tasks; bad flags exit 2.
+# Usage: slurm_scripts.sh POWERTRAIN
+set -u
+pt=$(readlink -f "$1")
+command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 (the CLI) is not installed (make deps)"; exit 77; }
+tmp=$(mktemp -d /tmp/pt-slurm-scripts-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+export POWERTRAIN_CACHE_DIR="$tmp/cache"
+fail=0
+check() {
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fail=1; fi
+}
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+"$pt" synth pamap2 --out data --subjects 4 --seconds 4 >/dev/null || exit 1
+
+# --- dry run: what the scripts say, nothing written ---------------------------
+study=(regime --dataset pamap2 --data data --batch-sizes 16,64 --lrs 0.01,0.0001 --repeats 1 --max-epochs 2 --quiet)
+"$pt" "${study[@]}" --db r.db --slurm --dry-run --partition gpu --account proj --time 01:00:00 \
+  --gpus-per-task 1 --cpus-per-task 2 --sbatch-arg=--qos=high --sbatch-arg --mem=4G >dry.out 2>dry.err
+check "dry run exits 0" test $? -eq 0
+check "one task per setup x repeat" grep -qx '#SBATCH --array=0-3' dry.out
+check "the merge job depends on the array" grep -q -- '--dependency=afterany:' dry.out
+for line in '#SBATCH --partition=gpu' '#SBATCH --account=proj' '#SBATCH --time=01:00:00' '#SBATCH --gpus-per-task=1' \
+  '#SBATCH --cpus-per-task=2' '#SBATCH --qos=high' '#SBATCH --mem=4G' "pt='$pt'"; do
+  check "dry run has $line" grep -qxF -- "$line" dry.out
+done
+cmd=$(grep -F '"$pt" ' dry.out)
+check "tasks get the study's flags" grep -qF "'regime' '--dataset' 'pamap2' '--data' 'data' '--batch-sizes' '16,64' '--lrs' '0.01,0.0001' '--repeats' '1' '--max-epochs' '2' '--quiet'" <<<"$cmd"
+check "tasks get their shard, index and --resume" grep -qF -- '--db "$db" --task-index "$i" --resume' <<<"$cmd"
+check "tasks get --threads from --cpus-per-task" grep -qF -- "'--threads' '2'" <<<"$cmd"
+check "tasks do not get the cluster's flags" test -z "$(grep -E -- "'--(slurm|partition|account|time|dry-run|db|sbatch-arg)'" <<<"$cmd")"
+check "the merge job merges into the store's study" grep -qF -- "merge --into '$tmp/r.db' --study 1 --final" dry.out
+check "a dry run writes nothing" test ! -e r.db -a ! -e r.db.slurm
+"$pt" pretrain --data data --batch-sizes 16 --lrs 0.01,0.001 --repeats 2 --db p.db --slurm --dry-run >pre.out 2>&1
+check "pretrain: a task per setup x repeat (4 phases each)" grep -qx '#SBATCH --array=0-3' pre.out
+"$pt" multitask --data data --batch-sizes 16 --lrs 0.01 --repeats 3 --db m.db --slurm --dry-run >mt.out 2>&1
+check "multitask: a task per setup x repeat (3 types each)" grep -qx '#SBATCH --array=0-2' mt.out
+
+# --- bad flags ----------------------------------------------------------------
+bad() { # bad EXPECTED-TEXT ARGS...
+  local want=$1
+  shift
+  "$pt" "${study[@]}" --db bad.db "$@" >/dev/null 2>bad.err
+  local rc=$?
+  check "exit 2 and one line for $*" test $rc -eq 2 -a "$(wc -l <bad.err)" -eq 1
+  check "the message names $want" grep -qF -- "$want" bad.err
+}
+bad --partition --partition gpu
+bad --dry-run --slurm --submit --dry-run
+bad --sbatch-arg --slurm --dry-run --sbatch-arg qos
+bad --time --slurm --dry-run --time 'one hour'
+bad --task-index --slurm --task-index 1
+bad --task-index --task-index 9
+check "bad flags wrote nothing" test ! -e bad.db
+
+# --- submit through a fake sbatch -------------------------------------------------
+mkdir bin
+cat >bin/sbatch <<'EOF'
+#!/bin/bash
+n=$(( $(cat "$(dirname "$0")/n" 2>/dev/null || echo 100) + 1 ))
+echo "$n" >"$(dirname "$0")/n"
+echo "$*" >>"$(dirname "$0")/calls"
+echo "$n;pttest"
+EOF
+cat >bin/squeue <<'EOF'
+#!/bin/bash
+exit 1
+EOF
+chmod +x bin/sbatch bin/squeue
+PATH="$tmp/bin:$PATH" "$pt" "${study[@]}" --db r.db --slurm --submit >sub.out 2>sub.err
+check "submit exits 0" test $? -eq 0
+check "submit prints the job ids" test "$(cat sub.out)" = "$(printf 'array 101\nmerge 102')"
+check "the array went first" grep -qx -- "--parsable $tmp/r.db.slurm/study1/task.sbatch" bin/calls
+check "the merge job afterany the array" grep -qx -- "--parsable --dependency=afterany:101 $tmp/r.db.slurm/study1/merge.sbatch" bin/calls
+check "the job ids are kept" grep -qx "array 101" r.db.slurm/study1/jobs
+check "the study is in the store" test "$(q r.db 'SELECT count(*) FROM studies')" -eq 1
+check "tasks.tsv lists the tasks" test "$(sed -n 3p r.db.slurm/study1/tasks.tsv)" = "$(printf '1\t2\t16\t0.0001\t1')"
+check "the scripts are executable" test -x r.db.slurm/study1/task.sbatch -a -x r.db.slurm/study1/merge.sbatch
+PATH="/nonexistent" "$pt" "${study[@]}" --db none.db --slurm --submit >/dev/null 2>none.err
+check "--submit without sbatch exits 1" test $? -eq 1
+check "and says so" grep -q "sbatch is not on PATH" none.err
+check "and touches no store" test ! -e none.db
+
+# --- the scripts as SLURM runs them (tasks 0, 1 and 3; task 2 never ran) --------
+for i in 0 1 3; do
+  SLURM_ARRAY_TASK_ID=$i SLURM_JOB_ID=$((200 + i)) SLURMD_NODENAME=fake-node TMPDIR="$tmp" \
+    bash r.db.slurm/study1/task.sbatch >"task$i.log" 2>&1
+  check "task $i exits 0" test $? -eq 0
+done
+check "one shard per task that ran" test "$(ls r.db.slurm/study1/shards/)" = "$(printf 'task-0.db\ntask-1.db\ntask-3.db')"
+check "the node-local copies are gone" test -z "$(ls -d "$tmp"/powertrain-task-* 2>/dev/null)"
+bash r.db.slurm/study1/merge.sbatch >merge.log 2>&1
+check "the merge job exits 0" test $? -eq 0
+check "3 finished runs merged" test "$(q r.db "SELECT count(*) FROM runs WHERE status IN ('done','not_reached','diverged') AND study_id = 1")" -eq 3
+check "each run records the SLURM node" test "$(q r.db "SELECT count(*) FROM runs WHERE host = 'fake-node'")" -eq 3
+check "each task ran its own setup" test "$(q r.db 'SELECT group_concat(setup || batch_size, ",") FROM (SELECT setup, batch_size FROM runs ORDER BY setup)')" = "116,216,464"
+
+# --- --resume: only the missing task ------------------------------------------
+"$pt" "${study[@]}" --db r.db --slurm --dry-run --resume >res.out 2>res.err
+check "resume: only task 2" grep -qx '#SBATCH --array=2' res.out
+check "resume: into the same study" grep -qF -- "--study 1 --final" res.out
+SLURM_ARRAY_TASK_ID=2 SLURMD_NODENAME=fake-node TMPDIR="$tmp" bash r.db.slurm/study1/task.sbatch >task2.log 2>&1
+"$pt" "${study[@]}" --db r.db --slurm --dry-run --resume >res2.out 2>res2.err
+check "a task finished in its shard is not rerun" grep -q "nothing to submit" res2.err
+check "and nothing is printed to submit" test ! -s res2.out
+echo "slurm_scripts: done"
+exit $fail
