@@ -353,7 +353,7 @@ int pt_store_run_finished(pt_store *st, int64_t study_id, int setup, int repeat,
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT count(*) FROM runs WHERE study_id=?1 AND setup=?2 AND repeat=?3 AND phase=?4 "
-                           "AND status IN ('done','not_reached','diverged')",
+                           "AND status IN ('done','not_reached','diverged','stopped')",
                            -1, &q, NULL) != SQLITE_OK)
         return db_fail(st, err, errlen, "looking up a run");
     sqlite3_bind_int64(q, 1, study_id);

@@ -75,7 +75,7 @@ typedef struct {
 int64_t pt_store_run_find(pt_store *st, const pt_run_info *key, pt_run_status *status, char *err,
                           size_t errlen);
 
-/* 1 when the study has a finished run (done, not_reached, diverged) of
+/* 1 when the study has a finished run (done, not_reached, diverged, stopped) of
  * that setup, repeat and phase; 0 when not; -1 with err. */
 int pt_store_run_finished(pt_store *st, int64_t study_id, int setup, int repeat, const char *phase, char *err,
                           size_t errlen);
