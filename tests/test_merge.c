@@ -213,6 +213,8 @@ int main(int argc, char **argv) {
     /* a new target is not created when a shard is bad */
     CHECK(merge("--into", path("new.db"), path("other.db"), path("h.db"), NULL, NULL) == 2);
     CHECK(access(path("new.db"), F_OK) != 0);
+    CHECK(merge7("--into", path("new.db"), "--study", "1", path("h.db"), NULL, NULL) == 2);
+    CHECK(access(path("new.db"), F_OK) != 0);
     /* usage */
     CHECK(merge(path("h.db"), NULL, NULL, NULL, NULL, NULL) == 2);
     CHECK_CONTAINS(errbuf, "--into");

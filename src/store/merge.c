@@ -409,7 +409,7 @@ int pt_store_merge(const char *into, const char *const *shards, int nshards, con
     }
     /* 2. the target, and its study */
     char terr[1024] = "";
-    target = pt_store_open(into, 1, terr, sizeof terr);
+    target = pt_store_open(into, opts->study_id <= 0, terr, sizeof terr); /* --study: FILE must exist */
     if (!target) {
         pt_say(err, errlen, "%s", terr);
         goto out;
