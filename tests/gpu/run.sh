@@ -201,7 +201,7 @@ while time.time() - t0 < 30:
         print("tick %d" % nxt, flush=True); nxt += 5
 PY
 "$PT" measure --interval 100 --gpus "$BUS" --epoch-regex '^tick' --json /tmp/measure.json --quiet -- python3 /tmp/load.py
-cmp=$(python3 - <<'PY'
+cmp=$(python3 - <<'PY' 2>&1
 import json
 d = json.load(open("/tmp/measure.json"))
 out = []
@@ -213,14 +213,15 @@ for c in d.get("components", []):
                    (d["duration_s"], cj, ej, 100 * (ej - cj) / cj, c.get("mean_w") or 0))
     else:
         out.append("%s: counter %s, eq1 %s" % (c.get("name"), cj, ej))
-worst = 0
+worst, nw = 0.0, 0
 for e in d.get("epochs", []):
     for c in e.get("components", []):
         cj, ej = c.get("counter_j"), c.get("eq1_j")
         if c.get("source") == "nvml" and isinstance(cj, (int, float)) and isinstance(ej, (int, float)) and cj > 0:
-            worst = max(worst, abs(ej - cj) / cj)
-out.append("per 5 s window worst |eq1-counter| %.2f%%" % (100 * worst))
-print("; ".join(out))
+            worst, nw = max(worst, abs(ej - cj) / cj), nw + 1
+if nw:
+    out.append("%d windows of 5 s: worst |eq1-counter| %.2f%%" % (nw, 100 * worst))
+print("; ".join(out) or "no nvml component measured")
 PY
 )
 row "nvml: counter vs eq1, 30 s load" INFO "$cmp"
