@@ -18,6 +18,10 @@
 # Writes $OUT (default /tmp/out): run.log (everything), summary.txt (the
 # table), test_cuda.log, bench.txt; prints progress and the table last.
 # Exit status: 0 when every check passed (figures are information), else 1.
+#
+# Through the device tool (one call, the whole check): first, here,
+# tests/gpu/prepare.sh; then run with command "tests/gpu/run.sh",
+# carry [".gpu-carry"], timeout_s 600. Steps past 420 s shorten the benchmark.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
