@@ -13,13 +13,19 @@ static void test_create(void) {
     CHECK(be != NULL);
     if (be) {
         CHECK_STR(be->ops->name, "ref");
+        char bus[32] = "x";
+        CHECK(pt_backend_gpu(be, bus, sizeof bus, NULL, 0) == -1); /* a host backend */
+        CHECK_STR(bus, "");
         pt_backend_destroy(be);
     }
     CHECK(pt_backend_create("nope", 0, err, sizeof err) == NULL);
     CHECK_CONTAINS(err, "unknown backend 'nope'");
     CHECK_CONTAINS(err, "ref");
-    CHECK(pt_backend_create("cuda:1", 0, err, sizeof err) == NULL);
-    CHECK_CONTAINS(err, "cuda:1");
+    CHECK(pt_backend_create("cuda:4095", 0, err, sizeof err) == NULL); /* no machine has it */
+    CHECK_CONTAINS(err, "cuda:4095");
+    CHECK(pt_backend_create("cuda:x", 0, err, sizeof err) == NULL);
+    CHECK_CONTAINS(err, "bad device");
+    CHECK(pt_backend_gpu(NULL, NULL, 0, NULL, 0) == -1);
     CHECK(pt_backend_create(NULL, 0, err, sizeof err) == NULL);
     CHECK(pt_backend_create("ref", -1, err, sizeof err) == NULL);
     CHECK_CONTAINS(err, "threads");

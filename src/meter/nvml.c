@@ -5,7 +5,11 @@
  * newer, its 64-bit total-energy counter (mJ).
  *
  * No NVML header is needed at build time: the few types and entry points used
- * are declared here with NVML's ABI. */
+ * are declared here with NVML's ABI. Checked against NVIDIA's nvml.h (the
+ * _v2/_v3 layout of nvmlPciInfo_t: busIdLegacy[16] first, busId[32] last; the
+ * pre-v2 struct with busId first is what the unversioned nvmlDeviceGetPciInfo
+ * fills, which is never called); tests/gpu/nvml_abi.c asserts it at compile
+ * time wherever a real nvml.h is installed (tests/gpu/run.sh). */
 #include "meter/source.h"
 
 #include <ctype.h>

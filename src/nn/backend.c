@@ -3,7 +3,19 @@
 #include "nn/backend.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* "cuda" -> 0, "cuda:N" -> N (decimal, 0..4095); -1 when malformed */
+static int cuda_index(const char *name) {
+    if (!strcmp(name, "cuda")) return 0;
+    const char *d = name + 5;
+    if (!*d || strlen(d) > 4) return -1;
+    for (const char *p = d; *p; p++)
+        if (*p < '0' || *p > '9') return -1;
+    int v = atoi(d);
+    return v <= 4095 ? v : -1;
+}
 
 pt_backend *pt_backend_create(const char *name, int threads, char *err, size_t errlen) {
     if (err && errlen) err[0] = 0;
@@ -25,8 +37,17 @@ pt_backend *pt_backend_create(const char *name, int threads, char *err, size_t e
 #endif
     }
     if (!strcmp(name, "cuda") || !strncmp(name, "cuda:", 5)) {
+        int dev = cuda_index(name);
+        if (dev < 0) {
+            if (err) snprintf(err, errlen, "%s: bad device (cuda or cuda:N, N a CUDA device index)", name);
+            return NULL;
+        }
+#ifdef PT_HAVE_CUDA
+        return pt_backend_cuda_create(name, dev, threads, err, errlen);
+#else
         if (err) snprintf(err, errlen, "%s: this build has no CUDA backend", name);
         return NULL;
+#endif
     }
     if (err) snprintf(err, errlen, "unknown backend '%s' (available: %s)", name, pt_backend_available());
     return NULL;
@@ -36,9 +57,24 @@ void pt_backend_destroy(pt_backend *be) {
     if (be) be->ops->destroy(be);
 }
 
+int pt_backend_gpu(const pt_backend *be, char *bus_id, size_t bus_len, char *desc, size_t desc_len) {
+    if (bus_id && bus_len) bus_id[0] = '\0';
+    if (desc && desc_len) desc[0] = '\0';
+#ifdef PT_HAVE_CUDA
+    if (be && !strcmp(be->ops->name, "cuda")) return pt_backend_cuda_info(be, bus_id, bus_len, desc, desc_len);
+#else
+    (void)be;
+#endif
+    return -1;
+}
+
 const char *pt_backend_available(void) {
-#ifdef PT_HAVE_DNNL
+#if defined(PT_HAVE_DNNL) && defined(PT_HAVE_CUDA)
+    return "ref,cpu,cuda";
+#elif defined(PT_HAVE_DNNL)
     return "ref,cpu";
+#elif defined(PT_HAVE_CUDA)
+    return "ref,cuda";
 #else
     return "ref";
 #endif

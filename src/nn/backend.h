@@ -156,8 +156,18 @@ void pt_backend_destroy(pt_backend *be);
 /* Names compiled into this build, comma separated ("ref,cpu"). */
 const char *pt_backend_available(void);
 
+/* The GPU a backend computes on: its CUDA index (>= 0), with its PCI bus id
+ * (what the meter's --gpus takes, so a run bills exactly that GPU) and a
+ * one-line description ("cuda:0 NVIDIA H100 80GB HBM3 (sm_90), cuDNN 91900,
+ * fp32 (TF32 off), ..."); -1 for host backends. Either buffer may be NULL. */
+int pt_backend_gpu(const pt_backend *be, char *bus_id, size_t bus_len, char *desc, size_t desc_len);
+
 /* Per backend constructors (defined only when compiled in). */
 pt_backend *pt_backend_ref_create(int threads, char *err, size_t errlen);
 pt_backend *pt_backend_cpu_create(int threads, char *err, size_t errlen);
+/* name ("cuda", "cuda:1") prefixes the messages; device is the CUDA index.
+ * NULL with "<name>: unavailable: <reason>" where no usable GPU is. */
+pt_backend *pt_backend_cuda_create(const char *name, int device, int threads, char *err, size_t errlen);
+int pt_backend_cuda_info(const pt_backend *be, char *bus_id, size_t bus_len, char *desc, size_t desc_len);
 
 #endif

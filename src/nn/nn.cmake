@@ -1,7 +1,9 @@
 # nn.cmake -- the training engine (src/nn): static library pt_nn.
 # The ref backend always builds; the cpu (oneDNN) backend's own fragment,
 # src/nn/dnnl/dnnl.cmake, adds its sources and PT_HAVE_DNNL to pt_nn when the
-# folder exists and oneDNN was found (PT_DNNL_INCLUDE / PT_DNNL_LIB, top level).
+# folder exists and oneDNN was found (PT_DNNL_INCLUDE / PT_DNNL_LIB, top level);
+# the cuda backend's, src/nn/cuda/cuda.cmake, adds its sources and PT_HAVE_CUDA
+# when the CUDA toolkit and cuDNN were found (Release builds only).
 add_library(pt_nn STATIC
   ${CMAKE_CURRENT_LIST_DIR}/backend.c
   ${CMAKE_CURRENT_LIST_DIR}/backend_ref.c
@@ -22,4 +24,7 @@ if(CMAKE_BUILD_TYPE STREQUAL "Debug")
 endif()
 if(PT_DNNL_INCLUDE AND PT_DNNL_LIB)
   include(${CMAKE_CURRENT_LIST_DIR}/dnnl/dnnl.cmake OPTIONAL)
+endif()
+if(CUDAToolkit_FOUND AND PT_CUDNN_INCLUDE AND PT_CUDNN_LIB)
+  include(${CMAKE_CURRENT_LIST_DIR}/cuda/cuda.cmake OPTIONAL)
 endif()

@@ -121,15 +121,23 @@ int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, cha
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
     s->study_id = -1;
-    if (pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit,
-                           cfg->preset.image_size, cfg->seed, &s->data, err, errlen) != 0)
-        return -1;
+    /* the device first: a missing GPU is one line, before any data is read */
     s->be = pt_backend_create(cfg->device, cfg->threads, err, errlen);
     if (!s->be) goto fail;
+    if (pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit,
+                           cfg->preset.image_size, cfg->seed, &s->data, err, errlen) != 0)
+        goto fail;
     pt_meter_config mc;
     pt_meter_config_init(&mc);
     if (cfg->interval_ms) mc.interval_ms = cfg->interval_ms;
     mc.gpus = cfg->gpus;
+    /* training on a GPU without --gpus: bill exactly that GPU (by PCI bus id,
+       so CUDA_VISIBLE_DEVICES' renumbering cannot mislead NVML's indices) */
+    char bus[32];
+    if (!mc.gpus && pt_backend_gpu(s->be, bus, sizeof bus, NULL, 0) >= 0 && bus[0]) {
+        pt_strlcpy(s->gpu_bill, bus, sizeof s->gpu_bill);
+        mc.gpus = s->gpu_bill;
+    }
     mc.quiet_short_windows = 1; /* epochs are stored with their figures; no warning per epoch */
     s->meter = pt_meter_open(&mc);
     if (!s->meter || pt_meter_start(s->meter) != 0) {

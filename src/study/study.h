@@ -98,6 +98,7 @@ typedef struct {
     int64_t study_id;
     char host[128], cpu[160], gpu[160];
     double idle_w; /* billed idle power measured at open (--idle), NAN when not measured */
+    char gpu_bill[64]; /* the GPU backend's PCI bus id the meter bills (no --gpus), else "" */
 } pt_study;
 
 /* Opens the store, the data, the backend and the meter; creates (or, with
