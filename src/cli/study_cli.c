@@ -405,7 +405,8 @@ static const char *study_help[4] = {
     "                      (Zeus: ETA * E + (1 - ETA) * P_max * T)\n"
     "  --pmax W            P_max for cost:ETA (default: the billed devices' limits)\n"
     "  --budget-j J        stop the search once it has spent J joules\n"
-    "  --probe-steps N     steps per batch-size probe (default 200, quick 20; at least 0.5 s)\n"
+    "  --probe-steps N     steps per batch-size probe (default 200, quick 20; at most\n"
+    "                      half an epoch; at least 0.5 s)\n"
     "  --z Z               fast mode's optimism in standard errors (default 2)\n"};
 
 static int study_verb(const char *verb, int which, int argc, char **argv) {

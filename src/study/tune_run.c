@@ -175,7 +175,10 @@ static int tune_probe(void *vctx, int bs, double *j_per_step, double *s_per_step
     long steps = 0;
     double e = 0, secs = 0;
     pt_meter_method m = PT_METHOD_ESTIMATED;
-    int rc = pt_train_probe(&tc, c->t->probe_steps, 0.5, &steps, &e, &secs, &m, err, errlen);
+    /* never more than half an epoch of steps (large batches: a few steps measure it), and 0.5 s */
+    long want = c->t->probe_steps, half_epoch = (long)(s->data.train.n / bs / 2);
+    if (want > half_epoch) want = half_epoch > 2 ? half_epoch : 2;
+    int rc = pt_train_probe(&tc, want, 0.5, &steps, &e, &secs, &m, err, errlen);
     pt_net_free(net);
     if (rc != 0) return -1;
     if (cfg->interrupt && *cfg->interrupt) return pt_say(err, errlen, "interrupted"), -1;
