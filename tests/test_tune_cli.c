@@ -133,6 +133,14 @@ static void test_tune_vs_grid(void) {
     CHECK_CONTAINS(out, "chosen: setup");
     CHECK(q1("SELECT count(*) FROM runs") == runs);
     CHECK(q1("SELECT count(*) FROM epochs") == epochs);
+    /* replayed on the grid's own stored runs, exact mode's answer is the grid's optimum, and nothing is stored */
+    double studies = q1("SELECT count(*) FROM studies");
+    char *replay[] = {(char *)bin, "tune", COMMON, "--space", "16,64:0.01,0.0001", "--replay", NULL};
+    CHECK(run_out(replay, out, sizeof out) == 0);
+    CHECK_CONTAINS(out, "replayed");
+    if (strstr(out, "chosen: setup")) CHECK_CONTAINS(out, "regret: 0.0%");
+    CHECK(q1("SELECT count(*) FROM studies") == studies);
+    CHECK(q1("SELECT count(*) FROM runs") == runs);
     /* fast mode runs too, into its own study */
     char *fast[] = {(char *)bin, "tune", COMMON, "--space", "16,64:0.01,0.0001", "--mode", "fast", NULL};
     CHECK(run_out(fast, out, sizeof out) == 0);

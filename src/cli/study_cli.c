@@ -407,7 +407,10 @@ static const char *study_help[4] = {
     "  --budget-j J        stop the search once it has spent J joules\n"
     "  --probe-steps N     steps per batch-size probe (default 200, quick 20; at most\n"
     "                      half an epoch; at least 0.5 s)\n"
-    "  --z Z               fast mode's optimism in standard errors (default 2)\n"};
+    "  --z Z               fast mode's optimism in standard errors (default 2)\n"
+    "  --replay            search the stored regime grid of the same flags instead of\n"
+    "                      training: its runs' epochs are replayed, so the answer and\n"
+    "                      the savings are on the very energies the grid measured\n"};
 
 static int study_verb(const char *verb, int which, int argc, char **argv) {
     pt_study_config c;
@@ -541,6 +544,8 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
         } else if (which == 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--probe-steps", &v))) {
             if (r < 0 || pt_cli_parse_long(verb, "--probe-steps", v, 1, 1000000, &tune_opts.probe_steps))
                 return PT_EXIT_USAGE;
+        } else if (which == 3 && !strcmp(argv[i], "--replay")) {
+            tune_opts.replay = 1;
         } else if (which == 3 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--z", &v))) {
             if (r < 0 || pt_cli_parse_double(verb, "--z", v, 0, 10, &tune_opts.z)) return PT_EXIT_USAGE;
         } else if (which == 2 && (r = pt_cli_flag_value(verb, argc, argv, &i, "--alpha", &v))) {

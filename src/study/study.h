@@ -150,6 +150,8 @@ typedef struct {
     double budget_j;        /* 0: none */
     long probe_steps;       /* at least this many steps per probe (and 1 s) */
     double z;               /* fast mode's optimism (2) */
+    int replay;             /* search the stored regime grid of the same flags instead of training:
+                               its runs' epochs replayed, nothing trained or stored */
 } pt_tune_opts;
 int pt_study_tune(const pt_study_config *cfg, const pt_tune_opts *t, char *err, size_t errlen);
 

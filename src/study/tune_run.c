@@ -250,6 +250,272 @@ static void print_value(const pt_objective *o, double v, char *buf, size_t n) {
     else snprintf(buf, n, "%.1f J", v);
 }
 
+/* The regime study of the same configuration (the grid), or -1. */
+static int64_t find_grid(pt_store *st, const pt_study_config *cfg, const char *model) {
+    char base[2048];
+    pt_study_config_json(cfg, model, base, sizeof base);
+    sqlite3_stmt *q = NULL;
+    int64_t grid_id = -1;
+    if (sqlite3_prepare_v2(pt_store_db(st),
+                           "SELECT id FROM studies WHERE kind='regime' AND dataset=? AND preset=? AND config_json=? "
+                           "ORDER BY id DESC LIMIT 1",
+                           -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, cfg->dataset, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 2, cfg->preset.name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 3, base, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(q) == SQLITE_ROW) grid_id = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    return grid_id;
+}
+
+static void print_search(const pt_tune_config *tc, const pt_tune_result *res, const char *objname, const char *method,
+                         int replay, pt_store *st, int64_t grid_id) {
+    char v[48], gerr[512];
+    printf("\nSetups (%s, method %s%s):\n", objname, method, replay ? ", replayed" : "");
+    printf("%6s %6s %9s %11s %14s %11s %5s %7s\n", "setup", "batch", "lr", "state", "value", "spent J", "runs",
+           "epochs");
+    for (int i = 0; i < res->nsetups; i++) {
+        const pt_tune_setup *su = &res->setups[i];
+        print_value(&tc->objective, su->value, v, sizeof v);
+        printf("%6d %6d %9g %11s %14s %11.1f %5d %7d%s\n", su->setup, su->batch_size, su->lr, state_name(su->state), v,
+               su->spent_j, su->runs, su->epochs, i == res->best ? "  <- chosen" : "");
+    }
+    double search_j = res->probe_j + res->runs_j;
+    printf("\n");
+    if (res->best >= 0) {
+        const pt_tune_setup *b = &res->setups[res->best];
+        print_value(&tc->objective, res->best_value, v, sizeof v);
+        printf("chosen: setup %d (batch %d, lr %g): %s %s, mean of %d repeats (%s)\n", b->setup, b->batch_size, b->lr,
+               v, objname, tc->repeats, method);
+    } else {
+        printf("chosen: none: no setup reached the target%s\n", res->budget_exhausted ? " within the budget" : "");
+    }
+    printf("search energy: %.1f J (%s): probes %.1f J, %d runs of which %d stopped early by the search\n", search_j,
+           method, res->probe_j, res->nruns, res->nstopped);
+    if (res->budget_exhausted)
+        printf("budget: %.1f J spent of %.1f J: the search stopped early; the choice is the best so far, not "
+               "guaranteed\n", search_j, tc->budget_j);
+    if (res->interrupted) printf("interrupted: --resume continues the search\n");
+    /* a stored grid of the same configuration: regret and savings */
+    pt_grid *g = calloc(1, sizeof *g);
+    if (grid_id > 0 && g &&
+        pt_study_grid_load(st, grid_id, &tc->objective, tc->threshold, tc->repeats, g, gerr, sizeof gerr) == 0 &&
+        g->best >= 0) {
+        char gv[48];
+        print_value(&tc->objective, g->setups[g->best].value, gv, sizeof gv);
+        printf("grid: regime study %lld in this store (%d runs, %.1f J): best setup %d (batch %d, lr %g) at %s\n",
+               (long long)grid_id, g->nruns, g->grid_j, g->setups[g->best].setup, g->setups[g->best].batch_size,
+               g->setups[g->best].lr, gv);
+        if (res->best >= 0) {
+            double mine = pt_grid_value(g, res->setups[res->best].batch_size, res->setups[res->best].lr);
+            double regret = mine / g->setups[g->best].value - 1;
+            if (isfinite(mine))
+                printf("regret: %.1f%% (the grid's own runs of the chosen setup vs its best)%s\n", 100 * regret,
+                       regret == 0 ? ": the grid's optimum" : "");
+            else
+                printf("regret: unknown (the chosen setup did not reach the target in the grid's runs)\n");
+        }
+        printf("savings: the search spent %.1f%% of the grid's energy (%.1f J of %.1f J)\n",
+               g->grid_j > 0 ? 100 * search_j / g->grid_j : NAN, search_j, g->grid_j);
+    } else {
+        printf("grid: no finished regime study of this configuration in %s: run `powertrain regime` with the same "
+               "flags for regret and savings\n", pt_store_path(st));
+    }
+    free(g);
+    char advice[2048];
+    pt_tune_advice(tc, res, advice, sizeof advice);
+    printf("\nWhat the search learnt:\n%s", advice);
+    fflush(stdout);
+}
+
+
+/* ---- replay: the search over a stored grid's runs ------------------------------------ */
+
+typedef struct {
+    int batch_size, repeat, nep;
+    double lr;
+    pt_run_status status;
+    double *j, *sec, *acc; /* per epoch */
+} stored_run;
+
+typedef struct {
+    stored_run *runs;
+    int n;
+    int64_t train_n;
+    long probe_steps;
+    double threshold;
+    pt_meter_method method;
+} replay_ctx;
+
+static int replay_probe(void *vctx, int bs, double *jps, double *sps, double *spent, char *err, size_t errlen) {
+    replay_ctx *c = vctx;
+    double j = 0, t = 0;
+    int n = 0;
+    for (int i = 0; i < c->n; i++)
+        if (c->runs[i].batch_size == bs)
+            for (int e = 0; e < c->runs[i].nep; e++) j += c->runs[i].j[e], t += c->runs[i].sec[e], n++;
+    long steps = (long)(c->train_n / bs);
+    if (!n || steps < 1) return pt_say(err, errlen, "replay: the grid has no epoch of batch %d", bs), -1;
+    *jps = j / n / (double)steps;
+    *sps = t / n / (double)steps;
+    long want = c->probe_steps, half = steps / 2 > 2 ? steps / 2 : 2;
+    if (want > half) want = half;
+    *spent += *jps * (double)want; /* what a probe of that many steps would have cost */
+    return 0;
+}
+
+static int replay_run(void *vctx, int setup, int bs, double lr, int repeat, pt_run_watch watch, void *wctx,
+                      pt_tune_outcome *out, char *err, size_t errlen) {
+    replay_ctx *c = vctx;
+    const stored_run *r = NULL;
+    for (int i = 0; i < c->n && !r; i++)
+        if (c->runs[i].batch_size == bs && c->runs[i].lr == lr && c->runs[i].repeat == repeat) r = &c->runs[i];
+    if (!r) return pt_say(err, errlen, "replay: the grid has no run of setup %d repeat %d", setup, repeat), -1;
+    memset(out, 0, sizeof *out);
+    out->target_energy_j = out->target_seconds = NAN;
+    pt_run_progress p;
+    memset(&p, 0, sizeof p);
+    p.target_energy_j = p.target_seconds = NAN;
+    p.val_acc = r->acc;
+    p.epoch_j = r->j;
+    double e_done = 0, t_done = 0;
+    for (int e = 1; e <= r->nep; e++) {
+        for (int q = 1; q <= 3; q++) { /* the watch's calls inside an epoch, energy as if drawn evenly */
+            p.epoch = e;
+            p.finished_epoch = 0;
+            p.energy_j = e_done + r->j[e - 1] * q / 4;
+            p.seconds = t_done + r->sec[e - 1] * q / 4;
+            if (watch(wctx, &p)) {
+                out->status = PT_RUN_STOPPED;
+                out->epochs = e - 1;
+                out->energy_j = p.energy_j;
+                out->seconds = p.seconds;
+                out->target_energy_j = p.target_energy_j;
+                out->target_seconds = p.target_seconds;
+                return 0;
+            }
+        }
+        e_done += r->j[e - 1];
+        t_done += r->sec[e - 1];
+        if (!isfinite(p.target_energy_j) && r->acc[e - 1] >= c->threshold - 1e-12) {
+            p.target_energy_j = e_done;
+            p.target_seconds = t_done;
+        }
+        if (e == r->nep) break; /* the run's own rule ended it here */
+        p.nacc = e;
+        p.finished_epoch = 1;
+        p.energy_j = e_done;
+        p.seconds = t_done;
+        if (watch(wctx, &p)) {
+            out->status = PT_RUN_STOPPED;
+            out->epochs = e;
+            out->energy_j = e_done;
+            out->seconds = t_done;
+            out->target_energy_j = p.target_energy_j;
+            out->target_seconds = p.target_seconds;
+            return 0;
+        }
+    }
+    out->status = r->status;
+    out->epochs = r->nep;
+    out->energy_j = e_done;
+    out->seconds = t_done;
+    out->target_energy_j = p.target_energy_j;
+    out->target_seconds = p.target_seconds;
+    return 0;
+}
+
+static int tune_replay(const pt_study_config *cfg, const pt_tune_config *tc_in, const char *objname, long probe_steps,
+                       char *err, size_t errlen) {
+    pt_tune_config tc = *tc_in;
+    pt_study_data data;
+    if (pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit,
+                           cfg->preset.image_size, cfg->seed, &data, err, errlen) != 0)
+        return -1;
+    pt_store *st = pt_store_open_readonly(cfg->db, err, errlen);
+    if (!st) {
+        pt_study_data_free(&data);
+        return -1;
+    }
+    int rc = -1;
+    replay_ctx c;
+    memset(&c, 0, sizeof c);
+    int64_t grid = find_grid(st, cfg, data.model);
+    sqlite3_stmt *q = NULL;
+    if (grid <= 0) {
+        pt_say(err, errlen, "--replay: %s holds no regime study of these flags (run `powertrain regime` with them first)",
+               cfg->db);
+        goto done;
+    }
+    c.train_n = data.train.n;
+    c.threshold = cfg->preset.threshold;
+    c.probe_steps = probe_steps;
+    tc.train_samples = data.train.n;
+    c.runs = calloc(256, sizeof *c.runs);
+    if (!c.runs) goto done;
+    if (sqlite3_prepare_v2(pt_store_db(st),
+                           "SELECT r.id, r.batch_size, r.lr, r.repeat, r.status, r.method FROM runs r WHERE "
+                           "r.study_id=? AND r.phase='train' AND r.status != 'running'",
+                           -1, &q, NULL) != SQLITE_OK)
+        goto sqlfail;
+    sqlite3_bind_int64(q, 1, grid);
+    c.method = PT_METHOD_COUNTER;
+    while (sqlite3_step(q) == SQLITE_ROW && c.n < 256) {
+        stored_run *r = &c.runs[c.n];
+        int64_t id = sqlite3_column_int64(q, 0);
+        r->batch_size = sqlite3_column_int(q, 1);
+        r->lr = sqlite3_column_double(q, 2);
+        r->repeat = sqlite3_column_int(q, 3);
+        if (pt_run_status_parse((const char *)sqlite3_column_text(q, 4), &r->status) != 0) r->status = PT_RUN_FAILED;
+        const char *m = (const char *)sqlite3_column_text(q, 5);
+        pt_meter_method mm = m && !strcmp(m, "counter") ? PT_METHOD_COUNTER
+                             : m && !strcmp(m, "eq1")   ? PT_METHOD_EQ1
+                                                        : PT_METHOD_ESTIMATED;
+        if (mm > c.method) c.method = mm;
+        sqlite3_stmt *e = NULL;
+        int cap = cfg->preset.max_epochs > 0 ? cfg->preset.max_epochs : 1;
+        r->j = calloc((size_t)cap * 3, sizeof(double));
+        if (!r->j) break;
+        r->sec = r->j + cap;
+        r->acc = r->j + 2 * cap;
+        if (sqlite3_prepare_v2(pt_store_db(st), "SELECT energy_j, seconds, val_acc FROM epochs WHERE run_id=? ORDER BY epoch",
+                               -1, &e, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(e, 1, id);
+            while (sqlite3_step(e) == SQLITE_ROW && r->nep < cap) {
+                r->j[r->nep] = sqlite3_column_double(e, 0);
+                r->sec[r->nep] = sqlite3_column_double(e, 1);
+                r->acc[r->nep] = sqlite3_column_type(e, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(e, 2);
+                r->nep++;
+            }
+        }
+        sqlite3_finalize(e);
+        c.n++;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    goto search;
+sqlfail:
+    pt_say(err, errlen, "%s: %s", cfg->db, sqlite3_errmsg(pt_store_db(st)));
+    goto done;
+search:;
+    pt_tune_runner rn = {&c, replay_probe, replay_run};
+    pt_tune_result *res = calloc(1, sizeof *res);
+    if (!res) goto done;
+    fprintf(stderr, "powertrain tune: replaying regime study %lld of %s (%d runs): nothing is trained or stored\n",
+            (long long)grid, cfg->db, c.n);
+    rc = pt_tune_search(&tc, &rn, res, err, errlen);
+    if (rc >= 0) print_search(&tc, res, objname, pt_meter_method_name(c.method), 1, st, grid);
+    free(res);
+done:
+    sqlite3_finalize(q);
+    for (int i = 0; i < c.n; i++) free(c.runs[i].j);
+    free(c.runs);
+    pt_store_close(st);
+    pt_study_data_free(&data);
+    return rc;
+}
+
 int pt_study_tune(const pt_study_config *cfg_in, const pt_tune_opts *t, char *err, size_t errlen) {
     pt_study_config cfg = *cfg_in;
     const pt_preset *p = &cfg.preset;
@@ -268,6 +534,25 @@ int pt_study_tune(const pt_study_config *cfg_in, const pt_tune_opts *t, char *er
              "\"batch_sizes\":[%s]}",
              t->mode == PT_TUNE_FAST ? "fast" : "exact", objname, t->budget_j, t->probe_steps, t->z, pmax, list);
     cfg.study_note = note;
+    if (t->replay) {
+        pt_tune_config rc;
+        memset(&rc, 0, sizeof rc);
+        rc.mode = t->mode;
+        rc.objective = t->objective;
+        if (rc.objective.kind == PT_OBJ_COST && !(rc.objective.pmax_w > 0))
+            return pt_say(err, errlen, "--replay with --objective cost: give --pmax W"), -1;
+        rc.nbs = p->nbs;
+        rc.nlr = p->nlr;
+        rc.repeats = p->repeats;
+        rc.batch_sizes = p->batch_sizes;
+        rc.lrs = p->lrs;
+        rc.max_epochs = p->max_epochs;
+        rc.threshold = p->threshold;
+        rc.budget_j = t->budget_j;
+        rc.z = t->z > 0 ? t->z : 2;
+        rc.progress = cfg.progress;
+        return tune_replay(&cfg, &rc, objname, t->probe_steps, err, errlen);
+    }
     pt_study s;
     if (pt_study_open(&s, &cfg, "tune", err, errlen) != 0) return -1;
     pt_tune_config tc;
@@ -319,77 +604,7 @@ int pt_study_tune(const pt_study_config *cfg_in, const pt_tune_opts *t, char *er
         return -1;
     }
     const char *method = pt_meter_method_name(ctx.method);
-    char v[48];
-    printf("\nSetups (%s, method %s):\n", objname, method);
-    printf("%6s %6s %9s %11s %14s %11s %5s %7s\n", "setup", "batch", "lr", "state", "value", "spent J", "runs",
-           "epochs");
-    for (int i = 0; i < res->nsetups; i++) {
-        const pt_tune_setup *su = &res->setups[i];
-        print_value(&tc.objective, su->value, v, sizeof v);
-        printf("%6d %6d %9g %11s %14s %11.1f %5d %7d%s\n", su->setup, su->batch_size, su->lr, state_name(su->state), v,
-               su->spent_j, su->runs, su->epochs, i == res->best ? "  <- chosen" : "");
-    }
-    double search_j = res->probe_j + res->runs_j;
-    printf("\n");
-    if (res->best >= 0) {
-        const pt_tune_setup *b = &res->setups[res->best];
-        print_value(&tc.objective, res->best_value, v, sizeof v);
-        printf("chosen: setup %d (batch %d, lr %g): %s %s, mean of %d repeats (%s)\n", b->setup, b->batch_size, b->lr,
-               v, objname, p->repeats, method);
-    } else {
-        printf("chosen: none: no setup reached the target%s\n", res->budget_exhausted ? " within the budget" : "");
-    }
-    printf("search energy: %.1f J (%s): probes %.1f J, %d runs of which %d stopped early by the search\n", search_j,
-           method, res->probe_j, res->nruns, res->nstopped);
-    if (res->budget_exhausted)
-        printf("budget: %.1f J spent of %.1f J: the search stopped early; the choice is the best so far, not "
-               "guaranteed\n", search_j, t->budget_j);
-    if (res->interrupted) printf("interrupted: --resume continues the search\n");
-    /* a stored grid of the same configuration: regret and savings */
-    char base[2048];
-    pt_study_config_json(&cfg, s.data.model, base, sizeof base);
-    sqlite3 *db = pt_store_db(s.store);
-    sqlite3_stmt *q = NULL;
-    int64_t grid_id = -1;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id FROM studies WHERE kind='regime' AND dataset=? AND preset=? AND config_json=? "
-                           "ORDER BY id DESC LIMIT 1",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, cfg.dataset, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 2, p->name, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 3, base, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(q) == SQLITE_ROW) grid_id = sqlite3_column_int64(q, 0);
-    }
-    sqlite3_finalize(q);
-    pt_grid *g = calloc(1, sizeof *g);
-    if (grid_id > 0 && g &&
-        pt_study_grid_load(s.store, grid_id, &tc.objective, p->threshold, p->repeats, g, err, errlen) == 0 &&
-        g->best >= 0) {
-        char gv[48];
-        print_value(&tc.objective, g->setups[g->best].value, gv, sizeof gv);
-        printf("grid: regime study %lld in this store (%d runs, %.1f J): best setup %d (batch %d, lr %g) at %s\n",
-               (long long)grid_id, g->nruns, g->grid_j, g->setups[g->best].setup, g->setups[g->best].batch_size,
-               g->setups[g->best].lr, gv);
-        if (res->best >= 0) {
-            double mine = pt_grid_value(g, res->setups[res->best].batch_size, res->setups[res->best].lr);
-            double regret = mine / g->setups[g->best].value - 1;
-            if (isfinite(mine))
-                printf("regret: %.1f%% (the grid's own runs of the chosen setup vs its best)%s\n", 100 * regret,
-                       regret == 0 ? ": the grid's optimum" : "");
-            else
-                printf("regret: unknown (the chosen setup did not reach the target in the grid's runs)\n");
-        }
-        printf("savings: the search spent %.1f%% of the grid's energy (%.1f J of %.1f J)\n",
-               g->grid_j > 0 ? 100 * search_j / g->grid_j : NAN, search_j, g->grid_j);
-    } else {
-        printf("grid: no finished regime study of this configuration in %s: run `powertrain regime` with the same "
-               "flags for regret and savings\n", cfg.db);
-    }
-    free(g);
-    char advice[2048];
-    pt_tune_advice(&tc, res, advice, sizeof advice);
-    printf("\nWhat the search learnt:\n%s", advice);
-    fflush(stdout);
+    print_search(&tc, res, objname, method, 0, s.store, find_grid(s.store, &cfg, s.data.model));
     free(res);
     pt_study_close(&s);
     return rc;
