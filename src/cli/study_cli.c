@@ -443,7 +443,7 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
                    "  --preset paper|quick  paper: 64..4096, patience 40; quick: data slices,\n"
                    "                      batch sizes 16..1024, patience 3, cap 15 (default quick;\n"
                    "                      pretrain quick: 1 repeat, batch 16..512, 640 windows; multitask\n"
-                   "                      quick: 1 repeat, batch 8..64, 256 images at 32x32)\n"
+                   "                      quick: 1 repeat, batch 16..128, 160 images at 24x24)\n"
                    "  --batch-sizes LIST  e.g. 64,256,1024,4096\n"
                    "  --lrs LIST          e.g. 0.1,0.01,0.001,0.0001\n"
                    "  --repeats N         runs per setup (default 2)\n"

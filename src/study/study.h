@@ -43,8 +43,8 @@ int pt_preset_get(const char *name, pt_preset *out);
  * longer studies so each ends within about 10 minutes on 2 cores:
  *   pretrain   1 repeat (64 runs: 16 setups x 4 phases), batch sizes
  *              16..512, 640 training and 256 validation windows
- *   multitask  1 repeat (48 runs: 16 setups x 3 types), batch sizes 8..64,
- *              256 training and 128 validation images at 32 x 32
+ *   multitask  1 repeat (48 runs: 16 setups x 3 types), batch sizes 16..128,
+ *              160 training and 64 validation images at 24 x 24
  * 0, or -1 for an unknown name. */
 int pt_preset_study(const char *name, const char *kind, pt_preset *out);
 
