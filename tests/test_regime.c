@@ -18,52 +18,7 @@ static const char *bin;
 static char dir[] = "/tmp/pt-regime-XXXXXX";
 static char data[512], db[512];
 
-/* Runs bin with args; returns the exit code (128+signal), stderr in errbuf. */
-static int run(char *const args[], char *errbuf, size_t n) {
-    char ep[600];
-    snprintf(ep, sizeof ep, "%s/stderr.txt", dir);
-    pid_t pid = fork();
-    if (pid == 0) {
-        freopen(ep, "w", stderr);
-        freopen("/dev/null", "w", stdout);
-        execv(bin, args);
-        _exit(99);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    if (errbuf) {
-        errbuf[0] = '\0';
-        FILE *f = fopen(ep, "r");
-        if (f) {
-            size_t k = fread(errbuf, 1, n - 1, f);
-            errbuf[k] = '\0';
-            fclose(f);
-        }
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static double q1(const char *sql) {
-    sqlite3 *d;
-    double v = -1;
-    if (sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        sqlite3_close(d); /* a failed open still allocates its handle */
-        return -1;
-    }
-    sqlite3_busy_timeout(d, 5000);
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(d, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_double(q, 0);
-    sqlite3_finalize(q);
-    sqlite3_close(d);
-    return v;
-}
-
-static int lines(const char *s) {
-    int n = 0;
-    for (; *s; s++) n += *s == '\n';
-    return n;
-}
+#include "cli_test.h"
 
 #define GRID "--batch-sizes", "16,64", "--lrs", "0.01,0.0001", "--repeats", "2"
 
