@@ -10,30 +10,35 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Runs bin with args; returns the exit code (128+signal), stderr in errbuf. */
-static int run(char *const args[], char *errbuf, size_t n) {
-    char ep[600];
-    snprintf(ep, sizeof ep, "%s/stderr.txt", dir);
+/* Runs bin with args; returns the exit code (128+signal). The stream
+ * `capture` (1 stdout, 2 stderr) goes into buf (may be NULL), the other to
+ * /dev/null. */
+static int run_capture(char *const args[], int capture, char *buf, size_t n) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s.txt", dir, capture == 1 ? "stdout" : "stderr");
     pid_t pid = fork();
     if (pid == 0) {
-        freopen(ep, "w", stderr);
-        freopen("/dev/null", "w", stdout);
+        freopen(path, "w", capture == 1 ? stdout : stderr);
+        freopen("/dev/null", "w", capture == 1 ? stderr : stdout);
         execv(bin, args);
         _exit(99);
     }
     int st;
     waitpid(pid, &st, 0);
-    if (errbuf) {
-        errbuf[0] = '\0';
-        FILE *f = fopen(ep, "r");
+    if (buf) {
+        buf[0] = '\0';
+        FILE *f = fopen(path, "r");
         if (f) {
-            size_t k = fread(errbuf, 1, n - 1, f);
-            errbuf[k] = '\0';
+            size_t k = fread(buf, 1, n - 1, f);
+            buf[k] = '\0';
             fclose(f);
         }
     }
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
+
+/* stderr into errbuf */
+static int run(char *const args[], char *errbuf, size_t n) { return run_capture(args, 2, errbuf, n); }
 
 static double q1(const char *sql) {
     sqlite3 *d;

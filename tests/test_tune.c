@@ -112,7 +112,7 @@ static int sc_probe(void *ctx, int bs, double *jps, double *sps, double *spent, 
     return 0;
 }
 
-/* Simulates training: watch calls at quarter epochs, then after each epoch. */
+/* Simulates training: the run as the grid would train it, replayed under the watch. */
 static int sc_run(void *ctx, int setup, int bs, double lr, int repeat, pt_run_watch watch, void *wctx,
                   pt_tune_outcome *out, char *err, size_t errlen) {
     grid *g = ctx;
@@ -123,58 +123,11 @@ static int sc_run(void *ctx, int setup, int bs, double lr, int repeat, pt_run_wa
     g->calls++;
     const script *s = &g->runs[setup - 1][repeat - 1];
     pt_tune_outcome full = full_outcome(g, s);
-    double acc[CAP], ej[CAP];
-    pt_run_progress p;
-    memset(&p, 0, sizeof p);
-    p.target_energy_j = p.target_seconds = NAN;
-    p.val_acc = acc;
-    p.epoch_j = ej;
-    double e_done = 0, t_done = 0;
-    for (int e = 1; e <= full.epochs; e++) {
-        for (int q = 1; q <= 3; q++) { /* mid-epoch */
-            p.epoch = e;
-            p.finished_epoch = 0;
-            p.energy_j = e_done + s->epoch_j[e - 1] * q / 4;
-            p.seconds = t_done + s->sec[e - 1] * q / 4;
-            if (watch(wctx, &p)) {
-                *out = full;
-                out->status = PT_RUN_STOPPED;
-                out->epochs = e - 1;
-                out->energy_j = p.energy_j;
-                out->seconds = p.seconds;
-                out->target_energy_j = p.target_energy_j;
-                out->target_seconds = p.target_seconds;
-                g->spent += out->energy_j;
-                return 0;
-            }
-        }
-        e_done += s->epoch_j[e - 1];
-        t_done += s->sec[e - 1];
-        acc[e - 1] = s->acc[e - 1];
-        ej[e - 1] = s->epoch_j[e - 1];
-        if (!isfinite(p.target_energy_j) && s->acc[e - 1] >= g->threshold && !(s->diverge_at == e)) {
-            p.target_energy_j = e_done;
-            p.target_seconds = t_done;
-        }
-        if (e == full.epochs) break; /* the run's own rule ends it */
-        p.nacc = e;
-        p.finished_epoch = 1;
-        p.energy_j = e_done;
-        p.seconds = t_done;
-        if (watch(wctx, &p)) {
-            *out = full;
-            out->status = PT_RUN_STOPPED;
-            out->epochs = e;
-            out->energy_j = e_done;
-            out->seconds = t_done;
-            out->target_energy_j = p.target_energy_j;
-            out->target_seconds = p.target_seconds;
-            g->spent += out->energy_j;
-            return 0;
-        }
-    }
-    *out = full;
-    g->spent += full.energy_j;
+    double acc[CAP];
+    for (int e = 0; e < CAP; e++) acc[e] = s->diverge_at == e + 1 ? NAN : s->acc[e]; /* a diverged epoch never arms */
+    pt_tune_epochs ep = {s->epoch_j, s->sec, acc, full.epochs, full.status};
+    pt_tune_replay(&ep, g->threshold, watch, wctx, out);
+    g->spent += out->energy_j;
     return 0;
 }
 

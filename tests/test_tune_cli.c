@@ -22,28 +22,8 @@ static char data[512], db[512];
 #include "cli_test.h"
 
 
-/* Runs bin with args, stdout into outbuf; returns the exit code. */
-static int run_out(char *const args[], char *outbuf, size_t n) {
-    char op[600];
-    snprintf(op, sizeof op, "%s/stdout.txt", dir);
-    pid_t pid = fork();
-    if (pid == 0) {
-        freopen(op, "w", stdout);
-        freopen("/dev/null", "w", stderr);
-        execv(bin, args);
-        _exit(99);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    outbuf[0] = '\0';
-    FILE *f = fopen(op, "r");
-    if (f) {
-        size_t k = fread(outbuf, 1, n - 1, f);
-        outbuf[k] = '\0';
-        fclose(f);
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+/* stdout into outbuf */
+static int run_out(char *const args[], char *outbuf, size_t n) { return run_capture(args, 1, outbuf, n); }
 
 #define COMMON "--dataset", "pamap2", "--data", data, "--repeats", "1", "--max-epochs", "4", "--patience", "2", \
                "--threads", "1", "--db", db, "--quiet"

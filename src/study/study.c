@@ -183,6 +183,44 @@ void pt_study_close(pt_study *s) {
     memset(s, 0, sizeof *s);
 }
 
+pt_net *pt_study_net(pt_study *s, const char *model, int batch_size, uint64_t seed, char *err, size_t errlen) {
+    pt_model_opts mo;
+    pt_model_opts_default(&mo);
+    mo.h = s->data.h;
+    mo.w = s->data.w;
+    mo.c = s->data.c;
+    mo.classes = s->data.classes;
+    pt_net *net = pt_model_build(model, &mo, err, errlen);
+    if (net && (pt_net_plan(net, s->be, batch_size) != 0 || pt_net_init(net, seed) != 0)) {
+        pt_say(err, errlen, "%s", pt_net_error(net));
+        pt_net_free(net);
+        net = NULL;
+    }
+    return net;
+}
+
+void pt_study_train_config(const pt_study *s, pt_net *net, double lr, uint64_t seed, pt_train_config *tc) {
+    const pt_study_config *cfg = s->cfg;
+    memset(tc, 0, sizeof *tc);
+    tc->net = net;
+    tc->task = s->data.task;
+    tc->alpha = cfg->alpha > 0 ? cfg->alpha : 0.5f;
+    tc->train = &s->data.train;
+    tc->val = &s->data.val;
+    tc->optim.kind = cfg->optimizer;
+    tc->optim.lr = (float)lr;
+    tc->optim.momentum = cfg->optimizer == PT_OPTIM_SGD ? 0.9f : 0;
+    tc->seed = seed;
+    tc->meter = s->meter;
+    tc->interrupt = cfg->interrupt;
+}
+
+pt_meter_method pt_study_method_parse(const char *name) {
+    if (name && !strcmp(name, "counter")) return PT_METHOD_COUNTER;
+    if (name && !strcmp(name, "eq1")) return PT_METHOD_EQ1;
+    return PT_METHOD_ESTIMATED; /* unknown reads as the weakest: never overstate */
+}
+
 int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int repeat, const char *phase,
                        const pt_setup_opts *o, pt_train_result *res, int *skipped, char *err, size_t errlen) {
     const pt_study_config *cfg = s->cfg;
@@ -230,28 +268,16 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
         res->best_val_loss = rr.best_val_loss;
         res->energy_j = rr.energy_j;
         res->energy_to_target_j = rr.energy_to_target_j;
-        res->method = !strcmp(rr.method, "counter") ? PT_METHOD_COUNTER
-                      : !strcmp(rr.method, "eq1")   ? PT_METHOD_EQ1
-                                                    : PT_METHOD_ESTIMATED;
+        res->method = pt_study_method_parse(rr.method);
         return 0;
     }
     int64_t rid = pt_store_run_begin(s->store, &ri, err, errlen);
     if (rid <= 0) return -1;
 
-    pt_model_opts mo;
-    pt_model_opts_default(&mo);
-    mo.h = s->data.h;
-    mo.w = s->data.w;
-    mo.c = s->data.c;
-    mo.classes = s->data.classes;
     char terr[512] = "";
     const char *model = o->model ? o->model : cfg->model ? cfg->model : s->data.model;
-    pt_net *net = pt_model_build(model, &mo, terr, sizeof terr);
+    pt_net *net = pt_study_net(s, model, batch_size, cfg->seed + (uint64_t)repeat - 1, terr, sizeof terr);
     int ok = net != NULL;
-    if (ok && (pt_net_plan(net, s->be, batch_size) != 0 || pt_net_init(net, cfg->seed + (uint64_t)repeat - 1) != 0)) {
-        pt_say(terr, sizeof terr, "%s", pt_net_error(net));
-        ok = 0;
-    }
     if (ok && o->load_path) {
         int loaded = pt_net_load(net, o->load_path, PT_LOAD_ALLOW_MISSING | PT_LOAD_ALLOW_UNEXPECTED, terr, sizeof terr);
         if (loaded == 0) pt_say(terr, sizeof terr, "%s: no tensor matches %s's names", o->load_path, model);
@@ -263,29 +289,19 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     }
     if (ok) {
         pt_train_config tc;
-        memset(&tc, 0, sizeof tc);
+        pt_study_train_config(s, net, lr, cfg->seed + (uint64_t)repeat - 1, &tc);
         char label[128];
         snprintf(label, sizeof label, "setup %d (batch %d, lr %g) repeat %d", setup, batch_size, lr, repeat);
-        tc.net = net;
-        tc.task = o->task >= 0 ? (pt_task)o->task : s->data.task;
-        tc.alpha = cfg->alpha > 0 ? cfg->alpha : 0.5f;
-        tc.train = &s->data.train;
-        tc.val = &s->data.val;
-        tc.optim.kind = cfg->optimizer;
-        tc.optim.lr = (float)lr;
-        tc.optim.momentum = cfg->optimizer == PT_OPTIM_SGD ? 0.9f : 0;
+        if (o->task >= 0) tc.task = (pt_task)o->task;
         pt_stop_config_default(&tc.stop);
         tc.stop.threshold = cfg->preset.threshold;
         tc.stop.patience = cfg->preset.patience;
         tc.stop.max_epochs = cfg->preset.max_epochs;
         if (o->stop_on_loss) tc.stop.mode = PT_STOP_LOSS;
-        tc.seed = cfg->seed + (uint64_t)repeat - 1;
-        tc.meter = s->meter;
         tc.store = s->store;
         tc.run_id = rid;
         tc.progress = cfg->progress;
         tc.label = label;
-        tc.interrupt = cfg->interrupt;
         tc.watch = o->watch;
         tc.watch_ctx = o->watch_ctx;
         if (pt_train_run(&tc, res, terr, sizeof terr) != 0) ok = 0;

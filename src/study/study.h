@@ -106,6 +106,15 @@ typedef struct {
 int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, char *err, size_t errlen);
 void pt_study_close(pt_study *s);
 
+/* The model for the study's data, planned for batch_size and initialised
+ * with seed; NULL with err. */
+pt_net *pt_study_net(pt_study *s, const char *model, int batch_size, uint64_t seed, char *err, size_t errlen);
+/* A training config of net on the study's data, optimizer, meter and Ctrl-C
+ * flag (no stopping rule, store or progress: the caller adds those). */
+void pt_study_train_config(const pt_study *s, pt_net *net, double lr, uint64_t seed, pt_train_config *tc);
+/* "counter", "eq1", anything else: estimated (the weakest; never overstate). */
+pt_meter_method pt_study_method_parse(const char *name);
+
 /* How one phase of a setup trains (pretrain and multitask studies). */
 typedef struct {
     const char *model;     /* NULL: the study's model */

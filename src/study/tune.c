@@ -114,6 +114,59 @@ double pt_curve_epochs_to(const pt_curve *c, double threshold, double z) {
     return e < 1 ? 1 : e;
 }
 
+/* ---- replaying a trained run ------------------------------------------------ */
+
+static void stopped(pt_tune_outcome *out, int epochs, const pt_run_progress *p) {
+    out->status = PT_RUN_STOPPED;
+    out->epochs = epochs;
+    out->energy_j = p->energy_j;
+    out->seconds = p->seconds;
+    out->target_energy_j = p->target_energy_j;
+    out->target_seconds = p->target_seconds;
+}
+
+void pt_tune_replay(const pt_tune_epochs *r, double threshold, pt_run_watch watch, void *wctx, pt_tune_outcome *out) {
+    pt_run_progress p;
+    memset(&p, 0, sizeof p);
+    p.target_energy_j = p.target_seconds = NAN;
+    p.val_acc = r->acc;
+    p.epoch_j = r->j;
+    double e_done = 0, t_done = 0;
+    for (int e = 1; e <= r->nep; e++) {
+        for (int q = 1; q <= 3; q++) { /* inside the epoch */
+            p.epoch = e;
+            p.finished_epoch = 0;
+            p.energy_j = e_done + r->j[e - 1] * q / 4;
+            p.seconds = t_done + r->sec[e - 1] * q / 4;
+            if (watch(wctx, &p)) {
+                stopped(out, e - 1, &p);
+                return;
+            }
+        }
+        e_done += r->j[e - 1];
+        t_done += r->sec[e - 1];
+        if (!isfinite(p.target_energy_j) && r->acc[e - 1] >= threshold - 1e-12) {
+            p.target_energy_j = e_done;
+            p.target_seconds = t_done;
+        }
+        if (e == r->nep) break; /* the run's own rule ended it here */
+        p.nacc = e;
+        p.finished_epoch = 1;
+        p.energy_j = e_done;
+        p.seconds = t_done;
+        if (watch(wctx, &p)) {
+            stopped(out, e, &p);
+            return;
+        }
+    }
+    out->status = r->status;
+    out->epochs = r->nep;
+    out->energy_j = e_done;
+    out->seconds = t_done;
+    out->target_energy_j = p.target_energy_j;
+    out->target_seconds = p.target_seconds;
+}
+
 /* ---- the search ----------------------------------------------------------- */
 
 enum { WHY_NONE = 0, WHY_PRUNED, WHY_AT_TARGET, WHY_PREDICTED, WHY_CANNOT_REACH, WHY_BUDGET };

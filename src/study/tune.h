@@ -96,6 +96,19 @@ typedef struct {
                pt_tune_outcome *out, char *err, size_t errlen);
 } pt_tune_runner;
 
+/* A run already trained, epoch by epoch: a stored grid's (tune --replay) or
+ * a test's script. */
+typedef struct {
+    const double *j, *sec, *acc; /* energy, seconds, validation accuracy per epoch (NaN: none) */
+    int nep;                     /* epochs the run's own rule trained */
+    pt_run_status status;        /* how it ended */
+} pt_tune_epochs;
+
+/* Replays a run under a watch as the trainer would call it: three times
+ * inside each epoch (its energy drawn evenly), then after each epoch but the
+ * last. out is the run's outcome, or the stopped one. */
+void pt_tune_replay(const pt_tune_epochs *r, double threshold, pt_run_watch watch, void *wctx, pt_tune_outcome *out);
+
 typedef enum { PT_TUNE_EXACT = 0, PT_TUNE_FAST = 1 } pt_tune_mode;
 
 #define PT_TUNE_MAX_SETUPS 64

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/models.h"
 #include "study/study.h"
 #include "util/str.h"
 
@@ -145,33 +144,12 @@ static int tune_probe(void *vctx, int bs, double *j_per_step, double *s_per_step
     }
     int64_t rid = pt_store_run_begin(s->store, &ri, err, errlen);
     if (rid <= 0) return -1;
-    pt_model_opts mo;
-    pt_model_opts_default(&mo);
-    mo.h = s->data.h;
-    mo.w = s->data.w;
-    mo.c = s->data.c;
-    mo.classes = s->data.classes;
     const char *model = cfg->model ? cfg->model : s->data.model;
-    pt_net *net = pt_model_build(model, &mo, err, errlen);
-    if (!net) return -1;
-    if (pt_net_plan(net, s->be, bs) != 0 || pt_net_init(net, cfg->seed) != 0) {
-        pt_say(err, errlen, "probe of batch %d: %s", bs, pt_net_error(net));
-        pt_net_free(net);
-        return -1;
-    }
+    char nerr[512];
+    pt_net *net = pt_study_net(s, model, bs, cfg->seed, nerr, sizeof nerr);
+    if (!net) return pt_say(err, errlen, "probe of batch %d: %s", bs, nerr), -1;
     pt_train_config tc;
-    memset(&tc, 0, sizeof tc);
-    tc.net = net;
-    tc.task = s->data.task;
-    tc.alpha = cfg->alpha > 0 ? cfg->alpha : 0.5f;
-    tc.train = &s->data.train;
-    tc.val = &s->data.val;
-    tc.optim.kind = cfg->optimizer;
-    tc.optim.lr = (float)c->probe_lr;
-    tc.optim.momentum = cfg->optimizer == PT_OPTIM_SGD ? 0.9f : 0;
-    tc.seed = cfg->seed;
-    tc.meter = s->meter;
-    tc.interrupt = cfg->interrupt;
+    pt_study_train_config(s, net, c->probe_lr, cfg->seed, &tc);
     long steps = 0;
     double e = 0, secs = 0;
     pt_meter_method m = PT_METHOD_ESTIMATED;
@@ -372,57 +350,8 @@ static int replay_run(void *vctx, int setup, int bs, double lr, int repeat, pt_r
     for (int i = 0; i < c->n && !r; i++)
         if (c->runs[i].batch_size == bs && c->runs[i].lr == lr && c->runs[i].repeat == repeat) r = &c->runs[i];
     if (!r) return pt_say(err, errlen, "replay: the grid has no run of setup %d repeat %d", setup, repeat), -1;
-    memset(out, 0, sizeof *out);
-    out->target_energy_j = out->target_seconds = NAN;
-    pt_run_progress p;
-    memset(&p, 0, sizeof p);
-    p.target_energy_j = p.target_seconds = NAN;
-    p.val_acc = r->acc;
-    p.epoch_j = r->j;
-    double e_done = 0, t_done = 0;
-    for (int e = 1; e <= r->nep; e++) {
-        for (int q = 1; q <= 3; q++) { /* the watch's calls inside an epoch, energy as if drawn evenly */
-            p.epoch = e;
-            p.finished_epoch = 0;
-            p.energy_j = e_done + r->j[e - 1] * q / 4;
-            p.seconds = t_done + r->sec[e - 1] * q / 4;
-            if (watch(wctx, &p)) {
-                out->status = PT_RUN_STOPPED;
-                out->epochs = e - 1;
-                out->energy_j = p.energy_j;
-                out->seconds = p.seconds;
-                out->target_energy_j = p.target_energy_j;
-                out->target_seconds = p.target_seconds;
-                return 0;
-            }
-        }
-        e_done += r->j[e - 1];
-        t_done += r->sec[e - 1];
-        if (!isfinite(p.target_energy_j) && r->acc[e - 1] >= c->threshold - 1e-12) {
-            p.target_energy_j = e_done;
-            p.target_seconds = t_done;
-        }
-        if (e == r->nep) break; /* the run's own rule ended it here */
-        p.nacc = e;
-        p.finished_epoch = 1;
-        p.energy_j = e_done;
-        p.seconds = t_done;
-        if (watch(wctx, &p)) {
-            out->status = PT_RUN_STOPPED;
-            out->epochs = e;
-            out->energy_j = e_done;
-            out->seconds = t_done;
-            out->target_energy_j = p.target_energy_j;
-            out->target_seconds = p.target_seconds;
-            return 0;
-        }
-    }
-    out->status = r->status;
-    out->epochs = r->nep;
-    out->energy_j = e_done;
-    out->seconds = t_done;
-    out->target_energy_j = p.target_energy_j;
-    out->target_seconds = p.target_seconds;
+    pt_tune_epochs ep = {r->j, r->sec, r->acc, r->nep, r->status};
+    pt_tune_replay(&ep, c->threshold, watch, wctx, out);
     return 0;
 }
 
@@ -469,9 +398,7 @@ static int tune_replay(const pt_study_config *cfg, const pt_tune_config *tc_in, 
         r->repeat = sqlite3_column_int(q, 3);
         if (pt_run_status_parse((const char *)sqlite3_column_text(q, 4), &r->status) != 0) r->status = PT_RUN_FAILED;
         const char *m = (const char *)sqlite3_column_text(q, 5);
-        pt_meter_method mm = m && !strcmp(m, "counter") ? PT_METHOD_COUNTER
-                             : m && !strcmp(m, "eq1")   ? PT_METHOD_EQ1
-                                                        : PT_METHOD_ESTIMATED;
+        pt_meter_method mm = pt_study_method_parse(m);
         if (mm > c.method) c.method = mm;
         sqlite3_stmt *e = NULL;
         int cap = cfg->preset.max_epochs > 0 ? cfg->preset.max_epochs : 1;
