@@ -23,3 +23,7 @@ if(NOT PT_SANITIZE)
   # rendering takes seconds; the limit leaves room for installing chromium once
   set_tests_properties(report_chromium PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
 endif()
+
+# The report of stores written by earlier code, byte for byte (tests/golden/).
+add_test(NAME report_golden COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/report_golden.sh $<TARGET_FILE:powertrain>)
+set_tests_properties(report_golden PROPERTIES TIMEOUT 120)
