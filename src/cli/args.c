@@ -57,15 +57,6 @@ int pt_cli_parse_long(const char *verb, const char *name, const char *s, long lo
     return 0;
 }
 
-void pt_cli_format_energy(char *buf, size_t n, double j) {
-    double a = fabs(j);
-    if (!isfinite(j)) snprintf(buf, n, "-");
-    else if (a < 1) snprintf(buf, n, "%.1f mJ", j * 1e3);
-    else if (a < 1e3) snprintf(buf, n, "%.2f J", j);
-    else if (a < 1e6) snprintf(buf, n, "%.2f kJ", j / 1e3);
-    else snprintf(buf, n, "%.3f MJ", j / 1e6);
-}
-
 void pt_cli_json_sources(FILE *f, const pt_meter *m) {
     fputc('[', f);
     for (int i = 0; i < pt_meter_source_count(m); i++) {

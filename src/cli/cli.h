@@ -43,7 +43,4 @@ int pt_cli_parse_long(const char *verb, const char *name, const char *s, long lo
 /* Writes the meter's source list as a JSON array. */
 void pt_cli_json_sources(FILE *f, const pt_meter *m);
 
-/* Energy with a readable unit: "812 mJ", "40.0 J", "12.3 kJ", "1.23 MJ". */
-void pt_cli_format_energy(char *buf, size_t n, double joules);
-
 #endif

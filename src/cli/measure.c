@@ -23,6 +23,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/str.h"
+#include "util/units.h"
 
 static const char *measure_help =
     "usage: powertrain measure [options] -- CMD ARGS...\n"
@@ -134,8 +135,8 @@ static void print_prediction(measure_state *st) {
        uncertainty of the mean itself */
     double sd = sqrt(left * var + left * left * var / n);
     char a[32], b[32];
-    pt_cli_format_energy(a, sizeof a, pred);
-    pt_cli_format_energy(b, sizeof b, sd);
+    pt_fmt_joules(a, sizeof a, pred);
+    pt_fmt_joules(b, sizeof b, sd);
     fprintf(stderr, "powertrain: predicted total for %ld epochs: %s +- %s%s\n", st->epochs_total, a, b,
             n < 2 ? " (one epoch so far: no spread yet)" : "");
 }
@@ -162,7 +163,7 @@ static void end_epoch(measure_state *st, int given_index) {
         pt_meter_window w;
         pt_meter_window_read(st->m, e->win, &w);
         char en[32];
-        pt_cli_format_energy(en, sizeof en, w.energy_j);
+        pt_fmt_joules(en, sizeof en, w.energy_j);
         fprintf(stderr, "powertrain: epoch %d: %.2f s, %s (%s)%s%s\n", e->index, w.end_s - w.start_s, en,
                 pt_meter_method_name(w.method), w.degraded ? " [degraded]" : "",
                 w.short_window ? " [short: under two update periods of a source, uncertain]" : "");
@@ -452,13 +453,13 @@ static void print_report(measure_state *st, int total_win, const double *idle_w,
         for (int i = 0; i < st->nep; i++) {
             pt_meter_window w;
             pt_meter_window_read(m, st->ep[i].win, &w);
-            pt_cli_format_energy(en, sizeof en, w.energy_j);
+            pt_fmt_joules(en, sizeof en, w.energy_j);
             fprintf(stderr, "%-7d %10.2f %10.2f %12s %-9s", st->ep[i].index, w.start_s - st->t_cmd0,
                     w.end_s - w.start_s, en, pt_meter_method_name(w.method));
             for (int k = 0; k < nc; k++) {
                 pt_meter_energy e;
                 pt_meter_window_component(m, st->ep[i].win, k, &e);
-                pt_cli_format_energy(en, sizeof en, e.energy_j);
+                pt_fmt_joules(en, sizeof en, e.energy_j);
                 fprintf(stderr, " %12s", en);
             }
             fprintf(stderr, "%s%s\n", w.degraded ? "  degraded" : "", w.short_window ? "  short" : "");
@@ -475,22 +476,22 @@ static void print_report(measure_state *st, int total_win, const double *idle_w,
         pt_meter_energy e;
         pt_meter_component_info(m, k, &c);
         pt_meter_window_component(m, total_win, k, &e);
-        pt_cli_format_energy(en, sizeof en, e.energy_j);
-        pt_cli_format_energy(en2, sizeof en2, e.counter_j);
-        pt_cli_format_energy(en3, sizeof en3, e.eq1_j);
+        pt_fmt_joules(en, sizeof en, e.energy_j);
+        pt_fmt_joules(en2, sizeof en2, e.counter_j);
+        pt_fmt_joules(en3, sizeof en3, e.eq1_j);
         fprintf(stderr, "%-11s %-9s %-10s %12s %12s %12s %9.2f %9.2f", c.name, c.source,
                 pt_meter_method_name(e.method), en, en2, en3, e.mean_w, e.peak_w);
         if (idle_w) {
-            pt_cli_format_energy(en, sizeof en, e.energy_j - idle_w[k] * dur);
+            pt_fmt_joules(en, sizeof en, e.energy_j - idle_w[k] * dur);
             fprintf(stderr, " %12s", en);
         }
         if (attribute) {
-            pt_cli_format_energy(en, sizeof en, e.process_j);
+            pt_fmt_joules(en, sizeof en, e.process_j);
             fprintf(stderr, " %12s", en);
         }
         fprintf(stderr, "%s%s\n", c.billed ? "" : "  (apart, not in the total)", e.degraded ? "  degraded" : "");
     }
-    pt_cli_format_energy(en, sizeof en, tw.energy_j);
+    pt_fmt_joules(en, sizeof en, tw.energy_j);
     fprintf(stderr, "total: %s (%.4f Wh) in %.2f s, method %s%s\n", en, tw.energy_j / 3600.0, dur,
             pt_meter_method_name(tw.method),
             tw.method == PT_METHOD_ESTIMATED ? " (includes estimated components: not a measurement)" : "");
@@ -683,7 +684,7 @@ int pt_cli_measure(int argc, char **argv) {
             idle_w[k] = d > 0 ? e.energy_j / d : 0;
         }
         char en[32];
-        pt_cli_format_energy(en, sizeof en, iw.energy_j);
+        pt_fmt_joules(en, sizeof en, iw.energy_j);
         if (!st.quiet) fprintf(stderr, "powertrain: idle: %.2f W (%s over %.2f s)\n", d > 0 ? iw.energy_j / d : 0, en, d);
     }
 

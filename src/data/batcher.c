@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/rng.h"
+#include "util/rng.h"
 
 typedef struct {
     float *x;
@@ -209,10 +209,10 @@ void pt_batcher_begin_epoch(pt_batcher *b, int epoch) {
     int64_t n = b->ds.n;
     for (int64_t i = 0; i < n; i++) b->perm[i] = i;
     if (b->cfg.shuffle) {
-        pt_data_rng r;
-        pt_data_rng_seed(&r, b->cfg.seed, 0xe90c0000ull + (uint64_t)(epoch < 0 ? 0 : epoch));
+        pt_rng r;
+        pt_rng_seed(&r, b->cfg.seed, 0xe90c0000ull + (uint64_t)(epoch < 0 ? 0 : epoch));
         for (int64_t i = n - 1; i > 0; i--) {
-            int64_t j = (int64_t)pt_data_rng_below(&r, (uint64_t)i + 1);
+            int64_t j = (int64_t)pt_rng_below(&r, (uint64_t)i + 1);
             int64_t t = b->perm[i];
             b->perm[i] = b->perm[j];
             b->perm[j] = t;

@@ -7,29 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/fs.h"
 #include "util/str.h"
-
-static int mkdirs(const char *path) {
-    char tmp[4096];
-    if (pt_strlcpy(tmp, path, sizeof tmp) >= sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-    struct stat st;
-    if (stat(tmp, &st) != 0) return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
 
 int pt_data_cache_dir(const char *override, char *buf, size_t n, char *err, size_t errlen) {
     const char *e;
@@ -47,7 +26,7 @@ int pt_data_cache_dir(const char *override, char *buf, size_t n, char *err, size
         snprintf(buf, n, "%s/.cache/powertrain", e);
     else
         snprintf(buf, n, "/tmp/powertrain-cache");
-    if (mkdirs(buf) != 0) {
+    if (pt_mkdirs(buf, 0755) != 0) {
         snprintf(err, errlen, "cache directory %s: %s", buf, strerror(errno));
         return -1;
     }

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "data/cache.h"
-#include "data/rng.h"
+#include "util/rng.h"
 #include "util/fs.h"
 #include "util/str.h"
 
@@ -376,10 +376,10 @@ static int make_split(pt_celeba *c) {
             int64_t m = 0;
             for (int64_t i = 0; i < c->n; i++)
                 if (c->identity[i] == cls) mine[m++] = i;
-            pt_data_rng r;
-            pt_data_rng_seed(&r, c->opt.split_seed, (uint64_t)c->identity_id[cls]);
+            pt_rng r;
+            pt_rng_seed(&r, c->opt.split_seed, (uint64_t)c->identity_id[cls]);
             for (int64_t i = m - 1; i > 0; i--) {
-                int64_t j = (int64_t)pt_data_rng_below(&r, (uint64_t)i + 1), t = mine[i];
+                int64_t j = (int64_t)pt_rng_below(&r, (uint64_t)i + 1), t = mine[i];
                 mine[i] = mine[j];
                 mine[j] = t;
             }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/rng.h"
+#include "util/rng.h"
 
 int pt_dataset_init(pt_dataset *ds, const char *name, int64_t n, int rank, const int *shape,
                     pt_data_type type, const void *x) {
@@ -53,10 +53,10 @@ void pt_dataset_split(const pt_dataset *base, double val_fraction, uint64_t seed
     unsigned char *isval = calloc((size_t)(n > 0 ? n : 1), 1);
     if (!perm || !isval) abort();
     for (int64_t i = 0; i < n; i++) perm[i] = i;
-    pt_data_rng r;
-    pt_data_rng_seed(&r, seed, 0x5b117);
+    pt_rng r;
+    pt_rng_seed(&r, seed, 0x5b117);
     for (int64_t i = 0; i < nval; i++) {
-        int64_t j = i + (int64_t)pt_data_rng_below(&r, (uint64_t)(n - i));
+        int64_t j = i + (int64_t)pt_rng_below(&r, (uint64_t)(n - i));
         int64_t t = perm[i];
         perm[i] = perm[j];
         perm[j] = t;

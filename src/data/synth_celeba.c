@@ -13,7 +13,7 @@
 #include <turbojpeg.h>
 
 #include "data/celeba.h"
-#include "data/rng.h"
+#include "util/rng.h"
 #include "data/synth.h"
 #include "util/fs.h"
 
@@ -48,25 +48,25 @@ typedef struct {
     uint8_t a[PT_CELEBA_ATTRS]; /* identity-bound attributes */
 } person;
 
-static int bern(pt_data_rng *r, double p) { return pt_data_rng_uniform(r) < p; }
+static int bern(pt_rng *r, double p) { return pt_rng_uniform(r) < p; }
 
-static void make_person(person *p, pt_data_rng *r) {
+static void make_person(person *p, pt_rng *r) {
     uint8_t *a = p->a;
     memset(a, 0, PT_CELEBA_ATTRS);
-    for (int c = 0; c < 3; c++) p->bg[c] = 30 + 200 * pt_data_rng_uniform(r);
+    for (int c = 0; c < 3; c++) p->bg[c] = 30 + 200 * pt_rng_uniform(r);
     a[A_MALE] = (uint8_t)bern(r, 0.45);
     a[A_YOUNG] = (uint8_t)bern(r, 0.75);
     a[A_PALE] = (uint8_t)bern(r, 0.1);
-    double tone = 0.35 + 0.6 * pt_data_rng_uniform(r);
+    double tone = 0.35 + 0.6 * pt_rng_uniform(r);
     if (a[A_PALE]) tone = 1.05;
     p->skin[0] = 120 + 120 * tone;
     p->skin[1] = 80 + 110 * tone;
     p->skin[2] = 60 + 100 * tone;
-    int hc = (int)pt_data_rng_below(r, 5); /* black, blond, brown, gray, red */
+    int hc = (int)pt_rng_below(r, 5); /* black, blond, brown, gray, red */
     static const double hairs[5][3] = {{25, 20, 20}, {225, 200, 120}, {110, 70, 40}, {170, 170, 175}, {170, 70, 30}};
     if (!a[A_YOUNG] && bern(r, 0.4)) hc = 3;
     if (a[A_YOUNG] && hc == 3) hc = 2;
-    for (int c = 0; c < 3; c++) p->hair[c] = hairs[hc][c] + 15 * (pt_data_rng_uniform(r) - 0.5);
+    for (int c = 0; c < 3; c++) p->hair[c] = hairs[hc][c] + 15 * (pt_rng_uniform(r) - 0.5);
     a[A_BLACK] = hc == 0;
     a[A_BLOND] = hc == 1;
     a[A_BROWN] = hc == 2;
@@ -92,17 +92,17 @@ static void make_person(person *p, pt_data_rng *r) {
         a[A_MUSTACHE] = (uint8_t)bern(r, 0.12);
         a[A_SIDEBURNS] = (uint8_t)(!a[A_BALD] && bern(r, 0.15));
     }
-    p->cx = 89 + 6 * (pt_data_rng_uniform(r) - 0.5);
-    p->cy = 122 + 8 * (pt_data_rng_uniform(r) - 0.5);
-    p->rx = 40 + 8 * pt_data_rng_uniform(r) + (a[A_CHUBBY] ? 8 : 0) - (a[A_OVAL] ? 4 : 0);
-    p->ry = 52 + 8 * pt_data_rng_uniform(r) + (a[A_OVAL] ? 6 : 0);
-    p->eye_dx = 15 + 6 * pt_data_rng_uniform(r);
-    p->eye_y = -12 - 6 * pt_data_rng_uniform(r);
-    for (int c = 0; c < 3; c++) p->eye[c] = 20 + 120 * pt_data_rng_uniform(r);
+    p->cx = 89 + 6 * (pt_rng_uniform(r) - 0.5);
+    p->cy = 122 + 8 * (pt_rng_uniform(r) - 0.5);
+    p->rx = 40 + 8 * pt_rng_uniform(r) + (a[A_CHUBBY] ? 8 : 0) - (a[A_OVAL] ? 4 : 0);
+    p->ry = 52 + 8 * pt_rng_uniform(r) + (a[A_OVAL] ? 6 : 0);
+    p->eye_dx = 15 + 6 * pt_rng_uniform(r);
+    p->eye_y = -12 - 6 * pt_rng_uniform(r);
+    for (int c = 0; c < 3; c++) p->eye[c] = 20 + 120 * pt_rng_uniform(r);
 }
 
 /* per-image attributes on top of the person's */
-static void image_attrs(const person *p, uint8_t *a, pt_data_rng *r) {
+static void image_attrs(const person *p, uint8_t *a, pt_rng *r) {
     memcpy(a, p->a, PT_CELEBA_ATTRS);
     int male = a[A_MALE];
     a[A_SMILING] = (uint8_t)bern(r, 0.48);
@@ -129,10 +129,10 @@ static void set(double *px, const double *c) {
     px[2] = c[2];
 }
 
-static void render(const person *p, const uint8_t *a, pt_data_rng *r, uint8_t *img) {
+static void render(const person *p, const uint8_t *a, pt_rng *r, uint8_t *img) {
     const int W = PT_CELEBA_SRC_W, H = PT_CELEBA_SRC_H;
-    double dx = 8 * (pt_data_rng_uniform(r) - 0.5), dy = 8 * (pt_data_rng_uniform(r) - 0.5);
-    double light = 0.85 + 0.3 * pt_data_rng_uniform(r);
+    double dx = 8 * (pt_rng_uniform(r) - 0.5), dy = 8 * (pt_rng_uniform(r) - 0.5);
+    double light = 0.85 + 0.3 * pt_rng_uniform(r);
     double cx = p->cx + dx, cy = p->cy + dy, rx = p->rx, ry = p->ry;
     double hairline = cy - ry * (a[A_RECEDING] ? 0.55 : 0.75);
     static const double black[3] = {15, 15, 15}, white[3] = {235, 235, 235}, red[3] = {190, 20, 40},
@@ -250,7 +250,7 @@ static void render(const person *p, const uint8_t *a, pt_data_rng *r, uint8_t *i
     }
     double noise = a[A_ATTRACTIVE] ? 3 : 9;
     for (int i = 0; i < W * H * 3; i++) {
-        double v = f[i] * light + noise * (pt_data_rng_uniform(r) - 0.5) * 2;
+        double v = f[i] * light + noise * (pt_rng_uniform(r) - 0.5) * 2;
         img[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : lrint(v));
     }
     free(f);
@@ -309,25 +309,25 @@ int pt_synth_celeba(const char *dir, const pt_synth_celeba_options *o, char *err
     }
     int np = o->identities;
     person *people = calloc((size_t)np, sizeof *people);
-    pt_data_rng r;
-    pt_data_rng_seed(&r, o->seed, 0xce1eba);
+    pt_rng r;
+    pt_rng_seed(&r, o->seed, 0xce1eba);
     /* distinct CelebA-like ids; the first 40 get images_per_id images, the rest fewer */
     int64_t total = 0;
     for (int i = 0; i < np; i++) {
         int32_t id;
         int dup;
         do {
-            id = 1 + (int32_t)pt_data_rng_below(&r, 10177);
+            id = 1 + (int32_t)pt_rng_below(&r, 10177);
             dup = 0;
             for (int j = 0; j < i; j++) dup |= people[j].id == id;
         } while (dup);
         people[i].id = id;
         people[i].nimages = i < PT_CELEBA_IDENTITIES ? o->images_per_id
-                                                     : 1 + (int)pt_data_rng_below(&r, (uint64_t)(o->images_per_id > 1 ? o->images_per_id - 1 : 1));
+                                                     : 1 + (int)pt_rng_below(&r, (uint64_t)(o->images_per_id > 1 ? o->images_per_id - 1 : 1));
         if (people[i].nimages >= o->images_per_id && i >= PT_CELEBA_IDENTITIES) people[i].nimages = o->images_per_id - 1;
         if (people[i].nimages < 1) people[i].nimages = 1;
-        pt_data_rng pr;
-        pt_data_rng_seed(&pr, o->seed, 0x9e0000ull + (uint64_t)id);
+        pt_rng pr;
+        pt_rng_seed(&pr, o->seed, 0x9e0000ull + (uint64_t)id);
         make_person(&people[i], &pr);
         total += people[i].nimages;
     }
@@ -337,7 +337,7 @@ int pt_synth_celeba(const char *dir, const pt_synth_celeba_options *o, char *err
     for (int i = 0; i < np; i++)
         for (int j = 0; j < people[i].nimages; j++) owner[k++] = i;
     for (int64_t i = total - 1; i > 0; i--) {
-        int64_t j = (int64_t)pt_data_rng_below(&r, (uint64_t)i + 1);
+        int64_t j = (int64_t)pt_rng_below(&r, (uint64_t)i + 1);
         int32_t t = owner[i];
         owner[i] = owner[j];
         owner[j] = t;
@@ -351,8 +351,8 @@ int pt_synth_celeba(const char *dir, const pt_synth_celeba_options *o, char *err
     int rc = 0;
     for (int64_t n = 0; n < total && !rc; n++) {
         const person *pe = &people[owner[n]];
-        pt_data_rng ir;
-        pt_data_rng_seed(&ir, o->seed, 0x1a6e000000ull + (uint64_t)n);
+        pt_rng ir;
+        pt_rng_seed(&ir, o->seed, 0x1a6e000000ull + (uint64_t)n);
         uint8_t a[PT_CELEBA_ATTRS];
         image_attrs(pe, a, &ir);
         render(pe, a, &ir, img);

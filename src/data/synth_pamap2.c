@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "data/pamap2.h"
-#include "data/rng.h"
+#include "util/rng.h"
 #include "data/synth.h"
 #include "util/fs.h"
 
@@ -75,7 +75,7 @@ static char *put_num(char *p, double v, int dec) {
 }
 
 typedef struct {
-    pt_data_rng r;
+    pt_rng r;
     double amp_k, f_k, hr_off, temp_off[3];
     double hr;           /* current heart rate */
     int gap[3];          /* remaining NaN rows per IMU */
@@ -88,7 +88,7 @@ static char *row(char *p, subj_state *s, double t, int act, const act_model *m,
     double f = m->f * s->f_k;
     double hr_target = m->hr + s->hr_off;
     if (blend_to) hr_target = (1 - blend) * hr_target + blend * (blend_to->hr + s->hr_off);
-    s->hr += (hr_target - s->hr) * (0.01 / 20.0) + 0.05 * pt_data_rng_normal(&s->r);
+    s->hr += (hr_target - s->hr) * (0.01 / 20.0) + 0.05 * pt_rng_normal(&s->r);
     s->phase += 2 * M_PI * f * 0.01;
     p = put_num(p, t, 2);
     *p++ = ' ';
@@ -97,9 +97,9 @@ static char *row(char *p, subj_state *s, double t, int act, const act_model *m,
     p = put_num(p, rowno % 11 == 0 ? round(s->hr) : NAN, 0);
     for (int u = 0; u < 3; u++) {
         if (s->gap[u] == 0) {
-            double q = pt_data_rng_uniform(&s->r);
-            if (q < 0.003) s->gap[u] = 1 + (int)pt_data_rng_below(&s->r, 6);
-            else if (q < 0.0031) s->gap[u] = 20 + (int)pt_data_rng_below(&s->r, 131);
+            double q = pt_rng_uniform(&s->r);
+            if (q < 0.003) s->gap[u] = 1 + (int)pt_rng_below(&s->r, 6);
+            else if (q < 0.0031) s->gap[u] = 20 + (int)pt_rng_below(&s->r, 131);
         }
         int nan = s->gap[u] > 0;
         if (nan) s->gap[u]--;
@@ -114,16 +114,16 @@ static char *row(char *p, subj_state *s, double t, int act, const act_model *m,
         for (int j = 0; j < 3; j++) {
             double ph = s->phase + 1.3 * j + 0.7 * u;
             double mv = amp * w[u][j] * (sin(ph) + 0.35 * sin(2 * ph + 0.5));
-            acc[j] = G * g[j] / gn + mv + 0.15 * pt_data_rng_normal(&s->r);
-            gyro[j] = amp * 0.12 * (f > 0 ? f : 0.1) * w[u][2 - j] * cos(ph) + 0.02 * pt_data_rng_normal(&s->r);
-            mag[j] = 35.0 * g[(j + 1) % 3] / gn - 20.0 * g[(j + 2) % 3] / gn + 0.8 * pt_data_rng_normal(&s->r);
+            acc[j] = G * g[j] / gn + mv + 0.15 * pt_rng_normal(&s->r);
+            gyro[j] = amp * 0.12 * (f > 0 ? f : 0.1) * w[u][2 - j] * cos(ph) + 0.02 * pt_rng_normal(&s->r);
+            mag[j] = 35.0 * g[(j + 1) % 3] / gn - 20.0 * g[(j + 2) % 3] / gn + 0.8 * pt_rng_normal(&s->r);
         }
-        double temp = s->temp_off[u] + 0.3 * sin(t / 600.0 + u) + 0.02 * pt_data_rng_normal(&s->r);
+        double temp = s->temp_off[u] + 0.3 * sin(t / 600.0 + u) + 0.02 * pt_rng_normal(&s->r);
         double vals[17];
         vals[0] = temp;
         for (int j = 0; j < 3; j++) {
             vals[1 + j] = acc[j];
-            double a6 = acc[j] + 0.05 * pt_data_rng_normal(&s->r);
+            double a6 = acc[j] + 0.05 * pt_rng_normal(&s->r);
             vals[4 + j] = a6 > 6 * G ? 6 * G : a6 < -6 * G ? -6 * G : a6;
             vals[7 + j] = gyro[j];
             vals[10 + j] = mag[j];
@@ -143,11 +143,11 @@ static int write_subject(const char *path, int subject, const pt_synth_pamap2_op
                          size_t errlen) {
     subj_state s;
     memset(&s, 0, sizeof s);
-    pt_data_rng_seed(&s.r, o->seed, (uint64_t)subject);
-    s.amp_k = 1 + 0.15 * (2 * pt_data_rng_uniform(&s.r) - 1);
-    s.f_k = 1 + 0.08 * (2 * pt_data_rng_uniform(&s.r) - 1);
-    s.hr_off = 8 * (2 * pt_data_rng_uniform(&s.r) - 1);
-    for (int u = 0; u < 3; u++) s.temp_off[u] = 31 + 2.5 * u - 2 * (u == 2) + pt_data_rng_uniform(&s.r);
+    pt_rng_seed(&s.r, o->seed, (uint64_t)subject);
+    s.amp_k = 1 + 0.15 * (2 * pt_rng_uniform(&s.r) - 1);
+    s.f_k = 1 + 0.08 * (2 * pt_rng_uniform(&s.r) - 1);
+    s.hr_off = 8 * (2 * pt_rng_uniform(&s.r) - 1);
+    for (int u = 0; u < 3; u++) s.temp_off[u] = 31 + 2.5 * u - 2 * (u == 2) + pt_rng_uniform(&s.r);
     s.hr = models[0].hr + s.hr_off;
     pt_atomic_file af;
     if (pt_atomic_open(&af, path) != 0) {
@@ -155,18 +155,18 @@ static int write_subject(const char *path, int subject, const pt_synth_pamap2_op
         return -1;
     }
     char line[2048];
-    double t = 5.0 + 0.01 * (double)pt_data_rng_below(&s.r, 400);
+    double t = 5.0 + 0.01 * (double)pt_rng_below(&s.r, 400);
     long long rowno = 0;
     for (int a = 0; a < 12; a++) {
         const act_model *m = &models[a];
-        long long n = llround(o->seconds * (0.8 + 0.4 * pt_data_rng_uniform(&s.r)) * PT_PAMAP2_HZ);
+        long long n = llround(o->seconds * (0.8 + 0.4 * pt_rng_uniform(&s.r)) * PT_PAMAP2_HZ);
         for (long long i = 0; i < n; i++, rowno++) {
             char *e = row(line, &s, t, m->id, m, NULL, 0, rowno);
             fwrite(line, 1, (size_t)(e - line), af.f);
             t += 0.01;
         }
         if (a == 11) break;
-        long long tr = llround(o->seconds * (0.25 + 0.5 * pt_data_rng_uniform(&s.r)) * PT_PAMAP2_HZ);
+        long long tr = llround(o->seconds * (0.25 + 0.5 * pt_rng_uniform(&s.r)) * PT_PAMAP2_HZ);
         if (tr < 100) tr = 100;
         for (long long i = 0; i < tr; i++, rowno++) {
             char *e = row(line, &s, t, 0, m, &models[a + 1], (double)i / (double)tr, rowno);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "nn/net_internal.h"
+#include "util/rng.h"
 #include "util/str.h"
 
 static const char *const kind_names[] = {"input", "conv",    "bn",   "relu", "maxpool", "gap",
@@ -552,15 +553,9 @@ void pt_net_memory_get(const pt_net *net, pt_net_memory *m) { *m = net->mem; }
 
 /* ---- random numbers (host, integer state: the same on every machine) ----------- */
 
-static uint64_t mix64(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 /* uniform in (0, 1) from (key, i) */
 static double unit(uint64_t key, uint64_t i) {
-    uint64_t z = mix64(key ^ mix64(i * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull));
+    uint64_t z = pt_mix64(key ^ pt_mix64(i * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull));
     return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
 }
 
@@ -580,7 +575,7 @@ int pt_net_init(pt_net *net, uint64_t seed) {
         if (!strcmp(sfx, "weight") && l->kind != PT_L_BN) {
             double fan_in = (double)s->count / (double)s->shape[0];
             double sd = sqrt(2.0 / fan_in);
-            uint64_t key = mix64(seed ^ mix64((uint64_t)i + 1));
+            uint64_t key = pt_mix64(seed ^ pt_mix64((uint64_t)i + 1));
             for (size_t j = 0; j < s->count; j++) {
                 double u1 = unit(key, 2 * (uint64_t)j), u2 = unit(key, 2 * (uint64_t)j + 1);
                 h[j] = (float)(sd * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
@@ -600,9 +595,9 @@ int pt_net_init(pt_net *net, uint64_t seed) {
 /* ---- forward --------------------------------------------------------------------- */
 
 static void make_mask(pt_net *net, pt_layer *l, size_t m) {
-    uint64_t key = mix64(net->seed ^ mix64(net->train_steps * 0xD1B54A32D192ED03ull + (uint64_t)(l - net->layers) + 1));
+    uint64_t key = pt_mix64(net->seed ^ pt_mix64(net->train_steps * 0xD1B54A32D192ED03ull + (uint64_t)(l - net->layers) + 1));
     uint64_t keep_below = (uint64_t)((1.0 - (double)l->p) * 18446744073709551616.0 * (1.0 - 1e-16));
-    for (size_t j = 0; j < m; j++) l->mask_host[j] = mix64(key ^ mix64(j + 0x9E3779B97F4A7C15ull)) < keep_below;
+    for (size_t j = 0; j < m; j++) l->mask_host[j] = pt_mix64(key ^ pt_mix64(j + 0x9E3779B97F4A7C15ull)) < keep_below;
 }
 
 int pt_net_forward(pt_net *net, const float *x, int n, int train) {

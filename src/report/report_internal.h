@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "report/report.h"
+#include "util/units.h"
 
 int pt_report_analyse(pt_report_data *d, char *err, size_t errlen);
 /* tune.c: the search section of every tune study (reads the store for the
@@ -65,12 +66,7 @@ void pt_table_md(const pt_table *t, FILE *f);
 void pt_table_csv(const pt_table *t, FILE *f);
 void pt_table_json(const pt_table *t, FILE *f); /* {"id":..,"title":..,"rows":[{...}]} */
 
-/* --- formatting ---------------------------------------------------------------- */
-/* energy for readers: "12.3 mWh", "4.56 Wh", "1.23 kWh" ("-" for NAN) */
-void pt_fmt_energy(char *buf, size_t n, double joules);
-/* a unit for an axis whose largest value is max_j: divisor (J per unit) and name */
-double pt_energy_unit(double max_j, const char **name);
-void pt_fmt_num(char *buf, size_t n, double v); /* %.3g-ish, no exponent for ordinary values */
+/* --- formatting (numbers and energy: util/units.h) --------------------------- */
 void pt_html_text(FILE *f, const char *s);      /* escapes & < > " */
 
 /* --- figures (SVG), standalone adds the xmlns and XML declaration ------------ */

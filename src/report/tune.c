@@ -409,15 +409,10 @@ int pt_report_tune_analyse(pt_store *st, pt_report_data *d, char *err, size_t er
     return 0;
 }
 
-static void fmt_j(char *buf, size_t n, double j) {
-    if (isfinite(j)) snprintf(buf, n, "%.1f J", j);
-    else pt_strlcpy(buf, "-", n);
-}
-
 /* a value under the objective as tune prints it: cost bare, energies in J */
 static void fmt_value(const pt_report_tune *t, char *buf, size_t n, double v) {
     if (isfinite(v) && t->obj == PT_REPORT_OBJ_COST) snprintf(buf, n, "%.1f", v);
-    else fmt_j(buf, n, v);
+    else pt_fmt_j1(buf, n, v);
 }
 
 void pt_report_tune_lines(const pt_report_data *d, const pt_report_tune *t, char *buf, size_t n) {
@@ -432,7 +427,7 @@ void pt_report_tune_lines(const pt_report_data *d, const pt_report_tune *t, char
     if (t->chosen >= 0) {
         const pt_report_tune_setup *c = &t->setups[t->chosen];
         pt_report_method_caption(&c->methods, m, sizeof m);
-        fmt_j(b, sizeof b, c->target_j);
+        pt_fmt_j1(b, sizeof b, c->target_j);
         if (t->cost_unknown)
             OUT("chosen: setup %d (batch %d, lr %g): %s needs P_max, which the store lacks (tune's own output has the "
                 "cost value); the setup has the least energy and time to target of the evaluated ones, so it wins for "
@@ -455,8 +450,8 @@ void pt_report_tune_lines(const pt_report_data *d, const pt_report_tune *t, char
     pt_report_methods w = {0};
     pt_report_methods_add(&w, t->weakest);
     pt_report_method_caption(&w, m, sizeof m);
-    fmt_j(a, sizeof a, t->search_j);
-    fmt_j(b, sizeof b, t->probe_j);
+    pt_fmt_j1(a, sizeof a, t->search_j);
+    pt_fmt_j1(b, sizeof b, t->probe_j);
     char of[96] = "";
     if (t->methods.mixed) snprintf(of, sizeof of, ", the weakest of %s", t->methods.label);
     OUT("search energy: %s (%s%s): probes %s, %d runs of which %d stopped early by the search\n", a, m, of, b,
@@ -467,7 +462,7 @@ void pt_report_tune_lines(const pt_report_data *d, const pt_report_tune *t, char
             t->search_j, t->budget_j);
     if (t->grid_id > 0) {
         pt_report_method_caption(&t->grid_methods, m, sizeof m);
-        fmt_j(a, sizeof a, t->grid_j);
+        pt_fmt_j1(a, sizeof a, t->grid_j);
         if (t->grid_best >= 0) {
             fmt_value(t, b, sizeof b, t->grid_best_value);
             if (t->cost_unknown) pt_strlcpy(b, "the least energy and time to target", sizeof b);
@@ -499,7 +494,7 @@ void pt_report_tune_lines(const pt_report_data *d, const pt_report_tune *t, char
             while (*p == ',' || *p == ' ') p++;
         }
         pt_report_method_caption(&both, m, sizeof m);
-        fmt_j(b, sizeof b, t->search_j);
+        pt_fmt_j1(b, sizeof b, t->search_j);
         OUT("savings: the search spent %.1f%% of the grid's energy (%s of %s; %s)\n", t->savings_pct, b, a, m);
     } else {
         OUT("grid: no regime study of this configuration in %s: run `powertrain regime` with the same flags for "

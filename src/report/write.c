@@ -49,28 +49,6 @@ void pt_report_options_init(pt_report_options *o) {
     o->pue = 1.0;
 }
 
-static int mkdirs(const char *path) {
-    char buf[4096];
-    if (pt_strlcpy(buf, path, sizeof buf) >= sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-    struct stat sb;
-    if (stat(buf, &sb) != 0) return -1;
-    if (!S_ISDIR(sb.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
 typedef struct {
     const char *dir;
     char *names;
@@ -493,7 +471,7 @@ int pt_report_write(const pt_report_data *d, const pt_report_options *o, char *n
         snprintf(err, errlen, "unknown region '%s'", o->region);
         return -1;
     }
-    if (mkdirs(o->out_dir) != 0) {
+    if (pt_mkdirs(o->out_dir, 0777) != 0) {
         snprintf(err, errlen, "%s: cannot create the output folder: %s", o->out_dir, strerror(errno));
         return -1;
     }

@@ -7,6 +7,7 @@
 #include "data/celeba.h"
 #include "data/fmnist.h"
 #include "data/pamap2.h"
+#include "util/rng.h"
 #include "util/str.h"
 
 const char *pt_study_datasets(void) { return "fmnist, pamap2, celeba-id, celeba-attr, celeba"; }
@@ -23,10 +24,10 @@ static int limit_view(pt_dataset *ds, int64_t limit, uint64_t seed, int64_t **ro
         return -1;
     }
     for (int64_t i = 0; i < ds->n; i++) perm[i] = i;
-    uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 0xD1B54A32D192ED03ULL;
+    pt_rng rng;
+    pt_rng_seed(&rng, seed, 0x5e1ec7); /* the stream of slice choices */
     for (int64_t i = 0; i < limit; i++) { /* partial Fisher-Yates */
-        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-        int64_t j = i + (int64_t)(s % (uint64_t)(ds->n - i));
+        int64_t j = i + (int64_t)pt_rng_below(&rng, (uint64_t)(ds->n - i));
         int64_t t = perm[i];
         perm[i] = perm[j];
         perm[j] = t;

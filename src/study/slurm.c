@@ -266,18 +266,8 @@ static void tasks_table(FILE *f, const pt_slurm_study *js) {
 }
 
 static int mkdirs(const char *path, char *err, size_t errlen) {
-    char p[PATH_MAX];
-    pt_strlcpy(p, path, sizeof p);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) goto fail;
-        *s = '/';
-    }
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) goto fail;
-    return 0;
-fail:
-    pt_say(err, errlen, "cannot create %s: %s", p, strerror(errno));
+    if (pt_mkdirs(path, 0777) == 0) return 0;
+    pt_say(err, errlen, "cannot create %s: %s", path, strerror(errno));
     return -1;
 }
 

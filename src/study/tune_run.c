@@ -9,6 +9,7 @@
 
 #include "study/study.h"
 #include "util/str.h"
+#include "util/units.h"
 
 /* ---- stored grids ----------------------------------------------------------- */
 
@@ -223,9 +224,8 @@ static const char *state_name(pt_setup_state st) {
 }
 
 static void print_value(const pt_objective *o, double v, char *buf, size_t n) {
-    if (!isfinite(v)) pt_strlcpy(buf, "-", n);
-    else if (o->kind == PT_OBJ_COST) snprintf(buf, n, "%.1f", v);
-    else snprintf(buf, n, "%.1f J", v);
+    if (isfinite(v) && o->kind == PT_OBJ_COST) snprintf(buf, n, "%.1f", v);
+    else pt_fmt_j1(buf, n, v);
 }
 
 /* The regime study of the same configuration (the grid), or -1. */

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/str.h"
@@ -63,4 +64,26 @@ void pt_atomic_abort(pt_atomic_file *af) {
     if (af->f) fclose(af->f);
     af->f = NULL;
     unlink(af->tmp);
+}
+
+int pt_mkdirs(const char *path, mode_t mode) {
+    char buf[4096];
+    if (pt_strlcpy(buf, path, sizeof buf) >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, mode) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, mode) != 0 && errno != EEXIST) return -1;
+    struct stat sb;
+    if (stat(buf, &sb) != 0) return -1;
+    if (!S_ISDIR(sb.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Reads up to n-1 bytes of path into buf, trimmed. Returns 0, or -1 with errno set. */
 int pt_read_small_file(const char *path, char *buf, size_t n);
@@ -20,5 +21,10 @@ int pt_atomic_open(pt_atomic_file *af, const char *path);
 /* Returns 0, or -1 (errno set) when a write failed; the temp file is removed either way. */
 int pt_atomic_commit(pt_atomic_file *af);
 void pt_atomic_abort(pt_atomic_file *af);
+
+/* mkdir -p: creates path and its missing parents with mode (before umask).
+ * Returns 0 when path is a directory afterwards, or -1 with errno set
+ * (ENOTDIR when something else stands there, ENAMETOOLONG over 4095 bytes). */
+int pt_mkdirs(const char *path, mode_t mode);
 
 #endif
