@@ -11,6 +11,254 @@
 #include "report/report_tables.h"
 #include "util/str.h"
 
+/* The columns of every table: an enum names each column, its array (indexed by
+ * the enum) gives the JSON/CSV name, the header and the kind. A column is added
+ * in one place: its enum line and its array line. */
+enum {
+    REG_SUM_STUDY_ID, REG_SUM_DATASET, REG_SUM_HARDWARE, REG_SUM_METHOD, REG_SUM_SETUPS, REG_SUM_SETUPS_IN_RATIO,
+    REG_SUM_BEST_SETUP, REG_SUM_BEST_TOTAL_J, REG_SUM_WORST_SETUP, REG_SUM_WORST_TOTAL_J,
+    REG_SUM_BEST_TO_WORST_RATIO, REG_SUM_NCOLS
+};
+static const pt_col reg_sum_cols[REG_SUM_NCOLS] = {
+    [REG_SUM_STUDY_ID] = {"study_id", "study", PT_COL_INT},
+    [REG_SUM_DATASET] = {"dataset", "dataset", PT_COL_TEXT},
+    [REG_SUM_HARDWARE] = {"hardware", "hardware", PT_COL_TEXT},
+    [REG_SUM_METHOD] = {"method", "method", PT_COL_TEXT},
+    [REG_SUM_SETUPS] = {"setups", "setups", PT_COL_INT},
+    [REG_SUM_SETUPS_IN_RATIO] = {"setups_in_ratio", "setups done", PT_COL_INT},
+    [REG_SUM_BEST_SETUP] = {"best_setup", "best setup", PT_COL_INT},
+    [REG_SUM_BEST_TOTAL_J] = {"best_total_j", "best: mean total", PT_COL_J},
+    [REG_SUM_WORST_SETUP] = {"worst_setup", "worst setup", PT_COL_INT},
+    [REG_SUM_WORST_TOTAL_J] = {"worst_total_j", "worst: mean total", PT_COL_J},
+    [REG_SUM_BEST_TO_WORST_RATIO] = {"best_to_worst_ratio", "worst / best", PT_COL_NUM},
+};
+enum {
+    REG_SETUP_SETUP, REG_SETUP_BATCH_SIZE, REG_SETUP_LR, REG_SETUP_RUNS, REG_SETUP_DONE, REG_SETUP_NOT_REACHED,
+    REG_SETUP_DIVERGED, REG_SETUP_FAILED, REG_SETUP_RUNNING, REG_SETUP_EPOCHS_MEAN, REG_SETUP_ENERGY_PER_EPOCH_J,
+    REG_SETUP_TOTAL_ENERGY_J, REG_SETUP_ENERGY_TO_TARGET_J, REG_SETUP_METHOD, REG_SETUP_NCOLS
+};
+static const pt_col reg_setup_cols[REG_SETUP_NCOLS] = {
+    [REG_SETUP_SETUP] = {"setup", "setup", PT_COL_INT},
+    [REG_SETUP_BATCH_SIZE] = {"batch_size", "batch size", PT_COL_INT},
+    [REG_SETUP_LR] = {"lr", "learning rate", PT_COL_LR},
+    [REG_SETUP_RUNS] = {"runs", "runs", PT_COL_INT},
+    [REG_SETUP_DONE] = {"done", "done", PT_COL_INT},
+    [REG_SETUP_NOT_REACHED] = {"not_reached", "not reached", PT_COL_INT},
+    [REG_SETUP_DIVERGED] = {"diverged", "diverged", PT_COL_INT},
+    [REG_SETUP_FAILED] = {"failed", "failed", PT_COL_INT},
+    [REG_SETUP_RUNNING] = {"running", "running", PT_COL_INT},
+    [REG_SETUP_EPOCHS_MEAN] = {"epochs_mean", "epochs", PT_COL_NUM},
+    [REG_SETUP_ENERGY_PER_EPOCH_J] = {"energy_per_epoch_j", "energy / epoch", PT_COL_J},
+    [REG_SETUP_TOTAL_ENERGY_J] = {"total_energy_j", "total energy", PT_COL_J},
+    [REG_SETUP_ENERGY_TO_TARGET_J] = {"energy_to_target_j", "energy to target", PT_COL_J},
+    [REG_SETUP_METHOD] = {"method", "method", PT_COL_TEXT},
+};
+enum {
+    BE_SETUP, BE_BATCH_SIZE, BE_LR, BE_PRETRAIN_J, BE_FROZEN_J, BE_UNFROZEN_J, BE_BASELINE_J,
+    BE_BREAK_EVEN_CYCLES, BE_PAYS_BACK, BE_NCOLS
+};
+static const pt_col be_cols[BE_NCOLS] = {
+    [BE_SETUP] = {"setup", "setup", PT_COL_TEXT},
+    [BE_BATCH_SIZE] = {"batch_size", "batch size", PT_COL_INT},
+    [BE_LR] = {"lr", "learning rate", PT_COL_LR},
+    [BE_PRETRAIN_J] = {"pretrain_j", "E_enc (pretraining)", PT_COL_J},
+    [BE_FROZEN_J] = {"frozen_j", "E_class (frozen)", PT_COL_J},
+    [BE_UNFROZEN_J] = {"unfrozen_j", "unfrozen", PT_COL_J},
+    [BE_BASELINE_J] = {"baseline_j", "E_enc+class (baseline)", PT_COL_J},
+    [BE_BREAK_EVEN_CYCLES] = {"break_even_cycles", "break-even (cycles)", PT_COL_X},
+    [BE_PAYS_BACK] = {"pays_back", "pays back", PT_COL_TEXT},
+};
+enum {
+    T2_STUDY_ID, T2_DATASET, T2_HARDWARE, T2_METHOD, T2_UNFROZEN_RUNS, T2_UNFROZEN_MEAN_J, T2_FROZEN_RUNS,
+    T2_FROZEN_MEAN_J, T2_SAVINGS_PCT, T2_NCOLS
+};
+static const pt_col t2_cols[T2_NCOLS] = {
+    [T2_STUDY_ID] = {"study_id", "study", PT_COL_INT},
+    [T2_DATASET] = {"dataset", "dataset", PT_COL_TEXT},
+    [T2_HARDWARE] = {"hardware", "hardware", PT_COL_TEXT},
+    [T2_METHOD] = {"method", "method", PT_COL_TEXT},
+    [T2_UNFROZEN_RUNS] = {"unfrozen_runs", "unfrozen runs", PT_COL_INT},
+    [T2_UNFROZEN_MEAN_J] = {"unfrozen_mean_j", "unfreeze", PT_COL_J},
+    [T2_FROZEN_RUNS] = {"frozen_runs", "frozen runs", PT_COL_INT},
+    [T2_FROZEN_MEAN_J] = {"frozen_mean_j", "freeze", PT_COL_J},
+    [T2_SAVINGS_PCT] = {"savings_pct", "savings", PT_COL_PCT},
+};
+enum { P2_HARDWARE, P2_UNFREEZE_WH, P2_FREEZE_WH, P2_SAVINGS_PCT, P2_NCOLS };
+static const pt_col p2_cols[P2_NCOLS] = {
+    [P2_HARDWARE] = {"hardware", "paper's hardware", PT_COL_TEXT},
+    [P2_UNFREEZE_WH] = {"unfreeze_wh", "Unfreeze (Wh)", PT_COL_NUM},
+    [P2_FREEZE_WH] = {"freeze_wh", "Freeze (Wh)", PT_COL_NUM},
+    [P2_SAVINGS_PCT] = {"savings_pct", "Savings", PT_COL_PCT},
+};
+enum {
+    T3_STUDY_ID, T3_DATASET, T3_HARDWARE, T3_METHOD, T3_ENCODER_WEIGHTS, T3_TYPE, T3_RUNS, T3_ENERGY_PER_EPOCH_J,
+    T3_EPOCHS_MEAN, T3_NCOLS
+};
+static const pt_col t3_cols[T3_NCOLS] = {
+    [T3_STUDY_ID] = {"study_id", "study", PT_COL_INT},
+    [T3_DATASET] = {"dataset", "dataset", PT_COL_TEXT},
+    [T3_HARDWARE] = {"hardware", "hardware", PT_COL_TEXT},
+    [T3_METHOD] = {"method", "method", PT_COL_TEXT},
+    [T3_ENCODER_WEIGHTS] = {"encoder_weights", "encoder weights", PT_COL_TEXT},
+    [T3_TYPE] = {"type", "type", PT_COL_TEXT},
+    [T3_RUNS] = {"runs", "runs", PT_COL_INT},
+    [T3_ENERGY_PER_EPOCH_J] = {"energy_per_epoch_j", "energy / epoch", PT_COL_J},
+    [T3_EPOCHS_MEAN] = {"epochs_mean", "epochs", PT_COL_NUM},
+};
+enum { P3_HARDWARE, P3_TYPE, P3_ENERGY_PER_EPOCH_MWH, P3_EPOCHS, P3_NCOLS };
+static const pt_col p3_cols[P3_NCOLS] = {
+    [P3_HARDWARE] = {"hardware", "paper's hardware", PT_COL_TEXT},
+    [P3_TYPE] = {"type", "type", PT_COL_TEXT},
+    [P3_ENERGY_PER_EPOCH_MWH] = {"energy_per_epoch_mwh", "energy / epoch (mWh)", PT_COL_NUM},
+    [P3_EPOCHS] = {"epochs", "epochs", PT_COL_INT},
+};
+enum {
+    TFIG_FIGURE, TFIG_SETUP, TFIG_BATCH_SIZE, TFIG_LR, TFIG_VALUE_J, TFIG_ENERGY_TO_TARGET_J, TFIG_PCT,
+    TFIG_METHOD, TFIG_NCOLS
+};
+static const pt_col tfig_cols[TFIG_NCOLS] = {
+    [TFIG_FIGURE] = {"figure", "figure", PT_COL_TEXT},
+    [TFIG_SETUP] = {"setup", "setup", PT_COL_INT},
+    [TFIG_BATCH_SIZE] = {"batch_size", "batch size", PT_COL_INT},
+    [TFIG_LR] = {"lr", "learning rate", PT_COL_LR},
+    [TFIG_VALUE_J] = {"value_j", "value", PT_COL_J},
+    [TFIG_ENERGY_TO_TARGET_J] = {"energy_to_target_j", "energy to target", PT_COL_J},
+    [TFIG_PCT] = {"pct", "%", PT_COL_PCT},
+    [TFIG_METHOD] = {"method", "method", PT_COL_TEXT},
+};
+enum {
+    TSET_SETUP, TSET_BATCH_SIZE, TSET_LR, TSET_STATE, TSET_VALUE_J, TSET_ENERGY_TO_TARGET_J, TSET_SPENT_J,
+    TSET_RUNS, TSET_EPOCHS, TSET_METHOD, TSET_NCOLS
+};
+static const pt_col tset_cols[TSET_NCOLS] = {
+    [TSET_SETUP] = {"setup", "setup", PT_COL_INT},
+    [TSET_BATCH_SIZE] = {"batch_size", "batch size", PT_COL_INT},
+    [TSET_LR] = {"lr", "learning rate", PT_COL_LR},
+    [TSET_STATE] = {"state", "state", PT_COL_TEXT},
+    [TSET_VALUE_J] = {"value_j", "value", PT_COL_J},
+    [TSET_ENERGY_TO_TARGET_J] = {"energy_to_target_j", "energy to target", PT_COL_J},
+    [TSET_SPENT_J] = {"spent_j", "energy spent", PT_COL_J},
+    [TSET_RUNS] = {"runs", "runs", PT_COL_INT},
+    [TSET_EPOCHS] = {"epochs", "epochs", PT_COL_INT},
+    [TSET_METHOD] = {"method", "method", PT_COL_TEXT},
+};
+enum {
+    TPROBE_BATCH_SIZE, TPROBE_STEPS, TPROBE_SECONDS, TPROBE_ENERGY_J, TPROBE_J_PER_STEP, TPROBE_STATUS,
+    TPROBE_METHOD, TPROBE_NCOLS
+};
+static const pt_col tprobe_cols[TPROBE_NCOLS] = {
+    [TPROBE_BATCH_SIZE] = {"batch_size", "batch size", PT_COL_INT},
+    [TPROBE_STEPS] = {"steps", "steps", PT_COL_INT},
+    [TPROBE_SECONDS] = {"seconds", "seconds", PT_COL_NUM},
+    [TPROBE_ENERGY_J] = {"energy_j", "energy", PT_COL_J},
+    [TPROBE_J_PER_STEP] = {"j_per_step", "J / step", PT_COL_NUM},
+    [TPROBE_STATUS] = {"status", "status", PT_COL_TEXT},
+    [TPROBE_METHOD] = {"method", "method", PT_COL_TEXT},
+};
+enum {
+    MEAS_STUDY_ID, MEAS_COMPONENT, MEAS_SOURCE, MEAS_METHOD, MEAS_EPOCHS, MEAS_DEGRADED_EPOCHS, MEAS_SAMPLES,
+    MEAS_ENERGY_J, MEAS_COUNTER_J, MEAS_EQ1_J, MEAS_COUNTER_MINUS_EQ1_PCT, MEAS_MEAN_W, MEAS_PEAK_W, MEAS_NCOLS
+};
+static const pt_col meas_cols[MEAS_NCOLS] = {
+    [MEAS_STUDY_ID] = {"study_id", "study", PT_COL_INT},
+    [MEAS_COMPONENT] = {"component", "component", PT_COL_TEXT},
+    [MEAS_SOURCE] = {"source", "source", PT_COL_TEXT},
+    [MEAS_METHOD] = {"method", "method", PT_COL_TEXT},
+    [MEAS_EPOCHS] = {"epochs", "epochs", PT_COL_INT},
+    [MEAS_DEGRADED_EPOCHS] = {"degraded_epochs", "degraded", PT_COL_INT},
+    [MEAS_SAMPLES] = {"samples", "samples", PT_COL_INT},
+    [MEAS_ENERGY_J] = {"energy_j", "energy", PT_COL_J},
+    [MEAS_COUNTER_J] = {"counter_j", "counter", PT_COL_J},
+    [MEAS_EQ1_J] = {"eq1_j", "eq1", PT_COL_J},
+    [MEAS_COUNTER_MINUS_EQ1_PCT] = {"counter_minus_eq1_pct", "counter - eq1", PT_COL_PCT},
+    [MEAS_MEAN_W] = {"mean_w", "mean W", PT_COL_NUM},
+    [MEAS_PEAK_W] = {"peak_w", "peak W", PT_COL_NUM},
+};
+enum {
+    HOST_STUDY_ID, HOST_RUNS, HOST_HOST, HOST_DEVICE, HOST_CPU, HOST_GPU, HOST_INTERVAL_MS, HOST_UPDATE_PERIOD_S,
+    HOST_IDLE_W, HOST_VERSIONS, HOST_NCOLS
+};
+static const pt_col host_cols[HOST_NCOLS] = {
+    [HOST_STUDY_ID] = {"study_id", "study", PT_COL_INT},
+    [HOST_RUNS] = {"runs", "runs", PT_COL_INT},
+    [HOST_HOST] = {"host", "host", PT_COL_TEXT},
+    [HOST_DEVICE] = {"device", "device", PT_COL_TEXT},
+    [HOST_CPU] = {"cpu", "CPU", PT_COL_TEXT},
+    [HOST_GPU] = {"gpu", "GPU", PT_COL_TEXT},
+    [HOST_INTERVAL_MS] = {"interval_ms", "interval (ms)", PT_COL_NUM},
+    [HOST_UPDATE_PERIOD_S] = {"update_period_s", "update period (s)", PT_COL_NUM},
+    [HOST_IDLE_W] = {"idle_w", "idle (W)", PT_COL_NUM},
+    [HOST_VERSIONS] = {"versions", "versions", PT_COL_TEXT},
+};
+enum {
+    CARB_BASIS, CARB_ENERGY_J, CARB_PUE, CARB_FACILITY_ENERGY_J, CARB_G_PER_KWH, CARB_G_CO2E, CARB_CAR_KM,
+    CARB_PHONE_CHARGES, CARB_NCOLS
+};
+static const pt_col carb_cols[CARB_NCOLS] = {
+    [CARB_BASIS] = {"basis", "intensity", PT_COL_TEXT},
+    [CARB_ENERGY_J] = {"energy_j", "energy", PT_COL_J},
+    [CARB_PUE] = {"pue", "PUE", PT_COL_NUM},
+    [CARB_FACILITY_ENERGY_J] = {"facility_energy_j", "energy x PUE", PT_COL_J},
+    [CARB_G_PER_KWH] = {"g_per_kwh", "g CO2e / kWh", PT_COL_NUM},
+    [CARB_G_CO2E] = {"g_co2e", "g CO2e", PT_COL_NUM},
+    [CARB_CAR_KM] = {"car_km", "km by car", PT_COL_NUM},
+    [CARB_PHONE_CHARGES] = {"phone_charges", "phone charges", PT_COL_NUM},
+};
+enum { CARB_CTRY_CODE, CARB_CTRY_REGION, CARB_CTRY_G_PER_KWH, CARB_CTRY_G_CO2E, CARB_CTRY_CAR_KM, CARB_CTRY_NCOLS };
+static const pt_col carb_ctry_cols[CARB_CTRY_NCOLS] = {
+    [CARB_CTRY_CODE] = {"code", "code", PT_COL_TEXT},
+    [CARB_CTRY_REGION] = {"region", "country", PT_COL_TEXT},
+    [CARB_CTRY_G_PER_KWH] = {"g_per_kwh", "g CO2e / kWh (2023)", PT_COL_NUM},
+    [CARB_CTRY_G_CO2E] = {"g_co2e", "g CO2e", PT_COL_NUM},
+    [CARB_CTRY_CAR_KM] = {"car_km", "km by car", PT_COL_NUM},
+};
+enum {
+    RUNS_RUN_ID, RUNS_STUDY_ID, RUNS_SETUP, RUNS_BATCH_SIZE, RUNS_LR, RUNS_REPEAT, RUNS_PHASE, RUNS_FROZEN,
+    RUNS_STATUS, RUNS_EPOCHS, RUNS_BEST_VAL_ACC, RUNS_ENERGY_J, RUNS_ENERGY_TO_TARGET_J, RUNS_METHOD,
+    RUNS_HARDWARE, RUNS_HOST, RUNS_NCOLS
+};
+static const pt_col runs_cols[RUNS_NCOLS] = {
+    [RUNS_RUN_ID] = {"run_id", "run", PT_COL_INT},
+    [RUNS_STUDY_ID] = {"study_id", "study", PT_COL_INT},
+    [RUNS_SETUP] = {"setup", "setup", PT_COL_INT},
+    [RUNS_BATCH_SIZE] = {"batch_size", "batch size", PT_COL_INT},
+    [RUNS_LR] = {"lr", "lr", PT_COL_LR},
+    [RUNS_REPEAT] = {"repeat", "repeat", PT_COL_INT},
+    [RUNS_PHASE] = {"phase", "phase", PT_COL_TEXT},
+    [RUNS_FROZEN] = {"frozen", "frozen", PT_COL_INT},
+    [RUNS_STATUS] = {"status", "status", PT_COL_TEXT},
+    [RUNS_EPOCHS] = {"epochs", "epochs", PT_COL_INT},
+    [RUNS_BEST_VAL_ACC] = {"best_val_acc", "best val. acc.", PT_COL_NUM},
+    [RUNS_ENERGY_J] = {"energy_j", "energy", PT_COL_J},
+    [RUNS_ENERGY_TO_TARGET_J] = {"energy_to_target_j", "to target", PT_COL_J},
+    [RUNS_METHOD] = {"method", "method", PT_COL_TEXT},
+    [RUNS_HARDWARE] = {"hardware", "hardware", PT_COL_TEXT},
+    [RUNS_HOST] = {"host", "host", PT_COL_TEXT},
+};
+
+static const pt_report_schema schemas[] = {
+    {"regime-summary", reg_sum_cols, REG_SUM_NCOLS},
+    {"regime-setups-", reg_setup_cols, REG_SETUP_NCOLS},
+    {"breakeven-", be_cols, BE_NCOLS},
+    {"table2", t2_cols, T2_NCOLS},
+    {"table2-paper", p2_cols, P2_NCOLS},
+    {"table3", t3_cols, T3_NCOLS},
+    {"table3-paper", p3_cols, P3_NCOLS},
+    {"tune-figures-", tfig_cols, TFIG_NCOLS},
+    {"tune-setups-", tset_cols, TSET_NCOLS},
+    {"tune-probes-", tprobe_cols, TPROBE_NCOLS},
+    {"measurement-components", meas_cols, MEAS_NCOLS},
+    {"measurement-hosts", host_cols, HOST_NCOLS},
+    {"carbon-summary", carb_cols, CARB_NCOLS},
+    {"carbon-by-country", carb_ctry_cols, CARB_CTRY_NCOLS},
+    {"runs", runs_cols, RUNS_NCOLS},
+};
+
+const pt_report_schema *pt_report_schemas(int *n) {
+    *n = (int)(sizeof schemas / sizeof schemas[0]);
+    return schemas;
+}
+
 static pt_table *add(pt_report_tables *ts, const char *id, const char *title, const char *caption, int section) {
     if (ts->n >= PT_REPORT_MAX_TABLES) return NULL;
     pt_table *t = &ts->t[ts->n];
@@ -33,35 +281,25 @@ static void regime_tables(pt_report_tables *ts, const pt_report_data *d) {
                         "(reached the threshold and stopped)",
                         PT_SEC_SUMMARY);
     if (sum) {
-        pt_table_col(sum, "study_id", "study", PT_COL_INT);
-        pt_table_col(sum, "dataset", "dataset", PT_COL_TEXT);
-        pt_table_col(sum, "hardware", "hardware", PT_COL_TEXT);
-        pt_table_col(sum, "method", "method", PT_COL_TEXT);
-        pt_table_col(sum, "setups", "setups", PT_COL_INT);
-        pt_table_col(sum, "setups_in_ratio", "setups done", PT_COL_INT);
-        pt_table_col(sum, "best_setup", "best setup", PT_COL_INT);
-        pt_table_col(sum, "best_total_j", "best: mean total", PT_COL_J);
-        pt_table_col(sum, "worst_setup", "worst setup", PT_COL_INT);
-        pt_table_col(sum, "worst_total_j", "worst: mean total", PT_COL_J);
-        pt_table_col(sum, "best_to_worst_ratio", "worst / best", PT_COL_NUM);
+        pt_table_cols(sum, reg_sum_cols, REG_SUM_NCOLS);
     }
     for (int i = 0; i < d->nregimes; i++) {
         const pt_report_regime *g = &d->regimes[i];
         if (sum) {
             int r = pt_table_row(sum);
-            pt_table_set(sum, r, 0, (double)d->studies[g->study].id);
-            pt_table_set_s(sum, r, 1, d->studies[g->study].dataset);
-            pt_table_set_s(sum, r, 2, g->hardware);
-            pt_table_set_s(sum, r, 3, g->methods.label);
-            pt_table_set(sum, r, 4, g->nsetups);
-            pt_table_set(sum, r, 5, g->nratio);
+            pt_table_set(sum, r, REG_SUM_STUDY_ID, (double)d->studies[g->study].id);
+            pt_table_set_s(sum, r, REG_SUM_DATASET, d->studies[g->study].dataset);
+            pt_table_set_s(sum, r, REG_SUM_HARDWARE, g->hardware);
+            pt_table_set_s(sum, r, REG_SUM_METHOD, g->methods.label);
+            pt_table_set(sum, r, REG_SUM_SETUPS, g->nsetups);
+            pt_table_set(sum, r, REG_SUM_SETUPS_IN_RATIO, g->nratio);
             if (g->best >= 0) {
-                pt_table_set(sum, r, 6, g->setups[g->best].setup);
-                pt_table_set(sum, r, 7, g->setups[g->best].done_total_j);
-                pt_table_set(sum, r, 8, g->setups[g->worst].setup);
-                pt_table_set(sum, r, 9, g->setups[g->worst].done_total_j);
+                pt_table_set(sum, r, REG_SUM_BEST_SETUP, g->setups[g->best].setup);
+                pt_table_set(sum, r, REG_SUM_BEST_TOTAL_J, g->setups[g->best].done_total_j);
+                pt_table_set(sum, r, REG_SUM_WORST_SETUP, g->setups[g->worst].setup);
+                pt_table_set(sum, r, REG_SUM_WORST_TOTAL_J, g->setups[g->worst].done_total_j);
             }
-            pt_table_set(sum, r, 10, g->ratio);
+            pt_table_set(sum, r, REG_SUM_BEST_TO_WORST_RATIO, g->ratio);
         }
         char id[48];
         snprintf(id, sizeof id, "regime-setups-%d", i + 1);
@@ -76,39 +314,26 @@ static void regime_tables(pt_report_tables *ts, const pt_report_data *d) {
                  cap);
         pt_table *t = add(ts, id, full, caption, PT_SEC_REGIME + i);
         if (!t) continue;
-        pt_table_col(t, "setup", "setup", PT_COL_INT);
-        pt_table_col(t, "batch_size", "batch size", PT_COL_INT);
-        pt_table_col(t, "lr", "learning rate", PT_COL_LR);
-        pt_table_col(t, "runs", "runs", PT_COL_INT);
-        pt_table_col(t, "done", "done", PT_COL_INT);
-        pt_table_col(t, "not_reached", "not reached", PT_COL_INT);
-        pt_table_col(t, "diverged", "diverged", PT_COL_INT);
-        pt_table_col(t, "failed", "failed", PT_COL_INT);
-        pt_table_col(t, "running", "running", PT_COL_INT);
-        pt_table_col(t, "epochs_mean", "epochs", PT_COL_NUM);
-        pt_table_col(t, "energy_per_epoch_j", "energy / epoch", PT_COL_J);
-        pt_table_col(t, "total_energy_j", "total energy", PT_COL_J);
-        pt_table_col(t, "energy_to_target_j", "energy to target", PT_COL_J);
-        pt_table_col(t, "method", "method", PT_COL_TEXT);
+        pt_table_cols(t, reg_setup_cols, REG_SETUP_NCOLS);
         for (int k = 0; k < g->nsetups; k++) {
             const pt_report_setup *su = &g->setups[k];
             int r = pt_table_row(t);
-            pt_table_set(t, r, 0, su->setup);
-            pt_table_set(t, r, 1, su->batch_size);
-            pt_table_set(t, r, 2, su->lr);
-            pt_table_set(t, r, 3, su->nruns);
-            pt_table_set(t, r, 4, su->ndone);
-            pt_table_set(t, r, 5, su->nnot_reached);
-            pt_table_set(t, r, 6, su->ndiverged);
-            pt_table_set(t, r, 7, su->nfailed);
-            pt_table_set(t, r, 8, su->nrunning);
-            pt_table_set(t, r, 9, su->epochs_mean);
-            pt_table_set(t, r, 10, su->epoch_j);
-            pt_table_set(t, r, 11, su->total_j);
-            pt_table_set(t, r, 12, su->target_j);
+            pt_table_set(t, r, REG_SETUP_SETUP, su->setup);
+            pt_table_set(t, r, REG_SETUP_BATCH_SIZE, su->batch_size);
+            pt_table_set(t, r, REG_SETUP_LR, su->lr);
+            pt_table_set(t, r, REG_SETUP_RUNS, su->nruns);
+            pt_table_set(t, r, REG_SETUP_DONE, su->ndone);
+            pt_table_set(t, r, REG_SETUP_NOT_REACHED, su->nnot_reached);
+            pt_table_set(t, r, REG_SETUP_DIVERGED, su->ndiverged);
+            pt_table_set(t, r, REG_SETUP_FAILED, su->nfailed);
+            pt_table_set(t, r, REG_SETUP_RUNNING, su->nrunning);
+            pt_table_set(t, r, REG_SETUP_EPOCHS_MEAN, su->epochs_mean);
+            pt_table_set(t, r, REG_SETUP_ENERGY_PER_EPOCH_J, su->epoch_j);
+            pt_table_set(t, r, REG_SETUP_TOTAL_ENERGY_J, su->total_j);
+            pt_table_set(t, r, REG_SETUP_ENERGY_TO_TARGET_J, su->target_j);
             pt_report_methods m = {0};
             for (int j = 0; j < su->nrep; j++) pt_report_methods_add(&m, d->runs[su->runs[j]].method);
-            pt_table_set_s(t, r, 13, m.label);
+            pt_table_set_s(t, r, REG_SETUP_METHOD, m.label);
         }
         t->highlight[0] = g->best;
         t->highlight[1] = g->worst;
@@ -134,15 +359,7 @@ static void pretrain_tables(pt_report_tables *ts, const pt_report_data *d) {
                  cap);
         pt_table *t = add(ts, id, full, caption, PT_SEC_PRETRAIN + i);
         if (!t) continue;
-        pt_table_col(t, "setup", "setup", PT_COL_TEXT);
-        pt_table_col(t, "batch_size", "batch size", PT_COL_INT);
-        pt_table_col(t, "lr", "learning rate", PT_COL_LR);
-        pt_table_col(t, "pretrain_j", "E_enc (pretraining)", PT_COL_J);
-        pt_table_col(t, "frozen_j", "E_class (frozen)", PT_COL_J);
-        pt_table_col(t, "unfrozen_j", "unfrozen", PT_COL_J);
-        pt_table_col(t, "baseline_j", "E_enc+class (baseline)", PT_COL_J);
-        pt_table_col(t, "break_even_cycles", "break-even (cycles)", PT_COL_X);
-        pt_table_col(t, "pays_back", "pays back", PT_COL_TEXT);
+        pt_table_cols(t, be_cols, BE_NCOLS);
         for (int k = 0; k <= g->nrows; k++) {
             const pt_report_breakeven *b = k < g->nrows ? &g->rows[k] : &g->avg;
             if (k == g->nrows && g->navg == 0) break;
@@ -150,17 +367,17 @@ static void pretrain_tables(pt_report_tables *ts, const pt_report_data *d) {
             char sbuf[32];
             if (k < g->nrows) snprintf(sbuf, sizeof sbuf, "%d", b->setup);
             else snprintf(sbuf, sizeof sbuf, "average of %d", g->navg);
-            pt_table_set_s(t, r, 0, sbuf);
+            pt_table_set_s(t, r, BE_SETUP, sbuf);
             if (k < g->nrows) {
-                pt_table_set(t, r, 1, b->batch_size);
-                pt_table_set(t, r, 2, b->lr);
+                pt_table_set(t, r, BE_BATCH_SIZE, b->batch_size);
+                pt_table_set(t, r, BE_LR, b->lr);
             }
-            pt_table_set(t, r, 3, b->enc_j);
-            pt_table_set(t, r, 4, b->class_j);
-            pt_table_set(t, r, 5, b->unfrozen_j);
-            pt_table_set(t, r, 6, b->base_j);
-            pt_table_set(t, r, 7, b->x);
-            pt_table_set_s(t, r, 8, isnan(b->x) ? "-" : isinf(b->x) ? "never" : "yes");
+            pt_table_set(t, r, BE_PRETRAIN_J, b->enc_j);
+            pt_table_set(t, r, BE_FROZEN_J, b->class_j);
+            pt_table_set(t, r, BE_UNFROZEN_J, b->unfrozen_j);
+            pt_table_set(t, r, BE_BASELINE_J, b->base_j);
+            pt_table_set(t, r, BE_BREAK_EVEN_CYCLES, b->x);
+            pt_table_set_s(t, r, BE_PAYS_BACK, isnan(b->x) ? "-" : isinf(b->x) ? "never" : "yes");
         }
         t->highlight[0] = g->best;
         t->highlight[1] = g->worst;
@@ -169,27 +386,19 @@ static void pretrain_tables(pt_report_tables *ts, const pt_report_data *d) {
                        "means over finished runs of all setups and repeats; savings = (unfrozen - frozen) / unfrozen",
                        PT_SEC_TABLE2);
     if (t2) {
-        pt_table_col(t2, "study_id", "study", PT_COL_INT);
-        pt_table_col(t2, "dataset", "dataset", PT_COL_TEXT);
-        pt_table_col(t2, "hardware", "hardware", PT_COL_TEXT);
-        pt_table_col(t2, "method", "method", PT_COL_TEXT);
-        pt_table_col(t2, "unfrozen_runs", "unfrozen runs", PT_COL_INT);
-        pt_table_col(t2, "unfrozen_mean_j", "unfreeze", PT_COL_J);
-        pt_table_col(t2, "frozen_runs", "frozen runs", PT_COL_INT);
-        pt_table_col(t2, "frozen_mean_j", "freeze", PT_COL_J);
-        pt_table_col(t2, "savings_pct", "savings", PT_COL_PCT);
+        pt_table_cols(t2, t2_cols, T2_NCOLS);
         for (int i = 0; i < d->npretrains; i++) {
             const pt_report_pretrain *g = &d->pretrains[i];
             int r = pt_table_row(t2);
-            pt_table_set(t2, r, 0, (double)d->studies[g->study].id);
-            pt_table_set_s(t2, r, 1, d->studies[g->study].dataset);
-            pt_table_set_s(t2, r, 2, g->hardware);
-            pt_table_set_s(t2, r, 3, g->methods.label);
-            pt_table_set(t2, r, 4, g->nunfrozen);
-            pt_table_set(t2, r, 5, g->unfrozen_j);
-            pt_table_set(t2, r, 6, g->nfrozen);
-            pt_table_set(t2, r, 7, g->frozen_j);
-            pt_table_set(t2, r, 8, g->savings_pct);
+            pt_table_set(t2, r, T2_STUDY_ID, (double)d->studies[g->study].id);
+            pt_table_set_s(t2, r, T2_DATASET, d->studies[g->study].dataset);
+            pt_table_set_s(t2, r, T2_HARDWARE, g->hardware);
+            pt_table_set_s(t2, r, T2_METHOD, g->methods.label);
+            pt_table_set(t2, r, T2_UNFROZEN_RUNS, g->nunfrozen);
+            pt_table_set(t2, r, T2_UNFROZEN_MEAN_J, g->unfrozen_j);
+            pt_table_set(t2, r, T2_FROZEN_RUNS, g->nfrozen);
+            pt_table_set(t2, r, T2_FROZEN_MEAN_J, g->frozen_j);
+            pt_table_set(t2, r, T2_SAVINGS_PCT, g->savings_pct);
         }
     }
     pt_table *p2 = add(ts, "table2-paper",
@@ -198,16 +407,13 @@ static void pretrain_tables(pt_report_tables *ts, const pt_report_data *d) {
                        "freezing saves energy, so the two rows appear swapped in print",
                        PT_SEC_TABLE2);
     if (p2) {
-        pt_table_col(p2, "hardware", "paper's hardware", PT_COL_TEXT);
-        pt_table_col(p2, "unfreeze_wh", "Unfreeze (Wh)", PT_COL_NUM);
-        pt_table_col(p2, "freeze_wh", "Freeze (Wh)", PT_COL_NUM);
-        pt_table_col(p2, "savings_pct", "Savings", PT_COL_PCT);
+        pt_table_cols(p2, p2_cols, P2_NCOLS);
         for (int i = 0; i < npaper; i++) {
             int r = pt_table_row(p2);
-            pt_table_set_s(p2, r, 0, paper[i].hardware);
-            pt_table_set(p2, r, 1, paper[i].unfreeze_wh);
-            pt_table_set(p2, r, 2, paper[i].freeze_wh);
-            pt_table_set(p2, r, 3, paper[i].savings_pct);
+            pt_table_set_s(p2, r, P2_HARDWARE, paper[i].hardware);
+            pt_table_set(p2, r, P2_UNFREEZE_WH, paper[i].unfreeze_wh);
+            pt_table_set(p2, r, P2_FREEZE_WH, paper[i].freeze_wh);
+            pt_table_set(p2, r, P2_SAVINGS_PCT, paper[i].savings_pct);
         }
     }
 }
@@ -225,29 +431,21 @@ static void multitask_tables(pt_report_tables *ts, const pt_report_data *d) {
     pt_table *t3 = add(ts, "table3", "Table 3: average energy per epoch and average number of epochs per type (ours)",
                        caption, PT_SEC_TABLE3);
     if (t3) {
-        pt_table_col(t3, "study_id", "study", PT_COL_INT);
-        pt_table_col(t3, "dataset", "dataset", PT_COL_TEXT);
-        pt_table_col(t3, "hardware", "hardware", PT_COL_TEXT);
-        pt_table_col(t3, "method", "method", PT_COL_TEXT);
-        pt_table_col(t3, "encoder_weights", "encoder weights", PT_COL_TEXT);
-        pt_table_col(t3, "type", "type", PT_COL_TEXT);
-        pt_table_col(t3, "runs", "runs", PT_COL_INT);
-        pt_table_col(t3, "energy_per_epoch_j", "energy / epoch", PT_COL_J);
-        pt_table_col(t3, "epochs_mean", "epochs", PT_COL_NUM);
+        pt_table_cols(t3, t3_cols, T3_NCOLS);
         static const char *names[3] = {"Attribute", "Identity", "Both"};
         for (int i = 0; i < d->nmultitasks; i++) {
             const pt_report_multitask *g = &d->multitasks[i];
             for (int k = 0; k < 3; k++) {
                 int r = pt_table_row(t3);
-                pt_table_set(t3, r, 0, (double)d->studies[g->study].id);
-                pt_table_set_s(t3, r, 1, d->studies[g->study].dataset);
-                pt_table_set_s(t3, r, 2, g->hardware);
-                pt_table_set_s(t3, r, 3, g->methods.label);
-                pt_table_set_s(t3, r, 4, g->encoder_weights[0] ? g->encoder_weights : "not recorded");
-                pt_table_set_s(t3, r, 5, names[k]);
-                pt_table_set(t3, r, 6, g->types[k].nruns);
-                pt_table_set(t3, r, 7, g->types[k].epoch_j);
-                pt_table_set(t3, r, 8, g->types[k].epochs);
+                pt_table_set(t3, r, T3_STUDY_ID, (double)d->studies[g->study].id);
+                pt_table_set_s(t3, r, T3_DATASET, d->studies[g->study].dataset);
+                pt_table_set_s(t3, r, T3_HARDWARE, g->hardware);
+                pt_table_set_s(t3, r, T3_METHOD, g->methods.label);
+                pt_table_set_s(t3, r, T3_ENCODER_WEIGHTS, g->encoder_weights[0] ? g->encoder_weights : "not recorded");
+                pt_table_set_s(t3, r, T3_TYPE, names[k]);
+                pt_table_set(t3, r, T3_RUNS, g->types[k].nruns);
+                pt_table_set(t3, r, T3_ENERGY_PER_EPOCH_J, g->types[k].epoch_j);
+                pt_table_set(t3, r, T3_EPOCHS_MEAN, g->types[k].epochs);
             }
         }
     }
@@ -255,20 +453,17 @@ static void multitask_tables(pt_report_tables *ts, const pt_report_data *d) {
                        "Table 3 as printed in the paper (paper's hardware: H100/A100/RTX3090, GPU only, Equation 1)",
                        "average energy per epoch (mWh) / average number of epochs", PT_SEC_TABLE3);
     if (p3) {
-        pt_table_col(p3, "hardware", "paper's hardware", PT_COL_TEXT);
-        pt_table_col(p3, "type", "type", PT_COL_TEXT);
-        pt_table_col(p3, "energy_per_epoch_mwh", "energy / epoch (mWh)", PT_COL_NUM);
-        pt_table_col(p3, "epochs", "epochs", PT_COL_INT);
+        pt_table_cols(p3, p3_cols, P3_NCOLS);
         for (int i = 0; i < npaper; i++) {
             double e[3] = {paper[i].attr_mwh, paper[i].id_mwh, paper[i].both_mwh};
             int n[3] = {paper[i].attr_epochs, paper[i].id_epochs, paper[i].both_epochs};
             static const char *names[3] = {"Attribute", "Identity", "Both"};
             for (int k = 0; k < 3; k++) {
                 int r = pt_table_row(p3);
-                pt_table_set_s(p3, r, 0, paper[i].hardware);
-                pt_table_set_s(p3, r, 1, names[k]);
-                pt_table_set(p3, r, 2, e[k]);
-                pt_table_set(p3, r, 3, n[k]);
+                pt_table_set_s(p3, r, P3_HARDWARE, paper[i].hardware);
+                pt_table_set_s(p3, r, P3_TYPE, names[k]);
+                pt_table_set(p3, r, P3_ENERGY_PER_EPOCH_MWH, e[k]);
+                pt_table_set(p3, r, P3_EPOCHS, n[k]);
             }
         }
     }
@@ -306,47 +501,40 @@ static void tune_tables(pt_report_tables *ts, const pt_report_data *d) {
                  g->objective, g->repeats);
         pt_table *f = add(ts, id, full, caption, PT_SEC_TUNE + i);
         if (f) {
-            pt_table_col(f, "figure", "figure", PT_COL_TEXT);
-            pt_table_col(f, "setup", "setup", PT_COL_INT);
-            pt_table_col(f, "batch_size", "batch size", PT_COL_INT);
-            pt_table_col(f, "lr", "learning rate", PT_COL_LR);
-            pt_table_col(f, "value_j", "value", PT_COL_J);
-            pt_table_col(f, "energy_to_target_j", "energy to target", PT_COL_J);
-            pt_table_col(f, "pct", "%", PT_COL_PCT);
-            pt_table_col(f, "method", "method", PT_COL_TEXT);
+            pt_table_cols(f, tfig_cols, TFIG_NCOLS);
             if (g->chosen >= 0) {
                 const pt_report_tune_setup *c = &g->setups[g->chosen];
                 int r = pt_table_row(f);
-                pt_table_set_s(f, r, 0, g->cost_unknown ? "chosen setup (value needs P_max: see tune's output)"
-                                                        : "chosen setup");
-                pt_table_set(f, r, 1, c->setup);
-                pt_table_set(f, r, 2, c->batch_size);
-                pt_table_set(f, r, 3, c->lr);
-                pt_table_set(f, r, 4, g->chosen_value);
-                pt_table_set(f, r, 5, c->target_j);
+                pt_table_set_s(f, r, TFIG_FIGURE,
+                               g->cost_unknown ? "chosen setup (value needs P_max: see tune's output)" : "chosen setup");
+                pt_table_set(f, r, TFIG_SETUP, c->setup);
+                pt_table_set(f, r, TFIG_BATCH_SIZE, c->batch_size);
+                pt_table_set(f, r, TFIG_LR, c->lr);
+                pt_table_set(f, r, TFIG_VALUE_J, g->chosen_value);
+                pt_table_set(f, r, TFIG_ENERGY_TO_TARGET_J, c->target_j);
                 pt_report_method_caption(&c->methods, cap, sizeof cap);
-                pt_table_set_s(f, r, 7, cap);
+                pt_table_set_s(f, r, TFIG_METHOD, cap);
             } else {
                 int r = pt_table_row(f);
-                pt_table_set_s(f, r, 0, g->cost_unknown ? "chosen setup: needs P_max (see tune's output)"
+                pt_table_set_s(f, r, TFIG_FIGURE, g->cost_unknown ? "chosen setup: needs P_max (see tune's output)"
                                                         : "chosen setup: none reached the target");
             }
             int r = pt_table_row(f);
-            pt_table_set_s(f, r, 0, "search energy (probes and runs)");
-            pt_table_set(f, r, 4, g->search_j);
+            pt_table_set_s(f, r, TFIG_FIGURE, "search energy (probes and runs)");
+            pt_table_set(f, r, TFIG_VALUE_J, g->search_j);
             pt_report_method_caption(&w, cap, sizeof cap);
             char m2[256];
             if (g->methods.mixed) snprintf(m2, sizeof m2, "%s, the weakest of %s", cap, g->methods.label);
             else snprintf(m2, sizeof m2, "%s", cap);
-            pt_table_set_s(f, r, 7, m2);
+            pt_table_set_s(f, r, TFIG_METHOD, m2);
             if (g->nprobes) {
                 r = pt_table_row(f);
-                pt_table_set_s(f, r, 0, "search energy: probes");
-                pt_table_set(f, r, 4, g->probe_j);
+                pt_table_set_s(f, r, TFIG_FIGURE, "search energy: probes");
+                pt_table_set(f, r, TFIG_VALUE_J, g->probe_j);
                 pt_report_methods pm = {0};
                 for (int k = 0; k < g->nprobes; k++) pt_report_methods_add(&pm, g->probes[k].method);
                 pt_report_method_caption(&pm, cap, sizeof cap);
-                pt_table_set_s(f, r, 7, cap);
+                pt_table_set_s(f, r, TFIG_METHOD, cap);
             }
             if (g->grid_id > 0) {
                 pt_report_method_caption(&g->grid_methods, cap, sizeof cap);
@@ -354,43 +542,43 @@ static void tune_tables(pt_report_tables *ts, const pt_report_data *d) {
                 snprintf(name, sizeof name, "grid energy (regime study %lld, %d runs)", (long long)g->grid_id,
                          g->grid_nruns);
                 r = pt_table_row(f);
-                pt_table_set_s(f, r, 0, name);
-                pt_table_set(f, r, 4, g->grid_j);
-                pt_table_set_s(f, r, 7, cap);
+                pt_table_set_s(f, r, TFIG_FIGURE, name);
+                pt_table_set(f, r, TFIG_VALUE_J, g->grid_j);
+                pt_table_set_s(f, r, TFIG_METHOD, cap);
                 r = pt_table_row(f);
-                pt_table_set_s(f, r, 0, "grid best setup");
+                pt_table_set_s(f, r, TFIG_FIGURE, "grid best setup");
                 if (g->grid_best >= 0) {
-                    pt_table_set(f, r, 1, g->grid_setups[g->grid_best].setup);
-                    pt_table_set(f, r, 2, g->grid_setups[g->grid_best].batch_size);
-                    pt_table_set(f, r, 3, g->grid_setups[g->grid_best].lr);
-                    pt_table_set(f, r, 4, g->grid_best_value);
+                    pt_table_set(f, r, TFIG_SETUP, g->grid_setups[g->grid_best].setup);
+                    pt_table_set(f, r, TFIG_BATCH_SIZE, g->grid_setups[g->grid_best].batch_size);
+                    pt_table_set(f, r, TFIG_LR, g->grid_setups[g->grid_best].lr);
+                    pt_table_set(f, r, TFIG_VALUE_J, g->grid_best_value);
                     if (g->obj == PT_REPORT_OBJ_ENERGY_TO_TARGET || g->obj == PT_REPORT_OBJ_COST)
-                        pt_table_set(f, r, 5, g->grid_setups[g->grid_best].mean_e);
+                        pt_table_set(f, r, TFIG_ENERGY_TO_TARGET_J, g->grid_setups[g->grid_best].mean_e);
                 }
-                pt_table_set_s(f, r, 7, cap);
+                pt_table_set_s(f, r, TFIG_METHOD, cap);
                 if (g->chosen >= 0) {
                     r = pt_table_row(f);
-                    pt_table_set_s(f, r, 0, "grid value of the chosen setup");
-                    pt_table_set(f, r, 1, g->setups[g->chosen].setup);
-                    pt_table_set(f, r, 2, g->setups[g->chosen].batch_size);
-                    pt_table_set(f, r, 3, g->setups[g->chosen].lr);
-                    pt_table_set(f, r, 4, g->grid_chosen_value);
-                    pt_table_set_s(f, r, 7, cap);
+                    pt_table_set_s(f, r, TFIG_FIGURE, "grid value of the chosen setup");
+                    pt_table_set(f, r, TFIG_SETUP, g->setups[g->chosen].setup);
+                    pt_table_set(f, r, TFIG_BATCH_SIZE, g->setups[g->chosen].batch_size);
+                    pt_table_set(f, r, TFIG_LR, g->setups[g->chosen].lr);
+                    pt_table_set(f, r, TFIG_VALUE_J, g->grid_chosen_value);
+                    pt_table_set_s(f, r, TFIG_METHOD, cap);
                     r = pt_table_row(f);
-                    pt_table_set_s(f, r, 0, "regret");
-                    pt_table_set(f, r, 6, g->regret_pct);
-                    pt_table_set_s(f, r, 7, cap);
+                    pt_table_set_s(f, r, TFIG_FIGURE, "regret");
+                    pt_table_set(f, r, TFIG_PCT, g->regret_pct);
+                    pt_table_set_s(f, r, TFIG_METHOD, cap);
                 }
                 pt_report_methods both = g->grid_methods;
                 add_labels(&both, g->methods.label);
                 pt_report_method_caption(&both, cap, sizeof cap);
                 r = pt_table_row(f);
-                pt_table_set_s(f, r, 0, "search energy / grid energy");
-                pt_table_set(f, r, 6, g->savings_pct);
-                pt_table_set_s(f, r, 7, cap);
+                pt_table_set_s(f, r, TFIG_FIGURE, "search energy / grid energy");
+                pt_table_set(f, r, TFIG_PCT, g->savings_pct);
+                pt_table_set_s(f, r, TFIG_METHOD, cap);
             } else {
                 r = pt_table_row(f);
-                pt_table_set_s(f, r, 0, "grid: no regime study of this configuration in the store");
+                pt_table_set_s(f, r, TFIG_FIGURE, "grid: no regime study of this configuration in the store");
             }
         }
 
@@ -407,29 +595,20 @@ static void tune_tables(pt_report_tables *ts, const pt_report_data *d) {
                  cap);
         pt_table *t = add(ts, id, full, caption, PT_SEC_TUNE + i);
         if (t) {
-            pt_table_col(t, "setup", "setup", PT_COL_INT);
-            pt_table_col(t, "batch_size", "batch size", PT_COL_INT);
-            pt_table_col(t, "lr", "learning rate", PT_COL_LR);
-            pt_table_col(t, "state", "state", PT_COL_TEXT);
-            pt_table_col(t, "value_j", "value", PT_COL_J);
-            pt_table_col(t, "energy_to_target_j", "energy to target", PT_COL_J);
-            pt_table_col(t, "spent_j", "energy spent", PT_COL_J);
-            pt_table_col(t, "runs", "runs", PT_COL_INT);
-            pt_table_col(t, "epochs", "epochs", PT_COL_INT);
-            pt_table_col(t, "method", "method", PT_COL_TEXT);
+            pt_table_cols(t, tset_cols, TSET_NCOLS);
             for (int k = 0; k < g->nsetups; k++) {
                 const pt_report_tune_setup *su = &g->setups[k];
                 int r = pt_table_row(t);
-                pt_table_set(t, r, 0, su->setup);
-                pt_table_set(t, r, 1, su->batch_size);
-                pt_table_set(t, r, 2, su->lr);
-                pt_table_set_s(t, r, 3, su->state);
-                pt_table_set(t, r, 4, su->value);
-                pt_table_set(t, r, 5, su->target_j);
-                pt_table_set(t, r, 6, su->spent_j);
-                pt_table_set(t, r, 7, su->nruns);
-                pt_table_set(t, r, 8, su->epochs);
-                pt_table_set_s(t, r, 9, su->nruns ? su->methods.label : "-");
+                pt_table_set(t, r, TSET_SETUP, su->setup);
+                pt_table_set(t, r, TSET_BATCH_SIZE, su->batch_size);
+                pt_table_set(t, r, TSET_LR, su->lr);
+                pt_table_set_s(t, r, TSET_STATE, su->state);
+                pt_table_set(t, r, TSET_VALUE_J, su->value);
+                pt_table_set(t, r, TSET_ENERGY_TO_TARGET_J, su->target_j);
+                pt_table_set(t, r, TSET_SPENT_J, su->spent_j);
+                pt_table_set(t, r, TSET_RUNS, su->nruns);
+                pt_table_set(t, r, TSET_EPOCHS, su->epochs);
+                pt_table_set_s(t, r, TSET_METHOD, su->nruns ? su->methods.label : "-");
             }
             t->highlight[0] = g->chosen;
         }
@@ -445,23 +624,17 @@ static void tune_tables(pt_report_tables *ts, const pt_report_data *d) {
                  cap);
         pt_table *p = g->nprobes ? add(ts, id, full, caption, PT_SEC_TUNE + i) : NULL;
         if (p) {
-            pt_table_col(p, "batch_size", "batch size", PT_COL_INT);
-            pt_table_col(p, "steps", "steps", PT_COL_INT);
-            pt_table_col(p, "seconds", "seconds", PT_COL_NUM);
-            pt_table_col(p, "energy_j", "energy", PT_COL_J);
-            pt_table_col(p, "j_per_step", "J / step", PT_COL_NUM);
-            pt_table_col(p, "status", "status", PT_COL_TEXT);
-            pt_table_col(p, "method", "method", PT_COL_TEXT);
+            pt_table_cols(p, tprobe_cols, TPROBE_NCOLS);
             for (int k = 0; k < g->nprobes; k++) {
                 const pt_report_probe *pr = &g->probes[k];
                 int r = pt_table_row(p);
-                pt_table_set(p, r, 0, pr->batch_size);
-                pt_table_set(p, r, 1, pr->steps);
-                pt_table_set(p, r, 2, pr->seconds);
-                pt_table_set(p, r, 3, pr->energy_j);
-                pt_table_set(p, r, 4, pr->j_per_step);
-                pt_table_set_s(p, r, 5, pr->status);
-                pt_table_set_s(p, r, 6, pr->method);
+                pt_table_set(p, r, TPROBE_BATCH_SIZE, pr->batch_size);
+                pt_table_set(p, r, TPROBE_STEPS, pr->steps);
+                pt_table_set(p, r, TPROBE_SECONDS, pr->seconds);
+                pt_table_set(p, r, TPROBE_ENERGY_J, pr->energy_j);
+                pt_table_set(p, r, TPROBE_J_PER_STEP, pr->j_per_step);
+                pt_table_set_s(p, r, TPROBE_STATUS, pr->status);
+                pt_table_set_s(p, r, TPROBE_METHOD, pr->method);
             }
         }
     }
@@ -473,38 +646,26 @@ static void measurement_tables(pt_report_tables *ts, const pt_report_data *d) {
                       "Equation (1) (mean sampled power x duration) over the epochs that have both",
                       PT_SEC_MEASURE);
     if (t) {
-        pt_table_col(t, "study_id", "study", PT_COL_INT);
-        pt_table_col(t, "component", "component", PT_COL_TEXT);
-        pt_table_col(t, "source", "source", PT_COL_TEXT);
-        pt_table_col(t, "method", "method", PT_COL_TEXT);
-        pt_table_col(t, "epochs", "epochs", PT_COL_INT);
-        pt_table_col(t, "degraded_epochs", "degraded", PT_COL_INT);
-        pt_table_col(t, "samples", "samples", PT_COL_INT);
-        pt_table_col(t, "energy_j", "energy", PT_COL_J);
-        pt_table_col(t, "counter_j", "counter", PT_COL_J);
-        pt_table_col(t, "eq1_j", "eq1", PT_COL_J);
-        pt_table_col(t, "counter_minus_eq1_pct", "counter - eq1", PT_COL_PCT);
-        pt_table_col(t, "mean_w", "mean W", PT_COL_NUM);
-        pt_table_col(t, "peak_w", "peak W", PT_COL_NUM);
+        pt_table_cols(t, meas_cols, MEAS_NCOLS);
         for (int i = 0; i < d->ncomps; i++) {
             const pt_report_component *c = &d->comps[i];
             int r = pt_table_row(t);
-            pt_table_set(t, r, 0, (double)c->study_id);
-            pt_table_set_s(t, r, 1, c->component);
-            pt_table_set_s(t, r, 2, c->source);
-            pt_table_set_s(t, r, 3, c->method);
-            pt_table_set(t, r, 4, c->epochs);
-            pt_table_set(t, r, 5, c->degraded_epochs);
-            pt_table_set(t, r, 6, (double)c->samples);
-            pt_table_set(t, r, 7, c->energy_j);
-            pt_table_set(t, r, 8, c->counter_j);
-            pt_table_set(t, r, 9, c->eq1_j);
-            pt_table_set(t, r, 10,
+            pt_table_set(t, r, MEAS_STUDY_ID, (double)c->study_id);
+            pt_table_set_s(t, r, MEAS_COMPONENT, c->component);
+            pt_table_set_s(t, r, MEAS_SOURCE, c->source);
+            pt_table_set_s(t, r, MEAS_METHOD, c->method);
+            pt_table_set(t, r, MEAS_EPOCHS, c->epochs);
+            pt_table_set(t, r, MEAS_DEGRADED_EPOCHS, c->degraded_epochs);
+            pt_table_set(t, r, MEAS_SAMPLES, (double)c->samples);
+            pt_table_set(t, r, MEAS_ENERGY_J, c->energy_j);
+            pt_table_set(t, r, MEAS_COUNTER_J, c->counter_j);
+            pt_table_set(t, r, MEAS_EQ1_J, c->eq1_j);
+            pt_table_set(t, r, MEAS_COUNTER_MINUS_EQ1_PCT,
                          c->nboth > 0 && c->both_counter_j != 0
                              ? 100.0 * (c->both_counter_j - c->both_eq1_j) / c->both_counter_j
                              : NAN);
-            pt_table_set(t, r, 11, c->mean_w);
-            pt_table_set(t, r, 12, c->peak_w);
+            pt_table_set(t, r, MEAS_MEAN_W, c->mean_w);
+            pt_table_set(t, r, MEAS_PEAK_W, c->peak_w);
         }
     }
     pt_table *h = add(ts, "measurement-hosts", "Measurement: hosts, hardware, sampling and versions of the runs",
@@ -512,16 +673,7 @@ static void measurement_tables(pt_report_tables *ts, const pt_report_data *d) {
                       "come from runs.config_json where the study recorded them",
                       PT_SEC_MEASURE);
     if (!h) return;
-    pt_table_col(h, "study_id", "study", PT_COL_INT);
-    pt_table_col(h, "runs", "runs", PT_COL_INT);
-    pt_table_col(h, "host", "host", PT_COL_TEXT);
-    pt_table_col(h, "device", "device", PT_COL_TEXT);
-    pt_table_col(h, "cpu", "CPU", PT_COL_TEXT);
-    pt_table_col(h, "gpu", "GPU", PT_COL_TEXT);
-    pt_table_col(h, "interval_ms", "interval (ms)", PT_COL_NUM);
-    pt_table_col(h, "update_period_s", "update period (s)", PT_COL_NUM);
-    pt_table_col(h, "idle_w", "idle (W)", PT_COL_NUM);
-    pt_table_col(h, "versions", "versions", PT_COL_TEXT);
+    pt_table_cols(h, host_cols, HOST_NCOLS);
     for (int i = 0; i < d->nruns; i++) {
         const pt_report_run *a = &d->runs[i];
         int seen = -1;
@@ -552,16 +704,16 @@ static void measurement_tables(pt_report_tables *ts, const pt_report_data *d) {
             continue;
         }
         int r = pt_table_row(h);
-        pt_table_set(h, r, 0, (double)a->study_id);
-        pt_table_set(h, r, 1, 1);
-        pt_table_set_s(h, r, 2, a->host[0] ? a->host : "-");
-        pt_table_set_s(h, r, 3, a->device[0] ? a->device : "-");
-        pt_table_set_s(h, r, 4, a->cpu[0] ? a->cpu : "-");
-        pt_table_set_s(h, r, 5, a->gpu[0] ? a->gpu : "-");
-        pt_table_set(h, r, 6, a->interval_ms);
-        pt_table_set(h, r, 7, a->update_period_s);
-        pt_table_set(h, r, 8, a->idle_w);
-        pt_table_set_s(h, r, 9, a->versions[0] ? a->versions : "not recorded");
+        pt_table_set(h, r, HOST_STUDY_ID, (double)a->study_id);
+        pt_table_set(h, r, HOST_RUNS, 1);
+        pt_table_set_s(h, r, HOST_HOST, a->host[0] ? a->host : "-");
+        pt_table_set_s(h, r, HOST_DEVICE, a->device[0] ? a->device : "-");
+        pt_table_set_s(h, r, HOST_CPU, a->cpu[0] ? a->cpu : "-");
+        pt_table_set_s(h, r, HOST_GPU, a->gpu[0] ? a->gpu : "-");
+        pt_table_set(h, r, HOST_INTERVAL_MS, a->interval_ms);
+        pt_table_set(h, r, HOST_UPDATE_PERIOD_S, a->update_period_s);
+        pt_table_set(h, r, HOST_IDLE_W, a->idle_w);
+        pt_table_set_s(h, r, HOST_VERSIONS, a->versions[0] ? a->versions : "not recorded");
     }
 }
 
@@ -572,14 +724,7 @@ static void carbon_tables(pt_report_tables *ts, const pt_report_data *d, const p
              "g CO2e = kWh x PUE x grid intensity; energy of every run in this report (%s); PUE %.2f", cap, o->pue);
     pt_table *s = add(ts, "carbon-summary", "Carbon: total energy and its emissions", caption, PT_SEC_CARBON);
     if (s) {
-        pt_table_col(s, "basis", "intensity", PT_COL_TEXT);
-        pt_table_col(s, "energy_j", "energy", PT_COL_J);
-        pt_table_col(s, "pue", "PUE", PT_COL_NUM);
-        pt_table_col(s, "facility_energy_j", "energy x PUE", PT_COL_J);
-        pt_table_col(s, "g_per_kwh", "g CO2e / kWh", PT_COL_NUM);
-        pt_table_col(s, "g_co2e", "g CO2e", PT_COL_NUM);
-        pt_table_col(s, "car_km", "km by car", PT_COL_NUM);
-        pt_table_col(s, "phone_charges", "phone charges", PT_COL_NUM);
+        pt_table_cols(s, carb_cols, CARB_NCOLS);
         double g = NAN;
         char basis[128] = "none chosen (see the table by country)";
         const pt_carbon_region *reg = pt_carbon_find(o->region);
@@ -591,34 +736,30 @@ static void carbon_tables(pt_report_tables *ts, const pt_report_data *d, const p
             snprintf(basis, sizeof basis, "%s (%s), 2023 average", reg->name, reg->code);
         }
         int r = pt_table_row(s);
-        pt_table_set_s(s, r, 0, basis);
-        pt_table_set(s, r, 1, d->total_j);
-        pt_table_set(s, r, 2, o->pue);
-        pt_table_set(s, r, 3, d->total_j * o->pue);
-        pt_table_set(s, r, 4, g);
+        pt_table_set_s(s, r, CARB_BASIS, basis);
+        pt_table_set(s, r, CARB_ENERGY_J, d->total_j);
+        pt_table_set(s, r, CARB_PUE, o->pue);
+        pt_table_set(s, r, CARB_FACILITY_ENERGY_J, d->total_j * o->pue);
+        pt_table_set(s, r, CARB_G_PER_KWH, g);
         double grams = pt_carbon_grams(d->total_j, o->pue, g);
-        pt_table_set(s, r, 5, grams);
-        pt_table_set(s, r, 6, grams / pt_carbon_car_g_per_km);
-        pt_table_set(s, r, 7, d->total_j * o->pue / 3600.0 / pt_carbon_phone_charge_wh);
+        pt_table_set(s, r, CARB_G_CO2E, grams);
+        pt_table_set(s, r, CARB_CAR_KM, grams / pt_carbon_car_g_per_km);
+        pt_table_set(s, r, CARB_PHONE_CHARGES, d->total_j * o->pue / 3600.0 / pt_carbon_phone_charge_wh);
     }
     pt_table *t = add(ts, "carbon-by-country", "Carbon: the same energy on the average grid of each country", pt_carbon_source,
                       PT_SEC_CARBON);
     if (!t) return;
-    pt_table_col(t, "code", "code", PT_COL_TEXT);
-    pt_table_col(t, "region", "country", PT_COL_TEXT);
-    pt_table_col(t, "g_per_kwh", "g CO2e / kWh (2023)", PT_COL_NUM);
-    pt_table_col(t, "g_co2e", "g CO2e", PT_COL_NUM);
-    pt_table_col(t, "car_km", "km by car", PT_COL_NUM);
+    pt_table_cols(t, carb_ctry_cols, CARB_CTRY_NCOLS);
     int n;
     const pt_carbon_region *regs = pt_carbon_regions(&n);
     for (int i = 0; i < n; i++) {
         int r = pt_table_row(t);
         double grams = pt_carbon_grams(d->total_j, o->pue, regs[i].g_per_kwh);
-        pt_table_set_s(t, r, 0, regs[i].code);
-        pt_table_set_s(t, r, 1, regs[i].name);
-        pt_table_set(t, r, 2, regs[i].g_per_kwh);
-        pt_table_set(t, r, 3, grams);
-        pt_table_set(t, r, 4, grams / pt_carbon_car_g_per_km);
+        pt_table_set_s(t, r, CARB_CTRY_CODE, regs[i].code);
+        pt_table_set_s(t, r, CARB_CTRY_REGION, regs[i].name);
+        pt_table_set(t, r, CARB_CTRY_G_PER_KWH, regs[i].g_per_kwh);
+        pt_table_set(t, r, CARB_CTRY_G_CO2E, grams);
+        pt_table_set(t, r, CARB_CTRY_CAR_KM, grams / pt_carbon_car_g_per_km);
         if (o->region && pt_carbon_find(o->region) == &regs[i]) t->highlight[0] = r;
     }
 }
@@ -627,41 +768,26 @@ static void runs_table(pt_report_tables *ts, const pt_report_data *d) {
     pt_table *t = add(ts, "runs", "Every run in the store",
                       "energy_j is the figure of the run's method; NULL/empty where not recorded", PT_SEC_RUNS);
     if (!t) return;
-    pt_table_col(t, "run_id", "run", PT_COL_INT);
-    pt_table_col(t, "study_id", "study", PT_COL_INT);
-    pt_table_col(t, "setup", "setup", PT_COL_INT);
-    pt_table_col(t, "batch_size", "batch size", PT_COL_INT);
-    pt_table_col(t, "lr", "lr", PT_COL_LR);
-    pt_table_col(t, "repeat", "repeat", PT_COL_INT);
-    pt_table_col(t, "phase", "phase", PT_COL_TEXT);
-    pt_table_col(t, "frozen", "frozen", PT_COL_INT);
-    pt_table_col(t, "status", "status", PT_COL_TEXT);
-    pt_table_col(t, "epochs", "epochs", PT_COL_INT);
-    pt_table_col(t, "best_val_acc", "best val. acc.", PT_COL_NUM);
-    pt_table_col(t, "energy_j", "energy", PT_COL_J);
-    pt_table_col(t, "energy_to_target_j", "to target", PT_COL_J);
-    pt_table_col(t, "method", "method", PT_COL_TEXT);
-    pt_table_col(t, "hardware", "hardware", PT_COL_TEXT);
-    pt_table_col(t, "host", "host", PT_COL_TEXT);
+    pt_table_cols(t, runs_cols, RUNS_NCOLS);
     for (int i = 0; i < d->nruns; i++) {
         const pt_report_run *a = &d->runs[i];
         int r = pt_table_row(t);
-        pt_table_set(t, r, 0, (double)a->id);
-        pt_table_set(t, r, 1, (double)a->study_id);
-        pt_table_set(t, r, 2, a->setup);
-        pt_table_set(t, r, 3, a->batch_size);
-        pt_table_set(t, r, 4, a->lr);
-        pt_table_set(t, r, 5, a->repeat);
-        pt_table_set_s(t, r, 6, a->phase);
-        pt_table_set(t, r, 7, a->frozen);
-        pt_table_set_s(t, r, 8, a->status);
-        pt_table_set(t, r, 9, a->epochs);
-        pt_table_set(t, r, 10, a->best_val_acc);
-        pt_table_set(t, r, 11, a->energy_j);
-        pt_table_set(t, r, 12, a->energy_to_target_j);
-        pt_table_set_s(t, r, 13, a->method);
-        pt_table_set_s(t, r, 14, a->hardware);
-        pt_table_set_s(t, r, 15, a->host[0] ? a->host : "-");
+        pt_table_set(t, r, RUNS_RUN_ID, (double)a->id);
+        pt_table_set(t, r, RUNS_STUDY_ID, (double)a->study_id);
+        pt_table_set(t, r, RUNS_SETUP, a->setup);
+        pt_table_set(t, r, RUNS_BATCH_SIZE, a->batch_size);
+        pt_table_set(t, r, RUNS_LR, a->lr);
+        pt_table_set(t, r, RUNS_REPEAT, a->repeat);
+        pt_table_set_s(t, r, RUNS_PHASE, a->phase);
+        pt_table_set(t, r, RUNS_FROZEN, a->frozen);
+        pt_table_set_s(t, r, RUNS_STATUS, a->status);
+        pt_table_set(t, r, RUNS_EPOCHS, a->epochs);
+        pt_table_set(t, r, RUNS_BEST_VAL_ACC, a->best_val_acc);
+        pt_table_set(t, r, RUNS_ENERGY_J, a->energy_j);
+        pt_table_set(t, r, RUNS_ENERGY_TO_TARGET_J, a->energy_to_target_j);
+        pt_table_set_s(t, r, RUNS_METHOD, a->method);
+        pt_table_set_s(t, r, RUNS_HARDWARE, a->hardware);
+        pt_table_set_s(t, r, RUNS_HOST, a->host[0] ? a->host : "-");
     }
 }
 

@@ -57,6 +57,10 @@ typedef struct {
 
 void pt_table_init(pt_table *t, const char *id, const char *title, const char *caption);
 void pt_table_col(pt_table *t, const char *name, const char *head, pt_col_kind kind);
+/* all n columns of a table at once, from its column array (build.c: one enum
+ * and one const pt_col array per table, the enum indexing the array) */
+void pt_table_cols(pt_table *t, const pt_col *cols, int n);
+int pt_table_col_index(const pt_table *t, const char *name); /* -1 if none */
 int pt_table_row(pt_table *t); /* new empty row; its index or -1 */
 void pt_table_set_s(pt_table *t, int row, int col, const char *s);
 void pt_table_set(pt_table *t, int row, int col, double v);

@@ -25,6 +25,15 @@ typedef struct {
     int n;
 } pt_report_tables;
 
+/* the columns of each table of the report; id is the table's id, or for the
+ * tables numbered per study ("regime-setups-2") the part before the number */
+typedef struct {
+    const char *id;
+    const pt_col *cols;
+    int ncols;
+} pt_report_schema;
+const pt_report_schema *pt_report_schemas(int *n);
+
 void pt_report_tables_build(pt_report_tables *ts, const pt_report_data *d, const pt_report_options *o);
 void pt_report_tables_free(pt_report_tables *ts);
 const pt_table *pt_report_table_find(const pt_report_tables *ts, const char *id);

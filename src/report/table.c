@@ -1,6 +1,7 @@
 /* table.c -- the table model behind every table of the report, and its four
  * writers: HTML (for the report page), Markdown (the terminal summary), CSV and
  * JSON (raw joules, full precision). Also the number formatting for readers. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,17 @@ void pt_table_init(pt_table *t, const char *id, const char *title, const char *c
 void pt_table_col(pt_table *t, const char *name, const char *head, pt_col_kind kind) {
     if (t->ncols >= (int)(sizeof t->cols / sizeof t->cols[0])) return;
     t->cols[t->ncols++] = (pt_col){name, head, kind};
+}
+
+void pt_table_cols(pt_table *t, const pt_col *cols, int n) {
+    assert(t->ncols + n <= (int)(sizeof t->cols / sizeof t->cols[0]));
+    for (int i = 0; i < n; i++) pt_table_col(t, cols[i].name, cols[i].head, cols[i].kind);
+}
+
+int pt_table_col_index(const pt_table *t, const char *name) {
+    for (int i = 0; i < t->ncols; i++)
+        if (!strcmp(t->cols[i].name, name)) return i;
+    return -1;
 }
 
 int pt_table_row(pt_table *t) {
