@@ -2,7 +2,9 @@
  * numbers (best-to-worst ratio, Table 2 savings, Table 3 averages, break-even,
  * carbon), the files written (atomically, no temp files left, no http(s)
  * reference, JSON that parses with the same numbers), and clear messages for an
- * empty store, a study of only failed runs, and another schema version. */
+ * empty store, a study of only failed runs, and another schema version; the
+ * named columns (every table's header is its column array, cells land in the
+ * column of their name). */
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <math.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "report/report_tables.h"
 #include "report_fixture.h"
 #include "test.h"
 
@@ -665,6 +668,85 @@ static void test_refusals(void) {
     CHECK_CONTAINS(err, "schema version 9");
 }
 
+/* the schema of a table: by its id, or the prefix of the per-study tables */
+static const pt_report_schema *schema_of(const char *id) {
+    int n;
+    const pt_report_schema *s = pt_report_schemas(&n);
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(s[i].id);
+        if (!strcmp(s[i].id, id)) return &s[i];
+        if (s[i].id[len - 1] == '-' && !strncmp(s[i].id, id, len) && strspn(id + len, "0123456789") == strlen(id + len) &&
+            id[len])
+            return &s[i];
+    }
+    return NULL;
+}
+
+static void test_named_columns(void) {
+    /* the machinery: columns from an array, looked up by name */
+    static const pt_col cols[] = {{"a", "A", PT_COL_INT}, {"b", "B head", PT_COL_TEXT}, {"c", "C", PT_COL_J}};
+    pt_table t;
+    pt_table_init(&t, "x", "X", NULL);
+    pt_table_cols(&t, cols, 3);
+    CHECK(t.ncols == 3);
+    CHECK(pt_table_col_index(&t, "b") == 1 && pt_table_col_index(&t, "c") == 2 && pt_table_col_index(&t, "z") == -1);
+    int r = pt_table_row(&t);
+    pt_table_set_s(&t, r, pt_table_col_index(&t, "b"), "text");
+    pt_table_set(&t, r, pt_table_col_index(&t, "c"), 5.0);
+    CHECK_STR(t.cells[1].s, "text");
+    CHECK(t.cells[2].v == 5.0 && isnan(t.cells[0].v) && t.cells[0].s == NULL);
+    pt_table_free(&t);
+
+    /* every table of the report: its header is its column array, no name twice */
+    int which[2] = {FIX_FULL, FIX_TUNE};
+    const char *names[2] = {"cols-full.db", "cols-tune.db"};
+    for (int w = 0; w < 2; w++) {
+        char path[256], err[512];
+        pt_store *st = open_fixture(names[w], which[w], path, sizeof path);
+        CHECK(st != NULL);
+        if (!st) return;
+        pt_report_data d;
+        int ok = pt_report_load(st, 0, &d, err, sizeof err) == 0;
+        pt_store_close(st);
+        CHECK(ok);
+        if (!ok) return;
+        pt_report_options o;
+        pt_report_options_init(&o);
+        static pt_report_tables ts;
+        pt_report_tables_build(&ts, &d, &o);
+        CHECK(ts.n > 5);
+        for (int i = 0; i < ts.n; i++) {
+            const pt_table *tb = &ts.t[i];
+            const pt_report_schema *sc = schema_of(tb->id);
+            CHECK(sc != NULL);
+            if (!sc) {
+                fprintf(stderr, "no column array for table %s\n", tb->id);
+                continue;
+            }
+            CHECK(tb->ncols == sc->ncols);
+            for (int c = 0; c < tb->ncols && c < sc->ncols; c++) {
+                CHECK_STR(tb->cols[c].name, sc->cols[c].name);
+                CHECK_STR(tb->cols[c].head, sc->cols[c].head);
+                CHECK(tb->cols[c].kind == sc->cols[c].kind);
+                CHECK(pt_table_col_index(tb, sc->cols[c].name) == c);
+            }
+        }
+        /* a cell set by name lands in that column: the runs table's run ids */
+        const pt_table *runs = pt_report_table_find(&ts, "runs");
+        CHECK(runs != NULL && runs->nrows == d.nruns);
+        if (runs && runs->nrows == d.nruns) {
+            int id = pt_table_col_index(runs, "run_id"), status = pt_table_col_index(runs, "status");
+            CHECK(id == 0 && status == 8);
+            for (int k = 0; k < d.nruns; k++) {
+                CHECK(runs->cells[(size_t)k * (size_t)runs->ncols + (size_t)id].v == (double)d.runs[k].id);
+                CHECK_STR(runs->cells[(size_t)k * (size_t)runs->ncols + (size_t)status].s, d.runs[k].status);
+            }
+        }
+        pt_report_tables_free(&ts);
+        pt_report_data_free(&d);
+    }
+}
+
 int main(void) {
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
@@ -675,6 +757,7 @@ int main(void) {
     test_write();
     test_tune();
     test_refusals();
+    test_named_columns();
     int rc = pt_test_finish("test_report");
     if (rc == 0) {
         char cmd[300];
