@@ -483,160 +483,170 @@ static void add_labels(pt_report_methods *m, const char *label) {
 
 /* the search section of each tune study: its figures (chosen setup, search
  * energy, grid, regret, savings), its setups and its probes */
+/* a row of the figures table: its label, and where given a value and a method */
+static int figure_row(pt_table *f, const char *figure, int col, double v, const char *method) {
+    int r = pt_table_row(f);
+    pt_table_set_s(f, r, TFIG_FIGURE, figure);
+    if (col >= 0) pt_table_set(f, r, col, v);
+    if (method) pt_table_set_s(f, r, TFIG_METHOD, method);
+    return r;
+}
+
+static void figure_setup(pt_table *f, int r, int setup, int batch_size, double lr, double value) {
+    pt_table_set(f, r, TFIG_SETUP, setup);
+    pt_table_set(f, r, TFIG_BATCH_SIZE, batch_size);
+    pt_table_set(f, r, TFIG_LR, lr);
+    pt_table_set(f, r, TFIG_VALUE_J, value);
+}
+
+/* the chosen setup and the search's energy (all, and its probes) */
+static void tune_search_rows(pt_table *f, const pt_report_tune *g) {
+    char cap[160], m2[256];
+    if (g->chosen >= 0) {
+        const pt_report_tune_setup *c = &g->setups[g->chosen];
+        pt_report_method_caption(&c->methods, cap, sizeof cap);
+        int r = figure_row(f, g->cost_unknown ? "chosen setup (value needs P_max: see tune's output)" : "chosen setup",
+                           -1, 0, NULL);
+        figure_setup(f, r, c->setup, c->batch_size, c->lr, g->chosen_value);
+        pt_table_set(f, r, TFIG_ENERGY_TO_TARGET_J, c->target_j);
+        pt_table_set_s(f, r, TFIG_METHOD, cap);
+    } else {
+        figure_row(f,
+                   g->cost_unknown ? "chosen setup: needs P_max (see tune's output)"
+                                   : "chosen setup: none reached the target",
+                   -1, 0, NULL);
+    }
+    pt_report_methods w = {0};
+    pt_report_methods_add(&w, g->weakest);
+    pt_report_method_caption(&w, cap, sizeof cap);
+    if (g->methods.mixed) snprintf(m2, sizeof m2, "%s, the weakest of %s", cap, g->methods.label);
+    else snprintf(m2, sizeof m2, "%s", cap);
+    figure_row(f, "search energy (probes and runs)", TFIG_VALUE_J, g->search_j, m2);
+    if (g->nprobes) {
+        pt_report_methods pm = {0};
+        for (int k = 0; k < g->nprobes; k++) pt_report_methods_add(&pm, g->probes[k].method);
+        pt_report_method_caption(&pm, cap, sizeof cap);
+        figure_row(f, "search energy: probes", TFIG_VALUE_J, g->probe_j, cap);
+    }
+}
+
+/* the grid (the regime study of the same configuration) beside the search */
+static void tune_grid_rows(pt_table *f, const pt_report_tune *g) {
+    char cap[160], name[96];
+    if (g->grid_id <= 0) {
+        figure_row(f, "grid: no regime study of this configuration in the store", -1, 0, NULL);
+        return;
+    }
+    pt_report_method_caption(&g->grid_methods, cap, sizeof cap);
+    snprintf(name, sizeof name, "grid energy (regime study %lld, %d runs)", (long long)g->grid_id, g->grid_nruns);
+    figure_row(f, name, TFIG_VALUE_J, g->grid_j, cap);
+    int r = figure_row(f, "grid best setup", -1, 0, cap);
+    if (g->grid_best >= 0) {
+        int b = g->grid_best;
+        figure_setup(f, r, g->grid_setups[b].setup, g->grid_setups[b].batch_size, g->grid_setups[b].lr,
+                     g->grid_best_value);
+        if (g->obj == PT_REPORT_OBJ_ENERGY_TO_TARGET || g->obj == PT_REPORT_OBJ_COST)
+            pt_table_set(f, r, TFIG_ENERGY_TO_TARGET_J, g->grid_setups[b].mean_e);
+    }
+    if (g->chosen >= 0) {
+        const pt_report_tune_setup *c = &g->setups[g->chosen];
+        r = figure_row(f, "grid value of the chosen setup", -1, 0, cap);
+        figure_setup(f, r, c->setup, c->batch_size, c->lr, g->grid_chosen_value);
+        figure_row(f, "regret", TFIG_PCT, g->regret_pct, cap);
+    }
+    pt_report_methods both = g->grid_methods;
+    add_labels(&both, g->methods.label);
+    pt_report_method_caption(&both, cap, sizeof cap);
+    figure_row(f, "search energy / grid energy", TFIG_PCT, g->savings_pct, cap);
+}
+
+static void tune_figures_table(pt_report_tables *ts, const pt_report_tune *g, int i, const char *title) {
+    char id[48], full[700], caption[512];
+    snprintf(id, sizeof id, "tune-figures-%d", i + 1);
+    snprintf(full, sizeof full, "Search (powertrain tune): the figures of %s", title);
+    snprintf(caption, sizeof caption,
+             "objective %s over %d repeats; value: the mean of the repeats' objective (energy to target, or the "
+             "run's energy when it ended done, or the cost); regret: the grid's own runs of the chosen setup vs "
+             "the grid's best; search / grid: the search's energy (probes included) over the grid's",
+             g->objective, g->repeats);
+    pt_table *f = add(ts, id, full, caption, PT_SEC_TUNE + i);
+    if (!f) return;
+    pt_table_cols(f, tfig_cols, TFIG_NCOLS);
+    tune_search_rows(f, g);
+    tune_grid_rows(f, g);
+}
+
+static void tune_setups_table(pt_report_tables *ts, const pt_report_tune *g, int i, const char *title) {
+    char id[48], full[700], cap[160], caption[512];
+    snprintf(id, sizeof id, "tune-setups-%d", i + 1);
+    snprintf(full, sizeof full, "Search (powertrain tune): the setups of %s", title);
+    pt_report_methods sm = {0};
+    for (int k = 0; k < g->nsetups; k++) add_labels(&sm, g->setups[k].methods.label);
+    pt_report_method_caption(&sm, cap, sizeof cap);
+    snprintf(caption, sizeof caption,
+             "%s; evaluated: every repeat has a value; pruned: stopped by the search, its value unknown; "
+             "infeasible: a run ended without reaching the target; halved: fewer runs than repeats; value: the "
+             "mean objective of its runs when all have one; energy to target: mean of the runs that reached it; "
+             "the chosen setup in bold",
+             cap);
+    pt_table *t = add(ts, id, full, caption, PT_SEC_TUNE + i);
+    if (!t) return;
+    pt_table_cols(t, tset_cols, TSET_NCOLS);
+    for (int k = 0; k < g->nsetups; k++) {
+        const pt_report_tune_setup *su = &g->setups[k];
+        int r = pt_table_row(t);
+        pt_table_set(t, r, TSET_SETUP, su->setup);
+        pt_table_set(t, r, TSET_BATCH_SIZE, su->batch_size);
+        pt_table_set(t, r, TSET_LR, su->lr);
+        pt_table_set_s(t, r, TSET_STATE, su->state);
+        pt_table_set(t, r, TSET_VALUE_J, su->value);
+        pt_table_set(t, r, TSET_ENERGY_TO_TARGET_J, su->target_j);
+        pt_table_set(t, r, TSET_SPENT_J, su->spent_j);
+        pt_table_set(t, r, TSET_RUNS, su->nruns);
+        pt_table_set(t, r, TSET_EPOCHS, su->epochs);
+        pt_table_set_s(t, r, TSET_METHOD, su->nruns ? su->methods.label : "-");
+    }
+    t->highlight[0] = g->chosen;
+}
+
+static void tune_probes_table(pt_report_tables *ts, const pt_report_tune *g, int i, const char *title) {
+    if (!g->nprobes) return;
+    char id[48], full[700], cap[160], caption[512];
+    snprintf(id, sizeof id, "tune-probes-%d", i + 1);
+    snprintf(full, sizeof full, "Search (powertrain tune): the probes of %s", title);
+    pt_report_methods pm = {0};
+    for (int k = 0; k < g->nprobes; k++) pt_report_methods_add(&pm, g->probes[k].method);
+    pt_report_method_caption(&pm, cap, sizeof cap);
+    snprintf(caption, sizeof caption,
+             "%s; a few training steps per batch size that order the search; J / step = the probe's energy / its "
+             "steps",
+             cap);
+    pt_table *p = add(ts, id, full, caption, PT_SEC_TUNE + i);
+    if (!p) return;
+    pt_table_cols(p, tprobe_cols, TPROBE_NCOLS);
+    for (int k = 0; k < g->nprobes; k++) {
+        const pt_report_probe *pr = &g->probes[k];
+        int r = pt_table_row(p);
+        pt_table_set(p, r, TPROBE_BATCH_SIZE, pr->batch_size);
+        pt_table_set(p, r, TPROBE_STEPS, pr->steps);
+        pt_table_set(p, r, TPROBE_SECONDS, pr->seconds);
+        pt_table_set(p, r, TPROBE_ENERGY_J, pr->energy_j);
+        pt_table_set(p, r, TPROBE_J_PER_STEP, pr->j_per_step);
+        pt_table_set_s(p, r, TPROBE_STATUS, pr->status);
+        pt_table_set_s(p, r, TPROBE_METHOD, pr->method);
+    }
+}
+
+/* per tune study with a search: its figures, its setups, its probes */
 static void tune_tables(pt_report_tables *ts, const pt_report_data *d) {
     for (int i = 0; i < d->ntunes; i++) {
         const pt_report_tune *g = &d->tunes[i];
         if (!g->has_search) continue;
-        char id[48], title[512], full[700], cap[160], caption[512];
+        char title[512];
         group_title(title, sizeof title, d, g->study, g->hardware);
-        pt_report_methods w = {0};
-        pt_report_methods_add(&w, g->weakest);
-
-        snprintf(id, sizeof id, "tune-figures-%d", i + 1);
-        snprintf(full, sizeof full, "Search (powertrain tune): the figures of %s", title);
-        snprintf(caption, sizeof caption,
-                 "objective %s over %d repeats; value: the mean of the repeats' objective (energy to target, or the "
-                 "run's energy when it ended done, or the cost); regret: the grid's own runs of the chosen setup vs "
-                 "the grid's best; search / grid: the search's energy (probes included) over the grid's",
-                 g->objective, g->repeats);
-        pt_table *f = add(ts, id, full, caption, PT_SEC_TUNE + i);
-        if (f) {
-            pt_table_cols(f, tfig_cols, TFIG_NCOLS);
-            if (g->chosen >= 0) {
-                const pt_report_tune_setup *c = &g->setups[g->chosen];
-                int r = pt_table_row(f);
-                pt_table_set_s(f, r, TFIG_FIGURE,
-                               g->cost_unknown ? "chosen setup (value needs P_max: see tune's output)" : "chosen setup");
-                pt_table_set(f, r, TFIG_SETUP, c->setup);
-                pt_table_set(f, r, TFIG_BATCH_SIZE, c->batch_size);
-                pt_table_set(f, r, TFIG_LR, c->lr);
-                pt_table_set(f, r, TFIG_VALUE_J, g->chosen_value);
-                pt_table_set(f, r, TFIG_ENERGY_TO_TARGET_J, c->target_j);
-                pt_report_method_caption(&c->methods, cap, sizeof cap);
-                pt_table_set_s(f, r, TFIG_METHOD, cap);
-            } else {
-                int r = pt_table_row(f);
-                pt_table_set_s(f, r, TFIG_FIGURE, g->cost_unknown ? "chosen setup: needs P_max (see tune's output)"
-                                                        : "chosen setup: none reached the target");
-            }
-            int r = pt_table_row(f);
-            pt_table_set_s(f, r, TFIG_FIGURE, "search energy (probes and runs)");
-            pt_table_set(f, r, TFIG_VALUE_J, g->search_j);
-            pt_report_method_caption(&w, cap, sizeof cap);
-            char m2[256];
-            if (g->methods.mixed) snprintf(m2, sizeof m2, "%s, the weakest of %s", cap, g->methods.label);
-            else snprintf(m2, sizeof m2, "%s", cap);
-            pt_table_set_s(f, r, TFIG_METHOD, m2);
-            if (g->nprobes) {
-                r = pt_table_row(f);
-                pt_table_set_s(f, r, TFIG_FIGURE, "search energy: probes");
-                pt_table_set(f, r, TFIG_VALUE_J, g->probe_j);
-                pt_report_methods pm = {0};
-                for (int k = 0; k < g->nprobes; k++) pt_report_methods_add(&pm, g->probes[k].method);
-                pt_report_method_caption(&pm, cap, sizeof cap);
-                pt_table_set_s(f, r, TFIG_METHOD, cap);
-            }
-            if (g->grid_id > 0) {
-                pt_report_method_caption(&g->grid_methods, cap, sizeof cap);
-                char name[96];
-                snprintf(name, sizeof name, "grid energy (regime study %lld, %d runs)", (long long)g->grid_id,
-                         g->grid_nruns);
-                r = pt_table_row(f);
-                pt_table_set_s(f, r, TFIG_FIGURE, name);
-                pt_table_set(f, r, TFIG_VALUE_J, g->grid_j);
-                pt_table_set_s(f, r, TFIG_METHOD, cap);
-                r = pt_table_row(f);
-                pt_table_set_s(f, r, TFIG_FIGURE, "grid best setup");
-                if (g->grid_best >= 0) {
-                    pt_table_set(f, r, TFIG_SETUP, g->grid_setups[g->grid_best].setup);
-                    pt_table_set(f, r, TFIG_BATCH_SIZE, g->grid_setups[g->grid_best].batch_size);
-                    pt_table_set(f, r, TFIG_LR, g->grid_setups[g->grid_best].lr);
-                    pt_table_set(f, r, TFIG_VALUE_J, g->grid_best_value);
-                    if (g->obj == PT_REPORT_OBJ_ENERGY_TO_TARGET || g->obj == PT_REPORT_OBJ_COST)
-                        pt_table_set(f, r, TFIG_ENERGY_TO_TARGET_J, g->grid_setups[g->grid_best].mean_e);
-                }
-                pt_table_set_s(f, r, TFIG_METHOD, cap);
-                if (g->chosen >= 0) {
-                    r = pt_table_row(f);
-                    pt_table_set_s(f, r, TFIG_FIGURE, "grid value of the chosen setup");
-                    pt_table_set(f, r, TFIG_SETUP, g->setups[g->chosen].setup);
-                    pt_table_set(f, r, TFIG_BATCH_SIZE, g->setups[g->chosen].batch_size);
-                    pt_table_set(f, r, TFIG_LR, g->setups[g->chosen].lr);
-                    pt_table_set(f, r, TFIG_VALUE_J, g->grid_chosen_value);
-                    pt_table_set_s(f, r, TFIG_METHOD, cap);
-                    r = pt_table_row(f);
-                    pt_table_set_s(f, r, TFIG_FIGURE, "regret");
-                    pt_table_set(f, r, TFIG_PCT, g->regret_pct);
-                    pt_table_set_s(f, r, TFIG_METHOD, cap);
-                }
-                pt_report_methods both = g->grid_methods;
-                add_labels(&both, g->methods.label);
-                pt_report_method_caption(&both, cap, sizeof cap);
-                r = pt_table_row(f);
-                pt_table_set_s(f, r, TFIG_FIGURE, "search energy / grid energy");
-                pt_table_set(f, r, TFIG_PCT, g->savings_pct);
-                pt_table_set_s(f, r, TFIG_METHOD, cap);
-            } else {
-                r = pt_table_row(f);
-                pt_table_set_s(f, r, TFIG_FIGURE, "grid: no regime study of this configuration in the store");
-            }
-        }
-
-        snprintf(id, sizeof id, "tune-setups-%d", i + 1);
-        snprintf(full, sizeof full, "Search (powertrain tune): the setups of %s", title);
-        pt_report_methods sm = {0};
-        for (int k = 0; k < g->nsetups; k++) add_labels(&sm, g->setups[k].methods.label);
-        pt_report_method_caption(&sm, cap, sizeof cap);
-        snprintf(caption, sizeof caption,
-                 "%s; evaluated: every repeat has a value; pruned: stopped by the search, its value unknown; "
-                 "infeasible: a run ended without reaching the target; halved: fewer runs than repeats; value: the "
-                 "mean objective of its runs when all have one; energy to target: mean of the runs that reached it; "
-                 "the chosen setup in bold",
-                 cap);
-        pt_table *t = add(ts, id, full, caption, PT_SEC_TUNE + i);
-        if (t) {
-            pt_table_cols(t, tset_cols, TSET_NCOLS);
-            for (int k = 0; k < g->nsetups; k++) {
-                const pt_report_tune_setup *su = &g->setups[k];
-                int r = pt_table_row(t);
-                pt_table_set(t, r, TSET_SETUP, su->setup);
-                pt_table_set(t, r, TSET_BATCH_SIZE, su->batch_size);
-                pt_table_set(t, r, TSET_LR, su->lr);
-                pt_table_set_s(t, r, TSET_STATE, su->state);
-                pt_table_set(t, r, TSET_VALUE_J, su->value);
-                pt_table_set(t, r, TSET_ENERGY_TO_TARGET_J, su->target_j);
-                pt_table_set(t, r, TSET_SPENT_J, su->spent_j);
-                pt_table_set(t, r, TSET_RUNS, su->nruns);
-                pt_table_set(t, r, TSET_EPOCHS, su->epochs);
-                pt_table_set_s(t, r, TSET_METHOD, su->nruns ? su->methods.label : "-");
-            }
-            t->highlight[0] = g->chosen;
-        }
-
-        snprintf(id, sizeof id, "tune-probes-%d", i + 1);
-        snprintf(full, sizeof full, "Search (powertrain tune): the probes of %s", title);
-        pt_report_methods pm = {0};
-        for (int k = 0; k < g->nprobes; k++) pt_report_methods_add(&pm, g->probes[k].method);
-        pt_report_method_caption(&pm, cap, sizeof cap);
-        snprintf(caption, sizeof caption,
-                 "%s; a few training steps per batch size that order the search; J / step = the probe's energy / its "
-                 "steps",
-                 cap);
-        pt_table *p = g->nprobes ? add(ts, id, full, caption, PT_SEC_TUNE + i) : NULL;
-        if (p) {
-            pt_table_cols(p, tprobe_cols, TPROBE_NCOLS);
-            for (int k = 0; k < g->nprobes; k++) {
-                const pt_report_probe *pr = &g->probes[k];
-                int r = pt_table_row(p);
-                pt_table_set(p, r, TPROBE_BATCH_SIZE, pr->batch_size);
-                pt_table_set(p, r, TPROBE_STEPS, pr->steps);
-                pt_table_set(p, r, TPROBE_SECONDS, pr->seconds);
-                pt_table_set(p, r, TPROBE_ENERGY_J, pr->energy_j);
-                pt_table_set(p, r, TPROBE_J_PER_STEP, pr->j_per_step);
-                pt_table_set_s(p, r, TPROBE_STATUS, pr->status);
-                pt_table_set_s(p, r, TPROBE_METHOD, pr->method);
-            }
-        }
+        tune_figures_table(ts, g, i, title);
+        tune_setups_table(ts, g, i, title);
+        tune_probes_table(ts, g, i, title);
     }
 }
 
