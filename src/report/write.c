@@ -100,6 +100,26 @@ static const char *css =
     "nav ol{columns:2;font-size:0.95em}\n"
     "@media print{body{max-width:none;padding:0}h2{break-after:avoid}figure,table{break-inside:avoid}}\n";
 
+/* The line of text at *p copied into line (cut to size - 1 characters) and *p
+ * moved past it; 0 at the end of the text. */
+static int next_line(const char **p, char *line, size_t size) {
+    if (!**p) return 0;
+    const char *e = strchr(*p, '\n');
+    size_t n = e ? (size_t)(e - *p) : strlen(*p);
+    size_t k = n < size ? n : size - 1;
+    memcpy(line, *p, k);
+    line[k] = '\0';
+    *p += n;
+    if (**p == '\n') (*p)++;
+    return 1;
+}
+
+/* each line of text as a Markdown list item */
+static void md_list(FILE *f, const char *text) {
+    char line[4096];
+    for (const char *p = text; next_line(&p, line, sizeof line);) fprintf(f, "- %s\n", line);
+}
+
 static void html_table_section(FILE *f, const pt_report_tables *ts, int section) {
     for (int i = 0; i < ts->n; i++)
         if (ts->section[i] == section) pt_table_html(&ts->t[i], f);
@@ -153,28 +173,19 @@ static void write_html_tune(FILE *f, const pt_report_data *d, const pt_report_ta
           "<div class=\"box\">",
           f);
     pt_report_tune_lines(d, g, buf, sizeof buf);
-    const char *p = buf;
+    char line[1024];
     int first = 1;
-    while (*p) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char line[1024];
-        if (n >= sizeof line) n = sizeof line - 1;
-        memcpy(line, p, n);
-        line[n] = '\0';
+    for (const char *p = buf; next_line(&p, line, sizeof line); first = 0) {
         if (!first) fputs("<br/>\n", f);
         pt_html_text(f, line);
-        first = 0;
-        p += n;
-        if (*p == '\n') p++;
     }
     fputs("</div>\n", f);
     html_table_section(f, ts, PT_SEC_TUNE + i);
     fputs("</section>\n", f);
 }
 
-static void write_html(FILE *f, const pt_report_data *d, const pt_report_options *o, const pt_report_tables *ts) {
-    char buf[512], now[32];
+static void html_head(FILE *f, const pt_report_data *d) {
+    char now[32];
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
@@ -188,6 +199,11 @@ static void write_html(FILE *f, const pt_report_data *d, const pt_report_options
     pt_html_text(f, d->path);
     fprintf(f, "</code> (schema version %d), %d stud%s, %d run%s; generated %s.</p>\n", PT_STORE_SCHEMA_VERSION,
             d->nstudies, d->nstudies == 1 ? "y" : "ies", d->nruns, d->nruns == 1 ? "" : "s", now);
+}
+
+/* the energy methods of the store, and what is not shown and why */
+static void html_intro(FILE *f, const pt_report_data *d) {
+    char buf[512];
     pt_report_method_caption(&d->total_methods, buf, sizeof buf);
     fputs("<div class=\"box\">Energy methods: <b>counter</b> = difference of hardware energy counters (NVML, RAPL); "
           "<b>eq1</b> = the paper's Equation (1), mean sampled power x duration; <b>estimated</b> = a model (CPU "
@@ -200,47 +216,42 @@ static void write_html(FILE *f, const pt_report_data *d, const pt_report_options
         fputs("<div class=\"warn\">Some energies in this report are <b>estimated</b> (no hardware counter could be "
               "read): they come from a model and are labelled so wherever they appear.</div>\n",
               f);
-    if (d->notes[0]) {
-        fputs("<div class=\"warn\"><b>Not shown, and why:</b><ul>\n", f);
-        const char *p = d->notes;
-        while (*p) {
-            const char *e = strchr(p, '\n');
-            size_t n = e ? (size_t)(e - p) : strlen(p);
-            char line[512];
-            if (n >= sizeof line) n = sizeof line - 1;
-            memcpy(line, p, n);
-            line[n] = '\0';
-            fputs("<li>", f);
-            pt_html_text(f, line);
-            fputs("</li>\n", f);
-            p += n;
-            if (*p == '\n') p++;
-        }
-        fputs("</ul></div>\n", f);
+    if (!d->notes[0]) return;
+    fputs("<div class=\"warn\"><b>Not shown, and why:</b><ul>\n", f);
+    char line[512];
+    for (const char *p = d->notes; next_line(&p, line, sizeof line);) {
+        fputs("<li>", f);
+        pt_html_text(f, line);
+        fputs("</li>\n", f);
     }
-    /* contents */
+    fputs("</ul></div>\n", f);
+}
+
+/* "study ID, DATASET[, HARDWARE]" */
+static void html_study(FILE *f, const pt_report_study *s, const char *hardware) {
+    fprintf(f, "study %lld, ", (long long)s->id);
+    pt_html_text(f, s->dataset);
+    if (!hardware) return;
+    fputs(", ", f);
+    pt_html_text(f, hardware);
+}
+
+static void html_contents(FILE *f, const pt_report_data *d) {
     fputs("<nav><ol>\n", f);
     if (d->nregimes) fputs("<li><a href=\"#summary\">Training regime summary</a></li>\n", f);
     for (int i = 0; i < d->nregimes; i++) {
-        const pt_report_study *s = &d->studies[d->regimes[i].study];
-        fprintf(f, "<li><a href=\"#regime-%d\">Regime: study %lld, ", i + 1, (long long)s->id);
-        pt_html_text(f, s->dataset);
-        fputs(", ", f);
-        pt_html_text(f, d->regimes[i].hardware);
+        fprintf(f, "<li><a href=\"#regime-%d\">Regime: ", i + 1);
+        html_study(f, &d->studies[d->regimes[i].study], d->regimes[i].hardware);
         fputs("</a></li>\n", f);
     }
     for (int i = 0; i < d->npretrains; i++) {
-        const pt_report_study *s = &d->studies[d->pretrains[i].study];
-        fprintf(f, "<li><a href=\"#pretrain-%d\">Pretraining: study %lld, ", i + 1, (long long)s->id);
-        pt_html_text(f, s->dataset);
-        fputs(", ", f);
-        pt_html_text(f, d->pretrains[i].hardware);
+        fprintf(f, "<li><a href=\"#pretrain-%d\">Pretraining: ", i + 1);
+        html_study(f, &d->studies[d->pretrains[i].study], d->pretrains[i].hardware);
         fputs("</a></li>\n", f);
     }
     for (int i = 0; i < d->ntunes; i++) {
-        const pt_report_study *s = &d->studies[d->tunes[i].study];
-        fprintf(f, "<li><a href=\"#tune-%d\">Search (powertrain tune): study %lld, ", i + 1, (long long)s->id);
-        pt_html_text(f, s->dataset);
+        fprintf(f, "<li><a href=\"#tune-%d\">Search (powertrain tune): ", i + 1);
+        html_study(f, &d->studies[d->tunes[i].study], NULL);
         fputs("</a></li>\n", f);
     }
     if (d->npretrains) fputs("<li><a href=\"#table2\">Table 2: frozen vs unfrozen</a></li>\n", f);
@@ -249,69 +260,55 @@ static void write_html(FILE *f, const pt_report_data *d, const pt_report_options
           "<li><a href=\"#runs\">Every run</a></li>\n<li><a href=\"#notes\">How the numbers are computed</a></li>\n"
           "</ol></nav>\n",
           f);
+}
 
-    if (d->nregimes) {
-        fputs("<section id=\"summary\">\n<h2>Training regime summary</h2>\n", f);
-        html_table_section(f, ts, PT_SEC_SUMMARY);
-        fputs("</section>\n", f);
-    }
-    for (int i = 0; i < d->nregimes; i++) {
-        const pt_report_regime *g = &d->regimes[i];
-        const pt_report_study *s = &d->studies[g->study];
-        fprintf(f, "<section id=\"regime-%d\">\n<h2>Training regime: study %lld, ", i + 1, (long long)s->id);
-        pt_html_text(f, s->dataset);
-        fputs(", ", f);
-        pt_html_text(f, g->hardware);
-        fputs("</h2>\n", f);
-        if (g->nfailed_only)
-            fputs("<p class=\"warn\">Every run of this study failed: there is no energy to compare.</p>\n", f);
-        fputs("<figure>\n", f);
-        pt_fig3(f, d, g, 0);
-        fig_caption(f,
-                    "Fig. 3. Energy per epoch across batch size and learning rate (mean over runs of energy / "
-                    "epochs); lower is more efficient.",
-                    &g->methods);
-        fputs("<figure>\n", f);
-        pt_fig4(f, d, g, 0);
-        fig_caption(f,
-                    "Fig. 4. Total energy of each run until it stopped, setups grouped by batch size (Table 1 order), "
-                    "repeats as points, marker by how the run ended; diamonds: energy until the first epoch at the "
-                    "accuracy threshold.",
-                    &g->methods);
-        html_table_section(f, ts, PT_SEC_REGIME + i);
-        fputs("</section>\n", f);
-    }
-    for (int i = 0; i < d->npretrains; i++) {
-        const pt_report_pretrain *g = &d->pretrains[i];
-        const pt_report_study *s = &d->studies[g->study];
-        fprintf(f, "<section id=\"pretrain-%d\">\n<h2>Pretraining: study %lld, ", i + 1, (long long)s->id);
-        pt_html_text(f, s->dataset);
-        fputs(", ", f);
-        pt_html_text(f, g->hardware);
-        fputs("</h2>\n<figure>\n", f);
-        pt_fig5(f, d, g, 0);
-        fig_caption(f,
-                    "Fig. 5. Cumulative energy against the number of downstream classifier trainings: with a pretrained "
-                    "(frozen) encoder, E_enc + n x E_class (solid), and from scratch, n x E_enc+class (dashed), for the "
-                    "best, worst and average setups; circles mark the break-even of Equation (2).",
-                    &g->methods);
-        html_table_section(f, ts, PT_SEC_PRETRAIN + i);
-        fputs("</section>\n", f);
-    }
-    for (int i = 0; i < d->ntunes; i++) write_html_tune(f, d, ts, i);
-    if (d->npretrains) {
-        fputs("<section id=\"table2\">\n<h2>Table 2: frozen vs unfrozen encoder</h2>\n", f);
-        html_table_section(f, ts, PT_SEC_TABLE2);
-        fputs("</section>\n", f);
-    }
-    if (d->nmultitasks) {
-        fputs("<section id=\"table3\">\n<h2>Table 3: multitask learning</h2>\n", f);
-        html_table_section(f, ts, PT_SEC_TABLE3);
-        fputs("</section>\n", f);
-    }
-    fputs("<section id=\"measurement\">\n<h2>Measurement</h2>\n", f);
-    html_table_section(f, ts, PT_SEC_MEASURE);
-    fputs("</section>\n<section id=\"carbon\">\n<h2>Carbon</h2>\n", f);
+/* a section holding only tables: <section id><h2>heading</h2> tables </section> */
+static void html_tables_section(FILE *f, const pt_report_tables *ts, const char *id, const char *heading, int section) {
+    fprintf(f, "<section id=\"%s\">\n<h2>%s</h2>\n", id, heading);
+    html_table_section(f, ts, section);
+    fputs("</section>\n", f);
+}
+
+static void html_regime(FILE *f, const pt_report_data *d, const pt_report_tables *ts, int i) {
+    const pt_report_regime *g = &d->regimes[i];
+    fprintf(f, "<section id=\"regime-%d\">\n<h2>Training regime: ", i + 1);
+    html_study(f, &d->studies[g->study], g->hardware);
+    fputs("</h2>\n", f);
+    if (g->nfailed_only) fputs("<p class=\"warn\">Every run of this study failed: there is no energy to compare.</p>\n", f);
+    fputs("<figure>\n", f);
+    pt_fig3(f, d, g, 0);
+    fig_caption(f,
+                "Fig. 3. Energy per epoch across batch size and learning rate (mean over runs of energy / "
+                "epochs); lower is more efficient.",
+                &g->methods);
+    fputs("<figure>\n", f);
+    pt_fig4(f, d, g, 0);
+    fig_caption(f,
+                "Fig. 4. Total energy of each run until it stopped, setups grouped by batch size (Table 1 order), "
+                "repeats as points, marker by how the run ended; diamonds: energy until the first epoch at the "
+                "accuracy threshold.",
+                &g->methods);
+    html_table_section(f, ts, PT_SEC_REGIME + i);
+    fputs("</section>\n", f);
+}
+
+static void html_pretrain(FILE *f, const pt_report_data *d, const pt_report_tables *ts, int i) {
+    const pt_report_pretrain *g = &d->pretrains[i];
+    fprintf(f, "<section id=\"pretrain-%d\">\n<h2>Pretraining: ", i + 1);
+    html_study(f, &d->studies[g->study], g->hardware);
+    fputs("</h2>\n<figure>\n", f);
+    pt_fig5(f, d, g, 0);
+    fig_caption(f,
+                "Fig. 5. Cumulative energy against the number of downstream classifier trainings: with a pretrained "
+                "(frozen) encoder, E_enc + n x E_class (solid), and from scratch, n x E_enc+class (dashed), for the "
+                "best, worst and average setups; circles mark the break-even of Equation (2).",
+                &g->methods);
+    html_table_section(f, ts, PT_SEC_PRETRAIN + i);
+    fputs("</section>\n", f);
+}
+
+static void html_carbon(FILE *f, const pt_report_options *o, const pt_report_tables *ts) {
+    fputs("<section id=\"carbon\">\n<h2>Carbon</h2>\n", f);
     html_table_section(f, ts, PT_SEC_CARBON);
     fputs("<p>Sources. Grid intensity: ", f);
     pt_html_text(f, pt_carbon_source);
@@ -323,9 +320,9 @@ static void write_html(FILE *f, const pt_report_data *d, const pt_report_options
             ". PUE (power usage effectiveness of the data centre) is %.2f here; the paper disabled Carbontracker's "
             "factor, i.e. used 1.0.</p>\n</section>\n",
             o->pue);
-    fputs("<section id=\"runs\">\n<h2>Every run</h2>\n<details><summary>Show the table of every run</summary>\n", f);
-    html_table_section(f, ts, PT_SEC_RUNS);
-    fputs("</details>\n</section>\n", f);
+}
+
+static void html_notes(FILE *f) {
     fputs("<section id=\"notes\">\n<h2>How the numbers are computed</h2>\n<ul>\n"
           "<li>Energy per epoch (Fig. 3, Table 3): for each run its energy divided by its epochs, then the mean over "
           "the runs of a cell; every run with a stored epoch counts, however it ended.</li>\n"
@@ -348,6 +345,25 @@ static void write_html(FILE *f, const pt_report_data *d, const pt_report_options
           f);
 }
 
+/* the page: head, intro, contents, the sections in the order of the contents, notes */
+static void write_html(FILE *f, const pt_report_data *d, const pt_report_options *o, const pt_report_tables *ts) {
+    html_head(f, d);
+    html_intro(f, d);
+    html_contents(f, d);
+    if (d->nregimes) html_tables_section(f, ts, "summary", "Training regime summary", PT_SEC_SUMMARY);
+    for (int i = 0; i < d->nregimes; i++) html_regime(f, d, ts, i);
+    for (int i = 0; i < d->npretrains; i++) html_pretrain(f, d, ts, i);
+    for (int i = 0; i < d->ntunes; i++) write_html_tune(f, d, ts, i);
+    if (d->npretrains) html_tables_section(f, ts, "table2", "Table 2: frozen vs unfrozen encoder", PT_SEC_TABLE2);
+    if (d->nmultitasks) html_tables_section(f, ts, "table3", "Table 3: multitask learning", PT_SEC_TABLE3);
+    html_tables_section(f, ts, "measurement", "Measurement", PT_SEC_MEASURE);
+    html_carbon(f, o, ts);
+    fputs("<section id=\"runs\">\n<h2>Every run</h2>\n<details><summary>Show the table of every run</summary>\n", f);
+    html_table_section(f, ts, PT_SEC_RUNS);
+    fputs("</details>\n</section>\n", f);
+    html_notes(f);
+}
+
 static void write_md(FILE *f, const pt_report_data *d, const pt_report_options *o, const pt_report_tables *ts) {
     (void)o;
     char buf[256];
@@ -357,14 +373,7 @@ static void write_md(FILE *f, const pt_report_data *d, const pt_report_options *
     fprintf(f, "Energy %s.\n\n", buf);
     if (d->notes[0]) {
         fputs("Not shown, and why:\n\n", f);
-        const char *p = d->notes;
-        while (*p) {
-            const char *e = strchr(p, '\n');
-            size_t n = e ? (size_t)(e - p) : strlen(p);
-            fprintf(f, "- %.*s\n", (int)n, p);
-            p += n;
-            if (*p == '\n') p++;
-        }
+        md_list(f, d->notes);
         fputc('\n', f);
     }
     const pt_table *t;
@@ -397,14 +406,7 @@ static void write_md(FILE *f, const pt_report_data *d, const pt_report_options *
             fprintf(f, "%s.\n\n", set);
         }
         pt_report_tune_lines(d, g, lines, sizeof lines);
-        const char *p = lines;
-        while (*p) {
-            const char *e = strchr(p, '\n');
-            size_t n = e ? (size_t)(e - p) : strlen(p);
-            fprintf(f, "- %.*s\n", (int)n, p);
-            p += n;
-            if (*p == '\n') p++;
-        }
+        md_list(f, lines);
         fputc('\n', f);
         static const char *kinds[3] = {"tune-figures", "tune-setups", "tune-probes"};
         for (int k = 0; k < 3; k++) {
@@ -441,20 +443,11 @@ static void write_json(FILE *f, const pt_report_data *d, const pt_report_options
     fputs(",\"phone_source\":", f);
     pt_json_str(f, pt_carbon_phone_source);
     fputs(",\"notes\":[", f);
-    const char *p = d->notes;
+    char line[512];
     int first = 1;
-    while (*p) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char line[512];
-        if (n >= sizeof line) n = sizeof line - 1;
-        memcpy(line, p, n);
-        line[n] = '\0';
+    for (const char *p = d->notes; next_line(&p, line, sizeof line); first = 0) {
         if (!first) fputc(',', f);
         pt_json_str(f, line);
-        first = 0;
-        p += n;
-        if (*p == '\n') p++;
     }
     fputs("],\n\"tables\":[\n", f);
     for (int i = 0; i < ts->n; i++) {
