@@ -80,16 +80,16 @@ static int find_setup(pt_report_setup *s, int n, const pt_report_run *r) {
     return -1;
 }
 
-static void analyse_regime(pt_report_data *d, pt_report_regime *g, int first, int last) {
+/* the runs of the group (its hardware) into setups; counts the runs and the failed */
+static void regime_group_runs(pt_report_data *d, pt_report_regime *g, int first, int last, int *nruns, int *nfailed) {
     const pt_report_study *s = &d->studies[g->study];
-    g->best = g->worst = -1;
-    g->ratio = NAN;
-    int nruns = 0, nfailed = 0, dropped = 0;
+    int dropped = 0;
+    *nruns = *nfailed = 0;
     for (int i = first; i < last; i++) {
         pt_report_run *r = &d->runs[i];
         if (strcmp(r->hardware, g->hardware)) continue;
-        nruns++;
-        if (!strcmp(r->status, "failed")) nfailed++;
+        (*nruns)++;
+        if (!strcmp(r->status, "failed")) (*nfailed)++;
         pt_report_methods_add(&g->methods, r->method);
         int k = find_setup(g->setups, g->nsetups, r);
         if (k < 0) {
@@ -113,46 +113,47 @@ static void analyse_regime(pt_report_data *d, pt_report_regime *g, int first, in
         pt_report_note(d, "study %lld (%s, %s): %d runs beyond %d setups x %d repeats are not plotted",
                        (long long)s->id, s->kind, g->hardware, dropped, PT_REPORT_MAX_SETUPS,
                        PT_REPORT_MAX_REPEATS);
-    for (int k = 0; k < g->nsetups; k++) {
-        pt_report_setup *su = &g->setups[k];
-        acc ep = {0}, epochs = {0}, total = {0}, done = {0}, target = {0};
-        for (int j = 0; j < su->nrep; j++) {
-            const pt_report_run *r = &d->runs[su->runs[j]];
-            if (r->epochs > 0) acc_add(&ep, r->energy_j / r->epochs);
-            if (!strcmp(r->status, "done")) su->ndone++, acc_add(&done, r->energy_j);
-            else if (!strcmp(r->status, "not_reached")) su->nnot_reached++;
-            else if (!strcmp(r->status, "diverged")) su->ndiverged++;
-            else if (!strcmp(r->status, "failed")) su->nfailed++;
-            else su->nrunning++;
-            if (pt_report_finished(r)) {
-                su->nfinished++;
-                acc_add(&epochs, r->epochs);
-                acc_add(&total, r->energy_j);
-            }
-            acc_add(&target, r->energy_to_target_j);
+}
+
+/* a setup's counts by status and its means (energy per epoch, epochs, totals, to target) */
+static void regime_setup_means(const pt_report_data *d, pt_report_setup *su) {
+    acc ep = {0}, epochs = {0}, total = {0}, done = {0}, target = {0};
+    for (int j = 0; j < su->nrep; j++) {
+        const pt_report_run *r = &d->runs[su->runs[j]];
+        if (r->epochs > 0) acc_add(&ep, r->energy_j / r->epochs);
+        if (!strcmp(r->status, "done")) su->ndone++, acc_add(&done, r->energy_j);
+        else if (!strcmp(r->status, "not_reached")) su->nnot_reached++;
+        else if (!strcmp(r->status, "diverged")) su->ndiverged++;
+        else if (!strcmp(r->status, "failed")) su->nfailed++;
+        else su->nrunning++;
+        if (pt_report_finished(r)) {
+            su->nfinished++;
+            acc_add(&epochs, r->epochs);
+            acc_add(&total, r->energy_j);
         }
-        su->epoch_j = acc_mean(&ep);
-        su->epochs_mean = acc_mean(&epochs);
-        su->total_j = acc_mean(&total);
-        su->done_total_j = acc_mean(&done);
-        su->target_j = acc_mean(&target);
-        su->ntarget = target.n;
-        if (isfinite(su->done_total_j)) {
-            g->nratio++;
-            if (g->best < 0 || su->done_total_j < g->setups[g->best].done_total_j) g->best = k;
-            if (g->worst < 0 || su->done_total_j > g->setups[g->worst].done_total_j) g->worst = k;
-        }
-        /* heatmap axes */
-        int have = 0;
-        for (int b = 0; b < g->nbs; b++) have |= g->bs[b] == su->batch_size;
-        if (!have && g->nbs < 16) g->bs[g->nbs++] = su->batch_size;
-        have = 0;
-        for (int l = 0; l < g->nlr; l++) have |= g->lr[l] == su->lr;
-        if (!have && g->nlr < 16) g->lr[g->nlr++] = su->lr;
+        acc_add(&target, r->energy_to_target_j);
     }
-    if (g->nratio >= 2 && g->setups[g->best].done_total_j > 0)
-        g->ratio = g->setups[g->worst].done_total_j / g->setups[g->best].done_total_j;
-    /* batch sizes ascending, learning rates descending (Table 1's order) */
+    su->epoch_j = acc_mean(&ep);
+    su->epochs_mean = acc_mean(&epochs);
+    su->total_j = acc_mean(&total);
+    su->done_total_j = acc_mean(&done);
+    su->target_j = acc_mean(&target);
+    su->ntarget = target.n;
+}
+
+/* the setup's batch size and learning rate on the heatmap axes, once each */
+static void regime_axes_add(pt_report_regime *g, const pt_report_setup *su) {
+    int have = 0;
+    for (int b = 0; b < g->nbs; b++) have |= g->bs[b] == su->batch_size;
+    if (!have && g->nbs < 16) g->bs[g->nbs++] = su->batch_size;
+    have = 0;
+    for (int l = 0; l < g->nlr; l++) have |= g->lr[l] == su->lr;
+    if (!have && g->nlr < 16) g->lr[g->nlr++] = su->lr;
+}
+
+/* Table 1's order: batch sizes ascending, learning rates descending, and the
+ * setups by batch size, then learning rate descending (best and worst follow) */
+static void regime_sort(pt_report_regime *g) {
     for (int a = 0; a < g->nbs; a++)
         for (int b = a + 1; b < g->nbs; b++)
             if (g->bs[b] < g->bs[a]) {
@@ -167,7 +168,6 @@ static void analyse_regime(pt_report_data *d, pt_report_regime *g, int first, in
                 g->lr[a] = g->lr[b];
                 g->lr[b] = t;
             }
-    /* setups in Table 1's order: batch size, then learning rate descending */
     for (int a = 0; a < g->nsetups; a++)
         for (int b = a + 1; b < g->nsetups; b++) {
             pt_report_setup *x = &g->setups[a], *y = &g->setups[b];
@@ -183,6 +183,29 @@ static void analyse_regime(pt_report_data *d, pt_report_regime *g, int first, in
                 else if (g->worst == b) g->worst = a;
             }
         }
+}
+
+/* a regime group: its setups, their means, the best-to-worst ratio, the axes in
+ * Table 1's order, and a note where there is nothing to compare */
+static void analyse_regime(pt_report_data *d, pt_report_regime *g, int first, int last) {
+    const pt_report_study *s = &d->studies[g->study];
+    g->best = g->worst = -1;
+    g->ratio = NAN;
+    int nruns, nfailed;
+    regime_group_runs(d, g, first, last, &nruns, &nfailed);
+    for (int k = 0; k < g->nsetups; k++) {
+        pt_report_setup *su = &g->setups[k];
+        regime_setup_means(d, su);
+        if (isfinite(su->done_total_j)) {
+            g->nratio++;
+            if (g->best < 0 || su->done_total_j < g->setups[g->best].done_total_j) g->best = k;
+            if (g->worst < 0 || su->done_total_j > g->setups[g->worst].done_total_j) g->worst = k;
+        }
+        regime_axes_add(g, su);
+    }
+    if (g->nratio >= 2 && g->setups[g->best].done_total_j > 0)
+        g->ratio = g->setups[g->worst].done_total_j / g->setups[g->best].done_total_j;
+    regime_sort(g);
     if (nruns > 0 && nfailed == nruns) {
         g->nfailed_only = 1;
         pt_report_note(d, "study %lld (%s, %s, %s): all %d runs failed; no energy to compare", (long long)s->id,
