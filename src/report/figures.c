@@ -139,7 +139,18 @@ static void y_axis(FILE *f, const scale *s, double x0, double x1, const char *la
     svg_text(f, x0 - 52, ym, "middle", attrs, "%s%s", label, s->log ? " (log scale)" : "");
 }
 
-static void methods_text(const pt_report_methods *m, char *buf, size_t n) { pt_report_method_caption(m, buf, n); }
+/* A figure's <svg>, its <title> ("WHAT, DATASET, HARDWARE"), its heading
+ * ("HEADING, DATASET") and the line naming the study and the energy method. */
+static void fig_open(FILE *f, int w, int h, int standalone, const pt_report_study *s, const char *hardware,
+                     const pt_report_methods *m, const char *what, const char *heading) {
+    char hw[64], meth[160], label[256];
+    short_label(hw, sizeof hw, hardware, 48);
+    pt_report_method_caption(m, meth, sizeof meth);
+    snprintf(label, sizeof label, "%s, %s, %s", what, s->dataset, hw);
+    svg_open(f, w, h, standalone, label);
+    svg_text(f, 12, 20, "start", "font-size=\"14\" font-weight=\"bold\"", "%s, %s", heading, s->dataset);
+    svg_text(f, 12, 38, "start", "", "study %lld, %s; %s", (long long)s->id, hw, meth);
+}
 
 /* ---------------------------------------------------------------- Fig. 3 -- */
 void pt_fig3(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone) {
@@ -158,14 +169,10 @@ void pt_fig3(FILE *f, const pt_report_data *d, const pt_report_regime *g, int st
     const char *unit;
     double div = pt_energy_unit(isfinite(vmax) ? vmax : 0, &unit);
     int logc = isfinite(vmax) && vmin > 0 && vmax / vmin > 10;
-    char hw[64], meth[160], label[256];
-    short_label(hw, sizeof hw, g->hardware, 48);
-    methods_text(&g->methods, meth, sizeof meth);
-    snprintf(label, sizeof label, "Fig. 3: energy per epoch by batch size and learning rate, %s, %s", s->dataset, hw);
-    svg_open(f, W, H, standalone, label);
-    svg_text(f, 12, 20, "start", "font-size=\"14\" font-weight=\"bold\"", "Fig. 3  Energy per epoch (%s), %s", unit,
-             s->dataset);
-    svg_text(f, 12, 38, "start", "", "study %lld, %s; %s", (long long)s->id, hw, meth);
+    char heading[96];
+    snprintf(heading, sizeof heading, "Fig. 3  Energy per epoch (%s)", unit);
+    fig_open(f, W, H, standalone, s, g->hardware, &g->methods, "Fig. 3: energy per epoch by batch size and learning rate",
+             heading);
     svg_text(f, 12, 54, "start", "fill=\"#555555\"", "mean over runs of energy / epochs; colour scale %s",
              logc ? "logarithmic" : "linear");
     svg_text(f, L + g->nlr * cw / 2.0, T - 22, "middle", "font-weight=\"bold\"", "learning rate");
@@ -265,14 +272,9 @@ void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int st
     const char *unit;
     double div = pt_energy_unit(isfinite(vmax) ? vmax : 0, &unit);
     scale y = make_scale(vmin / div, vmax / div, T + ph, T, 1);
-    char hw[64], meth[160], label[256], ylab[96];
-    short_label(hw, sizeof hw, g->hardware, 48);
-    methods_text(&g->methods, meth, sizeof meth);
-    snprintf(label, sizeof label, "Fig. 4: total energy per run for each setup, %s, %s", s->dataset, hw);
-    svg_open(f, W, H, standalone, label);
-    svg_text(f, 12, 20, "start", "font-size=\"14\" font-weight=\"bold\"", "Fig. 4  Total energy per run (%s), %s", unit,
-             s->dataset);
-    svg_text(f, 12, 38, "start", "", "study %lld, %s; %s", (long long)s->id, hw, meth);
+    char heading[96], ylab[96];
+    snprintf(heading, sizeof heading, "Fig. 4  Total energy per run (%s)", unit);
+    fig_open(f, W, H, standalone, s, g->hardware, &g->methods, "Fig. 4: total energy per run for each setup", heading);
     if (isfinite(g->ratio))
         svg_text(f, 12, 54, "start", "fill=\"#555555\"",
                  "repeats as points, bar = mean of finished runs; worst / best setup = %.2fx (setup %d vs %d)", g->ratio,
@@ -378,15 +380,10 @@ void pt_fig5(FILE *f, const pt_report_data *d, const pt_report_pretrain *g, int 
     double div = pt_energy_unit(ymax, &unit);
     scale y = make_scale(0, ymax / div, T + ph, T, 0);
     scale x = {0, xmax, 0, L, L + pw};
-    char hw[64], meth[160], label[256], ylab[96];
-    short_label(hw, sizeof hw, g->hardware, 48);
-    methods_text(&g->methods, meth, sizeof meth);
-    snprintf(label, sizeof label, "Fig. 5: cumulative energy against downstream cycles, pretraining vs baseline, %s, %s",
-             s->dataset, hw);
-    svg_open(f, W, H, standalone, label);
-    svg_text(f, 12, 20, "start", "font-size=\"14\" font-weight=\"bold\"", "Fig. 5  Break-even of encoder pretraining, %s",
-             s->dataset);
-    svg_text(f, 12, 38, "start", "", "study %lld, %s; %s", (long long)s->id, hw, meth);
+    char ylab[96];
+    fig_open(f, W, H, standalone, s, g->hardware, &g->methods,
+             "Fig. 5: cumulative energy against downstream cycles, pretraining vs baseline",
+             "Fig. 5  Break-even of encoder pretraining");
     svg_text(f, 12, 54, "start", "fill=\"#555555\"",
              "solid: E_enc + n x E_class (pretrained, frozen); dashed: n x E_enc+class (baseline); o = break-even");
     snprintf(ylab, sizeof ylab, "cumulative energy (%s)", unit);
