@@ -254,40 +254,26 @@ static void diamond(FILE *f, double x, double y) {
 }
 
 /* ---------------------------------------------------------------- Fig. 4 -- */
-void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone) {
-    const pt_report_study *s = &d->studies[g->study];
-    const int W = 760, H = 470, L = 84, R = 16, T = 74, B = 150;
-    double pw = W - L - R, ph = H - T - B;
-    double vmin = INFINITY, vmax = -INFINITY;
+enum { FIG4_W = 760, FIG4_H = 470, FIG4_L = 84, FIG4_R = 16, FIG4_T = 74, FIG4_B = 150 };
+
+/* the least and greatest positive energy (total or to target) of the group's runs */
+static void fig4_range(const pt_report_data *d, const pt_report_regime *g, double *vmin, double *vmax) {
+    *vmin = INFINITY, *vmax = -INFINITY;
     for (int k = 0; k < g->nsetups; k++)
         for (int j = 0; j < g->setups[k].nrep; j++) {
             const pt_report_run *r = &d->runs[g->setups[k].runs[j]];
             double vs[2] = {r->energy_j, r->energy_to_target_j};
             for (int i = 0; i < 2; i++)
                 if (isfinite(vs[i]) && vs[i] > 0) {
-                    if (vs[i] < vmin) vmin = vs[i];
-                    if (vs[i] > vmax) vmax = vs[i];
+                    if (vs[i] < *vmin) *vmin = vs[i];
+                    if (vs[i] > *vmax) *vmax = vs[i];
                 }
         }
-    const char *unit;
-    double div = pt_energy_unit(isfinite(vmax) ? vmax : 0, &unit);
-    scale y = make_scale(vmin / div, vmax / div, T + ph, T, 1);
-    char heading[96], ylab[96];
-    snprintf(heading, sizeof heading, "Fig. 4  Total energy per run (%s)", unit);
-    fig_open(f, W, H, standalone, s, g->hardware, &g->methods, "Fig. 4: total energy per run for each setup", heading);
-    if (isfinite(g->ratio))
-        svg_text(f, 12, 54, "start", "fill=\"#555555\"",
-                 "repeats as points, bar = mean of finished runs; worst / best setup = %.2fx (setup %d vs %d)", g->ratio,
-                 g->setups[g->worst].setup, g->setups[g->best].setup);
-    else
-        svg_text(f, 12, 54, "start", "fill=\"#555555\"",
-                 "repeats as points, bar = mean of finished runs; best-to-worst ratio needs two setups that reached the "
-                 "threshold");
-    snprintf(ylab, sizeof ylab, "total energy per run (%s)", unit);
-    y_axis(f, &y, L, L + pw, ylab);
-    int n = g->nsetups > 0 ? g->nsetups : 1;
-    double sw = pw / n;
-    /* groups by batch size */
+}
+
+/* the groups of setups by batch size: dashed separators and their labels */
+static void fig4_groups(FILE *f, const pt_report_regime *g, double sw, double ph) {
+    const int L = FIG4_L, T = FIG4_T;
     int gstart = 0;
     for (int k = 0; k <= g->nsetups; k++) {
         if (k < g->nsetups && g->setups[k].batch_size == g->setups[gstart].batch_size) continue;
@@ -301,33 +287,38 @@ void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int st
                      g->setups[gstart].batch_size);
         gstart = k;
     }
-    fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n", L, T + ph, L + pw, T + ph);
-    svg_text(f, L - 6, T + ph + 16, "end", "fill=\"#555555\"", "setup");
-    svg_text(f, L - 6, T + ph + 30, "end", "fill=\"#555555\"", "lr");
-    for (int k = 0; k < g->nsetups; k++) {
-        const pt_report_setup *su = &g->setups[k];
-        double cx = L + (k + 0.5) * sw;
-        int li = 0;
-        for (int l = 0; l < g->nlr; l++)
-            if (g->lr[l] == su->lr) li = l;
-        const char *col = okabe_ito[li % 8];
-        svg_text(f, cx, T + ph + 16, "middle", k == g->best || k == g->worst ? "font-weight=\"bold\"" : "", "%d",
-                 su->setup ? su->setup : k + 1);
-        svg_text(f, cx, T + ph + 30, "middle", "font-size=\"10\" fill=\"#555555\"", "%g", su->lr);
-        if (isfinite(su->total_j) && su->total_j > 0)
-            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
-                    cx - sw * 0.38, sc(&y, su->total_j / div), cx + sw * 0.38, sc(&y, su->total_j / div));
-        for (int j = 0; j < su->nrep; j++) {
-            const pt_report_run *r = &d->runs[su->runs[j]];
-            double dx = (j - (su->nrep - 1) / 2.0) * (sw * 0.5 / (su->nrep > 1 ? su->nrep - 1 : 1));
-            if (su->nrep == 1) dx = 0;
-            if (isfinite(r->energy_to_target_j) && r->energy_to_target_j > 0)
-                diamond(f, cx + dx, sc(&y, r->energy_to_target_j / div));
-            double v = isfinite(r->energy_j) ? r->energy_j / div : 0;
-            marker(f, r->status, cx + dx, sc(&y, v), col);
-        }
+}
+
+/* setup k: its labels, the mean bar, its repeats as markers and diamonds */
+static void fig4_setup(FILE *f, const pt_report_data *d, const pt_report_regime *g, int k, const scale *y, double div,
+                       double sw, double ph) {
+    const int L = FIG4_L, T = FIG4_T;
+    const pt_report_setup *su = &g->setups[k];
+    double cx = L + (k + 0.5) * sw;
+    int li = 0;
+    for (int l = 0; l < g->nlr; l++)
+        if (g->lr[l] == su->lr) li = l;
+    const char *col = okabe_ito[li % 8];
+    svg_text(f, cx, T + ph + 16, "middle", k == g->best || k == g->worst ? "font-weight=\"bold\"" : "", "%d",
+             su->setup ? su->setup : k + 1);
+    svg_text(f, cx, T + ph + 30, "middle", "font-size=\"10\" fill=\"#555555\"", "%g", su->lr);
+    if (isfinite(su->total_j) && su->total_j > 0)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
+                cx - sw * 0.38, sc(y, su->total_j / div), cx + sw * 0.38, sc(y, su->total_j / div));
+    for (int j = 0; j < su->nrep; j++) {
+        const pt_report_run *r = &d->runs[su->runs[j]];
+        double dx = (j - (su->nrep - 1) / 2.0) * (sw * 0.5 / (su->nrep > 1 ? su->nrep - 1 : 1));
+        if (su->nrep == 1) dx = 0;
+        if (isfinite(r->energy_to_target_j) && r->energy_to_target_j > 0)
+            diamond(f, cx + dx, sc(y, r->energy_to_target_j / div));
+        double v = isfinite(r->energy_j) ? r->energy_j / div : 0;
+        marker(f, r->status, cx + dx, sc(y, v), col);
     }
-    /* legend */
+}
+
+/* the legend below the plot: learning rate colours, how a run ended, the marks */
+static void fig4_legend(FILE *f, const pt_report_regime *g, double ph) {
+    const int L = FIG4_L, T = FIG4_T;
     double ly = T + ph + 72;
     svg_text(f, L, ly, "start", "font-weight=\"bold\"", "learning rate");
     for (int l = 0; l < g->nlr && l < 8; l++) {
@@ -350,6 +341,38 @@ void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int st
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
             L + 420.0, ly - 4, L + 440.0, ly - 4);
     svg_text(f, L + 446, ly, "start", "", "mean of finished runs");
+}
+
+void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone) {
+    const pt_report_study *s = &d->studies[g->study];
+    const int W = FIG4_W, H = FIG4_H, L = FIG4_L, R = FIG4_R, T = FIG4_T, B = FIG4_B;
+    double pw = W - L - R, ph = H - T - B;
+    double vmin, vmax;
+    fig4_range(d, g, &vmin, &vmax);
+    const char *unit;
+    double div = pt_energy_unit(isfinite(vmax) ? vmax : 0, &unit);
+    scale y = make_scale(vmin / div, vmax / div, T + ph, T, 1);
+    char heading[96], ylab[96];
+    snprintf(heading, sizeof heading, "Fig. 4  Total energy per run (%s)", unit);
+    fig_open(f, W, H, standalone, s, g->hardware, &g->methods, "Fig. 4: total energy per run for each setup", heading);
+    if (isfinite(g->ratio))
+        svg_text(f, 12, 54, "start", "fill=\"#555555\"",
+                 "repeats as points, bar = mean of finished runs; worst / best setup = %.2fx (setup %d vs %d)", g->ratio,
+                 g->setups[g->worst].setup, g->setups[g->best].setup);
+    else
+        svg_text(f, 12, 54, "start", "fill=\"#555555\"",
+                 "repeats as points, bar = mean of finished runs; best-to-worst ratio needs two setups that reached the "
+                 "threshold");
+    snprintf(ylab, sizeof ylab, "total energy per run (%s)", unit);
+    y_axis(f, &y, L, L + pw, ylab);
+    int n = g->nsetups > 0 ? g->nsetups : 1;
+    double sw = pw / n;
+    fig4_groups(f, g, sw, ph);
+    fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n", L, T + ph, L + pw, T + ph);
+    svg_text(f, L - 6, T + ph + 16, "end", "fill=\"#555555\"", "setup");
+    svg_text(f, L - 6, T + ph + 30, "end", "fill=\"#555555\"", "lr");
+    for (int k = 0; k < g->nsetups; k++) fig4_setup(f, d, g, k, &y, div, sw, ph);
+    fig4_legend(f, g, ph);
     fputs("</svg>\n", f);
 }
 
