@@ -377,15 +377,78 @@ void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int st
 }
 
 /* ---------------------------------------------------------------- Fig. 5 -- */
-void pt_fig5(FILE *f, const pt_report_data *d, const pt_report_pretrain *g, int standalone) {
-    const pt_report_study *s = &d->studies[g->study];
-    const int W = 760, H = 440, L = 84, R = 230, T = 74, B = 56;
-    double pw = W - L - R, ph = H - T - B;
-    const pt_report_breakeven *sc3[3] = {g->best >= 0 ? &g->rows[g->best] : NULL,
-                                         g->worst >= 0 && g->worst != g->best ? &g->rows[g->worst] : NULL,
-                                         g->navg > 0 ? &g->avg : NULL};
+enum { FIG5_W = 760, FIG5_H = 440, FIG5_L = 84, FIG5_R = 230, FIG5_T = 74, FIG5_B = 56 };
+static const char *const fig5_cols[3] = {"#0072B2", "#E69F00", "#009E73"};
+
+/* the x axis: cycles n, ticks at a round step */
+static void fig5_x_axis(FILE *f, const scale *x, double xmax, double pw, double ph) {
+    const int L = FIG5_L, T = FIG5_T;
+    double step = nice_step(xmax / 6);
+    char buf[32];
+    for (double v = 0; v <= xmax * 1.0001; v += step) {
+        double px = sc(x, v);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n", px, T + ph, px,
+                T + ph + 5);
+        tick_label(buf, sizeof buf, v);
+        svg_text(f, px, T + ph + 18, "middle", "", "%s", buf);
+    }
+    fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n", L, T + ph, L + pw, T + ph);
+    svg_text(f, L + pw / 2, T + ph + 40, "middle", "", "downstream training cycles n (classifier trainings)");
+}
+
+/* scenario i (best, worst, average): its two lines (clipped), the break-even
+ * circle; clip names the clip path */
+static void fig5_curves(FILE *f, const pt_report_breakeven *b, int i, const scale *x, const scale *y, double xmax,
+                        double div, const char *clip) {
+    const char *col = fig5_cols[i];
+    fprintf(f, "<g clip-path=\"url(#%s)\">\n", clip);
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\"/>\n",
+            sc(x, 0), sc(y, b->enc_j / div), sc(x, xmax), sc(y, (b->enc_j + xmax * b->class_j) / div), col);
+    fprintf(f,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\" "
+            "stroke-dasharray=\"7 5\"/>\n",
+            sc(x, 0), sc(y, 0), sc(x, xmax), sc(y, xmax * b->base_j / div), col);
+    fputs("</g>\n", f);
+    if (isfinite(b->x)) {
+        double px = sc(x, b->x), py = sc(y, b->x * b->base_j / div);
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"2.5\"/>\n",
+                px, py, col);
+        svg_text(f, px + 8, py - 8, "start", "font-weight=\"bold\"", "%.1f", b->x);
+    }
+}
+
+/* the legend entry of scenario i at lx, *ly (moved down past it) */
+static void fig5_legend_entry(FILE *f, const pt_report_pretrain *g, const pt_report_breakeven *b, int i, double lx,
+                              double *ly) {
     static const char *names[3] = {"best", "worst", "average"};
-    static const char *cols[3] = {"#0072B2", "#E69F00", "#009E73"};
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\"/>\n", lx,
+            *ly, lx + 24, *ly, fig5_cols[i]);
+    if (i < 2) svg_text(f, lx + 30, *ly + 4, "start", "font-weight=\"bold\"", "%s: setup %d", names[i], b->setup);
+    else svg_text(f, lx + 30, *ly + 4, "start", "font-weight=\"bold\"", "average of %d setups", g->navg);
+    *ly += 16;
+    if (i < 2) svg_text(f, lx + 30, *ly + 4, "start", "", "batch %d, lr %g", b->batch_size, b->lr);
+    else svg_text(f, lx + 30, *ly + 4, "start", "", "(mean energies)");
+    *ly += 16;
+    if (isfinite(b->x)) svg_text(f, lx + 30, *ly + 4, "start", "", "break-even after %.2f cycles", b->x);
+    else svg_text(f, lx + 30, *ly + 4, "start", "", "never pays back");
+    *ly += 26;
+}
+
+/* the legend's key to solid and dashed lines */
+static void fig5_line_key(FILE *f, double lx, double ly) {
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\" stroke-width=\"2\"/>\n", lx, ly,
+            lx + 24, ly);
+    svg_text(f, lx + 30, ly + 4, "start", "", "with pretraining");
+    ly += 18;
+    fprintf(f,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\" stroke-width=\"2\" "
+            "stroke-dasharray=\"7 5\"/>\n",
+            lx, ly, lx + 24, ly);
+    svg_text(f, lx + 30, ly + 4, "start", "", "baseline (from scratch)");
+}
+
+/* the x range (cycles, past the latest break-even) and the y maximum of the lines */
+static void fig5_range(const pt_report_breakeven *const sc3[3], double *xmax_out, double *ymax_out) {
     double xmax = 0;
     for (int i = 0; i < 3; i++)
         if (sc3[i] && isfinite(sc3[i]->x) && sc3[i]->x > xmax) xmax = sc3[i]->x;
@@ -399,11 +462,24 @@ void pt_fig5(FILE *f, const pt_report_data *d, const pt_report_pretrain *g, int 
         if (isfinite(a) && a > ymax) ymax = a;
         if (isfinite(b) && b > ymax) ymax = b;
     }
+    *xmax_out = xmax;
+    *ymax_out = ymax;
+}
+
+void pt_fig5(FILE *f, const pt_report_data *d, const pt_report_pretrain *g, int standalone) {
+    const pt_report_study *s = &d->studies[g->study];
+    const int W = FIG5_W, H = FIG5_H, L = FIG5_L, R = FIG5_R, T = FIG5_T, B = FIG5_B;
+    double pw = W - L - R, ph = H - T - B;
+    const pt_report_breakeven *sc3[3] = {g->best >= 0 ? &g->rows[g->best] : NULL,
+                                         g->worst >= 0 && g->worst != g->best ? &g->rows[g->worst] : NULL,
+                                         g->navg > 0 ? &g->avg : NULL};
+    double xmax, ymax;
+    fig5_range(sc3, &xmax, &ymax);
     const char *unit;
     double div = pt_energy_unit(ymax, &unit);
     scale y = make_scale(0, ymax / div, T + ph, T, 0);
     scale x = {0, xmax, 0, L, L + pw};
-    char ylab[96];
+    char ylab[96], clip[64];
     fig_open(f, W, H, standalone, s, g->hardware, &g->methods,
              "Fig. 5: cumulative energy against downstream cycles, pretraining vs baseline",
              "Fig. 5  Break-even of encoder pretraining");
@@ -411,68 +487,21 @@ void pt_fig5(FILE *f, const pt_report_data *d, const pt_report_pretrain *g, int 
              "solid: E_enc + n x E_class (pretrained, frozen); dashed: n x E_enc+class (baseline); o = break-even");
     snprintf(ylab, sizeof ylab, "cumulative energy (%s)", unit);
     y_axis(f, &y, L, L + pw, ylab);
-    double step = nice_step(xmax / 6);
-    char buf[32];
-    for (double v = 0; v <= xmax * 1.0001; v += step) {
-        double px = sc(&x, v);
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n", px, T + ph, px,
-                T + ph + 5);
-        tick_label(buf, sizeof buf, v);
-        svg_text(f, px, T + ph + 18, "middle", "", "%s", buf);
-    }
-    fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n", L, T + ph, L + pw, T + ph);
-    svg_text(f, L + pw / 2, T + ph + 40, "middle", "", "downstream training cycles n (classifier trainings)");
-    fprintf(f, "<clipPath id=\"fig5clip-%lld-%d\"><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%.1f\"/></clipPath>\n",
-            (long long)s->id, (int)(g - d->pretrains), L, T, pw, ph);
-    double ly = T + 6;
+    fig5_x_axis(f, &x, xmax, pw, ph);
+    snprintf(clip, sizeof clip, "fig5clip-%lld-%d", (long long)s->id, (int)(g - d->pretrains));
+    fprintf(f, "<clipPath id=\"%s\"><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%.1f\"/></clipPath>\n", clip, L,
+            T, pw, ph);
+    double lx = L + pw + 16, ly = T + 6;
     int drawn = 0;
     for (int i = 0; i < 3; i++) {
-        const pt_report_breakeven *b = sc3[i];
-        if (!b || isnan(b->x)) continue;
+        if (!sc3[i] || isnan(sc3[i]->x)) continue;
         drawn++;
-        fprintf(f, "<g clip-path=\"url(#fig5clip-%lld-%d)\">\n", (long long)s->id, (int)(g - d->pretrains));
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\"/>\n",
-                sc(&x, 0), sc(&y, b->enc_j / div), sc(&x, xmax), sc(&y, (b->enc_j + xmax * b->class_j) / div), cols[i]);
-        fprintf(f,
-                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\" "
-                "stroke-dasharray=\"7 5\"/>\n",
-                sc(&x, 0), sc(&y, 0), sc(&x, xmax), sc(&y, xmax * b->base_j / div), cols[i]);
-        fputs("</g>\n", f);
-        if (isfinite(b->x)) {
-            double px = sc(&x, b->x), py = sc(&y, b->x * b->base_j / div);
-            fprintf(f,
-                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"2.5\"/>\n",
-                    px, py, cols[i]);
-            svg_text(f, px + 8, py - 8, "start", "font-weight=\"bold\"", "%.1f", b->x);
-        }
-        /* legend entry */
-        double lx = L + pw + 16;
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\"/>\n", lx,
-                ly, lx + 24, ly, cols[i]);
-        if (i < 2)
-            svg_text(f, lx + 30, ly + 4, "start", "font-weight=\"bold\"", "%s: setup %d", names[i], b->setup);
-        else
-            svg_text(f, lx + 30, ly + 4, "start", "font-weight=\"bold\"", "average of %d setups", g->navg);
-        ly += 16;
-        if (i < 2) svg_text(f, lx + 30, ly + 4, "start", "", "batch %d, lr %g", b->batch_size, b->lr);
-        else svg_text(f, lx + 30, ly + 4, "start", "", "(mean energies)");
-        ly += 16;
-        if (isfinite(b->x)) svg_text(f, lx + 30, ly + 4, "start", "", "break-even after %.2f cycles", b->x);
-        else svg_text(f, lx + 30, ly + 4, "start", "", "never pays back");
-        ly += 26;
+        fig5_curves(f, sc3[i], i, &x, &y, xmax, div, clip);
+        fig5_legend_entry(f, g, sc3[i], i, lx, &ly);
     }
     if (!drawn)
         svg_text(f, L + pw / 2, T + ph / 2, "middle", "fill=\"#777777\"",
                  "no setup with finished pretrain, frozen and baseline runs");
-    double lx = L + pw + 16;
-    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\" stroke-width=\"2\"/>\n", lx, ly,
-            lx + 24, ly);
-    svg_text(f, lx + 30, ly + 4, "start", "", "with pretraining");
-    ly += 18;
-    fprintf(f,
-            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\" stroke-width=\"2\" "
-            "stroke-dasharray=\"7 5\"/>\n",
-            lx, ly, lx + 24, ly);
-    svg_text(f, lx + 30, ly + 4, "start", "", "baseline (from scratch)");
+    fig5_line_key(f, lx, ly);
     fputs("</svg>\n", f);
 }
