@@ -208,7 +208,8 @@ done:
     return rc;
 }
 
-int pt_trace_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t whylen) {
+int pt_trace_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out, char *why, size_t whylen) {
+    (void)needs;
     *out = NULL;
     if (!cfg || !cfg->trace_path || !cfg->trace_path[0]) {
         pt_say(why, whylen, "no trace file given");
@@ -254,4 +255,10 @@ int pt_trace_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t
     }
     *out = src;
     return 0;
+}
+
+/* A trace is used only when a trace file was given (whether selected or not). */
+const char *pt_trace_unused(const pt_meter_config *cfg, const pt_source_needs *needs) {
+    (void)needs;
+    return cfg->trace_path ? NULL : "not used: no trace file given";
 }
