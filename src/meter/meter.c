@@ -31,6 +31,7 @@
 #include "meter/proc.h"
 #include "meter/source.h"
 #include "util/clock.h"
+#include "util/grow.h"
 #include "util/str.h"
 
 #define PT_PENDING_MAX 4
@@ -110,9 +111,11 @@ struct pt_meter {
     double last_t; /* time of the latest read */
 
     window *win;
-    int nwin, capwin;
+    int nwin;
+    size_t capwin;
     mark *marks;
-    int nmarks, capmarks;
+    int nmarks;
+    size_t capmarks;
 
     pt_meter_sample_fn sample_fn;
     void *sample_ctx;
@@ -659,17 +662,13 @@ int pt_meter_set_sample_fn(pt_meter *m, pt_meter_sample_fn fn, void *ctx) {
 
 int pt_meter_mark(pt_meter *m, const char *label) {
     pthread_mutex_lock(&m->mu);
-    if (m->nmarks == m->capmarks) {
-        int cap = m->capmarks ? m->capmarks * 2 : 16;
-        mark *nm = realloc(m->marks, (size_t)cap * sizeof *nm);
-        if (!nm) {
-            unlock(m);
-            set_error("out of memory");
-            return -1;
-        }
-        m->marks = nm;
-        m->capmarks = cap;
+    mark *nm = pt_grow(m->marks, sizeof *nm, (size_t)m->nmarks, &m->capmarks, 16);
+    if (!nm) {
+        unlock(m);
+        set_error("out of memory");
+        return -1;
     }
+    m->marks = nm;
     double t = pt_meter_now(m);
     read_all(m, t, 0);
     mark *mk = &m->marks[m->nmarks];
@@ -704,13 +703,9 @@ int pt_meter_mark_read(const pt_meter *m, int i, char label[PT_METER_NAME_MAX], 
 
 /* Allocates the next window (not yet begun). NULL on no memory. Holds mu. */
 static window *new_window_locked(pt_meter *m, const char *label) {
-    if (m->nwin == m->capwin) {
-        int cap = m->capwin ? m->capwin * 2 : 16;
-        window *nw = realloc(m->win, (size_t)cap * sizeof *nw);
-        if (!nw) return NULL;
-        m->win = nw;
-        m->capwin = cap;
-    }
+    window *nw = pt_grow(m->win, sizeof *nw, (size_t)m->nwin, &m->capwin, 16);
+    if (!nw) return NULL;
+    m->win = nw;
     window *w = &m->win[m->nwin];
     memset(w, 0, sizeof *w);
     w->c = calloc((size_t)(m->ncomp ? m->ncomp : 1), sizeof *w->c);
