@@ -1,4 +1,5 @@
-/* meter.c -- the meter core: source discovery, the sampler thread, counter
+/* meter.c -- the meter core: source discovery (the pt_sources table of
+ * source.c, tried in order), the sampler thread, counter
  * unwrapping, windows and their energy arithmetic (counter and Equation 1).
  *
  * Timeline. Every read of the sources is either *regular* (the sampler

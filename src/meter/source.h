@@ -1,5 +1,6 @@
 /* source.h -- the interface every energy source implements (nvml, rapl,
- * estimate, trace) and the meter core consumes. Internal to libpowertrain-meter. */
+ * estimate, trace), the table of sources the meter core opens, and what the
+ * sources share. Internal to libpowertrain-meter. */
 #ifndef PT_METER_SOURCE_H
 #define PT_METER_SOURCE_H
 
