@@ -88,7 +88,7 @@ static pt_source *open_est(double tdp, int need_cpu, int need_dram, char *why, s
     pt_meter_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.cpu_tdp_w = tdp;
-    pt_estimate_needs needs = {need_cpu, need_dram};
+    pt_source_needs needs = {need_cpu, need_dram};
     pt_source *s = NULL;
     int rc = pt_estimate_open(&cfg, &needs, &s, why, n);
     CHECK((rc == 0) == (s != NULL));

@@ -327,6 +327,62 @@ static void test_sources_listed(void) {
     pt_meter_close(m);
 }
 
+/* The status line of source name in a meter opened with sources and trace
+   (NULL: none); "" when the meter did not open. */
+static void status_of(unsigned sources, const char *trace, const char *name, char *out, size_t n) {
+    pt_meter_config cfg;
+    pt_meter_config_init(&cfg);
+    cfg.sources = sources;
+    cfg.trace_path = trace;
+    cfg.interval_ms = 0;
+    out[0] = '\0';
+    pt_meter *m = pt_meter_open(&cfg);
+    if (!m) return;
+    for (int i = 0; i < pt_meter_source_count(m); i++) {
+        pt_meter_source s;
+        pt_meter_source_info(m, i, &s);
+        if (!strcmp(s.name, name)) snprintf(out, n, "%s", s.status);
+    }
+    pt_meter_close(m);
+}
+
+/* The source table's order and its "not ..." lines. */
+static void test_source_statuses(void) {
+    char path[256], st[400];
+    snprintf(path, sizeof path, "%s/status.csv", tmpdir);
+    write_trace(path, "0,gpu-0,10\n");
+    pt_meter_config cfg;
+    pt_meter_config_init(&cfg);
+    cfg.trace_path = path;
+    cfg.interval_ms = 0;
+    pt_meter *m = pt_meter_open(&cfg);
+    CHECK(m != NULL);
+    if (m) {
+        const char *order[] = {"trace", "nvml", "rapl", "estimate"};
+        CHECK(pt_meter_source_count(m) == 4);
+        for (int i = 0; i < 4 && i < pt_meter_source_count(m); i++) {
+            pt_meter_source s;
+            pt_meter_source_info(m, i, &s);
+            CHECK_STR(s.name, order[i]);
+        }
+        pt_meter_close(m);
+    }
+    status_of(PT_SOURCE_ALL, path, "trace", st, sizeof st);
+    CHECK_STR(st, "ok: 1 component");
+    status_of(PT_SOURCE_ALL, path, "nvml", st, sizeof st); /* a trace stands for the hardware */
+    CHECK_STR(st, "not selected");
+    status_of(PT_SOURCE_TRACE | PT_SOURCE_ESTIMATE, path, "estimate", st, sizeof st);
+    CHECK_STR(st, "not used: the trace stands for the hardware");
+    status_of(PT_SOURCE_NVML, path, "trace", st, sizeof st);
+    CHECK_STR(st, "not selected");
+    status_of(PT_SOURCE_NVML, NULL, "trace", st, sizeof st);
+    CHECK_STR(st, "not used: no trace file given");
+    status_of(PT_SOURCE_NVML, NULL, "estimate", st, sizeof st);
+    CHECK_STR(st, "not selected");
+    status_of(PT_SOURCE_NVML, NULL, "rapl", st, sizeof st);
+    CHECK_STR(st, "not selected");
+}
+
 static void test_bad_config(void) {
     pt_meter_config cfg;
     pt_meter_config_init(&cfg);
@@ -405,6 +461,7 @@ int main(void) {
     test_late_component();
     test_cut();
     test_sources_listed();
+    test_source_statuses();
     test_bad_config();
     test_threads();
     char cmd[300];

@@ -57,7 +57,7 @@ static int open_src(const char *gpus, pt_source **src, char *why, size_t whylen)
     cfg.gpus = gpus;
     *src = NULL;
     why[0] = '\0';
-    int rc = pt_nvml_open(&cfg, src, why, whylen);
+    int rc = pt_nvml_open(&cfg, NULL, src, why, whylen);
     if (rc != 0) {
         CHECK(*src == NULL);
         CHECK(why[0] != '\0');

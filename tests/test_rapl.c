@@ -134,7 +134,7 @@ static void test_no_powercap(void) {
     memset(&cfg, 0, sizeof cfg);
     pt_source *s = (pt_source *)1;
     char why[512] = "";
-    CHECK(pt_rapl_open(&cfg, &s, why, sizeof why) == -1);
+    CHECK(pt_rapl_open(&cfg, NULL, &s, why, sizeof why) == -1);
     CHECK(s == NULL);
     CHECK_STR(why, "no powercap zones (/sys/class/powercap missing)");
     drop_root();
@@ -148,7 +148,7 @@ static void test_no_rapl_zones(void) {
     memset(&cfg, 0, sizeof cfg);
     pt_source *s = NULL;
     char why[512] = "";
-    CHECK(pt_rapl_open(&cfg, &s, why, sizeof why) == -1);
+    CHECK(pt_rapl_open(&cfg, NULL, &s, why, sizeof why) == -1);
     CHECK(s == NULL);
     CHECK_CONTAINS(why, "no rapl zones");
     drop_root();
@@ -175,7 +175,7 @@ static void test_full_tree(void) {
     memset(&cfg, 0, sizeof cfg);
     pt_source *s = NULL;
     char why[512] = "";
-    CHECK(pt_rapl_open(&cfg, &s, why, sizeof why) == 0);
+    CHECK(pt_rapl_open(&cfg, NULL, &s, why, sizeof why) == 0);
     if (!s) {
         fprintf(stderr, "why: %s\n", why);
         drop_root();
@@ -241,7 +241,7 @@ static void test_amd(void) {
     memset(&cfg, 0, sizeof cfg);
     pt_source *s = NULL;
     char why[512] = "";
-    CHECK(pt_rapl_open(&cfg, &s, why, sizeof why) == 0);
+    CHECK(pt_rapl_open(&cfg, NULL, &s, why, sizeof why) == 0);
     if (s) {
         CHECK(s->ncomp == 1);
         CHECK_STR(s->comp[0].name, "package-0");
@@ -265,7 +265,7 @@ static void test_unreadable_any_user(void) {
     memset(&cfg, 0, sizeof cfg);
     pt_source *s = NULL;
     char why[512] = "";
-    CHECK(pt_rapl_open(&cfg, &s, why, sizeof why) == -1);
+    CHECK(pt_rapl_open(&cfg, NULL, &s, why, sizeof why) == -1);
     CHECK(s == NULL);
     CHECK_CONTAINS(why, "cannot read ");
     CHECK_CONTAINS(why, "intel-rapl:0/energy_uj");
@@ -276,7 +276,7 @@ static void test_unreadable_any_user(void) {
     set_energy("intel-rapl:0", 5);
     make_zone("intel-rapl:0/intel-rapl:0:0", "dram", 1, 65712999613ULL);
     break_energy("intel-rapl:0/intel-rapl:0:0");
-    CHECK(pt_rapl_open(&cfg, &s, why, sizeof why) == 0);
+    CHECK(pt_rapl_open(&cfg, NULL, &s, why, sizeof why) == 0);
     if (s) {
         CHECK(s->ncomp == 1);
         CHECK_STR(s->comp[0].name, "package-0");
@@ -286,7 +286,7 @@ static void test_unreadable_any_user(void) {
 
     /* garbage in the counter */
     writef("not a number\n", "%s/sys/class/powercap/intel-rapl:0/energy_uj", g_root);
-    CHECK(pt_rapl_open(&cfg, &s, why, sizeof why) == -1);
+    CHECK(pt_rapl_open(&cfg, NULL, &s, why, sizeof why) == -1);
     CHECK_CONTAINS(why, "unexpected content");
     drop_root();
 }
@@ -301,7 +301,7 @@ static void test_read_failure(void) {
     memset(&cfg, 0, sizeof cfg);
     pt_source *s = NULL;
     char why[512] = "";
-    CHECK(pt_rapl_open(&cfg, &s, why, sizeof why) == 0);
+    CHECK(pt_rapl_open(&cfg, NULL, &s, why, sizeof why) == 0);
     if (s) {
         CHECK(s->ncomp == 2);
         pt_reading r[2];
@@ -330,7 +330,7 @@ static int permission_checks(void) {
     memset(&cfg, 0, sizeof cfg);
     pt_source *s = NULL;
     char why[512] = "";
-    if (pt_rapl_open(&cfg, &s, why, sizeof why) != -1 || s) bad++;
+    if (pt_rapl_open(&cfg, NULL, &s, why, sizeof why) != -1 || s) bad++;
     char want[1024];
     snprintf(want, sizeof want,
              "permission denied reading %s/sys/class/powercap/intel-rapl:0/energy_uj (root-only "

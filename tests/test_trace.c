@@ -40,7 +40,7 @@ static int open_trace(const char *path, pt_source **s, char *why, size_t n) {
     cfg.trace_path = path;
     *s = NULL;
     why[0] = '\0';
-    return pt_trace_open(&cfg, s, why, n);
+    return pt_trace_open(&cfg, NULL, s, why, n);
 }
 
 static void test_no_path(void) {

@@ -107,7 +107,9 @@ typedef struct {
 typedef struct {
     char name[16];                 /* "nvml", "rapl", "estimate", "trace" */
     int available;                 /* 1 when it gave at least one component */
-    char status[PT_METER_TEXT_MAX * 2]; /* "ok: 2 GPUs" or "unavailable: <why and fix>" */
+    /* "ok: 2 components", "unavailable: <why and fix>", "not selected",
+       "not used: <why>" or "not needed: <why>" */
+    char status[PT_METER_TEXT_MAX * 2];
 } pt_meter_source;
 
 /* Energy of one component over one window. */
@@ -140,9 +142,11 @@ PT_METER_API const char *pt_meter_method_name(pt_meter_method m); /* "counter", 
 PT_METER_API const char *pt_meter_kind_name(pt_meter_kind k);
 
 PT_METER_API void pt_meter_config_init(pt_meter_config *cfg);
-/* Discovers sources. Fails only on bad configuration (e.g. a malformed trace or
- * --gpus list): a missing GPU or unreadable RAPL is reported by the source list,
- * and the estimate always answers unless deselected. */
+/* Discovers sources, one source-list entry each, in the order trace, nvml,
+ * rapl, estimate. Fails only on bad configuration (e.g. a malformed trace or
+ * --gpus list): a missing GPU or unreadable RAPL is reported by the source
+ * list, and the estimate (unless deselected) models the CPU and DRAM that no
+ * counter measures; a replayed trace stands for all the hardware. */
 PT_METER_API pt_meter *pt_meter_open(const pt_meter_config *cfg);
 PT_METER_API void pt_meter_close(pt_meter *m);
 

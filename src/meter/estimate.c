@@ -125,103 +125,84 @@ static int table_lookup(const char *model) {
     return best;
 }
 
-int pt_estimate_open(const pt_meter_config *cfg, const pt_estimate_needs *needs, pt_source **out,
-                     char *why, size_t whylen) {
-    *out = NULL;
-    int need_cpu = needs ? needs->need_cpu : 1;
-    int need_dram = needs ? needs->need_dram : 1;
-    if (!need_cpu && !need_dram) {
-        pt_say(why, whylen, "not needed: RAPL counters cover the CPU and DRAM");
+/* The CPU's TDP: --cpu-tdp, else the table by model, else per logical CPU;
+   how says which. */
+static double cpu_tdp(const pt_meter_config *cfg, const char *model, int sockets, char *how, size_t howlen) {
+    int t;
+    double tdp;
+    if (cfg && cfg->cpu_tdp_w > 0) {
+        tdp = cfg->cpu_tdp_w;
+        pt_say(how, howlen, "TDP %g W (--cpu-tdp)", tdp);
+    } else if ((t = table_lookup(model)) >= 0) {
+        tdp = tdp_table[t].watts * sockets;
+        pt_say(how, howlen, "TDP %g W: %s %g W x %d socket%s (table)", tdp, tdp_table[t].part,
+               tdp_table[t].watts, sockets, sockets == 1 ? "" : "s");
+    } else {
+        int ncpu = pt_proc_ncpus();
+        if (ncpu < 1) ncpu = 1;
+        tdp = EST_W_PER_LOGICAL_CPU * ncpu;
+        pt_say(how, howlen, "TDP %g W: %g W per logical CPU x %d (default; pass --cpu-tdp)", tdp,
+               EST_W_PER_LOGICAL_CPU, ncpu);
+    }
+    return tdp;
+}
+
+/* The CPU's model, TDP and current power into e; -1 with problems set when
+   /proc/stat cannot be read. */
+static int probe_cpu(const pt_meter_config *cfg, est_impl *e, char *model, size_t modellen, char *note,
+                     char *problems, size_t problemslen) {
+    if (pt_proc_cpu_times(&e->base) != 0) {
+        pt_say(problems, problemslen, "cannot read %s/proc/stat", pt_proc_root());
         return -1;
     }
-
-    est_impl e;
-    memset(&e, 0, sizeof e);
-    e.cpu = e.dram = -1;
-    char cpu_note[PT_METER_TEXT_MAX] = "", dram_note[PT_METER_TEXT_MAX] = "";
-    char model[PT_METER_TEXT_MAX] = "unknown CPU";
-    char problems[256] = "";
-    double mem_gb = 0;
-    int n = 0;
-
-    if (need_cpu) {
-        if (pt_proc_cpu_times(&e.base) != 0) {
-            pt_say(problems, sizeof problems, "cannot read %s/proc/stat", pt_proc_root());
-        } else {
-            int sockets = 1;
-            if (pt_proc_cpu_model(model, sizeof model, &sockets) != 0) {
-                pt_strlcpy(model, "unknown CPU", sizeof model);
-                sockets = 1;
-            }
-            int t;
-            char how[PT_METER_TEXT_MAX];
-            if (cfg && cfg->cpu_tdp_w > 0) {
-                e.tdp_w = cfg->cpu_tdp_w;
-                pt_say(how, sizeof how, "TDP %g W (--cpu-tdp)", e.tdp_w);
-            } else if ((t = table_lookup(model)) >= 0) {
-                e.tdp_w = tdp_table[t].watts * sockets;
-                pt_say(how, sizeof how, "TDP %g W: %s %g W x %d socket%s (table)", e.tdp_w,
-                         tdp_table[t].part, tdp_table[t].watts, sockets, sockets == 1 ? "" : "s");
-            } else {
-                int ncpu = pt_proc_ncpus();
-                if (ncpu < 1) ncpu = 1;
-                e.tdp_w = EST_W_PER_LOGICAL_CPU * ncpu;
-                pt_say(how, sizeof how,
-                         "TDP %g W: %g W per logical CPU x %d (default; pass --cpu-tdp)", e.tdp_w,
-                         EST_W_PER_LOGICAL_CPU, ncpu);
-            }
-            e.idle_w = EST_IDLE_FRACTION * e.tdp_w;
-            pt_say(cpu_note, sizeof cpu_note, "%s; idle assumed 0.3 x TDP", how);
-            e.cpu_w = e.base.total > 0 ? power_at(&e, (double)e.base.busy / (double)e.base.total)
-                                       : e.idle_w;
-            e.cpu = n++;
-        }
+    int sockets = 1;
+    if (pt_proc_cpu_model(model, modellen, &sockets) != 0) {
+        pt_strlcpy(model, "unknown CPU", modellen);
+        sockets = 1;
     }
-    if (need_dram) {
-        mem_gb = pt_proc_mem_total_gb();
-        if (mem_gb < 0) {
-            size_t len = strlen(problems);
-            pt_say(problems + len, sizeof problems - len, "%scannot read MemTotal of %s/proc/meminfo",
-                     len ? "; " : "", pt_proc_root());
-        } else {
-            e.dram_w = EST_DRAM_W_PER_GB * mem_gb;
-            pt_say(dram_note, sizeof dram_note, "%g W per GB x %.1f GB MemTotal", EST_DRAM_W_PER_GB,
-                     mem_gb);
-            e.dram = n++;
-        }
-    }
-    if (n == 0) {
-        pt_say(why, whylen, "%s", problems);
+    char how[PT_METER_TEXT_MAX];
+    e->tdp_w = cpu_tdp(cfg, model, sockets, how, sizeof how);
+    e->idle_w = EST_IDLE_FRACTION * e->tdp_w;
+    pt_say(note, PT_METER_TEXT_MAX, "%s; idle assumed 0.3 x TDP", how);
+    e->cpu_w = e->base.total > 0 ? power_at(e, (double)e->base.busy / (double)e->base.total) : e->idle_w;
+    return 0;
+}
+
+/* The DRAM's size and power into e; -1 with problems extended when MemTotal
+   cannot be read. */
+static int probe_dram(est_impl *e, double *mem_gb, char *note, char *problems, size_t problemslen) {
+    *mem_gb = pt_proc_mem_total_gb();
+    if (*mem_gb < 0) {
+        size_t len = strlen(problems);
+        pt_say(problems + len, problemslen - len, "%scannot read MemTotal of %s/proc/meminfo",
+               len ? "; " : "", pt_proc_root());
         return -1;
     }
+    e->dram_w = EST_DRAM_W_PER_GB * *mem_gb;
+    pt_say(note, PT_METER_TEXT_MAX, "%g W per GB x %.1f GB MemTotal", EST_DRAM_W_PER_GB, *mem_gb);
+    return 0;
+}
 
-    pt_source *src = pt_source_alloc(&est_ops, n);
-    est_impl *impl = malloc(sizeof *impl);
-    if (!src || !impl) {
-        free(impl);
-        pt_source_free(src);
-        pt_say(why, whylen, "out of memory");
-        return -1;
-    }
-    *impl = e;
-    src->impl = impl;
-    if (e.cpu >= 0) {
-        pt_meter_component *c = &src->comp[e.cpu];
+/* Names the estimate's components (cpu at e->cpu, dram at e->dram). */
+static void describe_components(pt_source *src, const est_impl *e, const char *model, double mem_gb,
+                                const char *cpu_note, const char *dram_note) {
+    if (e->cpu >= 0) {
+        pt_meter_component *c = &src->comp[e->cpu];
         pt_strlcpy(c->name, "cpu", sizeof c->name);
         pt_strlcpy(c->model, model, sizeof c->model);
         pt_say(c->id, sizeof c->id, "%s/proc/stat", pt_proc_root());
         c->kind = PT_KIND_CPU;
         pt_strlcpy(c->note, cpu_note, sizeof c->note);
     }
-    if (e.dram >= 0) {
-        pt_meter_component *c = &src->comp[e.dram];
+    if (e->dram >= 0) {
+        pt_meter_component *c = &src->comp[e->dram];
         pt_strlcpy(c->name, "dram", sizeof c->name);
         pt_say(c->model, sizeof c->model, "%.1f GB DRAM", mem_gb);
         pt_say(c->id, sizeof c->id, "%s/proc/meminfo", pt_proc_root());
         c->kind = PT_KIND_DRAM;
         pt_strlcpy(c->note, dram_note, sizeof c->note);
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < src->ncomp; i++) {
         pt_meter_component *c = &src->comp[i];
         pt_strlcpy(c->source, "estimate", sizeof c->source);
         c->bus_id[0] = '\0';
@@ -233,6 +214,52 @@ int pt_estimate_open(const pt_meter_config *cfg, const pt_estimate_needs *needs,
         c->update_period_s = 0;
         src->has_power[i] = 1;
     }
+}
+
+int pt_estimate_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out,
+                     char *why, size_t whylen) {
+    *out = NULL;
+    int need_cpu = needs ? needs->need_cpu : 1;
+    int need_dram = needs ? needs->need_dram : 1;
+    if (!need_cpu && !need_dram) {
+        pt_say(why, whylen, "not needed: RAPL counters cover the CPU and DRAM");
+        return -1;
+    }
+    est_impl e;
+    memset(&e, 0, sizeof e);
+    e.cpu = e.dram = -1;
+    char cpu_note[PT_METER_TEXT_MAX] = "", dram_note[PT_METER_TEXT_MAX] = "";
+    char model[PT_METER_TEXT_MAX] = "unknown CPU";
+    char problems[256] = "";
+    double mem_gb = 0;
+    int n = 0;
+    if (need_cpu && probe_cpu(cfg, &e, model, sizeof model, cpu_note, problems, sizeof problems) == 0)
+        e.cpu = n++;
+    if (need_dram && probe_dram(&e, &mem_gb, dram_note, problems, sizeof problems) == 0) e.dram = n++;
+    if (n == 0) {
+        pt_say(why, whylen, "%s", problems);
+        return -1;
+    }
+    pt_source *src = pt_source_alloc(&est_ops, n);
+    est_impl *impl = malloc(sizeof *impl);
+    if (!src || !impl) {
+        free(impl);
+        pt_source_free(src);
+        pt_say(why, whylen, "out of memory");
+        return -1;
+    }
+    *impl = e;
+    src->impl = impl;
+    describe_components(src, &e, model, mem_gb, cpu_note, dram_note);
     *out = src;
     return 0;
+}
+
+/* The estimate fills only what no counter measures; a trace stands for the
+ * hardware. Not selected comes first (NULL: the meter says so). */
+const char *pt_estimate_unused(const pt_meter_config *cfg, const pt_source_needs *needs) {
+    if (!(cfg->sources & PT_SOURCE_ESTIMATE)) return NULL;
+    if (cfg->trace_path) return "not used: the trace stands for the hardware";
+    if (!needs->need_cpu && !needs->need_dram) return "not needed: CPU and DRAM have energy counters";
+    return NULL;
 }

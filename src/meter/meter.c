@@ -1,4 +1,5 @@
-/* meter.c -- the meter core: source discovery, the sampler thread, counter
+/* meter.c -- the meter core: source discovery (the pt_sources table of
+ * source.c, tried in order), the sampler thread, counter
  * unwrapping, windows and their energy arithmetic (counter and Equation 1).
  *
  * Timeline. Every read of the sources is either *regular* (the sampler
@@ -31,9 +32,9 @@
 #include "meter/proc.h"
 #include "meter/source.h"
 #include "util/clock.h"
+#include "util/grow.h"
 #include "util/str.h"
 
-#define PT_MAX_SOURCES 4
 #define PT_PENDING_MAX 4
 
 static _Thread_local char last_error[512];
@@ -90,9 +91,9 @@ typedef struct {
 struct pt_meter {
     pt_meter_config cfg;
     char gpus_buf[512], trace_buf[4096];
-    pt_meter_source sinfo[PT_MAX_SOURCES];
+    pt_meter_source sinfo[PT_SOURCES_MAX];
     int nsources;
-    pt_source *src[PT_MAX_SOURCES];
+    pt_source *src[PT_SOURCES_MAX];
     int nsrc; /* opened sources */
     comp_state *cs;
     pt_meter_component *cinfo; /* copies of the sources' descriptors */
@@ -111,9 +112,11 @@ struct pt_meter {
     double last_t; /* time of the latest read */
 
     window *win;
-    int nwin, capwin;
+    int nwin;
+    size_t capwin;
     mark *marks;
-    int nmarks, capmarks;
+    int nmarks;
+    size_t capmarks;
 
     pt_meter_sample_fn sample_fn;
     void *sample_ctx;
@@ -228,29 +231,25 @@ static int has_kind(const pt_meter *m, pt_meter_kind kind) {
     return 0;
 }
 
-pt_meter *pt_meter_open(const pt_meter_config *cfg_in) {
-    pt_meter_config cfg;
-    if (cfg_in) cfg = *cfg_in;
-    else pt_meter_config_init(&cfg);
-    if (cfg.interval_ms > 60000) {
-        set_error("sampling interval %u ms is out of range (1..60000 ms)", cfg.interval_ms);
-        return NULL;
+/* Checks the configuration; -1 with the error set when it is out of range. */
+static int validate_config(const pt_meter_config *cfg) {
+    if (cfg->interval_ms > 60000) {
+        set_error("sampling interval %u ms is out of range (1..60000 ms)", cfg->interval_ms);
+        return -1;
     }
-    if (cfg.cpu_tdp_w < 0 || !isfinite(cfg.cpu_tdp_w)) {
+    if (cfg->cpu_tdp_w < 0 || !isfinite(cfg->cpu_tdp_w)) {
         set_error("CPU TDP must be a positive number of watts");
-        return NULL;
+        return -1;
     }
-    pt_meter *m = calloc(1, sizeof *m);
-    if (!m) {
-        set_error("out of memory");
-        return NULL;
-    }
-    /* Own copies of the strings the config points at. */
+    return 0;
+}
+
+/* Keeps the meter's own copies of the strings the config points at. */
+static int own_config(pt_meter *m, pt_meter_config cfg) {
     if (cfg.gpus) {
         if (pt_strlcpy(m->gpus_buf, cfg.gpus, sizeof m->gpus_buf) >= sizeof m->gpus_buf) {
             set_error("--gpus list is too long");
-            free(m);
-            return NULL;
+            return -1;
         }
         cfg.gpus = m->gpus_buf;
     }
@@ -261,58 +260,43 @@ pt_meter *pt_meter_open(const pt_meter_config *cfg_in) {
         if (cfg.sources == PT_SOURCE_ALL) cfg.sources = PT_SOURCE_TRACE;
     }
     m->cfg = cfg;
+    return 0;
+}
+
+static void init_sync(pt_meter *m) {
     m->clock = default_clock;
-    m->interval_s = cfg.interval_ms / 1000.0;
+    m->interval_s = m->cfg.interval_ms / 1000.0;
     pthread_mutex_init(&m->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&m->cv, &ca);
     pthread_condattr_destroy(&ca);
+}
 
-    char why[512];
-    pt_source *src;
-    int rc;
-    if (cfg.trace_path && (cfg.sources & PT_SOURCE_TRACE)) {
-        why[0] = '\0';
-        src = NULL;
-        rc = pt_trace_open(&cfg, &src, why, sizeof why);
-        if (try_source(m, "trace", rc, src, why) != 0) goto fail;
-    } else {
-        add_status(m, "trace", 0, cfg.trace_path ? "not selected" : "not used: no trace file given");
-    }
-    if (cfg.sources & PT_SOURCE_NVML) {
-        why[0] = '\0';
-        src = NULL;
-        rc = pt_nvml_open(&cfg, &src, why, sizeof why);
-        if (try_source(m, "nvml", rc, src, why) != 0) goto fail;
-    } else {
-        add_status(m, "nvml", 0, "not selected");
-    }
-    if (cfg.sources & PT_SOURCE_RAPL) {
-        why[0] = '\0';
-        src = NULL;
-        rc = pt_rapl_open(&cfg, &src, why, sizeof why);
-        if (try_source(m, "rapl", rc, src, why) != 0) goto fail;
-    } else {
-        add_status(m, "rapl", 0, "not selected");
-    }
-    if (cfg.sources & PT_SOURCE_ESTIMATE) {
-        pt_estimate_needs needs = {!has_kind(m, PT_KIND_CPU), !has_kind(m, PT_KIND_DRAM)};
-        if (cfg.trace_path) needs.need_cpu = needs.need_dram = 0;
-        if (needs.need_cpu || needs.need_dram) {
-            why[0] = '\0';
-            src = NULL;
-            rc = pt_estimate_open(&cfg, &needs, &src, why, sizeof why);
-            if (try_source(m, "estimate", rc, src, why) != 0) goto fail;
+/* Tries every source of the table in order; -1 on a hard configuration error. */
+static int open_sources(pt_meter *m) {
+    for (int e = 0; e < pt_nsources; e++) {
+        const pt_source_entry *se = &pt_sources[e];
+        pt_source_needs needs = {!has_kind(m, PT_KIND_CPU), !has_kind(m, PT_KIND_DRAM)};
+        const char *unused = se->unused ? se->unused(&m->cfg, &needs) : NULL;
+        if (unused) {
+            add_status(m, se->name, 0, unused);
+        } else if (!(m->cfg.sources & se->flag)) {
+            add_status(m, se->name, 0, "not selected");
         } else {
-            add_status(m, "estimate", 0, cfg.trace_path ? "not used: the trace stands for the hardware"
-                                                        : "not needed: CPU and DRAM have energy counters");
+            char why[512] = "";
+            pt_source *src = NULL;
+            int rc = se->open(&m->cfg, &needs, &src, why, sizeof why);
+            if (try_source(m, se->name, rc, src, why) != 0) return -1;
         }
-    } else {
-        add_status(m, "estimate", 0, "not selected");
     }
+    return 0;
+}
 
+/* Lays the opened sources' components out in one array (cs, cinfo) and sizes
+   the read buffers. */
+static int build_components(pt_meter *m) {
     int n = 0, maxc = 1;
     for (int s = 0; s < m->nsrc; s++) {
         n += m->src[s]->ncomp;
@@ -326,7 +310,7 @@ pt_meter *pt_meter_open(const pt_meter_config *cfg_in) {
     m->cbuf = calloc((size_t)(n ? n : 1), sizeof *m->cbuf);
     if (!m->cs || !m->cinfo || !m->rbuf || !m->pbuf || !m->cbuf) {
         set_error("out of memory");
-        goto fail;
+        return -1;
     }
     int k = 0;
     for (int s = 0; s < m->nsrc; s++)
@@ -337,11 +321,30 @@ pt_meter *pt_meter_open(const pt_meter_config *cfg_in) {
             m->cinfo[k] = m->src[s]->comp[i];
             if (m->cinfo[k].kind == PT_KIND_PSYS) m->cinfo[k].billed = 0;
         }
+    return 0;
+}
+
+pt_meter *pt_meter_open(const pt_meter_config *cfg_in) {
+    pt_meter_config cfg;
+    if (cfg_in) cfg = *cfg_in;
+    else pt_meter_config_init(&cfg);
+    if (validate_config(&cfg) != 0) return NULL;
+    pt_meter *m = calloc(1, sizeof *m);
+    if (!m) {
+        set_error("out of memory");
+        return NULL;
+    }
+    if (own_config(m, cfg) != 0) {
+        free(m);
+        return NULL;
+    }
+    init_sync(m);
+    if (open_sources(m) != 0 || build_components(m) != 0) {
+        pt_meter_close(m);
+        return NULL;
+    }
     m->origin = now_abs(m);
     return m;
-fail:
-    pt_meter_close(m);
-    return NULL;
 }
 
 int pt_meter_set_clock(pt_meter *m, pt_meter_clock_fn fn, void *ctx) {
@@ -383,121 +386,144 @@ int pt_meter_component_info(const pt_meter *m, int i, pt_meter_component *out) {
 
 /* ---- reading ---------------------------------------------------------- */
 
+/* The share of the machine's busy CPU time that the attributed process tree
+   used since the previous regular read; 0 when not known yet. Sets *ok. */
+static double attribution_share(pt_meter *m, int *ok) {
+    unsigned long long tree;
+    pt_cpu_times ct;
+    double share = 0;
+    *ok = 0;
+    if (pt_proc_tree_jiffies(m->cfg.attribute_pid, &tree) != 0 || pt_proc_cpu_times(&ct) != 0) return 0;
+    if (m->have_attr && ct.busy > m->busy_prev) {
+        double d = tree > m->tree_prev ? (double)(tree - m->tree_prev) : 0;
+        share = d / (double)(ct.busy - m->busy_prev);
+        if (share > 1) share = 1;
+        *ok = 1;
+    }
+    m->tree_prev = tree;
+    m->busy_prev = ct.busy;
+    m->have_attr = 1;
+    return share;
+}
+
+/* Adds a counter reading to the unwrapped cumulative energy. */
+static void unwrap_counter(comp_state *c, const pt_meter_component *info, double raw) {
+    if (c->have_raw) {
+        double d = raw - c->last_raw;
+        if (d < 0) {
+            if (info->wrap_j > 0) d += info->wrap_j;
+            if (d < 0) { /* reset without a wrap range: add nothing */
+                d = 0;
+                c->fails++;
+            }
+        }
+        c->cum_j += d;
+    }
+    c->last_raw = raw;
+    c->have_raw = 1;
+}
+
+/* Records power sample p of component k at t in the meter and the open windows. */
+static void add_power_sample(pt_meter *m, int k, double t, double p) {
+    comp_state *c = &m->cs[k];
+    const pt_meter_component *info = &m->cinfo[k];
+    c->power_w = p;
+    if (!(c->peak_all_w >= p)) c->peak_all_w = p;
+    for (int w = 0; w < m->nwin; w++) {
+        window *win = &m->win[w];
+        if (!win->open || !(t > win->t0)) continue;
+        wcomp *wc = &win->c[k];
+        wc->sum_w += p;
+        wc->n++;
+        if (!(wc->peak_w >= p)) wc->peak_w = p;
+    }
+    if (info->wrap_j > 0 && !c->warned_wrap && p > 0 && m->interval_s > 0.5 * info->wrap_j / p) {
+        c->warned_wrap = 1;
+        warn(m, "%s: the %.3f s interval exceeds half the counter's wrap time (%.1f s at %.1f W); "
+             "wraps may be missed: use a shorter --interval",
+             info->name, m->interval_s, info->wrap_j / p, p);
+    }
+}
+
+/* Tracks how often the reading val changes (the component's update period). */
+static void track_update_period(comp_state *c, double t, double val) {
+    if (c->have_val && val != c->last_val) {
+        if (c->have_change) {
+            c->sum_change_dt += t - c->last_change_t;
+            c->nchange++;
+        }
+        c->last_change_t = t;
+        c->have_change = 1;
+    }
+    c->last_val = val;
+    c->have_val = 1;
+}
+
+/* A regular read of component k (power sample, attribution, update period). */
+static void regular_reading(pt_meter *m, int k, const pt_reading *r, int has_power, double t,
+                            int attr_ok, double attr_share) {
+    comp_state *c = &m->cs[k];
+    const pt_meter_component *info = &m->cinfo[k];
+    double interval_e = NAN; /* energy since the previous regular read */
+    double p = NAN;
+    if (has_power) p = r->power_w;
+    else if (info->has_counter && c->have_reg && t > c->reg_t) p = (c->cum_j - c->reg_cum_j) / (t - c->reg_t);
+    if (c->have_reg && t > c->reg_t) {
+        if (info->has_counter) interval_e = c->cum_j - c->reg_cum_j;
+        else if (isfinite(p)) interval_e = p * (t - c->reg_t);
+    }
+    c->reg_cum_j = c->cum_j;
+    c->reg_t = t;
+    c->have_reg = 1;
+    if (isfinite(p)) add_power_sample(m, k, t, p);
+    if (attr_ok && info->kind == PT_KIND_CPU && isfinite(interval_e)) {
+        for (int w = 0; w < m->nwin; w++)
+            if (m->win[w].open && t > m->win[w].t0) m->win[w].c[k].process_j += attr_share * interval_e;
+    }
+    track_update_period(c, t, info->has_counter ? r->energy_j : r->power_w);
+}
+
+/* Folds reading r of component k into the meter; fills pbuf[k] and cbuf[k]. */
+static void take_reading(pt_meter *m, int k, const pt_reading *r, int has_power, double t, int regular,
+                         int attr_ok, double attr_share) {
+    comp_state *c = &m->cs[k];
+    const pt_meter_component *info = &m->cinfo[k];
+    if (!r->ok && !c->have_ok) { /* e.g. a trace that starts later */
+        m->pbuf[k] = NAN;
+        m->cbuf[k] = NAN;
+        return;
+    }
+    if (!r->ok) {
+        c->fails++;
+        if (!c->warned_fail) {
+            c->warned_fail = 1;
+            warn(m, "%s (%s): read failed at t=%.3f s; windows spanning it are marked degraded",
+                 info->name, info->source, t);
+        }
+        m->pbuf[k] = NAN;
+        m->cbuf[k] = info->has_counter ? c->cum_j : NAN;
+        return;
+    }
+    c->have_ok = 1;
+    if (info->has_counter) unwrap_counter(c, info, r->energy_j);
+    if (regular) regular_reading(m, k, r, has_power, t, attr_ok, attr_share);
+    else if (has_power && isfinite(r->power_w)) c->power_w = r->power_w;
+    m->pbuf[k] = c->power_w;
+    m->cbuf[k] = info->has_counter ? c->cum_j : NAN;
+}
+
 /* One read of every source at time t (relative). Caller holds mu. */
 static void read_all(pt_meter *m, double t, int regular) {
     int k = 0;
     double attr_share = 0;
     int attr_ok = 0;
-    if (regular && m->cfg.attribute_pid > 0) {
-        unsigned long long tree;
-        pt_cpu_times ct;
-        if (pt_proc_tree_jiffies(m->cfg.attribute_pid, &tree) == 0 && pt_proc_cpu_times(&ct) == 0) {
-            if (m->have_attr && ct.busy > m->busy_prev) {
-                double d = tree > m->tree_prev ? (double)(tree - m->tree_prev) : 0;
-                attr_share = d / (double)(ct.busy - m->busy_prev);
-                if (attr_share > 1) attr_share = 1;
-                attr_ok = 1;
-            }
-            m->tree_prev = tree;
-            m->busy_prev = ct.busy;
-            m->have_attr = 1;
-        }
-    }
+    if (regular && m->cfg.attribute_pid > 0) attr_share = attribution_share(m, &attr_ok);
     for (int s = 0; s < m->nsrc; s++) {
         pt_source *src = m->src[s];
         for (int i = 0; i < src->ncomp; i++) m->rbuf[i] = (pt_reading){0, 0, NAN};
         src->ops->read(src, t, regular, m->rbuf);
-        for (int i = 0; i < src->ncomp; i++, k++) {
-            comp_state *c = &m->cs[k];
-            const pt_meter_component *info = &m->cinfo[k];
-            const pt_reading *r = &m->rbuf[i];
-            if (!r->ok && !c->have_ok) { /* e.g. a trace that starts later */
-                m->pbuf[k] = NAN;
-                m->cbuf[k] = NAN;
-                continue;
-            }
-            if (!r->ok) {
-                c->fails++;
-                if (!c->warned_fail) {
-                    c->warned_fail = 1;
-                    warn(m, "%s (%s): read failed at t=%.3f s; windows spanning it are marked degraded",
-                         info->name, info->source, t);
-                }
-                m->pbuf[k] = NAN;
-                m->cbuf[k] = info->has_counter ? c->cum_j : NAN;
-                continue;
-            }
-            c->have_ok = 1;
-            double interval_e = NAN; /* energy since the previous regular read */
-            if (info->has_counter) {
-                if (c->have_raw) {
-                    double d = r->energy_j - c->last_raw;
-                    if (d < 0) {
-                        if (info->wrap_j > 0) d += info->wrap_j;
-                        if (d < 0) { /* reset without a wrap range: add nothing */
-                            d = 0;
-                            c->fails++;
-                        }
-                    }
-                    c->cum_j += d;
-                }
-                c->last_raw = r->energy_j;
-                c->have_raw = 1;
-            }
-            double val = info->has_counter ? r->energy_j : r->power_w;
-            if (regular) {
-                double p = NAN;
-                if (src->has_power[i]) p = r->power_w;
-                else if (info->has_counter && c->have_reg && t > c->reg_t)
-                    p = (c->cum_j - c->reg_cum_j) / (t - c->reg_t);
-                if (c->have_reg && t > c->reg_t) {
-                    if (info->has_counter) interval_e = c->cum_j - c->reg_cum_j;
-                    else if (isfinite(p)) interval_e = p * (t - c->reg_t);
-                }
-                c->reg_cum_j = c->cum_j;
-                c->reg_t = t;
-                c->have_reg = 1;
-                if (isfinite(p)) {
-                    c->power_w = p;
-                    if (!(c->peak_all_w >= p)) c->peak_all_w = p;
-                    for (int w = 0; w < m->nwin; w++) {
-                        window *win = &m->win[w];
-                        if (!win->open || !(t > win->t0)) continue;
-                        wcomp *wc = &win->c[k];
-                        wc->sum_w += p;
-                        wc->n++;
-                        if (!(wc->peak_w >= p)) wc->peak_w = p;
-                    }
-                    if (info->wrap_j > 0 && !c->warned_wrap && p > 0 &&
-                        m->interval_s > 0.5 * info->wrap_j / p) {
-                        c->warned_wrap = 1;
-                        warn(m, "%s: the %.3f s interval exceeds half the counter's wrap time (%.1f s at %.1f W); "
-                             "wraps may be missed: use a shorter --interval",
-                             info->name, m->interval_s, info->wrap_j / p, p);
-                    }
-                }
-                if (attr_ok && info->kind == PT_KIND_CPU && isfinite(interval_e)) {
-                    for (int w = 0; w < m->nwin; w++)
-                        if (m->win[w].open && t > m->win[w].t0)
-                            m->win[w].c[k].process_j += attr_share * interval_e;
-                }
-                /* update period */
-                if (c->have_val && val != c->last_val) {
-                    if (c->have_change) {
-                        c->sum_change_dt += t - c->last_change_t;
-                        c->nchange++;
-                    }
-                    c->last_change_t = t;
-                    c->have_change = 1;
-                }
-                c->last_val = val;
-                c->have_val = 1;
-            } else if (src->has_power[i] && isfinite(r->power_w)) {
-                c->power_w = r->power_w;
-            }
-            m->pbuf[k] = c->power_w;
-            m->cbuf[k] = info->has_counter ? c->cum_j : NAN;
-        }
+        for (int i = 0; i < src->ncomp; i++, k++)
+            take_reading(m, k, &m->rbuf[i], src->has_power[i], t, regular, attr_ok, attr_share);
     }
     m->last_t = t;
 }
@@ -637,17 +663,13 @@ int pt_meter_set_sample_fn(pt_meter *m, pt_meter_sample_fn fn, void *ctx) {
 
 int pt_meter_mark(pt_meter *m, const char *label) {
     pthread_mutex_lock(&m->mu);
-    if (m->nmarks == m->capmarks) {
-        int cap = m->capmarks ? m->capmarks * 2 : 16;
-        mark *nm = realloc(m->marks, (size_t)cap * sizeof *nm);
-        if (!nm) {
-            unlock(m);
-            set_error("out of memory");
-            return -1;
-        }
-        m->marks = nm;
-        m->capmarks = cap;
+    mark *nm = pt_grow(m->marks, sizeof *nm, (size_t)m->nmarks, &m->capmarks, 16);
+    if (!nm) {
+        unlock(m);
+        set_error("out of memory");
+        return -1;
     }
+    m->marks = nm;
     double t = pt_meter_now(m);
     read_all(m, t, 0);
     mark *mk = &m->marks[m->nmarks];
@@ -682,13 +704,9 @@ int pt_meter_mark_read(const pt_meter *m, int i, char label[PT_METER_NAME_MAX], 
 
 /* Allocates the next window (not yet begun). NULL on no memory. Holds mu. */
 static window *new_window_locked(pt_meter *m, const char *label) {
-    if (m->nwin == m->capwin) {
-        int cap = m->capwin ? m->capwin * 2 : 16;
-        window *nw = realloc(m->win, (size_t)cap * sizeof *nw);
-        if (!nw) return NULL;
-        m->win = nw;
-        m->capwin = cap;
-    }
+    window *nw = pt_grow(m->win, sizeof *nw, (size_t)m->nwin, &m->capwin, 16);
+    if (!nw) return NULL;
+    m->win = nw;
     window *w = &m->win[m->nwin];
     memset(w, 0, sizeof *w);
     w->c = calloc((size_t)(m->ncomp ? m->ncomp : 1), sizeof *w->c);

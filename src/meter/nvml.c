@@ -426,13 +426,9 @@ static int load_library(nvml_impl *n, char *why, size_t whylen) {
     return 0;
 }
 
-int pt_nvml_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t whylen) {
-    *out = NULL;
-    nvml_impl *n = calloc(1, sizeof *n);
-    if (!n) {
-        put_text(why, whylen, "out of memory");
-        return -1;
-    }
+/* Loads and initialises NVML; returns the GPU count (capped at 4096), or -1
+   with why set (n is then unloaded). */
+static int nvml_start(nvml_impl *n, char *why, size_t whylen) {
     if (load_library(n, why, whylen)) {
         nvml_unload(n);
         return -1;
@@ -455,16 +451,11 @@ int pt_nvml_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t 
         return -1;
     }
     if (count > 4096) count = 4096;
-    int ng = (int)count;
-    gpu_info *g = calloc((size_t)ng, sizeof *g);
-    int *sel = calloc((size_t)ng, sizeof *sel);
-    if (!g || !sel) {
-        free(g);
-        free(sel);
-        nvml_unload(n);
-        put_text(why, whylen, "out of memory");
-        return -1;
-    }
+    return (int)count;
+}
+
+/* Handle, UUID and PCI bus id of every GPU; g[i].handle_ok says which opened. */
+static void probe_gpus(nvml_impl *n, gpu_info *g, int ng) {
     for (int i = 0; i < ng; i++) {
         g[i].handle_err = n->handle((unsigned)i, &g[i].h);
         g[i].handle_ok = g[i].handle_err == NVML_SUCCESS;
@@ -478,61 +469,89 @@ int pt_nvml_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t 
             pt_strlcpy(g[i].bus, pci.busId, sizeof g[i].bus);
         }
     }
+}
 
+/* Fills component c of src for physical GPU i. */
+static void describe_gpu(nvml_impl *n, const gpu_info *gi, int i, pt_source *src, int c, const char *note) {
+    pt_meter_component *comp = &src->comp[c];
+    snprintf(comp->name, sizeof comp->name, "gpu-%d", i);
+    pt_strlcpy(comp->source, "nvml", sizeof comp->source);
+    char name[GPU_TEXT] = "";
+    if (n->name(gi->h, name, sizeof name) != NVML_SUCCESS) pt_strlcpy(name, "NVIDIA GPU", sizeof name);
+    name[sizeof name - 1] = '\0';
+    pt_strlcpy(comp->model, name, sizeof comp->model);
+    pt_strlcpy(comp->id, gi->uuid, sizeof comp->id);
+    pt_strlcpy(comp->bus_id, gi->bus, sizeof comp->bus_id);
+    comp->kind = PT_KIND_GPU;
+    comp->billed = 1;
+    comp->wrap_j = 0; /* 64-bit millijoule counter */
+    unsigned int mw = 0;
+    if (n->limit && n->limit(gi->h, &mw) == NVML_SUCCESS) comp->power_limit_w = mw / 1000.0;
+    unsigned long long mj = 0;
+    comp->has_counter = n->energy && n->energy(gi->h, &mj) == NVML_SUCCESS;
+    comp->method = comp->has_counter ? PT_METHOD_COUNTER : PT_METHOD_EQ1;
+    /* Power is sampled unless the GPU says it has none and the counter
+     * can stand in (the core then derives power from its differences). */
+    src->has_power[c] = !(comp->has_counter && n->power(gi->h, &mw) == NVML_ERROR_NOT_SUPPORTED);
+    pt_strlcpy(comp->note, note, sizeof comp->note);
+}
+
+/* Builds the source over the selected GPUs; 0, or -1/-2 with why set. */
+static int build_source(nvml_impl *n, const pt_meter_config *cfg, const gpu_info *g, int ng, int *sel,
+                        pt_source **out, char *why, size_t whylen) {
     char note[PT_METER_TEXT_MAX] = "";
     int rc = select_gpus(cfg, g, ng, sel, note, sizeof note, why, whylen);
     int nsel = 0;
     for (int i = 0; i < ng; i++) nsel += sel[i] != 0;
-    pt_source *src = NULL;
-    if (rc == 0 && nsel > 0) {
-        src = pt_source_alloc(&nvml_ops, nsel);
-        n->dev = calloc((size_t)nsel, sizeof *n->dev);
-        if (!src || !n->dev) {
-            put_text(why, whylen, "out of memory");
-            rc = -1;
-        }
-    } else if (rc == 0) {
-        rc = -1; /* why already says which selection came out empty */
-    }
-    if (rc != 0) {
+    if (rc != 0) return rc;
+    if (nsel == 0) return -1; /* why already says which selection came out empty */
+    pt_source *src = pt_source_alloc(&nvml_ops, nsel);
+    n->dev = calloc((size_t)nsel, sizeof *n->dev);
+    if (!src || !n->dev) {
+        put_text(why, whylen, "out of memory");
         pt_source_free(src);
-        free(g);
-        free(sel);
-        nvml_unload(n);
-        return rc;
+        return -1;
     }
-
     int c = 0;
     for (int i = 0; i < ng; i++) {
         if (!sel[i]) continue;
-        pt_meter_component *comp = &src->comp[c];
         n->dev[c] = g[i].h;
-        snprintf(comp->name, sizeof comp->name, "gpu-%d", i);
-        pt_strlcpy(comp->source, "nvml", sizeof comp->source);
-        char name[GPU_TEXT] = "";
-        if (n->name(g[i].h, name, sizeof name) != NVML_SUCCESS)
-            pt_strlcpy(name, "NVIDIA GPU", sizeof name);
-        name[sizeof name - 1] = '\0';
-        pt_strlcpy(comp->model, name, sizeof comp->model);
-        pt_strlcpy(comp->id, g[i].uuid, sizeof comp->id);
-        pt_strlcpy(comp->bus_id, g[i].bus, sizeof comp->bus_id);
-        comp->kind = PT_KIND_GPU;
-        comp->billed = 1;
-        comp->wrap_j = 0; /* 64-bit millijoule counter */
-        unsigned int mw = 0;
-        if (n->limit && n->limit(g[i].h, &mw) == NVML_SUCCESS) comp->power_limit_w = mw / 1000.0;
-        unsigned long long mj = 0;
-        comp->has_counter = n->energy && n->energy(g[i].h, &mj) == NVML_SUCCESS;
-        comp->method = comp->has_counter ? PT_METHOD_COUNTER : PT_METHOD_EQ1;
-        /* Power is sampled unless the GPU says it has none and the counter
-         * can stand in (the core then derives power from its differences). */
-        src->has_power[c] = !(comp->has_counter &&
-                              n->power(g[i].h, &mw) == NVML_ERROR_NOT_SUPPORTED);
-        pt_strlcpy(comp->note, note, sizeof comp->note);
+        describe_gpu(n, &g[i], i, src, c, note);
         c++;
     }
+    *out = src;
+    return 0;
+}
+
+int pt_nvml_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out, char *why,
+                 size_t whylen) {
+    (void)needs;
+    *out = NULL;
+    nvml_impl *n = calloc(1, sizeof *n);
+    if (!n) {
+        put_text(why, whylen, "out of memory");
+        return -1;
+    }
+    int ng = nvml_start(n, why, whylen);
+    if (ng < 0) return -1;
+    gpu_info *g = calloc((size_t)ng, sizeof *g);
+    int *sel = calloc((size_t)ng, sizeof *sel);
+    if (!g || !sel) {
+        free(g);
+        free(sel);
+        nvml_unload(n);
+        put_text(why, whylen, "out of memory");
+        return -1;
+    }
+    probe_gpus(n, g, ng);
+    pt_source *src = NULL;
+    int rc = build_source(n, cfg, g, ng, sel, &src, why, whylen);
     free(g);
     free(sel);
+    if (rc != 0) {
+        nvml_unload(n);
+        return rc;
+    }
     src->impl = n;
     *out = src;
     if (why && whylen) why[0] = '\0';

@@ -308,11 +308,9 @@ static void rapl_close(pt_source *src) {
 
 static const pt_source_ops rapl_ops = {"rapl", rapl_read, rapl_close};
 
-int pt_rapl_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t whylen) {
-    (void)cfg;
-    *out = NULL;
-    char base[RAPL_PATH_MAX];
-    pt_say(base, sizeof base, "%s/sys/class/powercap", pt_sysfs_root());
+/* Scans the powercap tree at base into scan (scan->found allocated); -1 with
+   why set (and nothing to free) when no readable rapl zone is there. */
+static int find_zones(const char *base, rapl_scan *scan, char *why, size_t whylen) {
     DIR *d = opendir(base);
     if (!d) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -322,82 +320,98 @@ int pt_rapl_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t 
         return -1;
     }
     closedir(d);
-
     zone_ent tops[RAPL_MAX_COMP];
     int ntop = 0;
     list_zones(base, 1, NULL, 0, tops, &ntop, RAPL_MAX_COMP);
     if (ntop == 0) {
         pt_say(why, whylen, "no rapl zones in /sys/class/powercap (no intel-rapl:N; "
-                              "kernel module intel_rapl_common not loaded?)");
+                            "kernel module intel_rapl_common not loaded?)");
         return -1;
     }
-
-    rapl_scan scan;
-    memset(&scan, 0, sizeof scan);
-    scan.found = calloc(RAPL_MAX_COMP, sizeof *scan.found);
-    if (!scan.found) {
+    memset(scan, 0, sizeof *scan);
+    scan->found = calloc(RAPL_MAX_COMP, sizeof *scan->found);
+    if (!scan->found) {
         pt_say(why, whylen, "out of memory");
         return -1;
     }
-    for (int i = 0; i < ntop; i++) scan_top_zone(&scan, base, &tops[i]);
-
-    if (scan.nfound == 0) {
-        if (scan.first_perm[0])
-            pt_say(why, whylen, "%s", scan.first_perm);
-        else if (scan.first_err[0])
-            pt_say(why, whylen, "%s", scan.first_err);
+    for (int i = 0; i < ntop; i++) scan_top_zone(scan, base, &tops[i]);
+    if (scan->nfound == 0) {
+        if (scan->first_perm[0])
+            pt_say(why, whylen, "%s", scan->first_perm);
+        else if (scan->first_err[0])
+            pt_say(why, whylen, "%s", scan->first_err);
         else
             pt_say(why, whylen, "no rapl package, dram or psys zones in /sys/class/powercap");
-        free(scan.found);
+        free(scan->found);
         return -1;
     }
+    return 0;
+}
 
+/* Fills component i of src from zone f. */
+static void describe_zone(pt_source *src, int i, const rapl_found *f, const char *model) {
+    pt_meter_component *c = &src->comp[i];
+    pt_strlcpy(c->name, f->name, sizeof c->name);
+    pt_strlcpy(c->source, "rapl", sizeof c->source);
+    pt_strlcpy(c->model, model, sizeof c->model);
+    pt_strlcpy(c->id, f->dir, sizeof c->id);
+    c->bus_id[0] = '\0';
+    c->kind = f->kind;
+    c->method = PT_METHOD_COUNTER;
+    c->has_counter = 1;
+    c->billed = f->kind != PT_KIND_PSYS;
+    c->power_limit_w = 0;
+    c->wrap_j = f->wrap_j;
+    c->update_period_s = 0;
+    pt_strlcpy(c->note, f->note, sizeof c->note);
+    src->has_power[i] = 0;
+}
+
+/* The source over the zones found; NULL on OOM. */
+static pt_source *build_source(const rapl_scan *scan) {
     char model[PT_METER_TEXT_MAX];
     int sockets = 1;
-    if (pt_proc_cpu_model(model, sizeof model, &sockets) != 0)
-        pt_strlcpy(model, "unknown CPU", sizeof model);
-
-    pt_source *src = pt_source_alloc(&rapl_ops, scan.nfound);
+    if (pt_proc_cpu_model(model, sizeof model, &sockets) != 0) pt_strlcpy(model, "unknown CPU", sizeof model);
+    pt_source *src = pt_source_alloc(&rapl_ops, scan->nfound);
     rapl_impl *impl = calloc(1, sizeof *impl);
-    if (impl) impl->energy_path = calloc((size_t)scan.nfound, sizeof *impl->energy_path);
+    if (impl) impl->energy_path = calloc((size_t)scan->nfound, sizeof *impl->energy_path);
     if (!src || !impl || !impl->energy_path) {
         if (impl) free(impl->energy_path);
         free(impl);
         pt_source_free(src);
-        free(scan.found);
-        pt_say(why, whylen, "out of memory");
-        return -1;
+        return NULL;
     }
     src->impl = impl;
-    for (int i = 0; i < scan.nfound; i++) {
-        const rapl_found *f = &scan.found[i];
+    for (int i = 0; i < scan->nfound; i++) {
+        const rapl_found *f = &scan->found[i];
         char path[RAPL_PATH_MAX + 16];
         pt_say(path, sizeof path, "%s/energy_uj", f->dir);
         impl->energy_path[i] = strdup(path);
         if (!impl->energy_path[i]) {
             rapl_close(src);
-            free(scan.found);
-            pt_say(why, whylen, "out of memory");
-            return -1;
+            return NULL;
         }
         impl->n = i + 1;
-        pt_meter_component *c = &src->comp[i];
-        pt_strlcpy(c->name, f->name, sizeof c->name);
-        pt_strlcpy(c->source, "rapl", sizeof c->source);
-        pt_strlcpy(c->model, model, sizeof c->model);
-        pt_strlcpy(c->id, f->dir, sizeof c->id);
-        c->bus_id[0] = '\0';
-        c->kind = f->kind;
-        c->method = PT_METHOD_COUNTER;
-        c->has_counter = 1;
-        c->billed = f->kind != PT_KIND_PSYS;
-        c->power_limit_w = 0;
-        c->wrap_j = f->wrap_j;
-        c->update_period_s = 0;
-        pt_strlcpy(c->note, f->note, sizeof c->note);
-        src->has_power[i] = 0;
+        describe_zone(src, i, f, model);
     }
+    return src;
+}
+
+int pt_rapl_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out, char *why,
+                 size_t whylen) {
+    (void)needs;
+    (void)cfg;
+    *out = NULL;
+    char base[RAPL_PATH_MAX];
+    pt_say(base, sizeof base, "%s/sys/class/powercap", pt_sysfs_root());
+    rapl_scan scan;
+    if (find_zones(base, &scan, why, whylen) != 0) return -1;
+    pt_source *src = build_source(&scan);
     free(scan.found);
+    if (!src) {
+        pt_say(why, whylen, "out of memory");
+        return -1;
+    }
     *out = src;
     return 0;
 }

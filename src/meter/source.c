@@ -1,7 +1,19 @@
-/* source.c -- allocation of sources and the sysfs/procfs roots used by them. */
+/* source.c -- the table of energy sources, allocation of sources and the
+ * sysfs/procfs roots used by them. */
 #include "meter/source.h"
 
 #include <stdlib.h>
+
+/* Order matters: a trace stands for the hardware; the estimate fills what
+   the counters before it do not measure. */
+const pt_source_entry pt_sources[] = {
+    {"trace", PT_SOURCE_TRACE, pt_trace_open, pt_trace_unused},
+    {"nvml", PT_SOURCE_NVML, pt_nvml_open, NULL},
+    {"rapl", PT_SOURCE_RAPL, pt_rapl_open, NULL},
+    {"estimate", PT_SOURCE_ESTIMATE, pt_estimate_open, pt_estimate_unused},
+};
+const int pt_nsources = (int)(sizeof pt_sources / sizeof pt_sources[0]);
+_Static_assert(sizeof pt_sources / sizeof pt_sources[0] <= PT_SOURCES_MAX, "raise PT_SOURCES_MAX");
 
 pt_source *pt_source_alloc(const pt_source_ops *ops, int n) {
     pt_source *s = calloc(1, sizeof *s);

@@ -1,5 +1,6 @@
 /* source.h -- the interface every energy source implements (nvml, rapl,
- * estimate, trace) and the meter core consumes. Internal to libpowertrain-meter. */
+ * estimate, trace), the table of sources the meter core opens, and what the
+ * sources share. Internal to libpowertrain-meter. */
 #ifndef PT_METER_SOURCE_H
 #define PT_METER_SOURCE_H
 
@@ -37,22 +38,49 @@ struct pt_source {
     void *impl;
 };
 
-/* What the CPU side still needs from the estimate after the counters were
- * probed. */
+/* What the sources opened before this one do not measure yet: an open may
+ * fill only the gaps (the estimate does). */
 typedef struct {
-    int need_cpu;  /* no readable RAPL package zone */
-    int need_dram; /* no readable RAPL dram zone */
-} pt_estimate_needs;
+    int need_cpu;  /* no billed CPU component yet (no readable RAPL package zone) */
+    int need_dram; /* no billed DRAM component yet (no readable RAPL dram zone) */
+} pt_source_needs;
 
 /* Each open returns 0 with *out set (ncomp >= 1), or -1 with the reason for
  * unavailability in why ("library libnvidia-ml.so.1 not found", "permission
  * denied: ..."). A hard configuration error (malformed trace file, bad gpus
- * list) returns -2 with the message in why; pt_meter_open then fails. */
-int pt_nvml_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t whylen);
-int pt_rapl_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t whylen);
-int pt_estimate_open(const pt_meter_config *cfg, const pt_estimate_needs *needs, pt_source **out,
+ * list) returns -2 with the message in why; pt_meter_open then fails. An open
+ * never exits. needs may be NULL (tests): then nothing is measured yet. */
+typedef int (*pt_source_open_fn)(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out,
+                                 char *why, size_t whylen);
+int pt_nvml_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out, char *why,
+                 size_t whylen);
+int pt_rapl_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out, char *why,
+                 size_t whylen);
+int pt_estimate_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out,
                      char *why, size_t whylen);
-int pt_trace_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t whylen);
+int pt_trace_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out, char *why,
+                  size_t whylen);
+
+/* Why a source is not opened at all (its whole status line, "not used: ...",
+ * "not needed: ..."), or NULL to open it when it is selected. */
+typedef const char *(*pt_source_unused_fn)(const pt_meter_config *cfg, const pt_source_needs *needs);
+const char *pt_trace_unused(const pt_meter_config *cfg, const pt_source_needs *needs);
+const char *pt_estimate_unused(const pt_meter_config *cfg, const pt_source_needs *needs);
+
+/* The energy sources, in the order pt_meter_open tries them (counters before
+ * the estimate that fills their gaps). Adding a source: src/meter/<name>.c
+ * with its open, a declaration above, a line in pt_sources (source.c) and
+ * the file in PT_METER_SOURCES (CMakeLists.txt). */
+typedef struct {
+    const char *name;           /* "trace", "nvml", "rapl", "estimate" */
+    unsigned flag;              /* its PT_SOURCE_* bit of pt_meter_config.sources */
+    pt_source_open_fn open;
+    pt_source_unused_fn unused; /* NULL: opened whenever selected */
+} pt_source_entry;
+
+#define PT_SOURCES_MAX 8
+extern const pt_source_entry pt_sources[];
+extern const int pt_nsources;
 
 /* Allocates a source with n zeroed components (and has_power); NULL on OOM. */
 pt_source *pt_source_alloc(const pt_source_ops *ops, int n);

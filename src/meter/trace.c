@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "meter/source.h"
+#include "util/grow.h"
 #include "util/str.h"
 
 typedef struct {
@@ -27,7 +28,8 @@ typedef struct {
 
 typedef struct {
     trace_comp *c;
-    int n, cap;
+    int n;
+    size_t cap;
 } trace_impl;
 
 static void trace_impl_free(trace_impl *ti) {
@@ -96,13 +98,9 @@ static int split_fields(char *line, char **f, int max) {
 static trace_comp *find_or_add(trace_impl *ti, const char *name) {
     for (int i = 0; i < ti->n; i++)
         if (strcmp(ti->c[i].name, name) == 0) return &ti->c[i];
-    if (ti->n == ti->cap) {
-        int cap = ti->cap ? ti->cap * 2 : 8;
-        trace_comp *c = realloc(ti->c, (size_t)cap * sizeof *c);
-        if (!c) return NULL;
-        ti->c = c;
-        ti->cap = cap;
-    }
+    trace_comp *grown = pt_grow(ti->c, sizeof *grown, (size_t)ti->n, &ti->cap, 8);
+    if (!grown) return NULL;
+    ti->c = grown;
     trace_comp *c = &ti->c[ti->n++];
     memset(c, 0, sizeof *c);
     pt_strlcpy(c->name, name, sizeof c->name);
@@ -110,16 +108,13 @@ static trace_comp *find_or_add(trace_impl *ti, const char *name) {
 }
 
 static int push_row(trace_comp *c, double t, double w) {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        double *nt = realloc(c->t, cap * sizeof *nt);
-        if (!nt) return -1;
-        c->t = nt;
-        double *nw = realloc(c->w, cap * sizeof *nw);
-        if (!nw) return -1;
-        c->w = nw;
-        c->cap = cap;
-    }
+    size_t cap_t = c->cap; /* t and w grow together: c->cap follows w */
+    double *nt = pt_grow(c->t, sizeof *nt, c->n, &cap_t, 64);
+    if (!nt) return -1;
+    c->t = nt;
+    double *nw = pt_grow(c->w, sizeof *nw, c->n, &c->cap, 64);
+    if (!nw) return -1;
+    c->w = nw;
     c->t[c->n] = t;
     c->w[c->n] = w;
     c->n++;
@@ -208,7 +203,8 @@ done:
     return rc;
 }
 
-int pt_trace_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t whylen) {
+int pt_trace_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out, char *why, size_t whylen) {
+    (void)needs;
     *out = NULL;
     if (!cfg || !cfg->trace_path || !cfg->trace_path[0]) {
         pt_say(why, whylen, "no trace file given");
@@ -254,4 +250,10 @@ int pt_trace_open(const pt_meter_config *cfg, pt_source **out, char *why, size_t
     }
     *out = src;
     return 0;
+}
+
+/* A trace is used only when a trace file was given (whether selected or not). */
+const char *pt_trace_unused(const pt_meter_config *cfg, const pt_source_needs *needs) {
+    (void)needs;
+    return cfg->trace_path ? NULL : "not used: no trace file given";
 }
