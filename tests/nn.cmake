@@ -5,7 +5,10 @@ function(pt_add_nn_test name)
 endfunction()
 pt_add_nn_test(test_nn_backend test_nn_backend.c)
 pt_add_nn_test(test_nn_ref test_nn_ref.c)
-include(${CMAKE_CURRENT_LIST_DIR}/dnnl.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/cuda.cmake OPTIONAL)
 pt_add_nn_test(test_nn_net test_nn_net.c)
 pt_add_nn_test(test_nn_safetensors test_nn_safetensors.c)
+# every op of backend.h on every backend compiled in (cpu, cuda) against ref;
+# rows of a backend that cannot be created here (cuda without a GPU) print skip
+pt_add_nn_test(test_backend_ops test_backend_ops.c)
+set_tests_properties(test_backend_ops PROPERTIES TIMEOUT 600 ENVIRONMENT "NVIDIA_TF32_OVERRIDE=0")

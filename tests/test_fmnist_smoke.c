@@ -1,6 +1,9 @@
 /* test_fmnist_smoke.c -- fmnist_cnn trained on the cpu backend on a
  * 10,000-image slice of Debian's Fashion-MNIST passes 0.80 validation
- * accuracy within 3 epochs (the engine issue's smoke test). Skips (77) when
+ * accuracy within 3 epochs (the engine issue's smoke test), and training did
+ * it: the untrained net is near chance (0.10) on the validation set and the
+ * trained one at least 0.50 above what the untrained one had; its loss on the
+ * first 2,000 training images at most half the untrained loss. Skips (77) when
  * the data set or the cpu backend is missing. tests/gpu/run.sh runs it on
  * other backends and data folders: POWERTRAIN_TEST_DEVICE (default cpu),
  * POWERTRAIN_FMNIST_DIR (default Debian's). */
@@ -34,6 +37,12 @@ int main(void) {
     pt_net *net = pt_model_build("fmnist_cnn", NULL, err, sizeof err);
     CHECK(net != NULL);
     if (net && pt_net_plan(net, be, 64) == 0 && pt_net_init(net, 1) == 0) {
+        pt_dataset train_head = d.train; /* the first 2,000 training images */
+        train_head.n = 2000;
+        double loss0 = NAN, acc0 = NAN, val_loss0 = NAN, val_acc0 = NAN;
+        CHECK(pt_train_evaluate(net, PT_TASK_CLASSIFY, 0.0f, &train_head, &loss0, &acc0, err, sizeof err) == 0);
+        CHECK(pt_train_evaluate(net, PT_TASK_CLASSIFY, 0.0f, &d.val, &val_loss0, &val_acc0, err, sizeof err) == 0);
+        CHECK(val_acc0 < 0.30); /* untrained: near chance */
         pt_train_config tc;
         memset(&tc, 0, sizeof tc);
         tc.net = net;
@@ -51,7 +60,13 @@ int main(void) {
         CHECK(pt_train_run(&tc, &res, err, sizeof err) == 0);
         fprintf(stderr, "fmnist smoke: best val acc %.4f after %d epochs (%s) on %s, %.2f s\n", res.best_val_acc,
                 res.epochs, pt_run_status_name(res.status), device, res.seconds);
+        double loss1 = NAN, acc1 = NAN;
+        CHECK(pt_train_evaluate(net, PT_TASK_CLASSIFY, 0.0f, &train_head, &loss1, &acc1, err, sizeof err) == 0);
+        fprintf(stderr, "fmnist smoke: untrained val acc %.4f; train-slice loss %.4f -> %.4f\n", val_acc0, loss0,
+                loss1);
         CHECK(res.best_val_acc >= 0.80);
+        CHECK(res.best_val_acc >= val_acc0 + 0.50);
+        CHECK(loss1 <= 0.5 * loss0);
         CHECK(res.status == PT_RUN_DONE);
     }
     pt_net_free(net);

@@ -1,6 +1,8 @@
 /* backend.h -- the compute backend: one table of function pointers that every
- * layer, loss and optimizer calls. `ref` (plain C loops, the oracle) and `cpu`
- * (oneDNN) implement it now; `cuda` will. Chosen at run time by name.
+ * layer, loss and optimizer calls. `ref` (plain C loops, the oracle), `cpu`
+ * (oneDNN, src/nn/cpu/) and `cuda` (cuDNN, cuBLAS and own kernels,
+ * src/nn/cuda/) implement it; chosen at run time by name. Every backend is
+ * checked op by op against ref by tests/test_backend_ops.c.
  *
  * Conventions (all backends):
  * - float32; activations channels-last: 1-D as NWC, 2-D as NHWC. A 1-D tensor
@@ -17,9 +19,11 @@
  *   zero_grad, so no memset and no extra pass is needed).
  * - Per-layer state (`void **state`): created by *_init for a fixed shape
  *   (including the batch size), freed by *_free; ref keeps none (NULL).
- * - Functions return nothing: shapes are validated when the network is planned;
- *   an internal failure of a library call is fatal and reported with file:line
- *   by PT_CHECK-style macros inside the backend.
+ * - Ops return nothing (the *_init entries return 0, or -1 when the backend
+ *   cannot set up that shape; the losses return the loss): shapes are validated
+ *   when the network is planned; an internal failure of a library call is fatal
+ *   and reported with file:line by check macros inside the backend
+ *   (PT_DNNL_CHECK-style in cpu/, PT_CU_CHECK in cuda/).
  */
 #ifndef PT_NN_BACKEND_H
 #define PT_NN_BACKEND_H
@@ -48,7 +52,7 @@ typedef struct {
     const char *name; /* "ref", "cpu", "cuda" */
 
     /* memory */
-    void *(*alloc)(pt_backend *be, size_t bytes); /* zeroed, 64-byte aligned */
+    void *(*alloc)(pt_backend *be, size_t bytes); /* zeroed, 64-byte aligned; NULL when out of memory */
     void (*free)(pt_backend *be, void *p);
     void (*upload)(pt_backend *be, void *dst, const void *src, size_t bytes);   /* host -> backend */
     void (*download)(pt_backend *be, void *dst, const void *src, size_t bytes); /* backend -> host */
@@ -121,7 +125,9 @@ typedef struct {
                               float *dx, int acc);
 
     /* losses: mean over the batch; write dlogits = d(loss)/d(logits) * scale
-     * (scale lets multitask weight alpha and 1-alpha); return the loss (host). */
+     * (scale lets multitask weight alpha and 1-alpha); return the loss (host,
+     * unscaled). softmax_xent and mse take dlogits / dpred = NULL (loss only);
+     * softmax_xent skips labels outside [0, k). */
     float (*softmax_xent)(pt_backend *be, int n, int k, const float *logits, const int32_t *labels,
                           float *dlogits, float scale);
     /* targets in {0,1}: mean over n*k elements */
@@ -145,12 +151,12 @@ typedef struct {
 
 struct pt_backend {
     const pt_backend_ops *ops;
-    int threads; /* 0 = all cores */
+    int threads; /* as created (cpu resolves 0 to all cores; ref computes on one) */
     void *impl;
 };
 
 /* Creates a backend by name ("ref", "cpu", "cuda[:N]"). NULL with a reason in
- * err when it is unknown or unavailable here ("cpu: built without oneDNN"). */
+ * err when it is unknown or unavailable here ("cpu: this build has no oneDNN"). */
 pt_backend *pt_backend_create(const char *name, int threads, char *err, size_t errlen);
 void pt_backend_destroy(pt_backend *be);
 /* Names compiled into this build, comma separated ("ref,cpu"). */

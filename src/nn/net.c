@@ -405,7 +405,18 @@ static void free_pools(pt_net *net) {
     }
 }
 
-int pt_net_plan(pt_net *net, pt_backend *be, int batch) {
+/* Pool sizes of a plan: floats, except `other` (bytes); every buffer 64-byte
+ * aligned. Cursors: where carving the pools has got to (plan_layers goes on
+ * from there with the bn statistics and the dropout masks). */
+typedef struct {
+    size_t params, stats, acts, agrads, other, max_head;
+} plan_sizes;
+typedef struct {
+    float *stats;
+    uint8_t *other;
+} plan_cursor;
+
+static int plan_validate(pt_net *net, const pt_backend *be, int batch) {
     if (net->failed) return -1;
     if (net->plan_done) return pt_net_fail(net, "plan: already planned for batch %d", net->batch);
     if (!be) return pt_net_fail(net, "plan: no backend");
@@ -416,8 +427,11 @@ int pt_net_plan(pt_net *net, pt_backend *be, int batch) {
         if ((double)batch * tsize(&net->tensors[net->layers[i].out]) > 2e9)
             return pt_net_fail(net, "plan: %s: batch %d makes a tensor over 2^31 elements", net->layers[i].name,
                                batch);
+    return 0;
+}
 
-    /* state tensors */
+/* the state tensors of every layer, in layer order */
+static int plan_states(pt_net *net) {
     int ns = 0;
     for (int i = 0; i < net->nlayers; i++) ns += layer_states(net, &net->layers[i], NULL);
     net->states = calloc(ns ? (size_t)ns : 1, sizeof *net->states);
@@ -429,59 +443,68 @@ int pt_net_plan(pt_net *net, pt_backend *be, int batch) {
         l->nstate = layer_states(net, l, net->states + net->nstates);
         net->nstates += l->nstate;
     }
+    return 0;
+}
 
-    /* pool sizes (floats; every buffer 64-byte aligned) */
-    size_t n_params = 0, n_stats = 0, n_acts = 0, n_agrads = 0, b_other = 0, max_head = 0;
+static plan_sizes plan_size(const pt_net *net, int batch) {
+    plan_sizes z = {0};
     for (int i = 0; i < net->nstates; i++) {
         if (net->states[i].trainable)
-            n_params += align16(net->states[i].count);
+            z.params += align16(net->states[i].count);
         else
-            n_stats += align16(net->states[i].count);
+            z.stats += align16(net->states[i].count);
     }
     for (int i = 0; i < net->nlayers; i++) {
         const pt_layer *l = &net->layers[i];
-        if (l->kind == PT_L_BN) n_stats += 2 * align16(net->tensors[l->out].c);
-        if (l->kind == PT_L_DROPOUT) b_other += align16(((size_t)batch * tsize(&net->tensors[l->out]) + 3) / 4) * 4;
+        if (l->kind == PT_L_BN) z.stats += 2 * align16(net->tensors[l->out].c);
+        if (l->kind == PT_L_DROPOUT) z.other += align16(((size_t)batch * tsize(&net->tensors[l->out]) + 3) / 4) * 4;
     }
     for (int i = 0; i < net->ntensors; i++) {
         const pt_tensor *t = &net->tensors[i];
         if (t->root != i) continue;
-        n_acts += align16((size_t)batch * tsize(t));
-        if (i != net->input) n_agrads += align16((size_t)batch * tsize(t));
+        z.acts += align16((size_t)batch * tsize(t));
+        if (i != net->input) z.agrads += align16((size_t)batch * tsize(t));
     }
     for (int h = 0; h < net->nheads; h++) {
         size_t sz = tsize(&net->tensors[net->heads[h]]);
-        if (sz > max_head) max_head = sz;
-        b_other += align16((size_t)batch * sz) * sizeof(float);
+        if (sz > z.max_head) z.max_head = sz;
+        z.other += align16((size_t)batch * sz) * sizeof(float);
     }
-    b_other += align16((size_t)batch * max_head) * sizeof(float); /* zeros */
+    z.other += align16((size_t)batch * z.max_head) * sizeof(float); /* zeros */
+    return z;
+}
 
+/* the five pools on the backend, and net->mem */
+static int plan_alloc(pt_net *net, pt_backend *be, int batch, const plan_sizes *z) {
     net->be = be;
     net->batch = batch;
     const pt_backend_ops *o = be->ops;
-    net->pool_params = o->alloc(be, n_params * sizeof(float));
-    net->pool_grads = o->alloc(be, n_params * sizeof(float));
-    net->pool_stats = o->alloc(be, n_stats * sizeof(float));
-    net->pool_acts = o->alloc(be, (n_acts + n_agrads) * sizeof(float));
-    net->pool_other = o->alloc(be, b_other);
+    net->pool_params = o->alloc(be, z->params * sizeof(float));
+    net->pool_grads = o->alloc(be, z->params * sizeof(float));
+    net->pool_stats = o->alloc(be, z->stats * sizeof(float));
+    net->pool_acts = o->alloc(be, (z->acts + z->agrads) * sizeof(float));
+    net->pool_other = o->alloc(be, z->other);
     if (!net->pool_params || !net->pool_grads || !net->pool_stats || !net->pool_acts || !net->pool_other) {
         free_pools(net);
         net->be = NULL;
         return pt_net_fail(net, "plan: out of %s memory for batch %d (%zu bytes)", be->ops->name, batch,
-                           (n_params * 2 + n_stats + n_acts + n_agrads) * sizeof(float) + b_other);
+                           (z->params * 2 + z->stats + z->acts + z->agrads) * sizeof(float) + z->other);
     }
-    net->mem.params = n_params * sizeof(float);
-    net->mem.grads = n_params * sizeof(float);
-    net->mem.stats = n_stats * sizeof(float);
-    net->mem.activations = n_acts * sizeof(float);
-    net->mem.act_grads = n_agrads * sizeof(float);
-    net->mem.other = b_other;
+    net->mem.params = z->params * sizeof(float);
+    net->mem.grads = z->params * sizeof(float);
+    net->mem.stats = z->stats * sizeof(float);
+    net->mem.activations = z->acts * sizeof(float);
+    net->mem.act_grads = z->agrads * sizeof(float);
+    net->mem.other = z->other;
     net->mem.total = net->mem.params + net->mem.grads + net->mem.stats + net->mem.activations + net->mem.act_grads +
                      net->mem.other;
+    return 0;
+}
 
-    /* carve */
+/* states, tensors (views share their root's buffers), head targets, zeros */
+static plan_cursor plan_carve(pt_net *net, int batch, const plan_sizes *z) {
     float *pp = net->pool_params, *pg = net->pool_grads, *pst = net->pool_stats, *pa = net->pool_acts;
-    float *pag = pa + n_acts;
+    float *pag = pa + z->acts;
     uint8_t *po = net->pool_other;
     for (int i = 0; i < net->nstates; i++) {
         pt_state *s = &net->states[i];
@@ -513,9 +536,13 @@ int pt_net_plan(pt_net *net, pt_backend *be, int batch) {
         po += align16((size_t)batch * tsize(&net->tensors[net->heads[h]])) * sizeof(float);
     }
     net->zeros = (float *)po;
-    po += align16((size_t)batch * max_head) * sizeof(float);
+    po += align16((size_t)batch * z->max_head) * sizeof(float);
+    return (plan_cursor){.stats = pst, .other = po};
+}
 
-    /* per-layer backend state, bn statistics, dropout masks */
+/* per-layer backend state, bn statistics, dropout masks */
+static int plan_layers(pt_net *net, pt_backend *be, int batch, plan_cursor cur) {
+    const pt_backend_ops *o = be->ops;
     for (int i = 0; i < net->nlayers; i++) {
         pt_layer *l = &net->layers[i];
         int rc = 0;
@@ -529,13 +556,13 @@ int pt_net_plan(pt_net *net, pt_backend *be, int batch) {
             rc = o->maxpool_init(be, &l->bstate, &l->ps);
         } else if (l->kind == PT_L_BN) {
             size_t c = align16(net->tensors[l->out].c);
-            l->save_mean = pst;
-            l->save_invstd = pst + c;
-            pst += 2 * c;
+            l->save_mean = cur.stats;
+            l->save_invstd = cur.stats + c;
+            cur.stats += 2 * c;
         } else if (l->kind == PT_L_DROPOUT) {
             size_t m = (size_t)batch * tsize(&net->tensors[l->out]);
-            l->mask = po;
-            po += align16((m + 3) / 4) * 4;
+            l->mask = cur.other;
+            cur.other += align16((m + 3) / 4) * 4;
             l->mask_host = malloc(m);
             if (!l->mask_host) rc = -1;
         }
@@ -545,6 +572,14 @@ int pt_net_plan(pt_net *net, pt_backend *be, int batch) {
             return pt_net_fail(net, "plan: %s: the %s backend cannot set up this layer", l->name, be->ops->name);
         }
     }
+    return 0;
+}
+
+int pt_net_plan(pt_net *net, pt_backend *be, int batch) {
+    if (plan_validate(net, be, batch) || plan_states(net)) return -1;
+    plan_sizes z = plan_size(net, batch);
+    if (plan_alloc(net, be, batch, &z)) return -1;
+    if (plan_layers(net, be, batch, plan_carve(net, batch, &z))) return -1;
     net->plan_done = 1;
     return 0;
 }
@@ -686,17 +721,82 @@ static int take_acc(pt_net *net, int x) {
 
 static int needs(const pt_net *net, int x) { return net->tensors[x].needs_grad; }
 
-int pt_net_backward(pt_net *net) {
-    if (!net->plan_done) return pt_net_seterr(net, "backward: plan the network first");
-    if (!net->fwd_n || !net->fwd_train) {
-        return pt_net_seterr(net, "backward: needs a forward in train mode first");
-    }
-    if (net->backward_done) {
-        return pt_net_seterr(net, "backward: already done for this forward");
-    }
+/* one layer's backward: its weight gradients (when trainable) and the
+ * gradients of those inputs that need one */
+static void layer_backward(pt_net *net, pt_layer *l) {
     pt_backend *be = net->be;
     const pt_backend_ops *o = be->ops;
+    const pt_tensor *out = &net->tensors[l->out];
+    const pt_tensor *in = &net->tensors[l->in[0]];
+    const float *dy = out->grad;
     const int N = net->batch;
+    size_t m = (size_t)N * tsize(out);
+    int train_w = pt_net_layer_trainable(net, l);
+    int acc_w = !l->grad_fresh;
+    const pt_state *st = l->nstate ? &net->states[l->state0] : NULL;
+    int x = l->in[0];
+    switch (l->kind) {
+    case PT_L_INPUT:
+    case PT_L_FLATTEN:
+        break;
+    case PT_L_CONV:
+        if (train_w)
+            o->conv_backward_weights(be, l->bstate, &l->cs, in->data, dy, st[0].grad,
+                                     l->has_bias ? st[1].grad : NULL, acc_w);
+        if (needs(net, x)) o->conv_backward_data(be, l->bstate, &l->cs, dy, st[0].data, in->grad, take_acc(net, x));
+        break;
+    case PT_L_LINEAR:
+        if (train_w)
+            o->linear_backward_weights(be, l->bstate, N, l->lin_in, l->lin_out, in->data, dy, st[0].grad,
+                                       l->has_bias ? st[1].grad : NULL, acc_w);
+        if (needs(net, x))
+            o->linear_backward_data(be, l->bstate, N, l->lin_in, l->lin_out, dy, st[0].data, in->grad,
+                                    take_acc(net, x));
+        break;
+    case PT_L_BN:
+        if (train_w || needs(net, x)) {
+            int rows = (int)((size_t)N * out->h * out->w);
+            int acc_x = needs(net, x) ? take_acc(net, x) : 0;
+            o->bn_backward(be, rows, out->c, in->data, dy, st[0].data, l->save_mean, l->save_invstd,
+                           needs(net, x) ? in->grad : NULL, acc_x, train_w ? st[0].grad : NULL,
+                           train_w ? st[1].grad : NULL, acc_w);
+        }
+        break;
+    case PT_L_RELU:
+        if (needs(net, x)) o->relu_backward(be, m, out->data, dy, in->grad, take_acc(net, x));
+        break;
+    case PT_L_MAXPOOL:
+        if (needs(net, x))
+            o->maxpool_backward(be, l->bstate, &l->ps, in->data, out->data, dy, in->grad, take_acc(net, x));
+        break;
+    case PT_L_GAP:
+        if (needs(net, x)) o->gap_backward(be, N, in->h * in->w, in->c, dy, in->grad, take_acc(net, x));
+        break;
+    case PT_L_DROPOUT:
+        if (needs(net, x)) {
+            if (l->p > 0.0f)
+                o->dropout_backward(be, m, dy, l->mask, 1.0f / (1.0f - l->p), in->grad, take_acc(net, x));
+            else
+                o->copy_grad(be, m, dy, in->grad, take_acc(net, x));
+        }
+        break;
+    case PT_L_ADD:
+        for (int k = 0; k < 2; k++)
+            if (needs(net, l->in[k]))
+                o->copy_grad(be, m, dy, net->tensors[l->in[k]].grad, take_acc(net, l->in[k]));
+        break;
+    case PT_L_UPSAMPLE:
+        if (needs(net, x))
+            o->upsample_backward(be, N, in->h, in->w, in->c, l->fh, l->fw, dy, in->grad, take_acc(net, x));
+        break;
+    }
+    if (train_w) l->grad_fresh = 0;
+}
+
+int pt_net_backward(pt_net *net) {
+    if (!net->plan_done) return pt_net_seterr(net, "backward: plan the network first");
+    if (!net->fwd_n || !net->fwd_train) return pt_net_seterr(net, "backward: needs a forward in train mode first");
+    if (net->backward_done) return pt_net_seterr(net, "backward: already done for this forward");
     for (int i = 0; i < net->nlayers; i++) {
         const pt_layer *l = &net->layers[i];
         int need = pt_net_layer_trainable(net, l);
@@ -706,71 +806,8 @@ int pt_net_backward(pt_net *net) {
     for (int i = net->nlayers - 1; i >= 0; i--) {
         pt_layer *l = &net->layers[i];
         if (l->kind == PT_L_INPUT || l->kind == PT_L_FLATTEN) continue;
-        const pt_tensor *out = &net->tensors[l->out];
-        if (!net->tensors[out->root].grad_set) continue; /* no gradient reached it */
-        const pt_tensor *in = &net->tensors[l->in[0]];
-        const float *dy = out->grad;
-        size_t m = (size_t)N * tsize(out);
-        int train_w = pt_net_layer_trainable(net, l);
-        int acc_w = !l->grad_fresh;
-        const pt_state *st = l->nstate ? &net->states[l->state0] : NULL;
-        int x = l->in[0];
-        switch (l->kind) {
-        case PT_L_INPUT:
-        case PT_L_FLATTEN:
-            break;
-        case PT_L_CONV:
-            if (train_w)
-                o->conv_backward_weights(be, l->bstate, &l->cs, in->data, dy, st[0].grad,
-                                         l->has_bias ? st[1].grad : NULL, acc_w);
-            if (needs(net, x)) o->conv_backward_data(be, l->bstate, &l->cs, dy, st[0].data, in->grad, take_acc(net, x));
-            break;
-        case PT_L_LINEAR:
-            if (train_w)
-                o->linear_backward_weights(be, l->bstate, N, l->lin_in, l->lin_out, in->data, dy, st[0].grad,
-                                           l->has_bias ? st[1].grad : NULL, acc_w);
-            if (needs(net, x))
-                o->linear_backward_data(be, l->bstate, N, l->lin_in, l->lin_out, dy, st[0].data, in->grad,
-                                        take_acc(net, x));
-            break;
-        case PT_L_BN:
-            if (train_w || needs(net, x)) {
-                int rows = (int)((size_t)N * out->h * out->w);
-                int acc_x = needs(net, x) ? take_acc(net, x) : 0;
-                o->bn_backward(be, rows, out->c, in->data, dy, st[0].data, l->save_mean, l->save_invstd,
-                               needs(net, x) ? in->grad : NULL, acc_x, train_w ? st[0].grad : NULL,
-                               train_w ? st[1].grad : NULL, acc_w);
-            }
-            break;
-        case PT_L_RELU:
-            if (needs(net, x)) o->relu_backward(be, m, out->data, dy, in->grad, take_acc(net, x));
-            break;
-        case PT_L_MAXPOOL:
-            if (needs(net, x))
-                o->maxpool_backward(be, l->bstate, &l->ps, in->data, out->data, dy, in->grad, take_acc(net, x));
-            break;
-        case PT_L_GAP:
-            if (needs(net, x)) o->gap_backward(be, N, in->h * in->w, in->c, dy, in->grad, take_acc(net, x));
-            break;
-        case PT_L_DROPOUT:
-            if (needs(net, x)) {
-                if (l->p > 0.0f)
-                    o->dropout_backward(be, m, dy, l->mask, 1.0f / (1.0f - l->p), in->grad, take_acc(net, x));
-                else
-                    o->copy_grad(be, m, dy, in->grad, take_acc(net, x));
-            }
-            break;
-        case PT_L_ADD:
-            for (int k = 0; k < 2; k++)
-                if (needs(net, l->in[k]))
-                    o->copy_grad(be, m, dy, net->tensors[l->in[k]].grad, take_acc(net, l->in[k]));
-            break;
-        case PT_L_UPSAMPLE:
-            if (needs(net, x))
-                o->upsample_backward(be, N, in->h, in->w, in->c, l->fh, l->fw, dy, in->grad, take_acc(net, x));
-            break;
-        }
-        if (train_w) l->grad_fresh = 0;
+        if (!net->tensors[net->tensors[l->out].root].grad_set) continue; /* no gradient reached it */
+        layer_backward(net, l);
     }
     net->backward_done = 1;
     return 0;

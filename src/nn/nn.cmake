@@ -1,6 +1,6 @@
 # nn.cmake -- the training engine (src/nn): static library pt_nn.
 # The ref backend always builds; the cpu (oneDNN) backend's own fragment,
-# src/nn/dnnl/dnnl.cmake, adds its sources and PT_HAVE_DNNL to pt_nn when the
+# src/nn/cpu/cpu.cmake, adds its sources and PT_HAVE_DNNL to pt_nn when the
 # folder exists and oneDNN was found (PT_DNNL_INCLUDE / PT_DNNL_LIB, top level);
 # the cuda backend's, src/nn/cuda/cuda.cmake, adds its sources and PT_HAVE_CUDA
 # when the CUDA toolkit and cuDNN were found (Release builds only).
@@ -23,7 +23,7 @@ if(CMAKE_BUILD_TYPE STREQUAL "Debug")
   set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/backend_ref.c PROPERTIES COMPILE_OPTIONS -O2)
 endif()
 if(PT_DNNL_INCLUDE AND PT_DNNL_LIB)
-  include(${CMAKE_CURRENT_LIST_DIR}/dnnl/dnnl.cmake OPTIONAL)
+  include(${CMAKE_CURRENT_LIST_DIR}/cpu/cpu.cmake OPTIONAL)
 endif()
 if(CUDAToolkit_FOUND AND PT_CUDNN_INCLUDE AND PT_CUDNN_LIB)
   include(${CMAKE_CURRENT_LIST_DIR}/cuda/cuda.cmake OPTIONAL)

@@ -204,173 +204,181 @@ static int parse_entry(const cJSON *e, size_t data_len, pt_safetensors_tensor *t
     return 0;
 }
 
-pt_safetensors *pt_safetensors_open(const char *path, char *err, size_t errlen) {
-    pt_safetensors *f = calloc(1, sizeof *f);
-    char *hdr = NULL;
-    cJSON *root = NULL;
-    FILE *fp = NULL;
-    int *order = NULL;
-    if (!f || !(f->path = strdup(path))) {
-        fail(err, errlen, path, "out of memory");
-        goto bad;
-    }
-    fp = fopen(path, "rb");
-    struct stat st;
-    if (!fp || fstat(fileno(fp), &st)) {
-        fail(err, errlen, path, "cannot open: %s", strerror(errno));
-        goto bad;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        fail(err, errlen, path, "not a regular file");
-        goto bad;
-    }
-    size_t size = (size_t)st.st_size;
+/* What opening a file holds between its steps. tmp / tbegin / order: the
+ * tensors in header order, their data offsets, and their order by offset. */
+typedef struct {
+    const char *path;
+    char *err;
+    size_t errlen;
+    FILE *fp;
+    char *hdr;       /* the JSON header, NUL-terminated */
+    size_t hlen;     /* its length in bytes */
+    size_t data_len; /* bytes after the header */
+    cJSON *root;
+    pt_safetensors_tensor *tmp;
+    size_t *tbegin;
+    int *order;
+    int nt;
+} st_open;
+
+#define FAIL(o, ...) fail((o)->err, (o)->errlen, (o)->path, __VA_ARGS__)
+
+/* the 8-byte little-endian header length, checked against the file's size */
+static int read_header_length(st_open *o, size_t size, uint64_t *n) {
     unsigned char hl[8];
-    if (size < 8 || fread(hl, 1, 8, fp) != 8) {
-        fail(err, errlen, path, "truncated: %zu bytes, shorter than the 8-byte header length", size);
-        goto bad;
-    }
+    if (size < 8 || fread(hl, 1, 8, o->fp) != 8)
+        return FAIL(o, "truncated: %zu bytes, shorter than the 8-byte header length", size);
+    *n = 0;
+    for (int i = 0; i < 8; i++) *n |= (uint64_t)hl[i] << (8 * i);
+    if (*n > PT_SAFETENSORS_MAX_HEADER)
+        return FAIL(o, "header length %llu exceeds the %u-byte limit (corrupt or not safetensors)",
+                    (unsigned long long)*n, PT_SAFETENSORS_MAX_HEADER);
+    if (*n < 2 || *n > size - 8)
+        return FAIL(o, "truncated: a header of %llu bytes, but the file has %zu after the length",
+                    (unsigned long long)*n, size - 8);
+    return 0;
+}
+
+/* reads the header into o->hdr and the data (64-byte aligned) into f->data */
+static int read_file(st_open *o, pt_safetensors *f) {
+    o->fp = fopen(o->path, "rb");
+    struct stat st;
+    if (!o->fp || fstat(fileno(o->fp), &st)) return FAIL(o, "cannot open: %s", strerror(errno));
+    if (!S_ISREG(st.st_mode)) return FAIL(o, "not a regular file");
+    size_t size = (size_t)st.st_size;
     uint64_t n = 0;
-    for (int i = 0; i < 8; i++) n |= (uint64_t)hl[i] << (8 * i);
-    if (n > PT_SAFETENSORS_MAX_HEADER) {
-        fail(err, errlen, path, "header length %llu exceeds the %u-byte limit (corrupt or not safetensors)",
-             (unsigned long long)n, PT_SAFETENSORS_MAX_HEADER);
-        goto bad;
-    }
-    if (n < 2 || n > size - 8) {
-        fail(err, errlen, path, "truncated: a header of %llu bytes, but the file has %zu after the length",
-             (unsigned long long)n, size - 8);
-        goto bad;
-    }
-    size_t data_len = size - 8 - (size_t)n;
-    hdr = malloc((size_t)n + 1);
-    f->data = aligned_alloc(64, (data_len + 63) / 64 * 64 + 64);
-    if (!hdr || !f->data) {
-        fail(err, errlen, path, "out of memory (%zu bytes)", size);
-        goto bad;
-    }
-    if (fread(hdr, 1, (size_t)n, fp) != (size_t)n || fread(f->data, 1, data_len, fp) != data_len) {
-        fail(err, errlen, path, "read failed: %s", ferror(fp) ? strerror(errno) : "file shrank while reading");
-        goto bad;
-    }
-    hdr[n] = 0;
-    if (hdr[0] != '{') {
-        fail(err, errlen, path, "the header is not a JSON object");
-        goto bad;
-    }
+    if (read_header_length(o, size, &n)) return -1;
+    o->hlen = (size_t)n;
+    o->data_len = size - 8 - o->hlen;
+    o->hdr = malloc(o->hlen + 1);
+    f->data = aligned_alloc(64, (o->data_len + 63) / 64 * 64 + 64);
+    if (!o->hdr || !f->data) return FAIL(o, "out of memory (%zu bytes)", size);
+    if (fread(o->hdr, 1, o->hlen, o->fp) != o->hlen || fread(f->data, 1, o->data_len, o->fp) != o->data_len)
+        return FAIL(o, "read failed: %s", ferror(o->fp) ? strerror(errno) : "file shrank while reading");
+    o->hdr[o->hlen] = 0;
+    return 0;
+}
+
+/* the header must be one JSON object and nothing after it but white space */
+static int parse_json(st_open *o) {
+    if (o->hdr[0] != '{') return FAIL(o, "the header is not a JSON object");
     const char *end = NULL;
-    root = cJSON_ParseWithLengthOpts(hdr, (size_t)n, &end, 0);
-    if (!root || !cJSON_IsObject(root)) {
-        fail(err, errlen, path, "the header is not valid JSON");
-        goto bad;
+    o->root = cJSON_ParseWithLengthOpts(o->hdr, o->hlen, &end, 0);
+    if (!o->root || !cJSON_IsObject(o->root)) return FAIL(o, "the header is not valid JSON");
+    for (const char *p = end; p && p < o->hdr + o->hlen; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') return FAIL(o, "bytes after the header's JSON object");
+    return 0;
+}
+
+/* the table arrays, one slot per header entry (and one spare) */
+static int alloc_tables(st_open *o, pt_safetensors *f) {
+    size_t cap = (size_t)cJSON_GetArraySize(o->root) + 1;
+    f->t = calloc(cap, sizeof *f->t);
+    f->begin = calloc(cap, sizeof *f->begin);
+    f->copies = calloc(cap, sizeof *f->copies);
+    o->order = calloc(cap, sizeof *o->order);
+    o->tmp = calloc(cap, sizeof *o->tmp);
+    o->tbegin = calloc(cap, sizeof *o->tbegin);
+    if (!f->t || !f->begin || !f->copies || !o->order || !o->tmp || !o->tbegin) return FAIL(o, "out of memory");
+    return 0;
+}
+
+/* __metadata__: one object of strings, copied into f->meta as key, value pairs */
+static int parse_metadata(st_open *o, pt_safetensors *f, const cJSON *e) {
+    if (f->meta || !cJSON_IsObject(e)) return FAIL(o, "__metadata__ is not one object of strings");
+    int nm = cJSON_GetArraySize(e);
+    f->meta = calloc(2 * (size_t)nm + 1, sizeof *f->meta);
+    if (!f->meta) return FAIL(o, "out of memory");
+    for (const cJSON *m = e->child; m; m = m->next) {
+        if (!m->string || !cJSON_IsString(m))
+            return FAIL(o, "__metadata__ value '%s' is not a string", m->string ? m->string : "");
+        f->meta[2 * f->nmeta] = strdup(m->string);
+        f->meta[2 * f->nmeta + 1] = strdup(m->valuestring);
+        f->nmeta++;
+        if (!f->meta[2 * f->nmeta - 2] || !f->meta[2 * f->nmeta - 1]) return FAIL(o, "out of memory");
     }
-    for (const char *p = end; p && p < hdr + n; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-            fail(err, errlen, path, "bytes after the header's JSON object");
-            goto bad;
+    return 0;
+}
+
+/* every header entry: the metadata, or a tensor into tmp[nt] (names unique) */
+static int parse_entries(st_open *o, pt_safetensors *f) {
+    for (const cJSON *e = o->root->child; e; e = e->next) {
+        if (!e->string) return FAIL(o, "a header entry has no name");
+        if (!strcmp(e->string, "__metadata__")) {
+            if (parse_metadata(o, f, e)) return -1;
+            continue;
         }
-    int cap = cJSON_GetArraySize(root);
-    f->t = calloc((size_t)cap + 1, sizeof *f->t);
-    f->begin = calloc((size_t)cap + 1, sizeof *f->begin);
-    f->copies = calloc((size_t)cap + 1, sizeof *f->copies);
-    order = calloc((size_t)cap + 1, sizeof *order);
-    if (!f->t || !f->begin || !f->copies || !order) {
-        fail(err, errlen, path, "out of memory");
-        goto bad;
+        for (int j = 0; j < o->nt; j++)
+            if (!strcmp(o->tmp[j].name, e->string)) return FAIL(o, "tensor '%s' appears twice", e->string);
+        if (parse_entry(e, o->data_len, &o->tmp[o->nt], &o->tbegin[o->nt], o->err, o->errlen, o->path)) return -1;
+        o->tmp[o->nt].name = e->string; /* replaced by a copy in adopt_tensors */
+        o->order[o->nt] = o->nt;
+        o->nt++;
     }
-    pt_safetensors_tensor *tmp = calloc((size_t)cap + 1, sizeof *tmp);
-    size_t *tbegin = calloc((size_t)cap + 1, sizeof *tbegin);
-    if (!tmp || !tbegin) {
-        free(tmp), free(tbegin);
-        fail(err, errlen, path, "out of memory");
-        goto bad;
+    return 0;
+}
+
+/* the data must be covered exactly: sorted by offset, no overlap, no hole */
+static int check_coverage(st_open *o) {
+    qsort_r(o->order, (size_t)o->nt, sizeof *o->order, cmp_begin, o->tbegin);
+    size_t at = 0;
+    for (int k = 0; k < o->nt; k++) {
+        const pt_safetensors_tensor *t = &o->tmp[o->order[k]];
+        size_t b = o->tbegin[o->order[k]];
+        if (b != at)
+            return FAIL(o, "tensor '%s' starts at data byte %zu, expected %zu (%s)", t->name, b, at,
+                        b < at ? "overlap" : "hole");
+        for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
+            if (t->dtype == dtypes[i].name) at = b + t->count * dtypes[i].size;
     }
-    int nt = 0, nmeta_seen = 0, rc = 0;
-    for (const cJSON *e = root->child; e && !rc; e = e->next) {
-        if (!e->string) {
-            rc = fail(err, errlen, path, "a header entry has no name");
-        } else if (!strcmp(e->string, "__metadata__")) {
-            if (nmeta_seen++ || !cJSON_IsObject(e)) {
-                rc = fail(err, errlen, path, "__metadata__ is not one object of strings");
-                break;
-            }
-            int nm = cJSON_GetArraySize(e);
-            f->meta = calloc(2 * (size_t)nm + 1, sizeof *f->meta);
-            if (!f->meta) rc = fail(err, errlen, path, "out of memory");
-            for (const cJSON *m = e->child; m && !rc; m = m->next) {
-                if (!m->string || !cJSON_IsString(m)) {
-                    rc = fail(err, errlen, path, "__metadata__ value '%s' is not a string", m->string ? m->string : "");
-                    break;
-                }
-                f->meta[2 * f->nmeta] = strdup(m->string);
-                f->meta[2 * f->nmeta + 1] = strdup(m->valuestring);
-                f->nmeta++;
-                if (!f->meta[2 * f->nmeta - 2] || !f->meta[2 * f->nmeta - 1]) rc = fail(err, errlen, path, "out of memory");
-            }
-        } else {
-            for (int j = 0; j < nt && !rc; j++)
-                if (!strcmp(tmp[j].name, e->string)) rc = fail(err, errlen, path, "tensor '%s' appears twice", e->string);
-            if (!rc) rc = parse_entry(e, data_len, &tmp[nt], &tbegin[nt], err, errlen, path);
-            if (!rc) {
-                tmp[nt].name = e->string; /* replaced by a copy below */
-                order[nt] = nt;
-                nt++;
-            }
-        }
-    }
-    if (!rc) {
-        /* the data must be covered exactly: sorted by offset, no overlap, no hole */
-        qsort_r(order, (size_t)nt, sizeof *order, cmp_begin, tbegin);
-        size_t at = 0;
-        for (int k = 0; k < nt && !rc; k++) {
-            const pt_safetensors_tensor *t = &tmp[order[k]];
-            size_t b = tbegin[order[k]];
-            if (b != at)
-                rc = fail(err, errlen, path, "tensor '%s' starts at data byte %zu, expected %zu (%s)", t->name, b, at,
-                          b < at ? "overlap" : "hole");
-            for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
-                if (t->dtype == dtypes[i].name) at = b + t->count * dtypes[i].size;
-        }
-        if (!rc && at != data_len)
-            rc = fail(err, errlen, path, "%zu data bytes, the tensors cover %zu (truncated or padded)", data_len, at);
-    }
-    for (int k = 0; k < nt && !rc; k++) {
+    if (at != o->data_len)
+        return FAIL(o, "%zu data bytes, the tensors cover %zu (truncated or padded)", o->data_len, at);
+    return 0;
+}
+
+/* the tensors into f in offset order, names copied; F32 data points into
+ * f->data where 4-byte aligned, else into an aligned copy */
+static int adopt_tensors(st_open *o, pt_safetensors *f) {
+    for (int k = 0; k < o->nt; k++) {
         pt_safetensors_tensor *t = &f->t[k];
-        *t = tmp[order[k]];
-        f->begin[k] = tbegin[order[k]];
+        *t = o->tmp[o->order[k]];
+        f->begin[k] = o->tbegin[o->order[k]];
         t->name = strdup(t->name);
         f->n = k + 1;
-        if (!t->name) {
-            rc = fail(err, errlen, path, "out of memory");
-            break;
-        }
+        if (!t->name) return FAIL(o, "out of memory");
         if (strcmp(t->dtype, "F32")) continue;
         if (f->begin[k] % 4 == 0) {
             t->data = (const float *)(const void *)(f->data + f->begin[k]);
-        } else {
-            f->copies[k] = malloc(t->count * sizeof(float) + 1);
-            if (!f->copies[k]) rc = fail(err, errlen, path, "out of memory");
-            else {
-                memcpy(f->copies[k], f->data + f->begin[k], t->count * sizeof(float));
-                t->data = f->copies[k];
-            }
+            continue;
         }
+        f->copies[k] = malloc(t->count * sizeof(float) + 1);
+        if (!f->copies[k]) return FAIL(o, "out of memory");
+        memcpy(f->copies[k], f->data + f->begin[k], t->count * sizeof(float));
+        t->data = f->copies[k];
     }
-    free(tmp);
-    free(tbegin);
-    if (rc) goto bad;
-    free(order);
-    cJSON_Delete(root);
-    free(hdr);
-    fclose(fp);
+    return 0;
+}
+
+pt_safetensors *pt_safetensors_open(const char *path, char *err, size_t errlen) {
+    st_open o = {.path = path, .err = err, .errlen = errlen};
+    pt_safetensors *f = calloc(1, sizeof *f);
+    int rc = -1;
+    if (!f || !(f->path = strdup(path)))
+        FAIL(&o, "out of memory");
+    else
+        rc = read_file(&o, f) || parse_json(&o) || alloc_tables(&o, f) || parse_entries(&o, f) ||
+             check_coverage(&o) || adopt_tensors(&o, f);
+    free(o.tmp);
+    free(o.tbegin);
+    free(o.order);
+    cJSON_Delete(o.root);
+    free(o.hdr);
+    if (o.fp) fclose(o.fp);
+    if (rc) {
+        pt_safetensors_close(f);
+        return NULL;
+    }
     return f;
-bad:
-    free(order);
-    cJSON_Delete(root);
-    free(hdr);
-    if (fp) fclose(fp);
-    pt_safetensors_close(f);
-    return NULL;
 }
 
 int pt_safetensors_count(const pt_safetensors *f) { return f->n; }

@@ -38,6 +38,7 @@ foreach(t IN LISTS pt_cuda_targets)
 endforeach()
 message(STATUS "powertrain: cuda backend: CUDA ${CUDAToolkit_VERSION}, cuDNN ${PT_CUDNN_LIB}, architectures ${CMAKE_CUDA_ARCHITECTURES}")
 target_sources(pt_nn PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/cuda_common.c
   ${CMAKE_CURRENT_LIST_DIR}/cuda_backend.c
   ${CMAKE_CURRENT_LIST_DIR}/cuda_conv.c
   ${CMAKE_CURRENT_LIST_DIR}/cuda_linear.c

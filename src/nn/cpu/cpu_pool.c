@@ -7,7 +7,7 @@
  * shapes run oneDNN's primitive as forward_training and keep its workspace.
  * Either way backward reads the saved argmax, so x and y are not needed there.
  * Padding, where set, never wins the max (as in ref). */
-#include "nn/dnnl/cpu_internal.h"
+#include "nn/cpu/cpu_internal.h"
 
 #include <omp.h>
 #include <string.h>

@@ -11,7 +11,7 @@
  * weight-gradient primitive); the forward descriptor without bias is built at
  * init: it validates the shape and serves as the backward primitives' hint.
  * A 1-D layer (h = 1 everywhere) uses 1-D descriptors (NWC, OIW). */
-#include "nn/dnnl/cpu_internal.h"
+#include "nn/cpu/cpu_internal.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* cpu_internal.h -- shared pieces of the `cpu` backend (oneDNN 2.x + OpenMP).
- * Every dnnl call of the project lives in src/nn/dnnl/; oneDNN 3.x support is
+ * Every dnnl call of the project lives in src/nn/cpu/; oneDNN 3.x support is
  * a change to this folder only.
  *
  * Files: cpu_backend.c (the table, memory, create), cpu_conv.c (convolution),

@@ -2,7 +2,7 @@
  * The backend object owns nothing beyond itself (impl = NULL): every dnnl
  * engine, stream and primitive belongs to a layer state and is released by
  * the matching *_free, so destroying the backend is a plain free(). */
-#include "nn/dnnl/cpu_internal.h"
+#include "nn/cpu/cpu_internal.h"
 
 #include <omp.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* cpu_linear.c -- the linear layer as three oneDNN sgemm calls on the plain
  * [out][in] weights (row-major, no reorders, no state); acc maps to beta. */
-#include "nn/dnnl/cpu_internal.h"
+#include "nn/cpu/cpu_internal.h"
 
 int pt_cpu_linear_init(pt_backend *be, void **state, int n, int in, int out) {
     (void)be;

@@ -9,7 +9,7 @@
  * statistics with the unbiased variance (oneDNN leaves them to the user),
  * accumulates into dx/dgamma/dbeta on request and has no per-layer state to
  * cache primitives in; on channels-last rows these loops are memory bound. */
-#include "nn/dnnl/cpu_internal.h"
+#include "nn/cpu/cpu_internal.h"
 
 #include <math.h>
 #include <omp.h>

@@ -1,7 +1,7 @@
-# dnnl.cmake -- the `cpu` backend (oneDNN 2.x C API + OpenMP), added to pt_nn.
+# cpu.cmake -- the `cpu` backend (oneDNN 2.x C API + OpenMP), added to pt_nn.
 # Included by src/nn/nn.cmake after pt_nn exists and only when the top level
 # found oneDNN (PT_DNNL_INCLUDE / PT_DNNL_LIB). Every dnnl call of the project
-# lives in this folder.
+# lives in this folder (src/nn/cpu/).
 #
 # OpenMP: Debian's libdnnl is built on GNU OpenMP (libgomp). gcc links the
 # same runtime. clang's -fopenmp links LLVM's libomp, which also provides the
