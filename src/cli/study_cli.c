@@ -70,6 +70,13 @@ static int is_dataset(const char *d) {
            !strcmp(d, "celeba");
 }
 
+/* Counts the comma-separated values of s (at most a grid's worth is accepted). */
+static int list_count(const char *s) {
+    int n = 1;
+    for (; *s; s++) n += *s == ',';
+    return n;
+}
+
 /* Flags shared by train and regime. Returns 1 when argv[*i] was one, 0 when
    not, -1 on a bad value (error printed). */
 static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c, double *threshold,
@@ -569,6 +576,11 @@ static int study_verb(const char *verb, int which, int argc, char **argv) {
     if (slurm && c.one_task > 0)
         return pt_cli_error(verb, PT_EXIT_USAGE, "--task-index runs one task of a --slurm study; not with --slurm");
     pt_preset_study(preset, verb, &c.preset);
+    int nbs = bs_list ? list_count(bs_list) : c.preset.nbs, nlr = lr_list ? list_count(lr_list) : c.preset.nlr;
+    if (nbs > PT_STUDY_MAX_GRID || nlr > PT_STUDY_MAX_GRID) /* a grid past 8 x 8 is refused, never cut */
+        return pt_cli_error(verb, PT_EXIT_USAGE, "%s: at most %d batch sizes and %d learning rates (%d setups), got %d x %d",
+                            space_bs[0] ? "--space" : nbs > PT_STUDY_MAX_GRID ? "--batch-sizes" : "--lrs",
+                            PT_STUDY_MAX_GRID, PT_STUDY_MAX_GRID, PT_STUDY_MAX_GRID * PT_STUDY_MAX_GRID, nbs, nlr);
     if (bs_list && (c.preset.nbs = parse_list_int(bs_list, c.preset.batch_sizes, PT_STUDY_MAX_GRID)) < 1)
         return pt_cli_error(verb, PT_EXIT_USAGE, "--batch-sizes: expected positive integers like 64,256, got '%s'",
                             bs_list);
