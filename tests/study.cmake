@@ -25,3 +25,6 @@ target_include_directories(test_tune_cli PRIVATE ${PROJECT_SOURCE_DIR}/tests ${P
 target_link_libraries(test_tune_cli PRIVATE ${PT_SQLITE_LIB})
 add_test(NAME test_tune_cli COMMAND test_tune_cli $<TARGET_FILE:powertrain>)
 set_tests_properties(test_tune_cli PROPERTIES TIMEOUT 900)
+# the study kinds' registry (the CLI's flag helpers come along)
+pt_add_test(test_kind test_kind.c ${PT_STUDY_KINDS} ${PROJECT_SOURCE_DIR}/src/cli/args.c)
+target_link_libraries(test_kind PRIVATE pt_study)

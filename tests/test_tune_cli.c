@@ -90,9 +90,12 @@ static void test_bad_flags(void) {
     double runs = q1("SELECT count(*) FROM runs");
     const char *bad[][2] = {{"--space", "16,64"},          {"--space", "16,x:0.1"}, {"--objective", "cost:7"},
                             {"--objective", "watts"},      {"--mode", "slow"},      {"--budget-j", "-5"},
-                            {"--probe-steps", "0"},        {"--pmax", "300"},       {"--space", ":0.1"}};
+                            {"--probe-steps", "0"},        {"--pmax", "300"},       {"--space", ":0.1"},
+                            {"--space", "1,2,3,4,5,6,7,8,9:0.1"}, {"--space", "16:1,2,3,4,5,6,7,8,9"}};
     const char *want[] = {"--space", "--batch-sizes", "between 0 and 1", "--objective", "--mode", "--budget-j",
-                          "--probe-steps", "--pmax", "--space"};
+                          "--probe-steps", "--pmax", "--space",
+                          "--space: at most 8 batch sizes and 8 learning rates (64 setups), got 9 x 1",
+                          "--space: at most 8 batch sizes and 8 learning rates (64 setups), got 1 x 9"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *args[] = {(char *)bin, "tune", "--dataset", "pamap2", "--data", data, "--db", db,
                         (char *)bad[i][0], (char *)bad[i][1], NULL};

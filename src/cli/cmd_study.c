@@ -1,0 +1,587 @@
+/* cmd_study.c -- `powertrain train` (one run) and the studies of
+ * study/kind.h (regime, pretrain, multitask, tune): flags, validation before
+ * anything is touched, --slurm's scripts, Ctrl-C that leaves the study
+ * resumable. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "models/models.h"
+#include "study/kind.h"
+#include "study/slurm.h"
+#include "study/study.h"
+#include "util/str.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupted = 1;
+    signal(SIGINT, SIG_DFL); /* a second Ctrl-C ends it at once */
+    signal(SIGTERM, SIG_DFL);
+}
+
+static const char *common_help =
+    "  --dataset D         fmnist, pamap2, celeba-id, celeba-attr or celeba\n"
+    "  --data DIR          the data set's folder (fmnist: Debian's files by default)\n"
+    "  --model M           a model of `powertrain models` (default: the dataset's)\n"
+    "  --optimizer adam|sgd  constant learning rate (default adam; sgd with momentum 0.9)\n"
+    "  --device D          backend: ref, cpu or cuda[:N] (default cpu when built with\n"
+    "                      oneDNN, else ref); on cuda[:N] the meter bills that GPU\n"
+    "                      only, unless --gpus is given\n"
+    "  --threads N         CPU threads (default: all cores)\n"
+    "  --threshold A       early stopping arms at validation accuracy A (default 0.8)\n"
+    "  --patience N        epochs without improvement after arming (default: preset)\n"
+    "  --max-epochs N      the cap (default: preset)\n"
+    "  --seed S            weights and batch order (repeat r uses S + r - 1; default 1)\n"
+    "  --db FILE           the results store (default results.db)\n"
+    "  --interval MS       meter sampling interval (default 100)\n"
+    "  --gpus all|LIST     GPUs to bill (default: those the job can see)\n"
+    "  --idle S            measure S seconds of idle power first (stored with the runs)\n"
+    "  --quiet             no per-epoch lines\n";
+
+static int parse_list_int(const char *s, int *out, int max) {
+    int n = 0;
+    char buf[256];
+    pt_strlcpy(buf, s, sizeof buf);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        long v;
+        if (n == max || pt_parse_long(tok, &v) != 0 || v < 1 || v > 1000000) return -1;
+        out[n++] = (int)v;
+    }
+    return n;
+}
+
+static int parse_list_double(const char *s, double *out, int max) {
+    int n = 0;
+    char buf[256];
+    pt_strlcpy(buf, s, sizeof buf);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        double v;
+        if (n == max || pt_parse_double(tok, &v) != 0 || !(v > 0) || v > 100) return -1;
+        out[n++] = v;
+    }
+    return n;
+}
+
+static int is_dataset(const char *d) {
+    return !strcmp(d, "fmnist") || !strcmp(d, "pamap2") || !strcmp(d, "celeba-id") || !strcmp(d, "celeba-attr") ||
+           !strcmp(d, "celeba");
+}
+
+/* Counts the comma-separated values of s (at most a grid's worth is accepted). */
+static int list_count(const char *s) {
+    int n = 1;
+    for (; *s; s++) n += *s == ',';
+    return n;
+}
+
+/* Flags shared by train and regime. Returns 1 when argv[*i] was one, 0 when
+   not, -1 on a bad value (error printed). */
+static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c, double *threshold,
+                       long *patience, long *max_epochs) {
+    const char *v;
+    int r;
+    if (!strcmp(argv[*i], "--quiet")) {
+        c->progress = 0;
+        return 1;
+    }
+    if (!strcmp(argv[*i], "--resume")) {
+        c->resume = 1;
+        return 1;
+    }
+    if ((r = pt_cli_flag_value(verb, argc, argv, i, "--dataset", &v))) {
+        if (r < 0) return -1;
+        if (!is_dataset(v)) {
+            pt_cli_error(verb, PT_EXIT_USAGE, "--dataset: unknown dataset '%s' (datasets: %s)", v, pt_study_datasets());
+            return -1;
+        }
+        c->dataset = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--data", &v))) {
+        if (r < 0) return -1;
+        if (access(v, R_OK | X_OK) != 0) {
+            pt_cli_error(verb, PT_EXIT_USAGE, "--data %s: no such readable folder", v);
+            return -1;
+        }
+        c->data_dir = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--model", &v))) {
+        if (r < 0) return -1;
+        if (!pt_model_find(v)) {
+            char err[256];
+            pt_model_build(v, NULL, err, sizeof err);
+            pt_cli_error(verb, PT_EXIT_USAGE, "--model: %s", err);
+            return -1;
+        }
+        c->model = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--optimizer", &v))) {
+        if (r < 0) return -1;
+        if (!strcmp(v, "adam")) c->optimizer = PT_OPTIM_ADAM;
+        else if (!strcmp(v, "sgd")) c->optimizer = PT_OPTIM_SGD;
+        else {
+            pt_cli_error(verb, PT_EXIT_USAGE, "--optimizer: expected adam or sgd, got '%s'", v);
+            return -1;
+        }
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--device", &v))) {
+        if (r < 0) return -1;
+        c->device = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--threads", &v))) {
+        long t;
+        if (r < 0 || pt_cli_parse_long(verb, "--threads", v, 1, 1024, &t)) return -1;
+        c->threads = (int)t;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--threshold", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--threshold", v, 0, 1, threshold)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--patience", &v))) {
+        if (r < 0 || pt_cli_parse_long(verb, "--patience", v, 1, 100000, patience)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--max-epochs", &v))) {
+        if (r < 0 || pt_cli_parse_long(verb, "--max-epochs", v, 1, 1000000, max_epochs)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--seed", &v))) {
+        long s;
+        if (r < 0 || pt_cli_parse_long(verb, "--seed", v, 0, 2147483647L, &s)) return -1;
+        c->seed = (uint64_t)s;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--db", &v))) {
+        if (r < 0) return -1;
+        c->db = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--interval", &v))) {
+        long ms;
+        if (r < 0 || pt_cli_parse_long(verb, "--interval", v, 1, 60000, &ms)) return -1;
+        c->interval_ms = (unsigned)ms;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--gpus", &v))) {
+        if (r < 0) return -1;
+        c->gpus = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--idle", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--idle", v, 0, 3600, &c->idle_s)) return -1;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static const char *slurm_help =
+    "\nOn a SLURM cluster (one array task per setup x repeat, each into its own shard\n"
+    "store, then a merge job into --db; scripts in DB.slurm/study<ID>/):\n"
+    "  --slurm             write the sbatch scripts instead of training here\n"
+    "  --submit            ... and submit them (prints the array and merge job ids)\n"
+    "  --dry-run           ... only print them (writes nothing)\n"
+    "  --partition P, --account A, --time HH:MM:SS, --cpus-per-task N (also the\n"
+    "                      tasks' --threads), --gpus-per-task N: the tasks' resources\n"
+    "  --sbatch-arg ARG    one more sbatch option for both jobs (repeatable)\n"
+    "  with --resume       only the tasks whose runs are neither finished in the\n"
+    "                      store nor in their shard are submitted\n";
+
+static void config_init(pt_study_config *c) {
+    memset(c, 0, sizeof *c);
+    c->device = strstr(pt_backend_available(), "cpu") ? "cpu" : "ref";
+    c->optimizer = PT_OPTIM_ADAM;
+    c->seed = 1;
+    c->db = "results.db";
+    c->progress = isatty(2) ? 2 : 1;
+    c->interrupt = &interrupted;
+    pt_preset_get("quick", &c->preset);
+}
+
+static void catch_interrupt(void) {
+    signal(SIGINT, on_sigint);
+    signal(SIGTERM, on_sigint);
+}
+
+/* The study's exit: 130 after Ctrl-C (resumable), else 0. */
+static int study_exit(const char *verb, int interrupted_rc) {
+    if (interrupted_rc == 1) {
+        fprintf(stderr, "powertrain %s: interrupted; finished runs are stored, rerun with --resume to continue\n",
+                verb);
+        return 130;
+    }
+    return PT_EXIT_OK;
+}
+
+/* `train`: one setup as study kind "train", its summary line on stdout. */
+static int run_single(const char *verb, pt_study_config *c, int bs, double lr) {
+    char err[1024] = "";
+    catch_interrupt();
+    pt_study s;
+    if (pt_study_open(&s, c, "train", err, sizeof err) != 0) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+    pt_train_result res;
+    int skipped;
+    int rc = pt_study_run_setup(&s, 0, bs, lr, 1, "train", NULL, &res, &skipped, err, sizeof err);
+    if (rc == 0)
+        printf("%s: %s after %d epochs, best val acc %.4f, energy %.2f J (%.4f Wh, %s), to target %.2f J; "
+               "study %lld in %s\n",
+               c->dataset, pt_run_status_name(res.status), res.epochs, res.best_val_acc, res.energy_j,
+               res.energy_j / 3600, pt_meter_method_name(res.method), res.energy_to_target_j,
+               (long long)s.study_id, c->db);
+    pt_study_close(&s);
+    if (rc != 0) return pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);
+    return study_exit(verb, interrupted ? 1 : 0);
+}
+
+/* A study of kind k, trained here. */
+static int run_kind(const pt_study_kind *k, const pt_study_config *c, const pt_kind_opts *o) {
+    char err[1024] = "";
+    catch_interrupt();
+    int rc = k->run(c, o, err, sizeof err);
+    if (rc < 0) return pt_cli_error(k->name, PT_EXIT_USAGE, "%s", err); /* nothing trained yet: usage */
+    return study_exit(k->name, rc);
+}
+
+int pt_cli_train(int argc, char **argv) {
+    const char *verb = "train";
+    pt_study_config c;
+    config_init(&c);
+    double threshold = 0.8;
+    long patience = 40, max_epochs = 1000, bs = 0;
+    double lr = 0;
+    pt_preset_get("paper", &c.preset);
+    c.preset.train_limit = c.preset.val_limit = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: powertrain train --dataset D --batch-size B --lr L [options]\n\n"
+                   "Trains one setup, measuring every epoch's energy, into the results store.\n\n"
+                   "  --batch-size B      training batch size (required)\n"
+                   "  --lr L              constant learning rate (required)\n%s",
+                   common_help);
+            return PT_EXIT_OK;
+        }
+        if ((r = common_flag(verb, argc, argv, &i, &c, &threshold, &patience, &max_epochs))) {
+            if (r < 0) return PT_EXIT_USAGE;
+        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--batch-size", &v))) {
+            if (r < 0 || pt_cli_parse_long(verb, "--batch-size", v, 1, 1000000, &bs)) return PT_EXIT_USAGE;
+        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--lr", &v))) {
+            if (r < 0 || pt_cli_parse_double(verb, "--lr", v, 1e-12, 100, &lr)) return PT_EXIT_USAGE;
+        } else {
+            return pt_cli_error(verb, PT_EXIT_USAGE, "unknown option '%s' (see powertrain train --help)", argv[i]);
+        }
+    }
+    if (!c.dataset) return pt_cli_error(verb, PT_EXIT_USAGE, "--dataset is required (%s)", pt_study_datasets());
+    if (!bs) return pt_cli_error(verb, PT_EXIT_USAGE, "--batch-size is required");
+    if (!(lr > 0)) return pt_cli_error(verb, PT_EXIT_USAGE, "--lr is required and must be > 0");
+    c.preset.threshold = threshold;
+    c.preset.patience = (int)patience;
+    c.preset.max_epochs = (int)max_epochs;
+    pt_strlcpy(c.preset.name, "custom", sizeof c.preset.name);
+    return run_single(verb, &c, (int)bs, lr);
+}
+
+/* --slurm's flags: the cluster's own, and the flags its tasks get (argv
+   less the cluster's own, --db and --resume). */
+typedef struct {
+    int on, mode, threads_given, nsb;
+    const char *flag;    /* the last cluster flag seen (they need --slurm) */
+    pt_slurm_options so;
+    const char **sbatch_args;
+} slurm_args;
+
+/* The study's row in the store: the study it would be (--dry-run, nothing
+   written) or the one it is. Sets *existing when it was there already;
+   returns the id, <= 0 on error (printed), *st the store held open. */
+static int64_t slurm_study_row(const char *verb, const pt_study_config *c, const char *json, int mode, pt_store **st,
+                               int *existing) {
+    char err[2048] = "";
+    int64_t study = -1;
+    *existing = 0;
+    if (mode == PT_SLURM_DRY_RUN) { /* nothing is written: the study it would be */
+        if (access(c->db, F_OK) != 0) return 1;
+        *st = pt_store_open_readonly(c->db, err, sizeof err);
+        if (!*st) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err), -1;
+        if (c->resume) study = pt_store_study_find(*st, verb, c->dataset, c->preset.name, json, err, sizeof err);
+        if (study > 0) *existing = 1;
+        else study = pt_store_count(*st, "studies", err, sizeof err) + 1;
+    } else {
+        *st = pt_store_open(c->db, 1, err, sizeof err);
+        if (!*st) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err), -1;
+        int created = 1;
+        study = c->resume ? pt_store_study_get(*st, verb, c->dataset, c->preset.name, json, &created, err, sizeof err)
+                          : pt_store_study_new(*st, verb, c->dataset, c->preset.name, json, err, sizeof err);
+        *existing = !created;
+    }
+    if (study <= 0) pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);
+    return study;
+}
+
+/* --resume: marks in sel the tasks still to run. Returns how many (0: all
+   finished, said on stderr), -1 after printing the error. */
+static int slurm_pending(const char *verb, const pt_study_config *c, const pt_slurm_study *js, pt_store *st,
+                         int existing, int mode, int *sel) {
+    char err[2048] = "";
+    int n = pt_slurm_pending(js, existing ? st : NULL, sel, err, sizeof err);
+    if (n < 0) return pt_cli_error(verb, PT_EXIT_FAIL, "%s", err), -1;
+    if (n == 0) {
+        char dir[4200];
+        pt_slurm_dir(js, dir, sizeof dir);
+        fprintf(stderr,
+                "powertrain %s: study %lld: all %d tasks are finished (in %s or in %s/shards); nothing to "
+                "submit\n",
+                verb, (long long)js->study_id, js->ntasks, c->db, dir);
+        return 0;
+    }
+    long active = mode == PT_SLURM_SUBMIT ? pt_slurm_active_array(js) : 0;
+    if (active > 0)
+        return pt_cli_error(verb, PT_EXIT_FAIL,
+                            "study %lld: array job %ld is still queued or running; wait for it (squeue -j %ld) or "
+                            "cancel it (scancel %ld) before --resume",
+                            (long long)js->study_id, active, active, active),
+               -1;
+    return n;
+}
+
+/* Writes (and submits) the scripts; on failure no empty study is left behind. */
+static int slurm_write(const char *verb, const pt_study_config *c, const pt_slurm_study *js, const int *sel,
+                       const pt_slurm_options *so, int mode, int existing) {
+    char err[2048] = "";
+    int r = pt_slurm_run(js, sel, so, mode, stdout, err, sizeof err);
+    if (r == 0) return PT_EXIT_OK;
+    int rc = pt_cli_error(verb, r == 2 ? PT_EXIT_USAGE : PT_EXIT_FAIL, "%s", err);
+    if (!existing && mode != PT_SLURM_DRY_RUN && r != 3) { /* nothing was submitted: no empty study left behind */
+        char derr[512];
+        pt_store *d = pt_store_open(c->db, 0, derr, sizeof derr);
+        if (d) {
+            pt_store_study_drop_empty(d, js->study_id, derr, sizeof derr);
+            pt_store_close(d);
+        }
+    }
+    return rc;
+}
+
+/* --slurm: the study's identity and tasks, its row in the store, the scripts. */
+static int slurm_study(const pt_study_kind *k, pt_study_config *c, const char *const *targv, int targc,
+                       const pt_slurm_options *so, int mode) {
+    const char *verb = k->name;
+    char err[2048] = "";
+    if (pt_slurm_check_options(so, err, sizeof err) != 0) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+    if (mode == PT_SLURM_SUBMIT && !pt_slurm_available())
+        return pt_cli_error(verb, PT_EXIT_FAIL, "--submit: sbatch is not on PATH (is this a SLURM login node?)");
+    if (k->slurm_dataset && strcmp(c->dataset, k->slurm_dataset) != 0)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "%s, not %s", k->slurm_dataset_why, c->dataset);
+    char json[1024];
+    pt_study_config_json(c, pt_study_dataset_model(c->dataset), json, sizeof json);
+    int ntasks = pt_study_tasks(c, NULL);
+    pt_study_task *tasks = calloc((size_t)ntasks, sizeof *tasks);
+    int *sel = calloc((size_t)ntasks, sizeof *sel);
+    if (!tasks || !sel) {
+        free(tasks);
+        free(sel);
+        return pt_cli_error(verb, PT_EXIT_FAIL, "out of memory");
+    }
+    pt_study_tasks(c, tasks);
+    const char *const *phases;
+    int nphases = pt_study_phases(verb, &phases);
+    pt_store *st = NULL;
+    int existing, rc = PT_EXIT_FAIL;
+    int64_t study = slurm_study_row(verb, c, json, mode, &st, &existing);
+    pt_slurm_study js = {.db = c->db, .study_id = study, .name = verb, .argv = targv, .argc = targc,
+                         .tasks = tasks, .ntasks = ntasks, .phases = phases, .nphases = nphases, .kind = verb,
+                         .dataset = c->dataset, .preset = c->preset.name, .config_json = json};
+    for (int i = 0; i < ntasks; i++) sel[i] = 1;
+    int pending = study <= 0 ? -1 : c->resume ? slurm_pending(verb, c, &js, st, existing, mode, sel) : ntasks;
+    if (study <= 0 && !st) rc = PT_EXIT_USAGE; /* the store did not open */
+    if (pending == 0) rc = PT_EXIT_OK;
+    if (st) pt_store_close(st); /* the jobs write the store, not this process */
+    if (pending > 0) rc = slurm_write(verb, c, &js, sel, so, mode, existing);
+    free(tasks);
+    free(sel);
+    return rc;
+}
+
+/* The cluster's flags (taken only where the kind runs on SLURM): 1 taken, 0
+   not one, -1 bad (error printed). */
+static int slurm_flag(const char *verb, int argc, char **argv, int *i, slurm_args *sa) {
+    const char *v;
+    long n;
+    int r;
+    if (!strcmp(argv[*i], "--slurm")) {
+        sa->on = 1;
+        return 1;
+    }
+    if (!strcmp(argv[*i], "--submit") || !strcmp(argv[*i], "--dry-run")) {
+        if (sa->flag && (!strcmp(sa->flag, "--submit") || !strcmp(sa->flag, "--dry-run")) && strcmp(sa->flag, argv[*i]))
+            return pt_cli_error(verb, PT_EXIT_USAGE, "--submit and --dry-run exclude each other"), -1;
+        sa->mode = !strcmp(argv[*i], "--submit") ? PT_SLURM_SUBMIT : PT_SLURM_DRY_RUN;
+        sa->flag = argv[*i];
+        return 1;
+    }
+    static const char *const text[] = {"--partition", "--account", "--time", "--sbatch-arg"};
+    for (int t = 0; t < 4; t++) {
+        if (!(r = pt_cli_flag_value(verb, argc, argv, i, text[t], &v))) continue;
+        if (r < 0) return -1;
+        if (t == 0) sa->so.partition = v;
+        if (t == 1) sa->so.account = v;
+        if (t == 2) sa->so.time = v;
+        if (t == 3) sa->sbatch_args[sa->nsb++] = v;
+        sa->flag = text[t];
+        return 1;
+    }
+    if ((r = pt_cli_flag_value(verb, argc, argv, i, "--gpus-per-task", &v))) {
+        if (r < 0 || pt_cli_parse_long(verb, "--gpus-per-task", v, 1, 64, &n)) return -1;
+        sa->so.gpus_per_task = (int)n;
+        sa->flag = "--gpus-per-task";
+        return 1;
+    }
+    if ((r = pt_cli_flag_value(verb, argc, argv, i, "--cpus-per-task", &v))) {
+        if (r < 0 || pt_cli_parse_long(verb, "--cpus-per-task", v, 1, 1024, &n)) return -1;
+        sa->so.cpus_per_task = (int)n;
+        sa->flag = "--cpus-per-task";
+        return 1;
+    }
+    return 0;
+}
+
+/* What the flags every study shares set beyond the config (-1: not given). */
+typedef struct {
+    double threshold;
+    long patience, max_epochs, repeats;
+} study_overrides;
+
+/* The grid's flags every study has: --preset, --batch-sizes, --lrs, --repeats. */
+static int grid_flag(const char *verb, int argc, char **argv, int *i, pt_kind_opts *o, study_overrides *ov) {
+    const char *v;
+    int r;
+    if ((r = pt_cli_flag_value(verb, argc, argv, i, "--preset", &v))) {
+        pt_preset tmp;
+        if (r < 0) return -1;
+        if (pt_preset_get(v, &tmp) != 0)
+            return pt_cli_error(verb, PT_EXIT_USAGE, "--preset: expected paper or quick, got '%s'", v), -1;
+        o->preset = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--batch-sizes", &v))) {
+        if (r < 0) return -1;
+        o->bs_list = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--lrs", &v))) {
+        if (r < 0) return -1;
+        o->lr_list = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--repeats", &v))) {
+        if (r < 0 || pt_cli_parse_long(verb, "--repeats", v, 1, 100, &ov->repeats)) return -1;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static void study_help(const pt_study_kind *k) {
+    printf("%sCtrl-C stops after the batch in flight; --resume skips finished runs and\n"
+           "restarts the one in flight.\n\n"
+           "  --preset paper|quick  paper: 64..4096, patience 40; quick: data slices,\n"
+           "                      batch sizes 16..1024, patience 3, cap 15 (default quick;\n"
+           "                      pretrain quick: 1 repeat, batch 16..512, 640 windows; multitask\n"
+           "                      quick: 1 repeat, batch 16..128, 160 images at 24x24)\n"
+           "  --batch-sizes LIST  e.g. 64,256,1024,4096\n"
+           "  --lrs LIST          e.g. 0.1,0.01,0.001,0.0001\n"
+           "  --repeats N         runs per setup (default 2)\n"
+           "  --resume            continue the latest study of the same configuration\n%s%s",
+           k->help, common_help, k->slurm ? slurm_help : "");
+}
+
+/* One argument of a study (argv[*i], advancing *i past its value): 1 taken,
+   0 help printed, -1 error printed. keep[] marks what the SLURM tasks get. */
+static int study_arg(const pt_study_kind *k, int argc, char **argv, int *i, pt_study_config *c, pt_kind_opts *o,
+                     study_overrides *ov, slurm_args *sa, char *keep) {
+    const char *verb = k->name, *v;
+    int r, i0 = *i, drop = 0;
+    long n;
+    if (!strcmp(argv[*i], "--help") || !strcmp(argv[*i], "-h")) return study_help(k), 0;
+    if (k->slurm && (r = slurm_flag(verb, argc, argv, i, sa))) {
+        if (r < 0) return -1;
+        drop = 1;
+    } else if (k->slurm && (r = pt_cli_flag_value(verb, argc, argv, i, "--task-index", &v))) {
+        /* internal: the array task's index (see --slurm) */
+        if (r < 0 || pt_cli_parse_long(verb, "--task-index", v, 0, 1000000, &n)) return -1;
+        c->one_task = (int)n + 1;
+    } else if ((r = common_flag(verb, argc, argv, i, c, &ov->threshold, &ov->patience, &ov->max_epochs))) {
+        if (r < 0) return -1;
+        if (!strcmp(argv[i0], "--resume") || pt_starts_with(argv[i0], "--db")) drop = 1;
+        if (pt_starts_with(argv[i0], "--threads")) sa->threads_given = 1;
+    } else if ((r = grid_flag(verb, argc, argv, i, o, ov)) || (k->flag && (r = k->flag(verb, argc, argv, i, c, o)))) {
+        if (r < 0) return -1;
+    } else {
+        return pt_cli_error(verb, PT_EXIT_USAGE, "unknown option '%s' (see powertrain %s --help)", argv[*i], verb), -1;
+    }
+    if (!drop)
+        for (int j = i0; j <= *i; j++) keep[j] = 1;
+    return 1;
+}
+
+/* The preset, the grid and the overrides into c; 0 or the exit code of the error printed. */
+static int study_apply(const pt_study_kind *k, pt_study_config *c, pt_kind_opts *o, const study_overrides *ov) {
+    const char *verb = k->name;
+    pt_preset_study(o->preset, verb, &c->preset);
+    int nbs = o->bs_list ? list_count(o->bs_list) : c->preset.nbs, nlr = o->lr_list ? list_count(o->lr_list) : c->preset.nlr;
+    if (nbs > PT_STUDY_MAX_GRID || nlr > PT_STUDY_MAX_GRID) /* a grid past 8 x 8 is refused, never cut */
+        return pt_cli_error(verb, PT_EXIT_USAGE, "%s: at most %d batch sizes and %d learning rates (%d setups), got %d x %d",
+                            o->space_bs[0] ? "--space" : nbs > PT_STUDY_MAX_GRID ? "--batch-sizes" : "--lrs",
+                            PT_STUDY_MAX_GRID, PT_STUDY_MAX_GRID, PT_STUDY_MAX_GRID * PT_STUDY_MAX_GRID, nbs, nlr);
+    if (o->bs_list && (c->preset.nbs = parse_list_int(o->bs_list, c->preset.batch_sizes, PT_STUDY_MAX_GRID)) < 1)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "--batch-sizes: expected positive integers like 64,256, got '%s'",
+                            o->bs_list);
+    if (o->lr_list && (c->preset.nlr = parse_list_double(o->lr_list, c->preset.lrs, PT_STUDY_MAX_GRID)) < 1)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "--lrs: expected learning rates > 0 like 0.01,0.001, got '%s'",
+                            o->lr_list);
+    int rc = k->check ? k->check(verb, c, o) : 0;
+    if (rc) return rc;
+    if (ov->repeats > 0) c->preset.repeats = (int)ov->repeats;
+    if (ov->threshold >= 0) c->preset.threshold = ov->threshold;
+    if (ov->patience > 0) c->preset.patience = (int)ov->patience;
+    if (ov->max_epochs > 0) c->preset.max_epochs = (int)ov->max_epochs;
+    int ntasks = pt_study_tasks(c, NULL);
+    if (c->one_task > ntasks)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "--task-index %d: the study has %d tasks (0..%d)", c->one_task - 1,
+                            ntasks, ntasks - 1);
+    return 0;
+}
+
+/* --slurm: the tasks' argv (the kept flags, and --threads from --cpus-per-task), then the scripts. */
+static int study_slurm(const pt_study_kind *k, pt_study_config *c, int argc, char **argv, const char *keep,
+                       slurm_args *sa) {
+    const char *targv[argc + 4];
+    int targc = 0;
+    targv[targc++] = k->name;
+    for (int j = 1; j < argc; j++)
+        if (keep[j]) targv[targc++] = argv[j];
+    char threads[32];
+    if (sa->so.cpus_per_task > 0 && !sa->threads_given) { /* the task's cores, not the node's */
+        snprintf(threads, sizeof threads, "%d", sa->so.cpus_per_task);
+        targv[targc++] = "--threads";
+        targv[targc++] = threads;
+    }
+    sa->so.sbatch_args = sa->sbatch_args;
+    sa->so.nsbatch_args = sa->nsb;
+    return slurm_study(k, c, targv, targc, &sa->so, sa->mode);
+}
+
+/* `powertrain NAME ...` for the study kind NAME of study/kind.h. */
+static int study_main(const char *name, int argc, char **argv) {
+    const pt_study_kind *k = pt_study_kind_find(name);
+    if (!k) return pt_cli_error("study", PT_EXIT_USAGE, "unknown study kind '%s'", name ? name : "");
+    const char *verb = k->name;
+    pt_study_config c;
+    config_init(&c);
+    c.dataset = k->dataset;
+    pt_kind_opts o;
+    memset(&o, 0, sizeof o);
+    o.preset = "quick";
+    if (k->defaults) k->defaults(&c, &o);
+    study_overrides ov = {-1, -1, -1, -1};
+    const char *sbatch_args[argc + 1];
+    slurm_args sa = {.mode = PT_SLURM_WRITE, .sbatch_args = sbatch_args};
+    char keep[argc + 1];
+    memset(keep, 0, sizeof keep);
+    for (int i = 1; i < argc; i++) {
+        int r = study_arg(k, argc, argv, &i, &c, &o, &ov, &sa, keep);
+        if (r <= 0) return r == 0 ? PT_EXIT_OK : PT_EXIT_USAGE;
+    }
+    if (!c.dataset) return pt_cli_error(verb, PT_EXIT_USAGE, "--dataset is required (%s)", pt_study_datasets());
+    if (sa.flag && !sa.on)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "%s needs --slurm (see powertrain %s --help)", sa.flag, verb);
+    if (sa.on && c.one_task > 0)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "--task-index runs one task of a --slurm study; not with --slurm");
+    int rc = study_apply(k, &c, &o, &ov);
+    if (rc) return rc;
+    if (sa.on) return study_slurm(k, &c, argc, argv, keep, &sa);
+    return run_kind(k, &c, &o);
+}
+
+int pt_cli_regime(int argc, char **argv) { return study_main("regime", argc, argv); }
+int pt_cli_pretrain(int argc, char **argv) { return study_main("pretrain", argc, argv); }
+int pt_cli_multitask(int argc, char **argv) { return study_main("multitask", argc, argv); }
+int pt_cli_tune(int argc, char **argv) { return study_main("tune", argc, argv); }
