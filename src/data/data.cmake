@@ -11,7 +11,7 @@ target_include_directories(pt_data PUBLIC src include ${PT_TURBOJPEG_INCLUDE})
 target_link_libraries(pt_data PUBLIC pt_util ZLIB::ZLIB ${PT_TURBOJPEG_LIB} Threads::Threads m)
 
 # the verbs `powertrain synth` and `powertrain data`
-target_sources(powertrain PRIVATE src/cli/synth.c src/cli/data_info.c)
+target_sources(powertrain PRIVATE src/cli/cmd_synth.c src/cli/cmd_data.c)
 target_link_libraries(powertrain PRIVATE pt_data)
 
 # benchmark (not a test): build/data_bench [PAMAP2_DIR [CELEBA_DIR]]

@@ -55,20 +55,6 @@ int pt_pamap2_activity_class(int id, int optional) {
     return -1;
 }
 
-const char *pt_pamap2_column_name(int col, char *buf, size_t n) {
-    static const char *imu[3] = {"hand", "chest", "ankle"};
-    static const char *field[17] = {"temp",    "acc16_x", "acc16_y", "acc16_z", "acc6_x", "acc6_y",
-                                    "acc6_z",  "gyro_x",  "gyro_y",  "gyro_z",  "mag_x",  "mag_y",
-                                    "mag_z",   "orient_0", "orient_1", "orient_2", "orient_3"};
-    if (col == 0) snprintf(buf, n, "timestamp");
-    else if (col == 1) snprintf(buf, n, "activity");
-    else if (col == 2) snprintf(buf, n, "heart_rate");
-    else if (col >= 3 && col < PT_PAMAP2_COLUMNS)
-        snprintf(buf, n, "%s_%s", imu[(col - 3) / 17], field[(col - 3) % 17]);
-    else snprintf(buf, n, "column%d", col);
-    return buf;
-}
-
 static void default_channels(pt_pamap2_options *o) {
     o->nchannels = 0;
     o->columns[o->nchannels++] = 2;

@@ -44,8 +44,8 @@
 #include <stdint.h>
 
 #include "data/dataset.h"
+#include "data/pamap2_parse.h" /* PT_PAMAP2_COLUMNS, pt_pamap2_column_name, the parser */
 
-#define PT_PAMAP2_COLUMNS 54    /* columns of a line */
 #define PT_PAMAP2_CHANNELS 40   /* default channels: shape of a window is (128, 40) NWC */
 #define PT_PAMAP2_WINDOW 128    /* default window, samples (1.28 s) */
 #define PT_PAMAP2_STEP 64       /* default step, samples */
@@ -61,9 +61,6 @@ extern const int pt_pamap2_activities[PT_PAMAP2_CLASSES_ALL];
 const char *pt_pamap2_activity_name(int activity_id);
 /* Class of an activity ID (-1: not a class, e.g. 0 or optional when !optional). */
 int pt_pamap2_activity_class(int activity_id, int optional);
-/* Column name: "timestamp", "activity", "heart_rate", "hand_temp", "hand_acc16_x", ...
- * "ankle_orient_3". */
-const char *pt_pamap2_column_name(int col, char *buf, size_t n);
 
 typedef enum { PT_PAMAP2_TRAIN = 0, PT_PAMAP2_VAL = 1, PT_PAMAP2_TEST = 2 } pt_pamap2_split;
 
@@ -118,16 +115,5 @@ void pt_pamap2_free(pt_pamap2 *p);
 /* A view of one split: shape (window, channels) float32 NWC, class labels, normalised
  * with the training statistics. Name "pamap2-train", "pamap2-val", "pamap2-test". */
 void pt_pamap2_dataset(const pt_pamap2 *p, pt_pamap2_split split, pt_dataset *ds);
-
-/* The streaming parser (pamap2_parse.c), for the loader and the benchmark.
- * Calls row(ctx, line, values) for every line with its 54 columns parsed (NaN where
- * "NaN"); blank lines are skipped. Returns the data lines read, or -1 with err "PATH:LINE: ...".
- * A row callback returning non-zero stops the parse (-1; the callback fills err). */
-typedef int (*pt_pamap2_row_fn)(void *ctx, long long line, const double *values);
-long long pt_pamap2_parse_file(const char *path, pt_pamap2_row_fn row, void *ctx, char *err,
-                               size_t errlen);
-/* Parses one decimal number (as printed in PAMAP2: [-]digits[.digits][e[-]digits], or
- * NaN) from [s, end). 0 and *v, or -1 when it is not a whole number. */
-int pt_pamap2_parse_number(const char *s, const char *end, double *v);
 
 #endif

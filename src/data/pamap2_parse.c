@@ -4,12 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "data/pamap2.h"
+#include "data/pamap2_parse.h"
 
 static const double pow10tab[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -84,7 +85,120 @@ int pt_pamap2_parse_number(const char *s, const char *end, double *v) {
     return 0;
 }
 
+const char *pt_pamap2_column_name(int col, char *buf, size_t n) {
+    static const char *imu[3] = {"hand", "chest", "ankle"};
+    static const char *field[17] = {"temp",    "acc16_x", "acc16_y", "acc16_z", "acc6_x", "acc6_y",
+                                    "acc6_z",  "gyro_x",  "gyro_y",  "gyro_z",  "mag_x",  "mag_y",
+                                    "mag_z",   "orient_0", "orient_1", "orient_2", "orient_3"};
+    if (col == 0) snprintf(buf, n, "timestamp");
+    else if (col == 1) snprintf(buf, n, "activity");
+    else if (col == 2) snprintf(buf, n, "heart_rate");
+    else if (col >= 3 && col < PT_PAMAP2_COLUMNS)
+        snprintf(buf, n, "%s_%s", imu[(col - 3) / 17], field[(col - 3) % 17]);
+    else snprintf(buf, n, "column%d", col);
+    return buf;
+}
+
 static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+/* One parse: where the rows go, where errors go, and the counters. */
+typedef struct {
+    const char *path;
+    pt_pamap2_row_fn row;
+    void *ctx;
+    char *err;
+    size_t errlen;
+    long long line, rows;
+    double vals[PT_PAMAP2_COLUMNS];
+} parse_state;
+
+/* The error for field nf, the token [t, q) that is not a number (cut at 36 bytes). */
+static int bad_field(parse_state *st, int nf, const char *t, const char *q) {
+    char name[32], tok[40];
+    size_t tl = (size_t)(q - t) < sizeof tok - 4 ? (size_t)(q - t) : sizeof tok - 4;
+    memcpy(tok, t, tl);
+    tok[tl] = '\0';
+    if (tl < (size_t)(q - t)) strcat(tok, "...");
+    snprintf(st->err, st->errlen, "%s:%lld: field %d (%s): '%s' is not a number", st->path, st->line, nf + 1,
+             pt_pamap2_column_name(nf, name, sizeof name), tok);
+    return -1;
+}
+
+/* Splits and parses the line [p, le) (st->line); a data line goes to the row callback,
+ * a blank one is skipped. 0, or -1 with err. */
+static int parse_line(parse_state *st, const char *p, const char *le) {
+    int nf = 0;
+    const char *q = p;
+    for (;;) {
+        while (q < le && is_blank(*q)) q++;
+        if (q >= le) break;
+        const char *t = q;
+        while (q < le && !is_blank(*q)) q++;
+        if (nf < PT_PAMAP2_COLUMNS && pt_pamap2_parse_number(t, q, &st->vals[nf]) != 0)
+            return bad_field(st, nf, t, q);
+        nf++;
+    }
+    if (nf == 0) return 0;
+    if (nf != PT_PAMAP2_COLUMNS) {
+        snprintf(st->err, st->errlen, "%s:%lld: expected %d columns, found %d", st->path, st->line,
+                 PT_PAMAP2_COLUMNS, nf);
+        return -1;
+    }
+    st->rows++;
+    return st->row(st->ctx, st->line, st->vals) != 0 ? -1 : 0;
+}
+
+/* Parses the whole lines of buf[0, have) and, at eof, a last line without a newline.
+ * Returns the bytes consumed, or -1 with err. */
+static long consume_lines(parse_state *st, const char *buf, size_t have, int eof) {
+    const char *p = buf, *end = buf + have;
+    for (;;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le;
+        if (nl) le = nl;
+        else if (eof && p < end) le = end; /* last line without a newline */
+        else break;
+        st->line++;
+        if (parse_line(st, p, le) != 0) return -1;
+        p = nl ? nl + 1 : end;
+        if (!nl) break;
+    }
+    return (long)(p - buf);
+}
+
+/* Reads until buf holds cap bytes or the file ends (*eof). 0, or -1 with err. */
+static int fill(int fd, char *buf, size_t cap, size_t *have, int *eof, parse_state *st) {
+    while (!*eof && *have < cap) {
+        ssize_t r = read(fd, buf + *have, cap - *have);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            snprintf(st->err, st->errlen, "%s: %s", st->path, strerror(errno));
+            return -1;
+        }
+        if (r == 0) *eof = 1;
+        *have += (size_t)r;
+    }
+    return 0;
+}
+
+/* Feeds the file through buf (cap bytes) line by line. 0, or -1 with err. */
+static int parse_fd(int fd, char *buf, size_t cap, parse_state *st) {
+    size_t have = 0;
+    int eof = 0;
+    while (!eof || have) {
+        if (fill(fd, buf, cap, &have, &eof, st) != 0) return -1;
+        long consumed = consume_lines(st, buf, have, eof);
+        if (consumed < 0) return -1;
+        if (consumed == 0 && have == cap) {
+            snprintf(st->err, st->errlen, "%s:%lld: line longer than %zu bytes", st->path, st->line + 1, cap);
+            return -1;
+        }
+        memmove(buf, buf + consumed, have - (size_t)consumed);
+        have -= (size_t)consumed;
+        if (eof && have == 0) break;
+    }
+    return 0;
+}
 
 long long pt_pamap2_parse_file(const char *path, pt_pamap2_row_fn row, void *ctx, char *err,
                                size_t errlen) {
@@ -100,87 +214,9 @@ long long pt_pamap2_parse_file(const char *path, pt_pamap2_row_fn row, void *ctx
         snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    double vals[PT_PAMAP2_COLUMNS];
-    size_t have = 0;
-    long long line = 0, rows = 0;
-    int eof = 0, rc = 0;
-    while (!eof || have) {
-        if (!eof && have < CHUNK) {
-            ssize_t r = read(fd, buf + have, CHUNK - have);
-            if (r < 0) {
-                if (errno == EINTR) continue;
-                snprintf(err, errlen, "%s: %s", path, strerror(errno));
-                rc = -1;
-                break;
-            }
-            if (r == 0) eof = 1;
-            have += (size_t)r;
-            if (r > 0 && have < CHUNK) continue;
-        }
-        char *p = buf, *end = buf + have;
-        size_t consumed = 0;
-        for (;;) {
-            char *nl = memchr(p, '\n', (size_t)(end - p));
-            char *le;
-            if (nl) {
-                le = nl;
-            } else if (eof && p < end) {
-                le = end; /* last line without a newline */
-            } else {
-                break;
-            }
-            line++;
-            /* split and parse */
-            int nf = 0;
-            char *q = p;
-            for (;;) {
-                while (q < le && is_blank(*q)) q++;
-                if (q >= le) break;
-                char *t = q;
-                while (q < le && !is_blank(*q)) q++;
-                if (nf < PT_PAMAP2_COLUMNS &&
-                    pt_pamap2_parse_number(t, q, &vals[nf]) != 0) {
-                    char name[32], tok[40];
-                    size_t tl = (size_t)(q - t) < sizeof tok - 4 ? (size_t)(q - t) : sizeof tok - 4;
-                    memcpy(tok, t, tl);
-                    tok[tl] = '\0';
-                    if (tl < (size_t)(q - t)) strcat(tok, "...");
-                    snprintf(err, errlen, "%s:%lld: field %d (%s): '%s' is not a number", path, line,
-                             nf + 1, pt_pamap2_column_name(nf, name, sizeof name), tok);
-                    rc = -1;
-                    break;
-                }
-                nf++;
-            }
-            if (rc) break;
-            if (nf != 0) {
-                if (nf != PT_PAMAP2_COLUMNS) {
-                    snprintf(err, errlen, "%s:%lld: expected %d columns, found %d", path, line,
-                             PT_PAMAP2_COLUMNS, nf);
-                    rc = -1;
-                    break;
-                }
-                rows++;
-                if (row(ctx, line, vals) != 0) {
-                    rc = -1;
-                    break;
-                }
-            }
-            p = nl ? nl + 1 : end;
-            consumed = (size_t)(p - buf);
-            if (!nl) break;
-        }
-        if (rc) break;
-        if (consumed == 0 && have == CHUNK) {
-            snprintf(err, errlen, "%s:%lld: line longer than %d bytes", path, line + 1, CHUNK);
-            rc = -1;
-            break;
-        }
-        memmove(buf, buf + consumed, have - consumed);
-        have -= consumed;
-        if (eof && have == 0) break;
-    }
+    parse_state st = {.path = path, .row = row, .ctx = ctx, .err = err, .errlen = errlen};
+    int rc = parse_fd(fd, buf, CHUNK, &st);
     free(buf);
     close(fd);
-    return rc ? -1 : rows;
+    return rc ? -1 : st.rows;
 }

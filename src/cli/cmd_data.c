@@ -1,4 +1,4 @@
-/* data_info.c -- `powertrain data info`: what a data set holds (samples per class and
+/* cmd_data.c -- `powertrain data info`: what a data set holds (samples per class and
  * split, shape, normalisation, cache location), loading it the way training will. */
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* synth.c -- `powertrain synth pamap2|celeba`: synthetic data sets in the real formats. */
+/* cmd_synth.c -- `powertrain synth pamap2|celeba`: synthetic data sets in the real formats. */
 #include <stdio.h>
 #include <string.h>
 
