@@ -11,18 +11,21 @@
 #define PT_EXIT_FAIL 1
 #define PT_EXIT_USAGE 2
 
-int pt_cli_devices(int argc, char **argv);
-int pt_cli_measure(int argc, char **argv);
-int pt_cli_report(int argc, char **argv);
-int pt_cli_models(int argc, char **argv);
-int pt_cli_train(int argc, char **argv);
+/* The verbs: pt_cli_<verb>(argc, argv) with argv[0] the verb itself, each in
+ * src/cli/cmd_<verb>.c (the study verbs share cmd_study.c) and listed in the
+ * verb table of main.c; each returns the process exit status. */
+int pt_cli_devices(int argc, char **argv);   /* cmd_devices.c */
+int pt_cli_measure(int argc, char **argv);   /* cmd_measure.c */
+int pt_cli_report(int argc, char **argv);    /* cmd_report.c */
+int pt_cli_models(int argc, char **argv);    /* cmd_models.c */
+int pt_cli_train(int argc, char **argv);     /* cmd_study.c: train .. multitask */
 int pt_cli_regime(int argc, char **argv);
 int pt_cli_pretrain(int argc, char **argv);
 int pt_cli_tune(int argc, char **argv);
 int pt_cli_multitask(int argc, char **argv);
-int pt_cli_merge(int argc, char **argv); /* merge.c */
-int pt_cli_synth(int argc, char **argv); /* synth.c */
-int pt_cli_data(int argc, char **argv);  /* data_info.c */
+int pt_cli_merge(int argc, char **argv);     /* cmd_merge.c */
+int pt_cli_synth(int argc, char **argv);     /* cmd_synth.c */
+int pt_cli_data(int argc, char **argv);      /* cmd_data.c */
 
 /* Prints "powertrain VERB: message" on stderr; returns code. */
 int pt_cli_error(const char *verb, int code, const char *fmt, ...)

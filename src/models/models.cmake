@@ -8,5 +8,5 @@ add_library(pt_models STATIC
 target_include_directories(pt_models PUBLIC ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(pt_models PUBLIC pt_nn pt_util)
 
-target_sources(powertrain PRIVATE ${PROJECT_SOURCE_DIR}/src/cli/models.c)
+target_sources(powertrain PRIVATE ${PROJECT_SOURCE_DIR}/src/cli/cmd_models.c)
 target_link_libraries(powertrain PRIVATE pt_models)

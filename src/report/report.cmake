@@ -7,5 +7,5 @@ add_library(pt_report STATIC
   ${CMAKE_CURRENT_LIST_DIR}/tune.c)
 target_include_directories(pt_report PUBLIC ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(pt_report PUBLIC pt_store pt_util m)
-target_sources(powertrain PRIVATE ${PROJECT_SOURCE_DIR}/src/cli/report.c)
+target_sources(powertrain PRIVATE ${PROJECT_SOURCE_DIR}/src/cli/cmd_report.c)
 target_link_libraries(powertrain PRIVATE pt_report)

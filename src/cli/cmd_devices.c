@@ -1,4 +1,4 @@
-/* devices.c -- `powertrain devices`: every energy source, found or not and why,
+/* cmd_devices.c -- `powertrain devices`: every energy source, found or not and why,
  * each component with its model, counter, power and measured update period. */
 #include <errno.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-/* models.c -- `powertrain models`: each model's layer table, parameter count
+/* cmd_models.c -- `powertrain models`: each model's layer table, parameter count
  * (per group) and activation bytes per sample. */
 #include <stdio.h>
 #include <stdlib.h>

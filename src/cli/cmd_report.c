@@ -1,4 +1,4 @@
-/* report.c -- `powertrain report`: the results store -> report.html, SVG
+/* cmd_report.c -- `powertrain report`: the results store -> report.html, SVG
  * figures, CSV/JSON tables and a Markdown summary on stdout. */
 #include <math.h>
 #include <stdio.h>

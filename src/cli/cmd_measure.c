@@ -1,4 +1,4 @@
-/* measure.c -- `powertrain measure -- CMD`: runs a command under the meter and
+/* cmd_measure.c -- `powertrain measure -- CMD`: runs a command under the meter and
  * cuts its run into epochs, from lines of its output matching --epoch-regex
  * and from `epoch_end [N]` / `phase NAME` lines written to the FIFO named in
  * its POWERTRAIN_MARKS variable. Prints a per-epoch table and totals; writes

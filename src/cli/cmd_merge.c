@@ -1,4 +1,4 @@
-/* merge.c -- `powertrain merge --into DB SHARD...`: shard stores of a study
+/* cmd_merge.c -- `powertrain merge --into DB SHARD...`: shard stores of a study
  * run as a cluster job array, merged into one results store. */
 #include <stdio.h>
 #include <stdlib.h>
