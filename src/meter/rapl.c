@@ -192,48 +192,37 @@ static void add_found(rapl_scan *s, const char *name, const char *dir, pt_meter_
     f->wrap_j = wrap_j;
 }
 
-/* Scans one top zone and its subzones. */
-static void scan_top_zone(rapl_scan *s, const char *base, const zone_ent *top) {
-    char zdir[RAPL_PATH_MAX], zname[64], err[512];
-    pt_say(zdir, sizeof zdir, "%s/%s", base, top->name);
-    if (read_zone_name(zdir, zname, sizeof zname) != 0) {
-        pt_say(err, sizeof err, "cannot read %s/name: %s", zdir, strerror(errno));
-        scan_note_error(s, err, 0);
-        return;
-    }
+/* The psys top zone at zdir: a component never billed. */
+static void scan_psys(rapl_scan *s, const char *zdir, const zone_ent *top) {
+    char err[512];
     int perm = 0;
     double wrap_j = 0;
-    if (strcmp(zname, "psys") == 0) {
-        if (probe_zone(zdir, top->prefix, &wrap_j, err, sizeof err, &perm) == 0) {
-            add_found(s, "psys", zdir, PT_KIND_PSYS, wrap_j);
-            pt_strlcpy(s->found[s->nfound - 1].note,
-                       "platform zone (contains packages and DRAM): reported apart, never added",
-                       PT_METER_TEXT_MAX);
-        } else {
-            scan_note_error(s, err, perm);
-        }
-        return;
-    }
-    if (!pt_starts_with(zname, "package-")) return; /* unknown zone kind: not ours to add */
-    const char *x = zname + strlen("package-");
-
-    int pkg = -1;
     if (probe_zone(zdir, top->prefix, &wrap_j, err, sizeof err, &perm) == 0) {
-        add_found(s, zname, zdir, PT_KIND_CPU, wrap_j);
-        pkg = s->nfound - 1;
+        add_found(s, "psys", zdir, PT_KIND_PSYS, wrap_j);
+        pt_strlcpy(s->found[s->nfound - 1].note,
+                   "platform zone (contains packages and DRAM): reported apart, never added",
+                   PT_METER_TEXT_MAX);
     } else {
         scan_note_error(s, err, perm);
     }
+}
 
-    /* Subzones: inside the zone directory, and as siblings under base. */
+/* What the subzones of a package said, for the package's note. */
+typedef struct {
+    char inner[64];        /* "core, uncore": inside the package */
+    char dram_problem[48]; /* why its dram zone was not added */
+} subzone_notes;
+
+/* The subzones of package x (top zone zdir): inside the zone directory and as
+   siblings under base. Adds its dram zone; notes core/uncore and problems. */
+static void scan_subzones(rapl_scan *s, const char *base, const char *zdir, const zone_ent *top,
+                          const char *x, subzone_notes *sn) {
     zone_ent subs[32];
     int nsub = 0;
     list_zones(zdir, 2, top->prefix, top->n, subs, &nsub, 32);
     list_zones(base, 2, top->prefix, top->n, subs, &nsub, 32);
-    char inner[64] = "";
-    char dram_problem[48] = "";
     for (int i = 0; i < nsub; i++) {
-        char sdir[RAPL_PATH_MAX], sname[64];
+        char sdir[RAPL_PATH_MAX], sname[64], err[512];
         /* list_zones sorts, so tell the places apart by looking again. */
         pt_say(sdir, sizeof sdir, "%s/%s", zdir, subs[i].name);
         DIR *probe = opendir(sdir);
@@ -251,25 +240,52 @@ static void scan_top_zone(rapl_scan *s, const char *base, const zone_ent *top) {
                 add_found(s, dname, sdir, PT_KIND_DRAM, swrap);
             } else {
                 scan_note_error(s, err, sperm);
-                pt_say(dram_problem, sizeof dram_problem, "%s",
-                         sperm ? "permission denied" : "unreadable");
+                pt_say(sn->dram_problem, sizeof sn->dram_problem, "%s",
+                       sperm ? "permission denied" : "unreadable");
             }
         } else if (strcmp(sname, "core") == 0 || strcmp(sname, "uncore") == 0) {
-            if (!strstr(inner, sname)) {
-                size_t len = strlen(inner);
-                pt_say(inner + len, sizeof inner - len, "%s%s", len ? ", " : "", sname);
+            if (!strstr(sn->inner, sname)) {
+                size_t len = strlen(sn->inner);
+                pt_say(sn->inner + len, sizeof sn->inner - len, "%s%s", len ? ", " : "", sname);
             }
         }
     }
+}
+
+/* Scans one top zone and its subzones. */
+static void scan_top_zone(rapl_scan *s, const char *base, const zone_ent *top) {
+    char zdir[RAPL_PATH_MAX], zname[64], err[512];
+    pt_say(zdir, sizeof zdir, "%s/%s", base, top->name);
+    if (read_zone_name(zdir, zname, sizeof zname) != 0) {
+        pt_say(err, sizeof err, "cannot read %s/name: %s", zdir, strerror(errno));
+        scan_note_error(s, err, 0);
+        return;
+    }
+    if (strcmp(zname, "psys") == 0) {
+        scan_psys(s, zdir, top);
+        return;
+    }
+    if (!pt_starts_with(zname, "package-")) return; /* unknown zone kind: not ours to add */
+    const char *x = zname + strlen("package-");
+    int perm = 0;
+    double wrap_j = 0;
+    int pkg = -1;
+    if (probe_zone(zdir, top->prefix, &wrap_j, err, sizeof err, &perm) == 0) {
+        add_found(s, zname, zdir, PT_KIND_CPU, wrap_j);
+        pkg = s->nfound - 1;
+    } else {
+        scan_note_error(s, err, perm);
+    }
+    subzone_notes sn = {"", ""};
+    scan_subzones(s, base, zdir, top, x, &sn);
     if (pkg >= 0) {
         char *note = s->found[pkg].note;
-        if (inner[0])
-            pt_say(note, PT_METER_TEXT_MAX, "includes its %s subzone%s (not added apart)", inner,
-                     strchr(inner, ',') ? "s" : "");
-        if (dram_problem[0]) {
+        if (sn.inner[0])
+            pt_say(note, PT_METER_TEXT_MAX, "includes its %s subzone%s (not added apart)", sn.inner,
+                   strchr(sn.inner, ',') ? "s" : "");
+        if (sn.dram_problem[0]) {
             size_t len = strlen(note);
-            pt_say(note + len, PT_METER_TEXT_MAX - len, "%sdram zone %s", len ? "; " : "",
-                     dram_problem);
+            pt_say(note + len, PT_METER_TEXT_MAX - len, "%sdram zone %s", len ? "; " : "", sn.dram_problem);
         }
     }
 }
