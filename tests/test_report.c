@@ -675,9 +675,8 @@ static const pt_report_schema *schema_of(const char *id) {
     for (int i = 0; i < n; i++) {
         size_t len = strlen(s[i].id);
         if (!strcmp(s[i].id, id)) return &s[i];
-        if (s[i].id[len - 1] == '-' && !strncmp(s[i].id, id, len) && strspn(id + len, "0123456789") == strlen(id + len) &&
-            id[len])
-            return &s[i];
+        int numbered = s[i].id[len - 1] == '-' && !strncmp(s[i].id, id, len);
+        if (numbered && id[len] && strspn(id + len, "0123456789") == strlen(id + len)) return &s[i];
     }
     return NULL;
 }
@@ -697,7 +696,18 @@ static void test_named_columns(void) {
     CHECK(t.cells[2].v == 5.0 && isnan(t.cells[0].v) && t.cells[0].s == NULL);
     pt_table_free(&t);
 
-    /* every table of the report: its header is its column array, no name twice */
+    /* every column array: names unique (they are the CSV/JSON keys), headers set */
+    int nschemas;
+    const pt_report_schema *schemas = pt_report_schemas(&nschemas);
+    CHECK(nschemas >= 15);
+    for (int i = 0; i < nschemas; i++)
+        for (int a = 0; a < schemas[i].ncols; a++) {
+            CHECK(schemas[i].cols[a].name && schemas[i].cols[a].head && schemas[i].cols[a].head[0]);
+            for (int b = a + 1; b < schemas[i].ncols; b++)
+                CHECK(strcmp(schemas[i].cols[a].name, schemas[i].cols[b].name) != 0);
+        }
+
+    /* every table of the report: its header is its column array */
     int which[2] = {FIX_FULL, FIX_TUNE};
     const char *names[2] = {"cols-full.db", "cols-tune.db"};
     for (int w = 0; w < 2; w++) {

@@ -74,6 +74,24 @@ static double acc_mean(const acc *a) { return a->n ? a->sum / a->n : NAN; }
  * are no setups; it has a section of its own (tune.c). */
 static int is_regime_kind(const char *k) { return !strcmp(k, "regime"); }
 
+/* Whether run r is of the group on that hardware; if so it is counted (and a
+ * failure too) and its method added to the group's. */
+static int group_takes(const pt_report_run *r, const char *hardware, pt_report_methods *m, int *nruns, int *nfailed) {
+    if (strcmp(r->hardware, hardware)) return 0;
+    (*nruns)++;
+    if (!strcmp(r->status, "failed")) (*nfailed)++;
+    pt_report_methods_add(m, r->method);
+    return 1;
+}
+
+/* a note where every run of a group failed; whether it was so */
+static int note_all_failed(pt_report_data *d, const pt_report_study *s, const char *hardware, int nruns, int nfailed) {
+    if (nruns == 0 || nfailed != nruns) return 0;
+    pt_report_note(d, "study %lld (%s, %s, %s): all %d runs failed; no energy to compare", (long long)s->id, s->kind,
+                   s->dataset, hardware, nruns);
+    return 1;
+}
+
 static int find_setup(pt_report_setup *s, int n, const pt_report_run *r) {
     for (int i = 0; i < n; i++)
         if (s[i].setup == r->setup && s[i].batch_size == r->batch_size && s[i].lr == r->lr) return i;
@@ -87,10 +105,7 @@ static void regime_group_runs(pt_report_data *d, pt_report_regime *g, int first,
     *nruns = *nfailed = 0;
     for (int i = first; i < last; i++) {
         pt_report_run *r = &d->runs[i];
-        if (strcmp(r->hardware, g->hardware)) continue;
-        (*nruns)++;
-        if (!strcmp(r->status, "failed")) (*nfailed)++;
-        pt_report_methods_add(&g->methods, r->method);
+        if (!group_takes(r, g->hardware, &g->methods, nruns, nfailed)) continue;
         int k = find_setup(g->setups, g->nsetups, r);
         if (k < 0) {
             if (g->nsetups == PT_REPORT_MAX_SETUPS) {
@@ -206,10 +221,8 @@ static void analyse_regime(pt_report_data *d, pt_report_regime *g, int first, in
     if (g->nratio >= 2 && g->setups[g->best].done_total_j > 0)
         g->ratio = g->setups[g->worst].done_total_j / g->setups[g->best].done_total_j;
     regime_sort(g);
-    if (nruns > 0 && nfailed == nruns) {
+    if (note_all_failed(d, s, g->hardware, nruns, nfailed)) {
         g->nfailed_only = 1;
-        pt_report_note(d, "study %lld (%s, %s, %s): all %d runs failed; no energy to compare", (long long)s->id,
-                       s->kind, s->dataset, g->hardware, nruns);
     } else if (g->nratio < 2) {
         pt_report_note(d,
                        "study %lld (%s, %s, %s): %d setup(s) with a run that reached the threshold; the "
@@ -236,10 +249,7 @@ static void analyse_pretrain(pt_report_data *d, pt_report_pretrain *g, int first
     g->best = g->worst = -1;
     for (int i = first; i < last; i++) {
         const pt_report_run *r = &d->runs[i];
-        if (strcmp(r->hardware, g->hardware)) continue;
-        nruns++;
-        if (!strcmp(r->status, "failed")) nfailed++;
-        pt_report_methods_add(&g->methods, r->method);
+        if (!group_takes(r, g->hardware, &g->methods, &nruns, &nfailed)) continue;
         int k = find_row(g->rows, g->nrows, r);
         if (k < 0) {
             if (g->nrows == PT_REPORT_MAX_SETUPS) continue;
@@ -284,10 +294,7 @@ static void analyse_pretrain(pt_report_data *d, pt_report_pretrain *g, int first
     g->nunfrozen = uf.n;
     g->savings_pct = (g->unfrozen_j > 0 && isfinite(g->frozen_j)) ? 100.0 * (g->unfrozen_j - g->frozen_j) / g->unfrozen_j
                                                                   : NAN;
-    if (nruns > 0 && nfailed == nruns)
-        pt_report_note(d, "study %lld (%s, %s, %s): all %d runs failed; no energy to compare", (long long)s->id,
-                       s->kind, s->dataset, g->hardware, nruns);
-    else if (g->navg == 0)
+    if (!note_all_failed(d, s, g->hardware, nruns, nfailed) && g->navg == 0)
         pt_report_note(d,
                        "study %lld (%s, %s, %s): no setup has finished pretrain, frozen and baseline runs; no "
                        "break-even",
@@ -304,10 +311,7 @@ static void analyse_multitask(pt_report_data *d, pt_report_multitask *g, int fir
     for (int t = 0; t < 3; t++) pt_strlcpy(g->types[t].type, types[t], sizeof g->types[t].type);
     for (int i = first; i < last; i++) {
         const pt_report_run *r = &d->runs[i];
-        if (strcmp(r->hardware, g->hardware)) continue;
-        nruns++;
-        if (!strcmp(r->status, "failed")) nfailed++;
-        pt_report_methods_add(&g->methods, r->method);
+        if (!group_takes(r, g->hardware, &g->methods, &nruns, &nfailed)) continue;
         if (!g->encoder_weights[0] && r->encoder_weights[0])
             pt_strlcpy(g->encoder_weights, r->encoder_weights, sizeof g->encoder_weights);
         for (int t = 0; t < 3; t++) {
@@ -321,9 +325,7 @@ static void analyse_multitask(pt_report_data *d, pt_report_multitask *g, int fir
         g->types[t].epoch_j = acc_mean(&ep[t]);
         g->types[t].epochs = acc_mean(&epochs[t]);
     }
-    if (nruns > 0 && nfailed == nruns)
-        pt_report_note(d, "study %lld (%s, %s, %s): all %d runs failed; no energy to compare", (long long)s->id,
-                       s->kind, s->dataset, g->hardware, nruns);
+    note_all_failed(d, s, g->hardware, nruns, nfailed);
 }
 
 /* distinct hardware labels among runs [first, last) */

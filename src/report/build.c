@@ -259,12 +259,15 @@ const pt_report_schema *pt_report_schemas(int *n) {
     return schemas;
 }
 
-static pt_table *add(pt_report_tables *ts, const char *id, const char *title, const char *caption, int section) {
+/* a new table of the report in a section, with its columns; NULL when full */
+static pt_table *add(pt_report_tables *ts, const char *id, const char *title, const char *caption, int section,
+                     const pt_col *cols, int ncols) {
     if (ts->n >= PT_REPORT_MAX_TABLES) return NULL;
     pt_table *t = &ts->t[ts->n];
     ts->section[ts->n] = section;
     ts->n++;
     pt_table_init(t, id, title, caption);
+    pt_table_cols(t, cols, ncols);
     return t;
 }
 
@@ -279,10 +282,7 @@ static void regime_tables(pt_report_tables *ts, const pt_report_data *d) {
     pt_table *sum = add(ts, "regime-summary", "Training regime: best-to-worst ratio of total energy",
                         "mean total energy of the worst over the best setup, among setups with a run that ended done "
                         "(reached the threshold and stopped)",
-                        PT_SEC_SUMMARY);
-    if (sum) {
-        pt_table_cols(sum, reg_sum_cols, REG_SUM_NCOLS);
-    }
+                        PT_SEC_SUMMARY, reg_sum_cols, REG_SUM_NCOLS);
     for (int i = 0; i < d->nregimes; i++) {
         const pt_report_regime *g = &d->regimes[i];
         if (sum) {
@@ -312,9 +312,8 @@ static void regime_tables(pt_report_tables *ts, const pt_report_data *d) {
                  "%s; energy per epoch: mean over runs of energy / epochs; total and epochs: mean of finished runs; "
                  "energy to target: mean of the runs that reached it; best and worst setups in bold",
                  cap);
-        pt_table *t = add(ts, id, full, caption, PT_SEC_REGIME + i);
+        pt_table *t = add(ts, id, full, caption, PT_SEC_REGIME + i, reg_setup_cols, REG_SETUP_NCOLS);
         if (!t) continue;
-        pt_table_cols(t, reg_setup_cols, REG_SETUP_NCOLS);
         for (int k = 0; k < g->nsetups; k++) {
             const pt_report_setup *su = &g->setups[k];
             int r = pt_table_row(t);
@@ -357,9 +356,8 @@ static void pretrain_tables(pt_report_tables *ts, const pt_report_data *d) {
                  "runs); never = the denominator is not positive (inf in CSV, null in JSON); best and worst in "
                  "bold",
                  cap);
-        pt_table *t = add(ts, id, full, caption, PT_SEC_PRETRAIN + i);
+        pt_table *t = add(ts, id, full, caption, PT_SEC_PRETRAIN + i, be_cols, BE_NCOLS);
         if (!t) continue;
-        pt_table_cols(t, be_cols, BE_NCOLS);
         for (int k = 0; k <= g->nrows; k++) {
             const pt_report_breakeven *b = k < g->nrows ? &g->rows[k] : &g->avg;
             if (k == g->nrows && g->navg == 0) break;
@@ -384,9 +382,8 @@ static void pretrain_tables(pt_report_tables *ts, const pt_report_data *d) {
     }
     pt_table *t2 = add(ts, "table2", "Table 2: average energy with the pretrained encoder frozen or unfrozen (ours)",
                        "means over finished runs of all setups and repeats; savings = (unfrozen - frozen) / unfrozen",
-                       PT_SEC_TABLE2);
+                       PT_SEC_TABLE2, t2_cols, T2_NCOLS);
     if (t2) {
-        pt_table_cols(t2, t2_cols, T2_NCOLS);
         for (int i = 0; i < d->npretrains; i++) {
             const pt_report_pretrain *g = &d->pretrains[i];
             int r = pt_table_row(t2);
@@ -405,9 +402,8 @@ static void pretrain_tables(pt_report_tables *ts, const pt_report_data *d) {
                        "Table 2 as printed in the paper (paper's hardware: H100/A100/RTX3090, GPU only, Equation 1)",
                        "the paper's rows as printed; its savings equal (larger - smaller) / larger while its text says "
                        "freezing saves energy, so the two rows appear swapped in print",
-                       PT_SEC_TABLE2);
+                       PT_SEC_TABLE2, p2_cols, P2_NCOLS);
     if (p2) {
-        pt_table_cols(p2, p2_cols, P2_NCOLS);
         for (int i = 0; i < npaper; i++) {
             int r = pt_table_row(p2);
             pt_table_set_s(p2, r, P2_HARDWARE, paper[i].hardware);
@@ -429,9 +425,8 @@ static void multitask_tables(pt_report_tables *ts, const pt_report_data *d) {
         if (strlen(caption) + strlen(part) < sizeof caption) strcat(caption, part);
     }
     pt_table *t3 = add(ts, "table3", "Table 3: average energy per epoch and average number of epochs per type (ours)",
-                       caption, PT_SEC_TABLE3);
+                       caption, PT_SEC_TABLE3, t3_cols, T3_NCOLS);
     if (t3) {
-        pt_table_cols(t3, t3_cols, T3_NCOLS);
         static const char *names[3] = {"Attribute", "Identity", "Both"};
         for (int i = 0; i < d->nmultitasks; i++) {
             const pt_report_multitask *g = &d->multitasks[i];
@@ -451,9 +446,8 @@ static void multitask_tables(pt_report_tables *ts, const pt_report_data *d) {
     }
     pt_table *p3 = add(ts, "table3-paper",
                        "Table 3 as printed in the paper (paper's hardware: H100/A100/RTX3090, GPU only, Equation 1)",
-                       "average energy per epoch (mWh) / average number of epochs", PT_SEC_TABLE3);
+                       "average energy per epoch (mWh) / average number of epochs", PT_SEC_TABLE3, p3_cols, P3_NCOLS);
     if (p3) {
-        pt_table_cols(p3, p3_cols, P3_NCOLS);
         for (int i = 0; i < npaper; i++) {
             double e[3] = {paper[i].attr_mwh, paper[i].id_mwh, paper[i].both_mwh};
             int n[3] = {paper[i].attr_epochs, paper[i].id_epochs, paper[i].both_epochs};
@@ -569,9 +563,8 @@ static void tune_figures_table(pt_report_tables *ts, const pt_report_tune *g, in
              "run's energy when it ended done, or the cost); regret: the grid's own runs of the chosen setup vs "
              "the grid's best; search / grid: the search's energy (probes included) over the grid's",
              g->objective, g->repeats);
-    pt_table *f = add(ts, id, full, caption, PT_SEC_TUNE + i);
+    pt_table *f = add(ts, id, full, caption, PT_SEC_TUNE + i, tfig_cols, TFIG_NCOLS);
     if (!f) return;
-    pt_table_cols(f, tfig_cols, TFIG_NCOLS);
     tune_search_rows(f, g);
     tune_grid_rows(f, g);
 }
@@ -589,9 +582,8 @@ static void tune_setups_table(pt_report_tables *ts, const pt_report_tune *g, int
              "mean objective of its runs when all have one; energy to target: mean of the runs that reached it; "
              "the chosen setup in bold",
              cap);
-    pt_table *t = add(ts, id, full, caption, PT_SEC_TUNE + i);
+    pt_table *t = add(ts, id, full, caption, PT_SEC_TUNE + i, tset_cols, TSET_NCOLS);
     if (!t) return;
-    pt_table_cols(t, tset_cols, TSET_NCOLS);
     for (int k = 0; k < g->nsetups; k++) {
         const pt_report_tune_setup *su = &g->setups[k];
         int r = pt_table_row(t);
@@ -621,9 +613,8 @@ static void tune_probes_table(pt_report_tables *ts, const pt_report_tune *g, int
              "%s; a few training steps per batch size that order the search; J / step = the probe's energy / its "
              "steps",
              cap);
-    pt_table *p = add(ts, id, full, caption, PT_SEC_TUNE + i);
+    pt_table *p = add(ts, id, full, caption, PT_SEC_TUNE + i, tprobe_cols, TPROBE_NCOLS);
     if (!p) return;
-    pt_table_cols(p, tprobe_cols, TPROBE_NCOLS);
     for (int k = 0; k < g->nprobes; k++) {
         const pt_report_probe *pr = &g->probes[k];
         int r = pt_table_row(p);
@@ -654,9 +645,8 @@ static void measurement_tables(pt_report_tables *ts, const pt_report_data *d) {
     pt_table *t = add(ts, "measurement-components", "Measurement: energy per component and method",
                       "summed over every stored epoch; counter - eq1: relative difference of the hardware counter and "
                       "Equation (1) (mean sampled power x duration) over the epochs that have both",
-                      PT_SEC_MEASURE);
+                      PT_SEC_MEASURE, meas_cols, MEAS_NCOLS);
     if (t) {
-        pt_table_cols(t, meas_cols, MEAS_NCOLS);
         for (int i = 0; i < d->ncomps; i++) {
             const pt_report_component *c = &d->comps[i];
             int r = pt_table_row(t);
@@ -681,9 +671,8 @@ static void measurement_tables(pt_report_tables *ts, const pt_report_data *d) {
     pt_table *h = add(ts, "measurement-hosts", "Measurement: hosts, hardware, sampling and versions of the runs",
                       "sampling interval, update period (how often the readings change), idle baseline and versions "
                       "come from runs.config_json where the study recorded them",
-                      PT_SEC_MEASURE);
+                      PT_SEC_MEASURE, host_cols, HOST_NCOLS);
     if (!h) return;
-    pt_table_cols(h, host_cols, HOST_NCOLS);
     for (int i = 0; i < d->nruns; i++) {
         const pt_report_run *a = &d->runs[i];
         int seen = -1;
@@ -732,9 +721,9 @@ static void carbon_tables(pt_report_tables *ts, const pt_report_data *d, const p
     pt_report_method_caption(&d->total_methods, cap, sizeof cap);
     snprintf(caption, sizeof caption,
              "g CO2e = kWh x PUE x grid intensity; energy of every run in this report (%s); PUE %.2f", cap, o->pue);
-    pt_table *s = add(ts, "carbon-summary", "Carbon: total energy and its emissions", caption, PT_SEC_CARBON);
+    pt_table *s = add(ts, "carbon-summary", "Carbon: total energy and its emissions", caption, PT_SEC_CARBON,
+                      carb_cols, CARB_NCOLS);
     if (s) {
-        pt_table_cols(s, carb_cols, CARB_NCOLS);
         double g = NAN;
         char basis[128] = "none chosen (see the table by country)";
         const pt_carbon_region *reg = pt_carbon_find(o->region);
@@ -756,10 +745,9 @@ static void carbon_tables(pt_report_tables *ts, const pt_report_data *d, const p
         pt_table_set(s, r, CARB_CAR_KM, grams / pt_carbon_car_g_per_km);
         pt_table_set(s, r, CARB_PHONE_CHARGES, d->total_j * o->pue / 3600.0 / pt_carbon_phone_charge_wh);
     }
-    pt_table *t = add(ts, "carbon-by-country", "Carbon: the same energy on the average grid of each country", pt_carbon_source,
-                      PT_SEC_CARBON);
+    pt_table *t = add(ts, "carbon-by-country", "Carbon: the same energy on the average grid of each country",
+                      pt_carbon_source, PT_SEC_CARBON, carb_ctry_cols, CARB_CTRY_NCOLS);
     if (!t) return;
-    pt_table_cols(t, carb_ctry_cols, CARB_CTRY_NCOLS);
     int n;
     const pt_carbon_region *regs = pt_carbon_regions(&n);
     for (int i = 0; i < n; i++) {
@@ -776,9 +764,9 @@ static void carbon_tables(pt_report_tables *ts, const pt_report_data *d, const p
 
 static void runs_table(pt_report_tables *ts, const pt_report_data *d) {
     pt_table *t = add(ts, "runs", "Every run in the store",
-                      "energy_j is the figure of the run's method; NULL/empty where not recorded", PT_SEC_RUNS);
+                      "energy_j is the figure of the run's method; NULL/empty where not recorded", PT_SEC_RUNS,
+                      runs_cols, RUNS_NCOLS);
     if (!t) return;
-    pt_table_cols(t, runs_cols, RUNS_NCOLS);
     for (int i = 0; i < d->nruns; i++) {
         const pt_report_run *a = &d->runs[i];
         int r = pt_table_row(t);

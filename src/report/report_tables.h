@@ -25,8 +25,9 @@ typedef struct {
     int n;
 } pt_report_tables;
 
-/* the columns of each table of the report; id is the table's id, or for the
- * tables numbered per study ("regime-setups-2") the part before the number */
+/* the columns of each table of the report (build.c), one entry per table; id is
+ * the table's id, or for the tables numbered per study ("regime-setups-2") the
+ * part before the number. test_report checks every built table has one. */
 typedef struct {
     const char *id;
     const pt_col *cols;

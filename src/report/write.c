@@ -150,15 +150,28 @@ static void tune_settings(char *buf, size_t n, const pt_report_tune *g) {
     if (u >= 0 && (size_t)u < n && isfinite(g->z)) snprintf(buf + u, n - (size_t)u, ", z %g", g->z);
 }
 
+/* "study ID, DATASET[, HARDWARE]" */
+static void html_study(FILE *f, const pt_report_study *s, const char *hardware) {
+    fprintf(f, "study %lld, ", (long long)s->id);
+    pt_html_text(f, s->dataset);
+    if (!hardware) return;
+    fputs(", ", f);
+    pt_html_text(f, hardware);
+}
+
+/* <section id="KIND-N"><h2>HEADING: study ID, DATASET, HARDWARE</h2> of group i */
+static void html_section_open(FILE *f, const char *kind, int i, const char *heading, const pt_report_study *s,
+                              const char *hardware) {
+    fprintf(f, "<section id=\"%s-%d\">\n<h2>%s: ", kind, i + 1, heading);
+    html_study(f, s, hardware);
+    fputs("</h2>\n", f);
+}
+
 static void write_html_tune(FILE *f, const pt_report_data *d, const pt_report_tables *ts, int i) {
     const pt_report_tune *g = &d->tunes[i];
     const pt_report_study *s = &d->studies[g->study];
     char buf[4096];
-    fprintf(f, "<section id=\"tune-%d\">\n<h2>Search (powertrain tune): study %lld, ", i + 1, (long long)s->id);
-    pt_html_text(f, s->dataset);
-    fputs(", ", f);
-    pt_html_text(f, g->hardware);
-    fputs("</h2>\n", f);
+    html_section_open(f, "tune", i, "Search (powertrain tune)", s, g->hardware);
     if (!g->has_search) {
         fputs("<p class=\"warn\">This study's configuration holds no search settings: its runs are in the tables "
               "only.</p>\n</section>\n",
@@ -227,15 +240,6 @@ static void html_intro(FILE *f, const pt_report_data *d) {
     fputs("</ul></div>\n", f);
 }
 
-/* "study ID, DATASET[, HARDWARE]" */
-static void html_study(FILE *f, const pt_report_study *s, const char *hardware) {
-    fprintf(f, "study %lld, ", (long long)s->id);
-    pt_html_text(f, s->dataset);
-    if (!hardware) return;
-    fputs(", ", f);
-    pt_html_text(f, hardware);
-}
-
 static void html_contents(FILE *f, const pt_report_data *d) {
     fputs("<nav><ol>\n", f);
     if (d->nregimes) fputs("<li><a href=\"#summary\">Training regime summary</a></li>\n", f);
@@ -271,10 +275,9 @@ static void html_tables_section(FILE *f, const pt_report_tables *ts, const char 
 
 static void html_regime(FILE *f, const pt_report_data *d, const pt_report_tables *ts, int i) {
     const pt_report_regime *g = &d->regimes[i];
-    fprintf(f, "<section id=\"regime-%d\">\n<h2>Training regime: ", i + 1);
-    html_study(f, &d->studies[g->study], g->hardware);
-    fputs("</h2>\n", f);
-    if (g->nfailed_only) fputs("<p class=\"warn\">Every run of this study failed: there is no energy to compare.</p>\n", f);
+    html_section_open(f, "regime", i, "Training regime", &d->studies[g->study], g->hardware);
+    if (g->nfailed_only)
+        fputs("<p class=\"warn\">Every run of this study failed: there is no energy to compare.</p>\n", f);
     fputs("<figure>\n", f);
     pt_fig3(f, d, g, 0);
     fig_caption(f,
@@ -294,9 +297,8 @@ static void html_regime(FILE *f, const pt_report_data *d, const pt_report_tables
 
 static void html_pretrain(FILE *f, const pt_report_data *d, const pt_report_tables *ts, int i) {
     const pt_report_pretrain *g = &d->pretrains[i];
-    fprintf(f, "<section id=\"pretrain-%d\">\n<h2>Pretraining: ", i + 1);
-    html_study(f, &d->studies[g->study], g->hardware);
-    fputs("</h2>\n<figure>\n", f);
+    html_section_open(f, "pretrain", i, "Pretraining", &d->studies[g->study], g->hardware);
+    fputs("<figure>\n", f);
     pt_fig5(f, d, g, 0);
     fig_caption(f,
                 "Fig. 5. Cumulative energy against the number of downstream classifier trainings: with a pretrained "
