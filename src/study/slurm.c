@@ -335,39 +335,26 @@ static long parse_job_id(const char *s) {
     return end != s && (*end == '\0' || *end == ';') && id > 0 ? id : 0;
 }
 
-int pt_slurm_run(const pt_slurm_study *js, const int *sel, const pt_slurm_options *o, int mode, FILE *out,
-                 char *err, size_t errlen) {
-    if (pt_slurm_check_options(o, err, errlen) != 0) return 2;
-    char exe[PATH_MAX], dir[PATH_MAX], db[PATH_MAX];
+/* The powertrain binary the scripts run: js->exe, else this process's. */
+static int find_exe(const pt_slurm_study *js, char *exe, size_t len, char *err, size_t errlen) {
     if (js->exe) {
-        pt_strlcpy(exe, js->exe, sizeof exe);
-    } else {
-        ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (k <= 0) {
-            pt_say(err, errlen, "cannot find the powertrain binary (/proc/self/exe): %s", strerror(errno));
-            return -1;
-        }
-        exe[k] = '\0';
+        pt_strlcpy(exe, js->exe, len);
+        return 0;
     }
-    absolute(js->db, db, sizeof db);
-    pt_slurm_dir(js, dir, sizeof dir);
-    int nsel = 0;
-    for (int i = 0; i < js->ntasks; i++) nsel += !sel || sel[i];
-    if (nsel == 0) {
-        pt_say(err, errlen, "no task to run");
+    ssize_t k = readlink("/proc/self/exe", exe, len - 1);
+    if (k <= 0) {
+        pt_say(err, errlen, "cannot find the powertrain binary (/proc/self/exe): %s", strerror(errno));
         return -1;
     }
-    char *array = malloc((size_t)js->ntasks * 24 + 16);
-    if (!array) return pt_say(err, errlen, "out of memory"), -1;
-    array_list(sel, js->ntasks, array, (size_t)js->ntasks * 24 + 16);
+    exe[k] = '\0';
+    return 0;
+}
 
-    membuf m[3] = {{0}, {0}, {0}};
-    int rc = -1;
+/* The three files (task.sbatch, merge.sbatch, tasks.tsv) into memory. */
+static int scripts_build(membuf m[3], const pt_slurm_study *js, const pt_slurm_options *o, const char *exe,
+                         const char *dir, const char *db, const char *array, char *err, size_t errlen) {
     for (int i = 0; i < 3; i++)
-        if (!(m[i].f = open_memstream(&m[i].buf, &m[i].len))) {
-            pt_say(err, errlen, "out of memory");
-            goto out;
-        }
+        if (!(m[i].f = open_memstream(&m[i].buf, &m[i].len))) return pt_say(err, errlen, "out of memory"), -1;
     task_script(m[0].f, js, o, exe, dir, db, array);
     merge_script(m[1].f, js, o, exe, dir, db);
     tasks_table(m[2].f, js);
@@ -375,34 +362,25 @@ int pt_slurm_run(const pt_slurm_study *js, const int *sel, const pt_slurm_option
         fclose(m[i].f);
         m[i].f = NULL;
     }
-    static const char *const names[3] = {"task.sbatch", "merge.sbatch", "tasks.tsv"};
-    char path[3][PATH_MAX + 32];
-    for (int i = 0; i < 3; i++) pt_say(path[i], sizeof path[i], "%s/%s", dir, names[i]);
+    return 0;
+}
 
-    if (mode == PT_SLURM_DRY_RUN) {
-        fprintf(out, "# %s\n%s\n# %s\n%s\n", path[0], m[0].buf, path[1], m[1].buf);
-        fprintf(out, "# %d of %d tasks (array %s); submit with:\n", nsel, js->ntasks, array);
-        fprintf(out, "#   array=$(sbatch --parsable %s)\n", path[0]);
-        fprintf(out, "#   sbatch --parsable --dependency=afterany:${array%%%%;*} %s\n", path[1]);
-        rc = 0;
-        goto out;
-    }
+/* The shards and logs folders and the three files on disk. */
+static int scripts_write(const char *dir, membuf m[3], char path[3][PATH_MAX + 32], char *err, size_t errlen) {
     char sub[PATH_MAX + 16];
     pt_say(sub, sizeof sub, "%s/shards", dir);
-    if (mkdirs(sub, err, errlen) != 0) goto out;
+    if (mkdirs(sub, err, errlen) != 0) return -1;
     pt_say(sub, sizeof sub, "%s/logs", dir);
-    if (mkdirs(sub, err, errlen) != 0) goto out;
+    if (mkdirs(sub, err, errlen) != 0) return -1;
     for (int i = 0; i < 3; i++)
-        if (write_file(path[i], &m[i], i < 2, err, errlen) != 0) goto out;
-    if (mode == PT_SLURM_WRITE) {
-        fprintf(out, "wrote %s and %s (%d of %d tasks, array %s); submit with:\n", path[0], path[1], nsel,
-                js->ntasks, array);
-        fprintf(out, "  array=$(sbatch --parsable %s)\n", path[0]);
-        fprintf(out, "  sbatch --parsable --dependency=afterany:${array%%%%;*} %s\n", path[1]);
-        rc = 0;
-        goto out;
-    }
-    /* submit: the array, then the merge job after it */
+        if (write_file(path[i], &m[i], i < 2, err, errlen) != 0) return -1;
+    return 0;
+}
+
+/* submit: the array, then the merge job after it (their ids into DIR/jobs).
+   0, -1 (err), 3: the array is submitted but not the merge job (err says how to merge). */
+static int scripts_submit(const pt_slurm_study *js, char path[3][PATH_MAX + 32], const char *exe, const char *dir,
+                          const char *db, int nsel, const char *array, FILE *out, char *err, size_t errlen) {
     char got[4096];
     char *a1[] = {"sbatch", "--parsable", path[0], NULL};
     int st = run_capture(a1, got, sizeof got);
@@ -410,7 +388,7 @@ int pt_slurm_run(const pt_slurm_study *js, const int *sel, const pt_slurm_option
     if (!array_id) {
         if (st < 0 || st == 127) pt_say(err, errlen, "cannot run sbatch (is SLURM installed and on PATH?)");
         else pt_say(err, errlen, "sbatch %s failed (exit %d)%s%s", path[0], st, got[0] ? ": " : "", got);
-        goto out;
+        return -1;
     }
     char dep[64];
     pt_say(dep, sizeof dep, "--dependency=afterany:%ld", array_id);
@@ -428,8 +406,7 @@ int pt_slurm_run(const pt_slurm_study *js, const int *sel, const pt_slurm_option
                "array job %ld is submitted, but sbatch %s failed (exit %d): merge the shards when the array ends "
                "with: %s merge --into %s --study %lld --final %s/shards/task-*.db",
                array_id, path[1], st, exe, db, (long long)js->study_id, dir);
-        rc = 3;
-        goto out;
+        return 3;
     }
     fprintf(out, "array %ld\nmerge %ld\n", array_id, merge_id);
     fflush(out);
@@ -437,8 +414,43 @@ int pt_slurm_run(const pt_slurm_study *js, const int *sel, const pt_slurm_option
             "powertrain %s: study %lld: %d of %d tasks as array job %ld (indices %s), merge job %ld after it "
             "into %s; logs in %s/logs\n",
             js->name, (long long)js->study_id, nsel, js->ntasks, array_id, array, merge_id, db, dir);
-    rc = 0;
-out:
+    return 0;
+}
+
+int pt_slurm_run(const pt_slurm_study *js, const int *sel, const pt_slurm_options *o, int mode, FILE *out,
+                 char *err, size_t errlen) {
+    if (pt_slurm_check_options(o, err, errlen) != 0) return 2;
+    char exe[PATH_MAX], dir[PATH_MAX], db[PATH_MAX];
+    if (find_exe(js, exe, sizeof exe, err, errlen) != 0) return -1;
+    absolute(js->db, db, sizeof db);
+    pt_slurm_dir(js, dir, sizeof dir);
+    int nsel = 0;
+    for (int i = 0; i < js->ntasks; i++) nsel += !sel || sel[i];
+    if (nsel == 0) {
+        pt_say(err, errlen, "no task to run");
+        return -1;
+    }
+    char *array = malloc((size_t)js->ntasks * 24 + 16);
+    if (!array) return pt_say(err, errlen, "out of memory"), -1;
+    array_list(sel, js->ntasks, array, (size_t)js->ntasks * 24 + 16);
+    membuf m[3] = {{0}, {0}, {0}};
+    static const char *const names[3] = {"task.sbatch", "merge.sbatch", "tasks.tsv"};
+    char path[3][PATH_MAX + 32];
+    for (int i = 0; i < 3; i++) pt_say(path[i], sizeof path[i], "%s/%s", dir, names[i]);
+    int rc = scripts_build(m, js, o, exe, dir, db, array, err, errlen);
+    if (rc == 0 && mode == PT_SLURM_DRY_RUN) {
+        fprintf(out, "# %s\n%s\n# %s\n%s\n", path[0], m[0].buf, path[1], m[1].buf);
+        fprintf(out, "# %d of %d tasks (array %s); submit with:\n", nsel, js->ntasks, array);
+        fprintf(out, "#   array=$(sbatch --parsable %s)\n", path[0]);
+        fprintf(out, "#   sbatch --parsable --dependency=afterany:${array%%%%;*} %s\n", path[1]);
+    } else if (rc == 0 && (rc = scripts_write(dir, m, path, err, errlen)) == 0 && mode == PT_SLURM_WRITE) {
+        fprintf(out, "wrote %s and %s (%d of %d tasks, array %s); submit with:\n", path[0], path[1], nsel,
+                js->ntasks, array);
+        fprintf(out, "  array=$(sbatch --parsable %s)\n", path[0]);
+        fprintf(out, "  sbatch --parsable --dependency=afterany:${array%%%%;*} %s\n", path[1]);
+    } else if (rc == 0) {
+        rc = scripts_submit(js, path, exe, dir, db, nsel, array, out, err, errlen);
+    }
     for (int i = 0; i < 3; i++) {
         if (m[i].f) fclose(m[i].f);
         free(m[i].buf);

@@ -221,6 +221,89 @@ pt_meter_method pt_study_method_parse(const char *name) {
     return PT_METHOD_ESTIMATED; /* unknown reads as the weakest: never overstate */
 }
 
+/* The run's config_json: sampling, seed, threads, version, the slowest billed
+   update period measured so far, the idle power, the caller's note. */
+static void run_config_json(const pt_study *s, int repeat, const char *note, char *json, size_t len) {
+    const pt_study_config *cfg = s->cfg;
+    double period = 0;
+    for (int k = 0; k < pt_meter_component_count(s->meter); k++) {
+        pt_meter_component c;
+        pt_meter_component_info(s->meter, k, &c);
+        if (c.billed && c.update_period_s > period) period = c.update_period_s;
+    }
+    char per[96] = "";
+    if (period > 0) snprintf(per, sizeof per, ",\"update_period_s\":%.4g", period);
+    if (isfinite(s->idle_w)) snprintf(per + strlen(per), sizeof per - strlen(per), ",\"idle_w\":%.4g", s->idle_w);
+    snprintf(json, len, "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d,\"versions\":\"powertrain %s\"%s%s%s}",
+             cfg->interval_ms ? cfg->interval_ms : 100, (unsigned long long)(cfg->seed + (uint64_t)repeat - 1),
+             s->be->threads, PT_METER_VERSION, per, note ? "," : "", note ? note : "");
+}
+
+/* A run finished earlier: its stored result stands. */
+static int stored_result(pt_study *s, int64_t run, pt_train_result *res, char *err, size_t errlen) {
+    pt_run_result rr;
+    if (pt_store_run_result(s->store, run, &rr, err, errlen) != 0) return -1;
+    res->status = rr.status;
+    res->epochs = rr.epochs;
+    res->best_val_acc = rr.best_val_acc;
+    res->best_val_loss = rr.best_val_loss;
+    res->energy_j = rr.energy_j;
+    res->energy_to_target_j = rr.energy_to_target_j;
+    res->method = pt_study_method_parse(rr.method);
+    return 0;
+}
+
+/* The setup's net: built, loaded from o->load_path, o->freeze frozen. NULL
+   with *net_out still to free (or NULL) and terr said when it cannot be. */
+static pt_net *setup_net(pt_study *s, const pt_setup_opts *o, const char *model, int batch_size, int repeat,
+                         pt_net **net_out, char *terr, size_t tlen) {
+    pt_net *net = *net_out = pt_study_net(s, model, batch_size, s->cfg->seed + (uint64_t)repeat - 1, terr, tlen);
+    if (!net) return NULL;
+    if (o->load_path) {
+        int loaded = pt_net_load(net, o->load_path, PT_LOAD_ALLOW_MISSING | PT_LOAD_ALLOW_UNEXPECTED, terr, tlen);
+        if (loaded == 0) pt_say(terr, tlen, "%s: no tensor matches %s's names", o->load_path, model);
+        if (loaded <= 0) return NULL;
+    }
+    if (o->freeze && pt_net_freeze(net, o->freeze, 1) != 0) {
+        pt_say(terr, tlen, "%s: no group '%s' to freeze", model, o->freeze);
+        return NULL;
+    }
+    return net;
+}
+
+/* Trains net as run rid (stopping by the preset), then saves it to
+   o->save_path. Returns 0, -1 when it could not train (terr). */
+static int setup_train(pt_study *s, const pt_setup_opts *o, pt_net *net, const char *model, int setup,
+                       int batch_size, double lr, int repeat, const char *phase, int64_t rid, pt_train_result *res,
+                       char *terr, size_t tlen) {
+    const pt_study_config *cfg = s->cfg;
+    pt_train_config tc;
+    pt_study_train_config(s, net, lr, cfg->seed + (uint64_t)repeat - 1, &tc);
+    char label[128];
+    snprintf(label, sizeof label, "setup %d (batch %d, lr %g) repeat %d", setup, batch_size, lr, repeat);
+    if (o->task >= 0) tc.task = (pt_task)o->task;
+    pt_stop_config_default(&tc.stop);
+    tc.stop.threshold = cfg->preset.threshold;
+    tc.stop.patience = cfg->preset.patience;
+    tc.stop.max_epochs = cfg->preset.max_epochs;
+    if (o->stop_on_loss) tc.stop.mode = PT_STOP_LOSS;
+    tc.store = s->store;
+    tc.run_id = rid;
+    tc.progress = cfg->progress;
+    tc.label = label;
+    tc.watch = o->watch;
+    tc.watch_ctx = o->watch_ctx;
+    if (pt_train_run(&tc, res, terr, tlen) != 0) return -1;
+    if (o->save_path && res->status != PT_RUN_FAILED) {
+        const char *meta[] = {"model", model, "phase", phase, NULL};
+        if (pt_net_save(net, o->save_path, meta, terr, tlen) != 0) {
+            /* the run itself is stored; without its checkpoint the next phases fail clearly */
+            fprintf(stderr, "powertrain: %s\n", terr);
+        }
+    }
+    return 0;
+}
+
 int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int repeat, const char *phase,
                        const pt_setup_opts *o, pt_train_result *res, int *skipped, char *err, size_t errlen) {
     const pt_study_config *cfg = s->cfg;
@@ -228,20 +311,8 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     if (!o) o = &none;
     memset(res, 0, sizeof *res);
     *skipped = 0;
-    /* the slowest update period among billed components, as measured so far */
-    double period = 0;
-    for (int k = 0; k < pt_meter_component_count(s->meter); k++) {
-        pt_meter_component c;
-        pt_meter_component_info(s->meter, k, &c);
-        if (c.billed && c.update_period_s > period) period = c.update_period_s;
-    }
-    char json[4600], per[96] = "";
-    if (period > 0) snprintf(per, sizeof per, ",\"update_period_s\":%.4g", period);
-    if (isfinite(s->idle_w)) snprintf(per + strlen(per), sizeof per - strlen(per), ",\"idle_w\":%.4g", s->idle_w);
-    snprintf(json, sizeof json,
-             "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d,\"versions\":\"powertrain %s\"%s%s%s}",
-             cfg->interval_ms ? cfg->interval_ms : 100, (unsigned long long)(cfg->seed + (uint64_t)repeat - 1),
-             s->be->threads, PT_METER_VERSION, per, o->note ? "," : "", o->note ? o->note : "");
+    char json[4600];
+    run_config_json(s, repeat, o->note, json, sizeof json);
     pt_run_info ri = {.study_id = s->study_id,
                       .setup = setup,
                       .batch_size = batch_size,
@@ -258,61 +329,14 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     char ferr[512] = "";
     int64_t found = pt_store_run_find(s->store, &ri, &st, ferr, sizeof ferr);
     if (found < 0 && ferr[0]) return pt_say(err, errlen, "%s", ferr), -1;
-    if (found > 0 && st != PT_RUN_RUNNING) { /* finished earlier: its stored result stands */
-        *skipped = 1;
-        pt_run_result rr;
-        if (pt_store_run_result(s->store, found, &rr, err, errlen) != 0) return -1;
-        res->status = rr.status;
-        res->epochs = rr.epochs;
-        res->best_val_acc = rr.best_val_acc;
-        res->best_val_loss = rr.best_val_loss;
-        res->energy_j = rr.energy_j;
-        res->energy_to_target_j = rr.energy_to_target_j;
-        res->method = pt_study_method_parse(rr.method);
-        return 0;
-    }
+    if (found > 0 && st != PT_RUN_RUNNING) return *skipped = 1, stored_result(s, found, res, err, errlen);
     int64_t rid = pt_store_run_begin(s->store, &ri, err, errlen);
     if (rid <= 0) return -1;
-
     char terr[512] = "";
     const char *model = o->model ? o->model : cfg->model ? cfg->model : s->data.model;
-    pt_net *net = pt_study_net(s, model, batch_size, cfg->seed + (uint64_t)repeat - 1, terr, sizeof terr);
-    int ok = net != NULL;
-    if (ok && o->load_path) {
-        int loaded = pt_net_load(net, o->load_path, PT_LOAD_ALLOW_MISSING | PT_LOAD_ALLOW_UNEXPECTED, terr, sizeof terr);
-        if (loaded == 0) pt_say(terr, sizeof terr, "%s: no tensor matches %s's names", o->load_path, model);
-        if (loaded <= 0) ok = 0;
-    }
-    if (ok && o->freeze && pt_net_freeze(net, o->freeze, 1) != 0) {
-        pt_say(terr, sizeof terr, "%s: no group '%s' to freeze", model, o->freeze);
-        ok = 0;
-    }
-    if (ok) {
-        pt_train_config tc;
-        pt_study_train_config(s, net, lr, cfg->seed + (uint64_t)repeat - 1, &tc);
-        char label[128];
-        snprintf(label, sizeof label, "setup %d (batch %d, lr %g) repeat %d", setup, batch_size, lr, repeat);
-        if (o->task >= 0) tc.task = (pt_task)o->task;
-        pt_stop_config_default(&tc.stop);
-        tc.stop.threshold = cfg->preset.threshold;
-        tc.stop.patience = cfg->preset.patience;
-        tc.stop.max_epochs = cfg->preset.max_epochs;
-        if (o->stop_on_loss) tc.stop.mode = PT_STOP_LOSS;
-        tc.store = s->store;
-        tc.run_id = rid;
-        tc.progress = cfg->progress;
-        tc.label = label;
-        tc.watch = o->watch;
-        tc.watch_ctx = o->watch_ctx;
-        if (pt_train_run(&tc, res, terr, sizeof terr) != 0) ok = 0;
-        if (ok && o->save_path && res->status != PT_RUN_FAILED) {
-            const char *meta[] = {"model", model, "phase", phase, NULL};
-            if (pt_net_save(net, o->save_path, meta, terr, sizeof terr) != 0) {
-                /* the run itself is stored; without its checkpoint the next phases fail clearly */
-                fprintf(stderr, "powertrain: %s\n", terr);
-            }
-        }
-    }
+    pt_net *net;
+    int ok = setup_net(s, o, model, batch_size, repeat, &net, terr, sizeof terr) != NULL &&
+             setup_train(s, o, net, model, setup, batch_size, lr, repeat, phase, rid, res, terr, sizeof terr) == 0;
     pt_net_free(net);
     if (!ok) { /* could not train: stored as failed with what it cost (nothing) */
         fprintf(stderr, "powertrain: setup %d repeat %d failed: %s\n", setup, repeat, terr);

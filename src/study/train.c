@@ -172,13 +172,30 @@ static void live_line(const pt_train_config *cfg, int epoch, long batch, long nb
     fflush(stderr);
 }
 
-int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, size_t errlen) {
-    memset(res, 0, sizeof *res);
-    res->status = PT_RUN_FAILED;
-    res->best_val_acc = res->best_val_loss = res->energy_to_target_j = NAN;
-    res->method = PT_METHOD_COUNTER;
-    pt_net *net = cfg->net;
-    int bs = pt_net_batch(net);
+/* A run in flight: what pt_train_run's steps share. */
+typedef struct {
+    pt_optim *opt;
+    pt_batcher *b;
+    pt_epoch_component *comp; /* [maxcomp] the epoch's components */
+    int maxcomp;
+    acc_counts a;
+    pt_stopper stop;
+    double *hist;             /* for the watch: [cap] accuracy, then [cap] energy per finished epoch */
+    pt_run_progress wp;
+    int watched;              /* the watch asked to stop */
+    int interrupted;
+    int store_failed;
+    double seconds_done;      /* whole epochs' seconds */
+    double t0;
+    long nbatches;
+} train_state;
+
+static double now_s(const pt_train_config *cfg) { return cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now(); }
+
+static int watch_cap(const pt_train_config *cfg) { return cfg->stop.max_epochs > 0 ? cfg->stop.max_epochs : 1; }
+
+/* The batch size against the data, the labels the task needs: 0 or -1 (err). */
+static int train_check(const pt_train_config *cfg, int bs, char *err, size_t errlen) {
     if (cfg->train->n < bs) {
         pt_say(err, errlen, "batch size %d exceeds the %lld training samples", bs, (long long)cfg->train->n);
         return -1;
@@ -191,193 +208,207 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
         pt_say(err, errlen, "%s: the data set has no multi-label targets", pt_task_name(cfg->task));
         return -1;
     }
-    pt_optim *opt = pt_optim_create(net, &cfg->optim, err, errlen);
-    if (!opt) return -1;
+    return 0;
+}
+
+static void train_close(train_state *st) {
+    free(st->hist);
+    free(st->comp);
+    free(st->a.host);
+    if (st->b) pt_batcher_close(st->b);
+    if (st->opt) pt_optim_free(st->opt);
+}
+
+/* The optimiser, the batcher, the buffers, the stopper: 0 or -1 (err, nothing held). */
+static int train_open(const pt_train_config *cfg, int bs, train_state *st, char *err, size_t errlen) {
+    memset(st, 0, sizeof *st);
+    st->opt = pt_optim_create(cfg->net, &cfg->optim, err, errlen);
+    if (!st->opt) return -1;
     pt_batcher_config bc;
     pt_batcher_config_init(&bc);
     bc.batch_size = bs;
     bc.seed = cfg->seed;
     bc.drop_last = 1;
-    pt_batcher *b = pt_batcher_open(cfg->train, &bc, err, errlen);
-    if (!b) {
-        pt_optim_free(opt);
+    st->b = pt_batcher_open(cfg->train, &bc, err, errlen);
+    if (!st->b) {
+        train_close(st);
         return -1;
     }
-    int maxcomp = cfg->meter ? pt_meter_component_count(cfg->meter) : 0;
-    pt_epoch_component *comp = calloc((size_t)(maxcomp > 0 ? maxcomp : 1), sizeof *comp);
-    acc_counts a;
-    memset(&a, 0, sizeof a);
-    a.host = malloc((size_t)bs * pt_net_head_size(net, 0) * sizeof(float));
-    if (!comp || !a.host) {
+    st->maxcomp = cfg->meter ? pt_meter_component_count(cfg->meter) : 0;
+    st->comp = calloc((size_t)(st->maxcomp > 0 ? st->maxcomp : 1), sizeof *st->comp);
+    st->a.host = malloc((size_t)bs * pt_net_head_size(cfg->net, 0) * sizeof(float));
+    if (cfg->watch) st->hist = malloc(2 * (size_t)watch_cap(cfg) * sizeof *st->hist);
+    if (!st->comp || !st->a.host || (cfg->watch && !st->hist)) {
         pt_say(err, errlen, "out of memory");
-        free(comp);
-        free(a.host);
-        pt_batcher_close(b);
-        pt_optim_free(opt);
+        train_close(st);
         return -1;
     }
-    pt_stopper stop;
-    pt_stop_init(&stop, &cfg->stop);
-    /* for the watch: accuracy and energy per finished epoch */
-    double *hist = cfg->watch ? malloc(2 * (size_t)(cfg->stop.max_epochs > 0 ? cfg->stop.max_epochs : 1) * sizeof *hist)
-                              : NULL;
-    if (cfg->watch && !hist) {
-        pt_say(err, errlen, "out of memory");
-        free(comp);
-        free(a.host);
-        pt_batcher_close(b);
-        pt_optim_free(opt);
-        return -1;
-    }
-    pt_run_progress wp;
-    memset(&wp, 0, sizeof wp);
-    wp.target_energy_j = wp.target_seconds = NAN;
-    wp.val_acc = hist;
-    wp.epoch_j = hist ? hist + (cfg->stop.max_epochs > 0 ? cfg->stop.max_epochs : 1) : NULL;
-    int watched = 0;          /* the watch asked to stop */
-    double seconds_done = 0;  /* whole epochs' seconds */
-    res->seconds_to_target = NAN;
-    double t0 = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now();
-    long nbatches = (long)pt_batcher_batches(b);
-    int interrupted = 0;
-    char serr[512];
-    int store_failed = 0;
+    pt_stop_init(&st->stop, &cfg->stop);
+    st->wp.target_energy_j = st->wp.target_seconds = NAN;
+    st->wp.val_acc = st->hist;
+    st->wp.epoch_j = st->hist ? st->hist + watch_cap(cfg) : NULL;
+    st->t0 = now_s(cfg);
+    st->nbatches = (long)pt_batcher_batches(st->b);
+    return 0;
+}
 
-    for (int epoch = 1; !stop.finished; epoch++) {
-        char label[48];
-        snprintf(label, sizeof label, "epoch %d", epoch);
-        int win = cfg->meter ? pt_meter_window_begin(cfg->meter, label) : -1;
-        double e0 = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now();
-        double last_live = e0, last_watch = e0;
-        /* training pass */
-        memset(a.c, 0, sizeof a.c);
-        memset(a.t, 0, sizeof a.t);
-        pt_batcher_begin_epoch(b, epoch - 1);
-        pt_batch bt;
-        double loss_sum = 0;
-        long nb = 0;
-        int bad_loss = 0;
-        while (pt_batcher_next(b, &bt) == 1) {
-            double l = batch_step(net, cfg->task, cfg->alpha, &bt, 1, &a);
-            loss_sum += l;
-            nb++;
-            if (!isfinite(l)) {
-                bad_loss = 1;
-                break;
-            }
-            pt_net_zero_grad(net);
-            pt_net_backward(net);
-            pt_optim_step(opt);
-            if (cfg->interrupt && *cfg->interrupt) {
-                interrupted = 1;
-                break;
-            }
-            if (cfg->watch) {
-                double now = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now();
-                if (now - last_watch >= 0.05) {
-                    last_watch = now;
-                    double in_flight = 0;
-                    pt_meter_window w;
-                    if (cfg->meter && win >= 0 && pt_meter_window_read(cfg->meter, win, &w) == 0) in_flight = w.energy_j;
-                    wp.epoch = epoch;
-                    wp.finished_epoch = 0;
-                    wp.energy_j = stop.energy_j + in_flight;
-                    wp.seconds = seconds_done + (now - e0);
-                    if (cfg->watch(cfg->watch_ctx, &wp)) {
-                        watched = 1;
-                        break;
-                    }
-                }
-            }
-            if (cfg->progress >= 2) {
-                double now = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now();
-                if (now - last_live > 0.5) {
-                    live_line(cfg, epoch, nb, nbatches, loss_sum / nb, t0, win, stop.energy_j);
-                    last_live = now;
-                }
-            }
-        }
-        double train_loss = nb ? loss_sum / (double)nb : NAN;
-        double val_loss = NAN, val_acc = NAN;
-        if (!bad_loss && !interrupted && !watched &&
-            pt_train_evaluate(net, cfg->task, cfg->alpha, cfg->val, &val_loss, &val_acc, err, errlen) != 0) {
-            interrupted = 1; /* cannot evaluate: stop as failed */
-            pt_strlcpy(res->reason, err, sizeof res->reason);
-        }
-        if (win >= 0) pt_meter_window_end(cfg->meter, win);
-        double seconds = (cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now()) - e0;
-        pt_epoch_row row;
-        memset(&row, 0, sizeof row);
-        pt_meter_method m;
-        epoch_energy(cfg->meter, win, &row, comp, maxcomp, &m);
-        if (interrupted || watched) {
-            /* the epoch in flight is not a whole epoch: its energy counts, its row is not kept */
-            stop.energy_j += row.energy_j;
-            if (!res->reason[0])
-                pt_strlcpy(res->reason, watched ? "stopped by the search" : "interrupted", sizeof res->reason);
+/* Mid-epoch (at most every 50 ms): the watch sees the energy so far; 1 when it stops the run. */
+static int watch_in_flight(const pt_train_config *cfg, train_state *st, int epoch, int win, double e0,
+                           double *last_watch) {
+    double now = now_s(cfg);
+    if (now - *last_watch < 0.05) return 0;
+    *last_watch = now;
+    double in_flight = 0;
+    pt_meter_window w;
+    if (cfg->meter && win >= 0 && pt_meter_window_read(cfg->meter, win, &w) == 0) in_flight = w.energy_j;
+    st->wp.epoch = epoch;
+    st->wp.finished_epoch = 0;
+    st->wp.energy_j = st->stop.energy_j + in_flight;
+    st->wp.seconds = st->seconds_done + (now - e0);
+    return cfg->watch(cfg->watch_ctx, &st->wp) != 0;
+}
+
+/* One pass over the training batches; stops early on a non-finite loss
+   (*bad_loss), Ctrl-C or the watch. Returns the mean training loss. */
+static double train_pass(const pt_train_config *cfg, train_state *st, int epoch, int win, double e0, int *bad_loss) {
+    double last_live = e0, last_watch = e0;
+    memset(st->a.c, 0, sizeof st->a.c);
+    memset(st->a.t, 0, sizeof st->a.t);
+    pt_batcher_begin_epoch(st->b, epoch - 1);
+    pt_batch bt;
+    double loss_sum = 0;
+    long nb = 0;
+    *bad_loss = 0;
+    while (pt_batcher_next(st->b, &bt) == 1) {
+        double l = batch_step(cfg->net, cfg->task, cfg->alpha, &bt, 1, &st->a);
+        loss_sum += l;
+        nb++;
+        if (!isfinite(l)) {
+            *bad_loss = 1;
             break;
         }
-        row.epoch = epoch;
-        row.seconds = seconds;
-        row.train_loss = train_loss;
-        row.val_loss = val_loss;
-        row.val_acc = val_acc;
-        row.method = pt_meter_method_name(m);
-        row.components = comp;
-        if (m > res->method) res->method = m;
-        if (cfg->store && pt_store_epoch_add(cfg->store, cfg->run_id, &row, serr, sizeof serr) != 0) {
-            pt_strlcpy(res->reason, serr, sizeof res->reason);
-            store_failed = 1;
-            stop.energy_j += row.energy_j;
+        pt_net_zero_grad(cfg->net);
+        pt_net_backward(cfg->net);
+        pt_optim_step(st->opt);
+        if (cfg->interrupt && *cfg->interrupt) {
+            st->interrupted = 1;
             break;
         }
-        pt_stop_update(&stop, train_loss, val_loss, val_acc, row.energy_j);
-        seconds_done += seconds;
-        if (stop.target_epoch == epoch) res->seconds_to_target = seconds_done;
-        if (cfg->progress >= 1) {
-            if (cfg->progress >= 2) fputs("\r\033[K", stderr);
-            fprintf(stderr, "%s%sepoch %d: train loss %.4f, val loss %.4f, val acc %.4f, %.1f s, %.1f J (%s)%s%s\n",
-                    cfg->label ? cfg->label : "", cfg->label ? ": " : "", epoch, train_loss, val_loss, val_acc,
-                    seconds, row.energy_j, row.method, stop.finished ? " -> " : "",
-                    stop.finished ? pt_run_status_name(stop.status) : "");
+        if (cfg->watch && watch_in_flight(cfg, st, epoch, win, e0, &last_watch)) {
+            st->watched = 1;
+            break;
         }
-        if (cfg->watch && !stop.finished) {
-            int cap = cfg->stop.max_epochs > 0 ? cfg->stop.max_epochs : 1;
-            if (epoch <= cap) {
-                hist[epoch - 1] = val_acc;
-                hist[cap + epoch - 1] = row.energy_j;
-            }
-            wp.nacc = epoch < cap ? epoch : cap;
-            wp.epoch = epoch;
-            wp.finished_epoch = 1;
-            wp.energy_j = stop.energy_j;
-            wp.seconds = seconds_done;
-            wp.target_energy_j = stop.energy_to_target_j;
-            wp.target_seconds = res->seconds_to_target;
-            if (cfg->watch(cfg->watch_ctx, &wp)) {
-                watched = 1;
-                pt_strlcpy(res->reason, "stopped by the search", sizeof res->reason);
-                break;
+        if (cfg->progress >= 2) {
+            double now = now_s(cfg);
+            if (now - last_live > 0.5) {
+                live_line(cfg, epoch, nb, st->nbatches, loss_sum / nb, st->t0, win, st->stop.energy_j);
+                last_live = now;
             }
         }
     }
-    res->epochs = stop.epoch;
-    res->best_val_acc = stop.best_val_acc;
-    res->best_val_loss = stop.best_val_loss;
-    res->energy_j = stop.energy_j;
-    res->energy_to_target_j = stop.energy_to_target_j;
-    res->seconds = (cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now()) - t0;
-    if (watched && !interrupted && !store_failed) {
+    return nb ? loss_sum / (double)nb : NAN;
+}
+
+/* After a whole epoch: the watch sees its accuracy and energy; 1 when it stops the run. */
+static int watch_epoch(const pt_train_config *cfg, train_state *st, pt_train_result *res, int epoch, double val_acc,
+                       double energy_j) {
+    int cap = watch_cap(cfg);
+    if (epoch <= cap) {
+        st->hist[epoch - 1] = val_acc;
+        st->hist[cap + epoch - 1] = energy_j;
+    }
+    st->wp.nacc = epoch < cap ? epoch : cap;
+    st->wp.epoch = epoch;
+    st->wp.finished_epoch = 1;
+    st->wp.energy_j = st->stop.energy_j;
+    st->wp.seconds = st->seconds_done;
+    st->wp.target_energy_j = st->stop.energy_to_target_j;
+    st->wp.target_seconds = res->seconds_to_target;
+    return cfg->watch(cfg->watch_ctx, &st->wp) != 0;
+}
+
+/* One epoch: train, evaluate, its energy, its row in the store, the stopper,
+   its line, the watch. Returns 1 when the run ends here. */
+static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_result *res, int epoch, char *err,
+                       size_t errlen) {
+    char label[48], serr[512];
+    snprintf(label, sizeof label, "epoch %d", epoch);
+    int win = cfg->meter ? pt_meter_window_begin(cfg->meter, label) : -1;
+    double e0 = now_s(cfg);
+    int bad_loss;
+    double train_loss = train_pass(cfg, st, epoch, win, e0, &bad_loss);
+    double val_loss = NAN, val_acc = NAN;
+    if (!bad_loss && !st->interrupted && !st->watched &&
+        pt_train_evaluate(cfg->net, cfg->task, cfg->alpha, cfg->val, &val_loss, &val_acc, err, errlen) != 0) {
+        st->interrupted = 1; /* cannot evaluate: stop as failed */
+        pt_strlcpy(res->reason, err, sizeof res->reason);
+    }
+    if (win >= 0) pt_meter_window_end(cfg->meter, win);
+    double seconds = now_s(cfg) - e0;
+    pt_epoch_row row;
+    memset(&row, 0, sizeof row);
+    pt_meter_method m;
+    epoch_energy(cfg->meter, win, &row, st->comp, st->maxcomp, &m);
+    if (st->interrupted || st->watched) {
+        /* the epoch in flight is not a whole epoch: its energy counts, its row is not kept */
+        st->stop.energy_j += row.energy_j;
+        if (!res->reason[0])
+            pt_strlcpy(res->reason, st->watched ? "stopped by the search" : "interrupted", sizeof res->reason);
+        return 1;
+    }
+    row.epoch = epoch;
+    row.seconds = seconds;
+    row.train_loss = train_loss;
+    row.val_loss = val_loss;
+    row.val_acc = val_acc;
+    row.method = pt_meter_method_name(m);
+    row.components = st->comp;
+    if (m > res->method) res->method = m;
+    if (cfg->store && pt_store_epoch_add(cfg->store, cfg->run_id, &row, serr, sizeof serr) != 0) {
+        pt_strlcpy(res->reason, serr, sizeof res->reason);
+        st->store_failed = 1;
+        st->stop.energy_j += row.energy_j;
+        return 1;
+    }
+    pt_stop_update(&st->stop, train_loss, val_loss, val_acc, row.energy_j);
+    st->seconds_done += seconds;
+    if (st->stop.target_epoch == epoch) res->seconds_to_target = st->seconds_done;
+    if (cfg->progress >= 1) {
+        if (cfg->progress >= 2) fputs("\r\033[K", stderr);
+        fprintf(stderr, "%s%sepoch %d: train loss %.4f, val loss %.4f, val acc %.4f, %.1f s, %.1f J (%s)%s%s\n",
+                cfg->label ? cfg->label : "", cfg->label ? ": " : "", epoch, train_loss, val_loss, val_acc, seconds,
+                row.energy_j, row.method, st->stop.finished ? " -> " : "",
+                st->stop.finished ? pt_run_status_name(st->stop.status) : "");
+    }
+    if (cfg->watch && !st->stop.finished && watch_epoch(cfg, st, res, epoch, val_acc, row.energy_j)) {
+        st->watched = 1;
+        pt_strlcpy(res->reason, "stopped by the search", sizeof res->reason);
+        return 1;
+    }
+    return 0;
+}
+
+/* The result from the stopper, and the run's row finished in the store
+   (an interrupted run stays 'running' there, so --resume restarts it). */
+static void train_finish(const pt_train_config *cfg, train_state *st, pt_train_result *res, char *err,
+                         size_t errlen) {
+    res->epochs = st->stop.epoch;
+    res->best_val_acc = st->stop.best_val_acc;
+    res->best_val_loss = st->stop.best_val_loss;
+    res->energy_j = st->stop.energy_j;
+    res->energy_to_target_j = st->stop.energy_to_target_j;
+    res->seconds = now_s(cfg) - st->t0;
+    if (st->watched && !st->interrupted && !st->store_failed) {
         res->status = PT_RUN_STOPPED;
-    } else if (stop.finished && !interrupted && !store_failed) {
-        res->status = stop.status;
-        pt_strlcpy(res->reason, stop.reason, sizeof res->reason);
+    } else if (st->stop.finished && !st->interrupted && !st->store_failed) {
+        res->status = st->stop.status;
+        pt_strlcpy(res->reason, st->stop.reason, sizeof res->reason);
     } else {
         res->status = PT_RUN_FAILED;
     }
     if (!cfg->meter) res->method = PT_METHOD_ESTIMATED;
-    /* an interrupted run stays 'running' in the store, so --resume restarts it */
-    if (cfg->store && !store_failed && !interrupted) {
+    if (cfg->store && !st->store_failed && !st->interrupted) {
+        char serr[512];
         pt_run_result rr = {res->status, res->epochs, res->best_val_acc, res->best_val_loss, res->energy_j,
                             res->energy_to_target_j, pt_meter_method_name(res->method)};
         if (pt_store_run_finish(cfg->store, cfg->run_id, &rr, serr, sizeof serr) != 0) {
@@ -385,11 +416,21 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
             res->status = PT_RUN_FAILED;
         }
     }
-    free(hist);
-    free(comp);
-    free(a.host);
-    pt_batcher_close(b);
-    pt_optim_free(opt);
+}
+
+int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, size_t errlen) {
+    memset(res, 0, sizeof *res);
+    res->status = PT_RUN_FAILED;
+    res->best_val_acc = res->best_val_loss = res->energy_to_target_j = NAN;
+    res->method = PT_METHOD_COUNTER;
+    int bs = pt_net_batch(cfg->net);
+    train_state st;
+    if (train_check(cfg, bs, err, errlen) != 0 || train_open(cfg, bs, &st, err, errlen) != 0) return -1;
+    res->seconds_to_target = NAN;
+    for (int epoch = 1; !st.stop.finished; epoch++)
+        if (train_epoch(cfg, &st, res, epoch, err, errlen)) break;
+    train_finish(cfg, &st, res, err, errlen);
+    train_close(&st);
     return 0;
 }
 

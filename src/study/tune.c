@@ -332,8 +332,18 @@ static int run_repeats(const pt_tune_config *cfg, const pt_tune_runner *rn, pt_t
     return 0;
 }
 
-int pt_tune_search(const pt_tune_config *cfg, const pt_tune_runner *rn, pt_tune_result *res, char *err,
-                   size_t errlen) {
+/* What the search's steps share: the probes' epoch energies, the runs seen
+   reach the target, the learning rates that diverged or never reached it,
+   the first repeats' energies (fast mode). */
+typedef struct {
+    double epoch_j[16];
+    sighting seen[PT_TUNE_MAX_SETUPS * 4];
+    int nseen, diverged_lr[16], unreached_lr[16];
+    double base_of[PT_TUNE_MAX_SETUPS];
+} search_state;
+
+/* The space checked and its setups laid out (b * nlr + l): 0 or -1 (err). */
+static int search_init(const pt_tune_config *cfg, pt_tune_result *res, char *err, size_t errlen) {
     memset(res, 0, sizeof *res);
     res->best = -1;
     res->best_value = INFINITY;
@@ -351,12 +361,16 @@ int pt_tune_search(const pt_tune_config *cfg, const pt_tune_runner *rn, pt_tune_
             su->lr = cfg->lrs[l];
             su->value = INFINITY;
         }
-    /* 1. probes: energy per step of each batch size */
-    double epoch_j[16];
+    return 0;
+}
+
+/* 1. probes: energy per step of each batch size. 0, -1 (err), 2: the budget is spent. */
+static int search_probe(const pt_tune_config *cfg, const pt_tune_runner *rn, pt_tune_result *res, search_state *ss,
+                        char *err, size_t errlen) {
     for (int b = 0; b < cfg->nbs; b++) {
         int64_t steps = cfg->batch_sizes[b] > 0 ? cfg->train_samples / cfg->batch_sizes[b] : 0;
         res->j_per_step[b] = res->s_per_step[b] = NAN;
-        epoch_j[b] = INFINITY;
+        ss->epoch_j[b] = INFINITY;
         if (steps < 1) { /* the batch exceeds the data: no run can train */
             for (int l = 0; l < cfg->nlr; l++) res->setups[b * cfg->nlr + l].state = PT_SETUP_INFEASIBLE;
             say(cfg, "batch %d exceeds the %lld training samples: its setups cannot run", cfg->batch_sizes[b],
@@ -365,51 +379,54 @@ int pt_tune_search(const pt_tune_config *cfg, const pt_tune_runner *rn, pt_tune_
         }
         if (cfg->budget_j > 0 && spent(res) >= cfg->budget_j) {
             res->budget_exhausted = 1;
-            return 0;
+            return 2;
         }
         if (rn->probe(rn->ctx, cfg->batch_sizes[b], &res->j_per_step[b], &res->s_per_step[b], &res->probe_j, err,
                       errlen) != 0)
             return -1;
-        epoch_j[b] = res->j_per_step[b] * (double)steps;
+        ss->epoch_j[b] = res->j_per_step[b] * (double)steps;
         say(cfg, "probe: batch %d: %.4g J per step, %.4g J per epoch (%lld steps)", cfg->batch_sizes[b],
-            res->j_per_step[b], epoch_j[b], (long long)steps);
+            res->j_per_step[b], ss->epoch_j[b], (long long)steps);
     }
-    sighting seen[PT_TUNE_MAX_SETUPS * 4];
-    int nseen = 0, diverged_lr[16] = {0}, unreached_lr[16] = {0}, order = 0;
-    double base_of[PT_TUNE_MAX_SETUPS] = {0};
-    int fast = cfg->mode == PT_TUNE_FAST;
-    int R = cfg->repeats;
-    /* 2. exact: whole setups in predicted order; fast: first repeats in predicted order */
+    return 0;
+}
+
+/* The untried setup of the lowest predicted score, -1: none left. */
+static int search_pick(const pt_tune_config *cfg, const pt_tune_result *res, const search_state *ss) {
+    int pick = -1;
+    double ps = INFINITY;
+    for (int i = 0; i < res->nsetups; i++) {
+        if (res->setups[i].state != PT_SETUP_UNTRIED || res->setups[i].order) continue;
+        int b = i / cfg->nlr, l = i % cfg->nlr;
+        double sc = score(cfg, res, ss->epoch_j, b, l, ss->seen, ss->nseen, ss->diverged_lr, ss->unreached_lr);
+        if (pick < 0 || sc < ps) pick = i, ps = sc;
+    }
+    return pick;
+}
+
+/* 2. exact: whole setups in predicted order; fast: first repeats in predicted
+   order. 0, -1 (err), 1: interrupted. */
+static int search_predicted(const pt_tune_config *cfg, const pt_tune_runner *rn, pt_tune_result *res,
+                            search_state *ss, char *err, size_t errlen) {
+    int fast = cfg->mode == PT_TUNE_FAST, R = cfg->repeats, order = 0;
     double incumbent = INFINITY;
-    for (;;) {
-        int pick = -1;
-        double ps = INFINITY;
-        for (int i = 0; i < n; i++) {
-            if (res->setups[i].state != PT_SETUP_UNTRIED || res->setups[i].order) continue;
-            int b = i / cfg->nlr, l = i % cfg->nlr;
-            double sc = score(cfg, res, epoch_j, b, l, seen, nseen, diverged_lr, unreached_lr);
-            if (pick < 0 || sc < ps) pick = i, ps = sc;
-        }
-        if (pick < 0) break;
+    for (int pick; (pick = search_pick(cfg, res, ss)) >= 0;) {
         pt_tune_setup *su = &res->setups[pick];
         su->order = ++order;
         int b = pick / cfg->nlr, l = pick % cfg->nlr;
         int last = fast ? 1 : R;
         double base = 0;
         /* fast mode's first pass compares single first repeats */
-        int rc = run_repeats(cfg, rn, res, su, 1, last, fast ? 1 : R, incumbent, fast, &base, seen, &nseen,
-                             diverged_lr, unreached_lr, l, b, err, errlen);
+        int rc = run_repeats(cfg, rn, res, su, 1, last, fast ? 1 : R, incumbent, fast, &base, ss->seen, &ss->nseen,
+                             ss->diverged_lr, ss->unreached_lr, l, b, err, errlen);
         if (rc < 0) return -1;
-        if (rc == 1) {
-            res->interrupted = 1;
-            return 1;
-        }
+        if (rc == 1) return res->interrupted = 1, 1;
         if (rc == 2) {
             res->budget_exhausted = 1;
             break;
         }
         if (su->state != PT_SETUP_UNTRIED) continue; /* pruned or infeasible */
-        base_of[pick] = base;
+        ss->base_of[pick] = base;
         double v = base / last;
         if (fast && R > 1) {
             su->value = v; /* first repeat's, for the halving */
@@ -424,49 +441,64 @@ int pt_tune_search(const pt_tune_config *cfg, const pt_tune_runner *rn, pt_tune_
             res->best_value = v;
         }
     }
-    /* 3. fast mode with repeats: the better half runs its other repeats under the exact bound */
-    if (fast && R > 1 && !res->budget_exhausted) {
-        int cand[PT_TUNE_MAX_SETUPS], nc = 0;
-        for (int i = 0; i < n; i++)
-            if (res->setups[i].state == PT_SETUP_UNTRIED && res->setups[i].order && isfinite(res->setups[i].value))
-                cand[nc++] = i;
-        for (int a = 1; a < nc; a++) /* by first repeat's value */
-            for (int j = a; j > 0 && res->setups[cand[j]].value < res->setups[cand[j - 1]].value; j--) {
-                int t = cand[j];
-                cand[j] = cand[j - 1];
-                cand[j - 1] = t;
-            }
-        int keep = (nc + 1) / 2;
-        incumbent = INFINITY;
-        for (int j = 0; j < nc; j++) {
-            pt_tune_setup *su = &res->setups[cand[j]];
-            if (j >= keep) {
-                su->state = PT_SETUP_HALVED;
-                continue;
-            }
-            double base = base_of[cand[j]];
-            int rc = run_repeats(cfg, rn, res, su, 2, R, R, incumbent, 0, &base, seen, &nseen, diverged_lr,
-                                 unreached_lr, cand[j] % cfg->nlr, cand[j] / cfg->nlr, err, errlen);
-            if (rc < 0) return -1;
-            if (rc == 1) {
-                res->interrupted = 1;
-                return 1;
-            }
-            if (rc == 2) {
-                res->budget_exhausted = 1;
-                break;
-            }
-            if (su->state != PT_SETUP_UNTRIED) continue;
-            su->state = PT_SETUP_EVALUATED;
-            su->value = base / R;
-            if (su->value < incumbent) {
-                incumbent = su->value;
-                res->best = cand[j];
-                res->best_value = su->value;
-            }
+    return 0;
+}
+
+/* 3. fast mode with repeats: the better half (by first repeat's value) runs
+   its other repeats under the exact bound. 0, -1 (err), 1: interrupted. */
+static int search_halving(const pt_tune_config *cfg, const pt_tune_runner *rn, pt_tune_result *res,
+                          search_state *ss, char *err, size_t errlen) {
+    int R = cfg->repeats, cand[PT_TUNE_MAX_SETUPS], nc = 0;
+    for (int i = 0; i < res->nsetups; i++)
+        if (res->setups[i].state == PT_SETUP_UNTRIED && res->setups[i].order && isfinite(res->setups[i].value))
+            cand[nc++] = i;
+    for (int a = 1; a < nc; a++) /* by first repeat's value */
+        for (int j = a; j > 0 && res->setups[cand[j]].value < res->setups[cand[j - 1]].value; j--) {
+            int t = cand[j];
+            cand[j] = cand[j - 1];
+            cand[j - 1] = t;
+        }
+    int keep = (nc + 1) / 2;
+    double incumbent = INFINITY;
+    for (int j = 0; j < nc; j++) {
+        pt_tune_setup *su = &res->setups[cand[j]];
+        if (j >= keep) {
+            su->state = PT_SETUP_HALVED;
+            continue;
+        }
+        double base = ss->base_of[cand[j]];
+        int rc = run_repeats(cfg, rn, res, su, 2, R, R, incumbent, 0, &base, ss->seen, &ss->nseen, ss->diverged_lr,
+                             ss->unreached_lr, cand[j] % cfg->nlr, cand[j] / cfg->nlr, err, errlen);
+        if (rc < 0) return -1;
+        if (rc == 1) return res->interrupted = 1, 1;
+        if (rc == 2) {
+            res->budget_exhausted = 1;
+            break;
+        }
+        if (su->state != PT_SETUP_UNTRIED) continue;
+        su->state = PT_SETUP_EVALUATED;
+        su->value = base / R;
+        if (su->value < incumbent) {
+            incumbent = su->value;
+            res->best = cand[j];
+            res->best_value = su->value;
         }
     }
-    for (int i = 0; i < n; i++) /* fast mode's first repeats that never got further */
+    return 0;
+}
+
+int pt_tune_search(const pt_tune_config *cfg, const pt_tune_runner *rn, pt_tune_result *res, char *err,
+                   size_t errlen) {
+    if (search_init(cfg, res, err, errlen) != 0) return -1;
+    search_state ss;
+    memset(&ss, 0, sizeof ss);
+    int rc = search_probe(cfg, rn, res, &ss, err, errlen);
+    if (rc != 0) return rc == 2 ? 0 : -1;
+    if ((rc = search_predicted(cfg, rn, res, &ss, err, errlen)) != 0) return rc;
+    if (cfg->mode == PT_TUNE_FAST && cfg->repeats > 1 && !res->budget_exhausted &&
+        (rc = search_halving(cfg, rn, res, &ss, err, errlen)) != 0)
+        return rc;
+    for (int i = 0; i < res->nsetups; i++) /* fast mode's first repeats that never got further */
         if (res->setups[i].state == PT_SETUP_UNTRIED && res->setups[i].order) res->setups[i].state = PT_SETUP_HALVED;
     assert(res->best < 0 || res->setups[res->best].state == PT_SETUP_EVALUATED);
     return 0;
