@@ -11,6 +11,7 @@
 #include "models/models.h"
 #include "study/slurm.h"
 #include "study/study.h"
+#include "study/tune_run.h"
 #include "util/str.h"
 
 static volatile sig_atomic_t interrupted;
