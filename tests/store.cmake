@@ -9,3 +9,6 @@ target_link_libraries(test_merge PRIVATE pt_store)
 target_compile_definitions(test_merge PRIVATE PT_GOLDEN_DIR="${PROJECT_SOURCE_DIR}/tests/golden")
 add_test(NAME test_merge COMMAND test_merge $<TARGET_FILE:powertrain>)
 set_tests_properties(test_merge PROPERTIES TIMEOUT 120)
+# study/grid.h: a stored grid under an objective; more setups than the limit refused, never dropped.
+pt_add_test(test_grid test_grid.c)
+target_link_libraries(test_grid PRIVATE pt_study)
