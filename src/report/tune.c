@@ -388,6 +388,56 @@ static void fmt_value(const pt_report_tune *t, char *buf, size_t n, double v) {
     else pt_fmt_j1(buf, n, v);
 }
 
+/* the grid, regret and savings lines (appended at buf + *used) */
+static void grid_lines(const pt_report_data *d, const pt_report_tune *t, char *buf, size_t n, size_t *used) {
+    size_t u = *used;
+    char a[64], b[64], m[160];
+#define OUT(...) (u += (u < n ? (size_t)snprintf(buf + u, n - u, __VA_ARGS__) : 0))
+    if (t->grid_id > 0) {
+        pt_report_method_caption(&t->grid_methods, m, sizeof m);
+        pt_fmt_j1(a, sizeof a, t->grid_j);
+        if (t->grid_best >= 0) {
+            fmt_value(t, b, sizeof b, t->grid_best_value);
+            if (t->cost_unknown) pt_strlcpy(b, "the least energy and time to target", sizeof b);
+            OUT("grid: regime study %lld in this store (%d runs, %s): best setup %d (batch %d, lr %g) at %s (%s)\n",
+                (long long)t->grid_id, t->grid_nruns, a, t->grid_setups[t->grid_best].setup,
+                t->grid_setups[t->grid_best].batch_size, t->grid_setups[t->grid_best].lr, b, m);
+        } else {
+            OUT("grid: regime study %lld in this store (%d runs, %s): %s (%s)\n", (long long)t->grid_id, t->grid_nruns,
+                a,
+                t->cost_unknown ? "its best needs P_max, which the store lacks"
+                                : "no setup has every repeat finished and at the target",
+                m);
+        }
+        if (t->chosen >= 0) {
+            if (isfinite(t->regret_pct))
+                OUT("regret: %.1f%% (the grid's own runs of the chosen setup vs its best%s)\n", t->regret_pct,
+                    t->regret_pct == 0 ? ": the grid's optimum" : "");
+            else if (!isfinite(t->grid_chosen_value) && !isnan(t->grid_chosen_value))
+                OUT("regret: unknown (the chosen setup did not reach the target in the grid's runs)\n");
+            else OUT("regret: unknown (%s)\n", t->cost_unknown ? "it needs P_max" : "the grid has no best setup");
+        }
+        pt_report_methods both = t->methods;
+        for (const char *p = t->grid_methods.label; *p;) { /* the union of both sets */
+            char one[16];
+            size_t k = strcspn(p, ",");
+            snprintf(one, sizeof one, "%.*s", (int)k, p);
+            pt_report_methods_add(&both, one);
+            p += k;
+            while (*p == ',' || *p == ' ') p++;
+        }
+        pt_report_method_caption(&both, m, sizeof m);
+        pt_fmt_j1(b, sizeof b, t->search_j);
+        OUT("savings: the search spent %.1f%% of the grid's energy (%s of %s; %s)\n", t->savings_pct, b, a, m);
+    } else {
+        OUT("grid: no regime study of this configuration in %s: run `powertrain regime` with the same flags for "
+            "regret and savings\n",
+            d->path);
+    }
+#undef OUT
+    *used = u;
+}
+
 void pt_report_tune_lines(const pt_report_data *d, const pt_report_tune *t, char *buf, size_t n) {
     size_t u = 0;
     buf[0] = '\0';
@@ -433,46 +483,6 @@ void pt_report_tune_lines(const pt_report_data *d, const pt_report_tune *t, char
         OUT("budget: %.1f J spent of %.1f J: the search stopped early; the choice is the best so far, not "
             "guaranteed\n",
             t->search_j, t->budget_j);
-    if (t->grid_id > 0) {
-        pt_report_method_caption(&t->grid_methods, m, sizeof m);
-        pt_fmt_j1(a, sizeof a, t->grid_j);
-        if (t->grid_best >= 0) {
-            fmt_value(t, b, sizeof b, t->grid_best_value);
-            if (t->cost_unknown) pt_strlcpy(b, "the least energy and time to target", sizeof b);
-            OUT("grid: regime study %lld in this store (%d runs, %s): best setup %d (batch %d, lr %g) at %s (%s)\n",
-                (long long)t->grid_id, t->grid_nruns, a, t->grid_setups[t->grid_best].setup,
-                t->grid_setups[t->grid_best].batch_size, t->grid_setups[t->grid_best].lr, b, m);
-        } else {
-            OUT("grid: regime study %lld in this store (%d runs, %s): %s (%s)\n", (long long)t->grid_id, t->grid_nruns,
-                a,
-                t->cost_unknown ? "its best needs P_max, which the store lacks"
-                                : "no setup has every repeat finished and at the target",
-                m);
-        }
-        if (t->chosen >= 0) {
-            if (isfinite(t->regret_pct))
-                OUT("regret: %.1f%% (the grid's own runs of the chosen setup vs its best%s)\n", t->regret_pct,
-                    t->regret_pct == 0 ? ": the grid's optimum" : "");
-            else if (!isfinite(t->grid_chosen_value) && !isnan(t->grid_chosen_value))
-                OUT("regret: unknown (the chosen setup did not reach the target in the grid's runs)\n");
-            else OUT("regret: unknown (%s)\n", t->cost_unknown ? "it needs P_max" : "the grid has no best setup");
-        }
-        pt_report_methods both = t->methods;
-        for (const char *p = t->grid_methods.label; *p;) { /* the union of both sets */
-            char one[16];
-            size_t k = strcspn(p, ",");
-            snprintf(one, sizeof one, "%.*s", (int)k, p);
-            pt_report_methods_add(&both, one);
-            p += k;
-            while (*p == ',' || *p == ' ') p++;
-        }
-        pt_report_method_caption(&both, m, sizeof m);
-        pt_fmt_j1(b, sizeof b, t->search_j);
-        OUT("savings: the search spent %.1f%% of the grid's energy (%s of %s; %s)\n", t->savings_pct, b, a, m);
-    } else {
-        OUT("grid: no regime study of this configuration in %s: run `powertrain regime` with the same flags for "
-            "regret and savings\n",
-            d->path);
-    }
+    grid_lines(d, t, buf, n, &u);
 #undef OUT
 }
