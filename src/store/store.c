@@ -404,6 +404,50 @@ int pt_store_run_finished(pt_store *st, int64_t study_id, int setup, int repeat,
     return n > 0;
 }
 
+/* Restart in place: the partial epochs go, the row stays; returns the
+ * prepared UPDATE of the row (parameters 2..9 for the caller), or NULL. */
+static sqlite3_stmt *run_restart(pt_store *st, int64_t id, char *err, size_t errlen) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM epochs WHERE run_id=?1", -1, &q, NULL) != SQLITE_OK) goto fail;
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc != SQLITE_DONE ||
+        sqlite3_prepare_v2(st->db,
+                           "UPDATE runs SET epochs=0, energy_j=0, best_val_acc=NULL, best_val_loss=NULL, "
+                           "energy_to_target_j=NULL, method=NULL, device=?2, host=?3, cpu=?4, gpu=?5, "
+                           "started_at=?6, batch_size=?7, lr=?8, config_json=?9 WHERE id=?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(q, 1, id);
+    return q;
+fail:
+    sqlite3_finalize(q);
+    store_fail(st, err, errlen, "restarting a run");
+    return NULL;
+}
+
+/* The prepared INSERT of a new run (parameters 2..9 for the caller), or NULL. */
+static sqlite3_stmt *run_insert(pt_store *st, const pt_run_info *info, char *err, size_t errlen) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO runs(study_id, device, host, cpu, gpu, started_at, batch_size, lr, "
+                           "config_json, setup, repeat, phase, frozen, status) "
+                           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,'running')",
+                           -1, &q, NULL) != SQLITE_OK) {
+        sqlite3_finalize(q);
+        store_fail(st, err, errlen, "beginning a run");
+        return NULL;
+    }
+    sqlite3_bind_int64(q, 1, info->study_id);
+    sqlite3_bind_int(q, 10, info->setup);
+    sqlite3_bind_int(q, 11, info->repeat);
+    sqlite3_bind_text(q, 12, info->phase ? info->phase : "train", -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 13, info->frozen);
+    return q;
+}
+
 int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, size_t errlen) {
     if (info->batch_size <= 0 || !(info->lr > 0)) {
         pt_say(err, errlen, "%s: a run needs a positive batch size and learning rate", st->path);
@@ -417,52 +461,15 @@ int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, siz
         pt_say(err, errlen, "%s", ferr);
         goto fail;
     }
+    if (id > 0 && status != PT_RUN_RUNNING) {
+        pt_say(err, errlen, "%s: run %lld (setup %d, repeat %d, %s) already finished as %s", st->path, (long long)id,
+               info->setup, info->repeat, info->phase ? info->phase : "train", pt_run_status_name(status));
+        goto fail;
+    }
     char now[32];
     now_iso(now, sizeof now);
-    sqlite3_stmt *q = NULL;
-    if (id > 0) {
-        if (status != PT_RUN_RUNNING) {
-            pt_say(err, errlen, "%s: run %lld (setup %d, repeat %d, %s) already finished as %s", st->path,
-                (long long)id, info->setup, info->repeat, info->phase ? info->phase : "train",
-                pt_run_status_name(status));
-            goto fail;
-        }
-        /* restart in place: the partial epochs go, the row stays */
-        if (sqlite3_prepare_v2(st->db, "DELETE FROM epochs WHERE run_id=?1", -1, &q, NULL) != SQLITE_OK) {
-            store_fail(st, err, errlen, "restarting a run");
-            goto fail;
-        }
-        sqlite3_bind_int64(q, 1, id);
-        int rc = sqlite3_step(q);
-        sqlite3_finalize(q);
-        if (rc != SQLITE_DONE) {
-            store_fail(st, err, errlen, "restarting a run");
-            goto fail;
-        }
-        if (sqlite3_prepare_v2(st->db,
-                               "UPDATE runs SET epochs=0, energy_j=0, best_val_acc=NULL, best_val_loss=NULL, "
-                               "energy_to_target_j=NULL, method=NULL, device=?2, host=?3, cpu=?4, gpu=?5, "
-                               "started_at=?6, batch_size=?7, lr=?8, config_json=?9 WHERE id=?1",
-                               -1, &q, NULL) != SQLITE_OK) {
-            store_fail(st, err, errlen, "restarting a run");
-            goto fail;
-        }
-        sqlite3_bind_int64(q, 1, id);
-    } else {
-        if (sqlite3_prepare_v2(st->db,
-                               "INSERT INTO runs(study_id, device, host, cpu, gpu, started_at, batch_size, lr, "
-                               "config_json, setup, repeat, phase, frozen, status) "
-                               "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,'running')",
-                               -1, &q, NULL) != SQLITE_OK) {
-            store_fail(st, err, errlen, "beginning a run");
-            goto fail;
-        }
-        sqlite3_bind_int64(q, 1, info->study_id);
-        sqlite3_bind_int(q, 10, info->setup);
-        sqlite3_bind_int(q, 11, info->repeat);
-        sqlite3_bind_text(q, 12, info->phase ? info->phase : "train", -1, SQLITE_STATIC);
-        sqlite3_bind_int(q, 13, info->frozen);
-    }
+    sqlite3_stmt *q = id > 0 ? run_restart(st, id, err, errlen) : run_insert(st, info, err, errlen);
+    if (!q) goto fail;
     bind_text_or_null(q, 2, info->device);
     bind_text_or_null(q, 3, info->host);
     bind_text_or_null(q, 4, info->cpu);
