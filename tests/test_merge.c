@@ -1,6 +1,6 @@
 /* test_merge.c -- `powertrain merge`: shard stores (written here through the
  * store API) merged into one store; a second merge adds nothing; hosts, GPUs,
- * epochs, components and samples kept; finished runs never replaced by
+ * epochs and components kept; a shard of schema version 2 accepted; finished runs never replaced by
  * unfinished ones and unfinished ones replaced by finished ones; --final;
  * shards of another schema version or another study refused with one line
  * naming the file, exit 2, nothing written. argv[1] is the powertrain binary. */
@@ -74,7 +74,7 @@ static const char *CONFIG = "{\"model\":\"pamap2_cnn\",\"max_epochs\":3}";
 /* A shard: one study (config), one run of (setup, repeat) with `epochs`
  * epochs, finished as `status` (PT_RUN_RUNNING leaves it running), on host. */
 static void make_shard(const char *file, const char *config, int setup, int repeat, int epochs, pt_run_status status,
-                       const char *host, int samples) {
+                       const char *host) {
     char err[512];
     pt_store *st = pt_store_open(file, 1, err, sizeof err);
     CHECK(st != NULL);
@@ -100,12 +100,6 @@ static void make_shard(const char *file, const char *config, int setup, int repe
                           .ncomponents = 1, .components = &c};
         CHECK(pt_store_epoch_add(st, run, &r, err, sizeof err) == 0);
     }
-    for (int k = 0; k < samples; k++) {
-        char sql[200];
-        snprintf(sql, sizeof sql, "INSERT INTO samples VALUES(%lld, %g, 'gpu-0', 100, %d)", (long long)run, 0.1 * k,
-                 k);
-        CHECK(sqlite3_exec(pt_store_db(st), sql, NULL, NULL, NULL) == SQLITE_OK);
-    }
     if (status != PT_RUN_RUNNING) {
         pt_run_result rr = {status, epochs, 0.5, 1.0, 10.0 * epochs, NAN, "counter"};
         CHECK(pt_store_run_finish(st, run, &rr, err, sizeof err) == 0);
@@ -125,12 +119,13 @@ int main(int argc, char **argv) {
     if (!mkdtemp(dir)) return 1;
     char t[600];
     snprintf(t, sizeof t, "%s", path("t.db"));
-    make_shard(path("a.db"), CONFIG, 1, 1, 2, PT_RUN_DONE, "node-a", 3);
-    make_shard(path("b.db"), CONFIG, 2, 1, 1, PT_RUN_RUNNING, "node-b", 0);
+    make_shard(path("a.db"), CONFIG, 1, 1, 2, PT_RUN_DONE, "node-a");
+    make_shard(path("b.db"), CONFIG, 2, 1, 1, PT_RUN_RUNNING, "node-b");
 
-    /* first merge: both runs with their epochs, components, samples and hosts */
+    /* first merge: both runs with their epochs, components and hosts */
     CHECK(merge("--into", t, path("a.db"), path("b.db"), NULL, NULL) == 0);
-    CHECK_CONTAINS(out, "2 runs added, 0 replaced, 0 unchanged; 3 epochs, 3 samples");
+    CHECK_CONTAINS(out, "2 runs added, 0 replaced, 0 unchanged; 3 epochs");
+    CHECK(strstr(out, "samples") == NULL);
     CHECK(q1(t, "SELECT count(*) FROM studies") == 1);
     CHECK(q1(t, "SELECT count(*) FROM studies WHERE kind='regime' AND dataset='pamap2' AND preset='quick' AND "
                 "config_json='{\"model\":\"pamap2_cnn\",\"max_epochs\":3}'") == 1);
@@ -141,7 +136,8 @@ int main(int argc, char **argv) {
     CHECK(q1(t, "SELECT count(*) FROM epochs") == 3);
     CHECK(q1(t, "SELECT count(*) FROM epoch_components") == 3);
     CHECK(q1(t, "SELECT sum(eq1_j) FROM epoch_components") == 9.5 * 4);
-    CHECK(q1(t, "SELECT count(*) FROM samples") == 3);
+    CHECK(q1(t, "SELECT count(*) FROM sqlite_master WHERE name='samples'") == 0);
+    CHECK(q1(t, "SELECT value FROM meta WHERE key='schema_version'") == PT_STORE_SCHEMA_VERSION);
     CHECK(q1(t, "SELECT count(*) FROM epochs e JOIN runs r ON r.id = e.run_id WHERE r.setup = 1") == 2);
 
     /* merging again adds nothing */
@@ -150,13 +146,12 @@ int main(int argc, char **argv) {
     CHECK_CONTAINS(out, "0 runs added, 0 replaced, 2 unchanged; 0 epochs");
     CHECK(q1(t, "SELECT count(*) FROM runs") == 2);
     CHECK(q1(t, "SELECT count(*) FROM epochs") == 3);
-    CHECK(q1(t, "SELECT count(*) FROM samples") == 3);
     CHECK(q1(t, "SELECT sum(id * 1000 + epochs) FROM runs") == stamp);
 
     /* a finished copy replaces the unfinished run; an unfinished one never replaces a finished run */
-    make_shard(path("c.db"), CONFIG, 2, 1, 4, PT_RUN_NOT_REACHED, "node-c", 0);
-    make_shard(path("d.db"), CONFIG, 1, 1, 5, PT_RUN_RUNNING, "node-d", 0);
-    make_shard(path("e.db"), CONFIG, 1, 1, 1, PT_RUN_FAILED, "node-e", 0);
+    make_shard(path("c.db"), CONFIG, 2, 1, 4, PT_RUN_NOT_REACHED, "node-c");
+    make_shard(path("d.db"), CONFIG, 1, 1, 5, PT_RUN_RUNNING, "node-d");
+    make_shard(path("e.db"), CONFIG, 1, 1, 1, PT_RUN_FAILED, "node-e");
     CHECK(merge("--into", t, path("c.db"), path("d.db"), path("e.db"), NULL) == 0);
     CHECK_CONTAINS(out, "0 runs added, 1 replaced, 2 unchanged");
     CHECK(q1(t, "SELECT count(*) FROM runs WHERE setup=2 AND host='node-c' AND status='not_reached' AND epochs=4") ==
@@ -164,14 +159,13 @@ int main(int argc, char **argv) {
     CHECK(q1(t, "SELECT count(*) FROM runs WHERE setup=1 AND host='node-a' AND status='done' AND epochs=2") == 1);
     CHECK(q1(t, "SELECT count(*) FROM epochs") == 6);
     CHECK(q1(t, "SELECT count(*) FROM epoch_components") == 6);
-    CHECK(q1(t, "SELECT count(*) FROM samples") == 3);
 
     /* --final: a run a killed task left running is stored as failed; a later finished copy replaces it */
-    make_shard(path("f.db"), CONFIG, 3, 2, 2, PT_RUN_RUNNING, "node-f", 0);
+    make_shard(path("f.db"), CONFIG, 3, 2, 2, PT_RUN_RUNNING, "node-f");
     CHECK(merge7("--into", t, "--study", "1", "--final", path("f.db"), NULL) == 0);
     CHECK_CONTAINS(out, "1 unfinished run stored as failed");
     CHECK(q1(t, "SELECT count(*) FROM runs WHERE setup=3 AND repeat=2 AND status='failed' AND epochs=2") == 1);
-    make_shard(path("g.db"), CONFIG, 3, 2, 3, PT_RUN_DONE, "node-g", 0);
+    make_shard(path("g.db"), CONFIG, 3, 2, 3, PT_RUN_DONE, "node-g");
     CHECK(merge("--into", t, path("g.db"), NULL, NULL, NULL) == 0);
     CHECK(q1(t, "SELECT count(*) FROM runs WHERE setup=3 AND repeat=2 AND status='done' AND host='node-g'") == 1);
     CHECK(q1(t, "SELECT count(*) FROM runs") == 3);
@@ -179,7 +173,7 @@ int main(int argc, char **argv) {
     /* refusals: exit 2, one line naming the file, nothing written (not even the good shard before it) */
     stamp = q1(t, "SELECT sum(id * 1000 + epochs) FROM runs");
     double nepochs = q1(t, "SELECT count(*) FROM epochs");
-    make_shard(path("h.db"), CONFIG, 4, 1, 1, PT_RUN_DONE, "node-h", 0); /* good, new */
+    make_shard(path("h.db"), CONFIG, 4, 1, 1, PT_RUN_DONE, "node-h"); /* good, new */
     sqlite3 *d;
     sqlite3_open(path("v9.db"), &d);
     sqlite3_exec(d, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES('schema_version','9');",
@@ -189,7 +183,7 @@ int main(int argc, char **argv) {
     CHECK_CONTAINS(errbuf, "v9.db");
     CHECK_CONTAINS(errbuf, "schema version 9");
     CHECK(lines(errbuf) == 1);
-    make_shard(path("other.db"), "{\"model\":\"pamap2_cnn\",\"max_epochs\":7}", 1, 1, 1, PT_RUN_DONE, "x", 0);
+    make_shard(path("other.db"), "{\"model\":\"pamap2_cnn\",\"max_epochs\":7}", 1, 1, 1, PT_RUN_DONE, "x");
     CHECK(merge("--into", t, path("h.db"), path("other.db"), NULL, NULL) == 2);
     CHECK_CONTAINS(errbuf, "other.db: a shard of another study");
     CHECK_CONTAINS(errbuf, "max_epochs 7, not 3");
@@ -227,7 +221,17 @@ int main(int argc, char **argv) {
     CHECK(q1(t, "SELECT count(*) FROM runs WHERE host='node-h'") == 1);
     CHECK(q1(t, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") == 1);
 
-    char cmd[600];
+    /* a shard of schema version 2 (tests/golden/failed.db, by the code of ffdf6f6) merges into a new store */
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cp '%s/failed.db' '%s'", PT_GOLDEN_DIR, path("v2.db"));
+    CHECK(system(cmd) == 0);
+    CHECK(q1(path("v2.db"), "SELECT value FROM meta WHERE key='schema_version'") == 2);
+    CHECK(merge("--into", path("from2.db"), path("v2.db"), NULL, NULL, NULL) == 0);
+    CHECK(q1(path("from2.db"), "SELECT count(*) FROM runs") == q1(path("v2.db"), "SELECT count(*) FROM runs"));
+    CHECK(q1(path("from2.db"), "SELECT count(*) FROM epochs") == q1(path("v2.db"), "SELECT count(*) FROM epochs"));
+    CHECK(q1(path("from2.db"), "SELECT value FROM meta WHERE key='schema_version'") == PT_STORE_SCHEMA_VERSION);
+    CHECK(q1(path("v2.db"), "SELECT value FROM meta WHERE key='schema_version'") == 2); /* the shard untouched */
+
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
     return pt_test_finish("test_merge");

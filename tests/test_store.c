@@ -41,14 +41,36 @@ static pt_epoch_row make_epoch(int e, pt_epoch_component *comp) {
     return r;
 }
 
-static double query_double(pt_store *st, const char *sql) {
+/* The store's API has no SQL: the tests open their own connection on its file. */
+static double query_path(const char *path, const char *sql) {
+    sqlite3 *db;
     sqlite3_stmt *q;
     double v = NAN;
-    if (sqlite3_prepare_v2(pt_store_db(st), sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW &&
+    if (sqlite3_open(path, &db) != SQLITE_OK) {
+        sqlite3_close(db);
+        return NAN;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW &&
         sqlite3_column_type(q, 0) != SQLITE_NULL)
         v = sqlite3_column_double(q, 0);
     sqlite3_finalize(q);
+    sqlite3_close(db);
     return v;
+}
+
+static double query_double(pt_store *st, const char *sql) { return query_path(pt_store_path(st), sql); }
+
+/* Runs sql on the file; SQLITE_OK or the error code. */
+static int exec_path(const char *path, const char *sql) {
+    sqlite3 *db;
+    int rc = sqlite3_open(path, &db);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    }
+    sqlite3_close(db);
+    return rc;
 }
 
 static void test_lifecycle(void) {
@@ -159,8 +181,8 @@ static void test_refusals(void) {
     pt_store *st = pt_store_open(path, 1, err, sizeof err);
     CHECK(st != NULL);
     if (st) {
-        sqlite3_exec(pt_store_db(st), "UPDATE meta SET value='9' WHERE key='schema_version'", NULL, NULL, NULL);
         pt_store_close(st);
+        CHECK(exec_path(path, "UPDATE meta SET value='9' WHERE key='schema_version'") == SQLITE_OK);
     }
     CHECK(pt_store_open(path, 1, err, sizeof err) == NULL);
     CHECK_CONTAINS(err, "schema version 9");
@@ -314,29 +336,96 @@ static void test_migrate_v1(void) {
     pt_store *st = pt_store_open(path, 0, err, sizeof err);
     CHECK(st != NULL);
     if (!st) return;
-    sqlite3 *h = pt_store_db(st);
-    sqlite3_stmt *q;
-    CHECK(sqlite3_prepare_v2(h, "SELECT (SELECT value FROM meta WHERE key='schema_version'),"
-                                "(SELECT count(*) FROM runs WHERE id=7 AND energy_j=12.5),"
-                                "(SELECT count(*) FROM epochs WHERE run_id=7)", -1, &q, NULL) == SQLITE_OK);
-    CHECK(sqlite3_step(q) == SQLITE_ROW);
-    CHECK(atoi((const char *)sqlite3_column_text(q, 0)) == PT_STORE_SCHEMA_VERSION);
-    CHECK(sqlite3_column_int(q, 1) == 1);
-    CHECK(sqlite3_column_int(q, 2) == 2);
-    sqlite3_finalize(q);
-    CHECK(sqlite3_exec(h, "UPDATE runs SET status='stopped' WHERE id=7", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(query_double(st, "SELECT value FROM meta WHERE key='schema_version'") == PT_STORE_SCHEMA_VERSION);
+    CHECK(query_double(st, "SELECT count(*) FROM runs WHERE id=7 AND energy_j=12.5") == 1);
+    CHECK(query_double(st, "SELECT count(*) FROM epochs WHERE run_id=7") == 2);
+    CHECK(query_double(st, "SELECT count(*) FROM sqlite_master WHERE name='samples'") == 0);
+    CHECK(exec_path(path, "UPDATE runs SET status='stopped' WHERE id=7") == SQLITE_OK);
     /* the epochs still cascade from the rebuilt runs table */
-    CHECK(sqlite3_exec(h, "DELETE FROM runs WHERE id=7", NULL, NULL, NULL) == SQLITE_OK);
-    CHECK(sqlite3_prepare_v2(h, "SELECT count(*) FROM epochs", -1, &q, NULL) == SQLITE_OK);
-    CHECK(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0);
-    sqlite3_finalize(q);
+    CHECK(exec_path(path, "PRAGMA foreign_keys=ON; DELETE FROM runs WHERE id=7") == SQLITE_OK);
+    CHECK(query_double(st, "SELECT count(*) FROM epochs") == 0);
+    sqlite3 *h;
+    sqlite3_stmt *q;
+    CHECK(sqlite3_open(path, &h) == SQLITE_OK);
     CHECK(sqlite3_prepare_v2(h, "SELECT sql FROM sqlite_master WHERE name='epochs'", -1, &q, NULL) == SQLITE_OK);
     CHECK(sqlite3_step(q) == SQLITE_ROW);
     CHECK_CONTAINS((const char *)sqlite3_column_text(q, 0), "REFERENCES runs(id)");
     sqlite3_finalize(q);
+    sqlite3_close(h);
     pt_store_close(st);
     pt_run_status ps;
     CHECK(pt_run_status_parse("stopped", &ps) == 0 && ps == PT_RUN_STOPPED);
+}
+
+/* A store written by schema version 2 (tests/golden/full.db, by the code of
+ * ffdf6f6): read-only it is read as it is; opened for writing it is upgraded
+ * to the current version (the samples table goes) and keeps every row. */
+static void test_migrate_v2(void) {
+    char path[256], cmd[700], err[512];
+    snprintf(path, sizeof path, "%s/v2.db", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s/full.db' '%s'", PT_GOLDEN_DIR, path);
+    CHECK(system(cmd) == 0);
+    CHECK(query_path(path, "SELECT value FROM meta WHERE key='schema_version'") == 2);
+    CHECK(query_path(path, "SELECT count(*) FROM sqlite_master WHERE name='samples'") == 1);
+    double runs = query_path(path, "SELECT count(*) FROM runs"), epochs = query_path(path, "SELECT count(*) FROM epochs");
+    double comps = query_path(path, "SELECT count(*) FROM epoch_components");
+    double energy = query_path(path, "SELECT sum(energy_j) FROM runs");
+    CHECK(runs > 0 && epochs > 0 && comps > 0);
+    pt_store *ro = pt_store_open_readonly(path, err, sizeof err);
+    CHECK(ro != NULL);
+    if (ro) {
+        CHECK(pt_store_count(ro, "runs", err, sizeof err) == (long)runs);
+        pt_store_close(ro);
+    }
+    CHECK(query_path(path, "SELECT value FROM meta WHERE key='schema_version'") == 2);
+    pt_store *st = pt_store_open(path, 0, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    CHECK(query_double(st, "SELECT value FROM meta WHERE key='schema_version'") == PT_STORE_SCHEMA_VERSION);
+    CHECK(query_double(st, "SELECT count(*) FROM sqlite_master WHERE name='samples'") == 0);
+    CHECK(pt_store_count(st, "runs", err, sizeof err) == (long)runs);
+    CHECK(pt_store_count(st, "epochs", err, sizeof err) == (long)epochs);
+    CHECK(pt_store_count(st, "epoch_components", err, sizeof err) == (long)comps);
+    CHECK_NEAR(query_double(st, "SELECT sum(energy_j) FROM runs"), energy, 1e-9, 0);
+    CHECK(query_double(st, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check='ok'") == 1);
+    pt_run_result back;
+    CHECK(pt_store_run_result(st, (int64_t)query_double(st, "SELECT min(id) FROM runs"), &back, err, sizeof err) == 0);
+    pt_store_close(st);
+    /* and it reopens as a current store, untouched */
+    st = pt_store_open(path, 0, err, sizeof err);
+    CHECK(st != NULL);
+    if (st) pt_store_close(st);
+}
+
+/* An upgrade step that fails is rolled back whole: a version-1 store whose
+ * epochs reference a missing run stays at version 1, every row kept. */
+static void test_migrate_rollback(void) {
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/v1bad.db", dir);
+    CHECK(exec_path(path,
+                    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                    "INSERT INTO meta VALUES('schema_version','1');"
+                    "CREATE TABLE studies(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, dataset TEXT NOT NULL,"
+                    "  preset TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, config_json TEXT NOT NULL);"
+                    "CREATE TABLE runs(id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL REFERENCES studies(id),"
+                    "  setup INTEGER NOT NULL DEFAULT 0, batch_size INTEGER NOT NULL, lr REAL NOT NULL,"
+                    "  repeat INTEGER NOT NULL DEFAULT 1, phase TEXT NOT NULL DEFAULT 'train',"
+                    "  frozen INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL, epochs INTEGER NOT NULL DEFAULT 0,"
+                    "  best_val_acc REAL, best_val_loss REAL, energy_j REAL NOT NULL DEFAULT 0,"
+                    "  energy_to_target_j REAL, method TEXT, device TEXT, host TEXT, cpu TEXT, gpu TEXT,"
+                    "  config_json TEXT, started_at TEXT NOT NULL, finished_at TEXT);"
+                    "CREATE TABLE epochs(run_id INTEGER NOT NULL REFERENCES runs(id), epoch INTEGER NOT NULL,"
+                    "  seconds REAL NOT NULL, train_loss REAL, val_loss REAL, val_acc REAL, energy_j REAL NOT NULL,"
+                    "  eq1_j REAL, counter_j REAL, method TEXT NOT NULL, PRIMARY KEY(run_id, epoch));"
+                    "CREATE TABLE samples(run_id INTEGER, t_s REAL);"
+                    "INSERT INTO epochs VALUES(42,1,0.1,1,1,0.5,6,6,6,'counter');") == SQLITE_OK);
+    CHECK(pt_store_open(path, 0, err, sizeof err) == NULL);
+    CHECK_CONTAINS(err, "v1bad.db");
+    CHECK_CONTAINS(err, "from schema version 1");
+    CHECK(query_path(path, "SELECT value FROM meta WHERE key='schema_version'") == 1);
+    CHECK(query_path(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('samples','runs')") == 2);
+    CHECK(query_path(path, "SELECT count(*) FROM sqlite_master WHERE name='runs_v1'") == 0);
+    CHECK(query_path(path, "SELECT count(*) FROM epochs") == 1);
 }
 
 int main(void) {
@@ -344,6 +433,8 @@ int main(void) {
     test_lifecycle();
     test_refusals();
     test_migrate_v1();
+    test_migrate_v2();
+    test_migrate_rollback();
     test_kill9();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -217,6 +217,7 @@ typedef struct {
 
 typedef struct {
     char path[4096];
+    int schema_version; /* the store's own (an old store is read as it is) */
     pt_report_study *studies;
     int nstudies;
     pt_report_run *runs; /* ordered by study, setup, repeat, phase */

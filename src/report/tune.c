@@ -8,39 +8,14 @@
  * with the same rules (src/study/tune.c: objectives; pt_study_grid_load: the
  * grid's values). */
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/report.h"
 #include "report/report_internal.h"
+#include "store/read.h"
 #include "util/str.h"
-
-static double col_real(sqlite3_stmt *q, int i) {
-    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
-}
-
-static void col_text(sqlite3_stmt *q, int i, char *dst, size_t n) {
-    const unsigned char *t = sqlite3_column_text(q, i);
-    pt_strlcpy(dst, t ? (const char *)t : "", n);
-}
-
-/* Seconds through the first epoch at the threshold (tune_run.c's), NAN when none. */
-static double target_seconds(sqlite3 *db, int64_t run_id, double threshold) {
-    sqlite3_stmt *q = NULL;
-    double t = NAN;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT sum(seconds) FROM epochs WHERE run_id=?1 AND epoch <= "
-                           "(SELECT min(epoch) FROM epochs WHERE run_id=?1 AND val_acc >= ?2)",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(q, 1, run_id);
-        sqlite3_bind_double(q, 2, threshold - 1e-12);
-        if (sqlite3_step(q) == SQLITE_ROW) t = col_real(q, 0);
-    }
-    sqlite3_finalize(q);
-    return t;
-}
 
 /* One run's objective as its energy part e and seconds part t; 0 when it has
  * none (infinite objective), 1 when finite. */
@@ -121,38 +96,8 @@ static int find_tune_setup(pt_report_tune *t, int bs, double lr) {
     return -1;
 }
 
-/* the search's settings and the grid's id, from the studies' config_json */
-static int read_settings(sqlite3 *db, int64_t study_id, pt_report_tune *t) {
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(
-        db,
-        "SELECT json_extract(s.config_json,'$.repeats'), json_extract(s.config_json,'$.threshold'),"
-        " json_extract(s.config_json,'$.search.mode'), json_extract(s.config_json,'$.search.objective'),"
-        " json_extract(s.config_json,'$.search.budget_j'), json_extract(s.config_json,'$.search.probe_steps'),"
-        " json_extract(s.config_json,'$.search.z'), json_extract(s.config_json,'$.search.pmax_w'),"
-        " (SELECT g.id FROM studies g WHERE g.kind='regime' AND g.dataset=s.dataset AND g.preset=s.preset"
-        "   AND json_valid(g.config_json) AND json(g.config_json)=json_remove(s.config_json,'$.search')"
-        "   ORDER BY g.id DESC LIMIT 1)"
-        " FROM studies s WHERE s.id=? AND json_valid(s.config_json) AND"
-        " json_type(s.config_json,'$.search')='object'",
-        -1, &q, NULL);
-    if (rc != SQLITE_OK) return -1;
-    sqlite3_bind_int64(q, 1, study_id);
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        t->has_search = 1;
-        t->repeats = sqlite3_column_type(q, 0) == SQLITE_NULL ? 1 : sqlite3_column_int(q, 0);
-        if (t->repeats < 1) t->repeats = 1;
-        t->threshold = col_real(q, 1);
-        col_text(q, 2, t->mode, sizeof t->mode);
-        col_text(q, 3, t->objective, sizeof t->objective);
-        t->budget_j = col_real(q, 4);
-        t->probe_steps = col_real(q, 5);
-        t->z = col_real(q, 6);
-        t->pmax_w = col_real(q, 7);
-        t->grid_id = sqlite3_column_type(q, 8) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 8);
-    }
-    sqlite3_finalize(q);
-    if (!t->has_search) return 0;
+/* the objective named by t->objective: t->obj, eta, and whether cost lacks P_max */
+static void parse_objective(pt_report_tune *t) {
     t->obj = -1;
     if (!strcmp(t->objective, "energy-to-target")) t->obj = PT_REPORT_OBJ_ENERGY_TO_TARGET;
     else if (!strcmp(t->objective, "total-energy")) t->obj = PT_REPORT_OBJ_TOTAL_ENERGY;
@@ -163,70 +108,75 @@ static int read_settings(sqlite3 *db, int64_t study_id, pt_report_tune *t) {
     }
     if (!(t->pmax_w > 0)) t->pmax_w = NAN;
     t->cost_unknown = t->obj == PT_REPORT_OBJ_COST && t->eta < 1 && !isfinite(t->pmax_w);
+}
+
+/* the search's settings and the grid's id, from the studies' config_json */
+static int read_settings(pt_store *st, int64_t study_id, pt_report_tune *t, char *err, size_t errlen) {
+    pt_store_search se;
+    int found = pt_store_read_search(st, study_id, &se, err, errlen);
+    if (found <= 0) return found;
+    t->has_search = 1;
+    t->repeats = se.repeats < 1 ? 1 : se.repeats;
+    t->threshold = se.threshold;
+    pt_strlcpy(t->mode, se.mode, sizeof t->mode);
+    pt_strlcpy(t->objective, se.objective, sizeof t->objective);
+    t->budget_j = se.budget_j;
+    t->probe_steps = se.probe_steps;
+    t->z = se.z;
+    t->pmax_w = se.pmax_w;
+    t->grid_id = se.grid_id;
+    parse_objective(t);
     /* the space: batch sizes x learning rates, Table 1's numbering */
-    int bs[16], nbs = 0;
-    double lrs[16];
-    int nlr = 0;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM studies s, json_each(s.config_json,'$.search.batch_sizes') "
-                               "WHERE s.id=? ORDER BY key", -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(q, 1, study_id);
-        while (sqlite3_step(q) == SQLITE_ROW && nbs < 16) bs[nbs++] = sqlite3_column_int(q, 0);
+    for (int b = 0; b < se.nbs; b++)
+        for (int l = 0; l < se.nlr; l++) setup_of_space(t, se.batch_sizes[b], se.lrs[l], b * se.nlr + l + 1);
+    return 0;
+}
+
+typedef struct {
+    pt_store *st;
+    pt_report_tune *t;
+    int cnt[PT_REPORT_MAX_SETUPS], bad[PT_REPORT_MAX_SETUPS];
+    double se[PT_REPORT_MAX_SETUPS], ss[PT_REPORT_MAX_SETUPS];
+} grid_sums;
+
+static int grid_row(void *vctx, const pt_store_train_row *row) {
+    grid_sums *g = vctx;
+    pt_report_tune *t = g->t;
+    double ts = t->obj == PT_REPORT_OBJ_COST ? pt_store_target_seconds(g->st, row->id, t->threshold) : NAN;
+    t->grid_nruns++;
+    t->grid_j += row->energy_j;
+    pt_report_methods_add(&t->grid_methods, row->method[0] ? row->method : "unknown");
+    int k = 0;
+    while (k < t->grid_nsetups &&
+           !(t->grid_setups[k].batch_size == row->batch_size && t->grid_setups[k].lr == row->lr))
+        k++;
+    if (k == t->grid_nsetups) {
+        if (k == PT_REPORT_MAX_SETUPS) return 0;
+        t->grid_nsetups++;
+        t->grid_setups[k].setup = row->setup;
+        t->grid_setups[k].batch_size = row->batch_size;
+        t->grid_setups[k].lr = row->lr;
     }
-    sqlite3_finalize(q);
-    if (sqlite3_prepare_v2(db, "SELECT value FROM studies s, json_each(s.config_json,'$.search.lrs') "
-                               "WHERE s.id=? ORDER BY key", -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(q, 1, study_id);
-        while (sqlite3_step(q) == SQLITE_ROW && nlr < 16) lrs[nlr++] = sqlite3_column_double(q, 0);
-    }
-    sqlite3_finalize(q);
-    for (int b = 0; b < nbs; b++)
-        for (int l = 0; l < nlr; l++) setup_of_space(t, bs[b], lrs[l], b * nlr + l + 1);
+    double e, s;
+    g->cnt[k]++;
+    if (run_objective(t, row->status, row->energy_j, row->energy_to_target_j, ts, &e, &s)) g->se[k] += e, g->ss[k] += s;
+    else g->bad[k] = 1;
     return 0;
 }
 
 /* the grid's value per setup, as pt_study_grid_load computes it */
-static int read_grid(sqlite3 *db, pt_report_tune *t) {
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, setup, batch_size, lr, status, energy_j, energy_to_target_j, method FROM runs "
-                           "WHERE study_id=? AND phase='train' ORDER BY setup, repeat",
-                           -1, &q, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_int64(q, 1, t->grid_id);
-    int cnt[PT_REPORT_MAX_SETUPS] = {0}, bad[PT_REPORT_MAX_SETUPS] = {0};
-    double se[PT_REPORT_MAX_SETUPS] = {0}, ss[PT_REPORT_MAX_SETUPS] = {0};
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        char status[16], method[16];
-        col_text(q, 4, status, sizeof status);
-        col_text(q, 7, method, sizeof method);
-        double energy = sqlite3_column_double(q, 5), target = col_real(q, 6);
-        double ts = t->obj == PT_REPORT_OBJ_COST ? target_seconds(db, sqlite3_column_int64(q, 0), t->threshold) : NAN;
-        int bs = sqlite3_column_int(q, 2);
-        double lr = sqlite3_column_double(q, 3);
-        t->grid_nruns++;
-        t->grid_j += energy;
-        pt_report_methods_add(&t->grid_methods, method[0] ? method : "unknown");
-        int k = 0;
-        while (k < t->grid_nsetups && !(t->grid_setups[k].batch_size == bs && t->grid_setups[k].lr == lr)) k++;
-        if (k == t->grid_nsetups) {
-            if (k == PT_REPORT_MAX_SETUPS) continue;
-            t->grid_nsetups++;
-            t->grid_setups[k].setup = sqlite3_column_int(q, 1);
-            t->grid_setups[k].batch_size = bs;
-            t->grid_setups[k].lr = lr;
-        }
-        double e, s;
-        cnt[k]++;
-        if (run_objective(t, status, energy, target, ts, &e, &s)) se[k] += e, ss[k] += s;
-        else bad[k] = 1;
-    }
-    sqlite3_finalize(q);
+static int read_grid(pt_store *st, pt_report_tune *t, char *err, size_t errlen) {
+    grid_sums g;
+    memset(&g, 0, sizeof g);
+    g.st = st;
+    g.t = t;
+    if (pt_store_read_train_runs(st, t->grid_id, grid_row, &g, err, errlen) != 0) return -1;
     int ok[PT_REPORT_MAX_SETUPS];
     double v[PT_REPORT_MAX_SETUPS], e[PT_REPORT_MAX_SETUPS], s[PT_REPORT_MAX_SETUPS];
     for (int k = 0; k < t->grid_nsetups; k++) {
-        ok[k] = cnt[k] >= t->repeats && !bad[k];
-        e[k] = ok[k] ? se[k] / cnt[k] : INFINITY;
-        s[k] = ok[k] ? ss[k] / cnt[k] : INFINITY;
+        ok[k] = g.cnt[k] >= t->repeats && !g.bad[k];
+        e[k] = ok[k] ? g.se[k] / g.cnt[k] : INFINITY;
+        s[k] = ok[k] ? g.ss[k] / g.cnt[k] : INFINITY;
         v[k] = ok[k] ? value_of(t, e[k], s[k]) : INFINITY;
         t->grid_setups[k].value = v[k];
         t->grid_setups[k].mean_e = e[k];
@@ -237,12 +187,12 @@ static int read_grid(sqlite3 *db, pt_report_tune *t) {
     return 0;
 }
 
-static void analyse_tune(sqlite3 *db, pt_report_data *d, pt_report_tune *t) {
-    const pt_report_study *st = &d->studies[t->study];
+/* every run of the study: hardware, the search's energy and methods, probes, counts */
+static void tally_runs(const pt_report_data *d, int64_t study_id, pt_report_tune *t) {
     int nhw = 0;
     for (int i = 0; i < d->nruns; i++) {
         const pt_report_run *r = &d->runs[i];
-        if (r->study_id != st->id) continue;
+        if (r->study_id != study_id) continue;
         if (!nhw++) pt_strlcpy(t->hardware, r->hardware, sizeof t->hardware);
         else if (strcmp(r->hardware, t->hardware) && !strstr(t->hardware, " and more") &&
                  strlen(t->hardware) + 10 < sizeof t->hardware)
@@ -282,22 +232,19 @@ static void analyse_tune(sqlite3 *db, pt_report_data *d, pt_report_tune *t) {
                 t->probes[a] = t->probes[b];
                 t->probes[b] = x;
             }
-    if (!t->has_search) {
-        pt_report_note(d, "study %lld (tune, %s): its configuration holds no \"search\" member; its runs are in the "
-                          "tables only",
-                       (long long)st->id, st->dataset);
-        return;
-    }
-    if (t->obj < 0)
-        pt_report_note(d, "study %lld (tune, %s): unknown objective '%s': no setup is chosen", (long long)st->id,
-                       st->dataset, t->objective);
-    /* the search's runs per setup of its space */
-    double se[PT_REPORT_MAX_SETUPS] = {0}, ss[PT_REPORT_MAX_SETUPS] = {0}, tj[PT_REPORT_MAX_SETUPS] = {0};
-    int nfin[PT_REPORT_MAX_SETUPS] = {0}, ntj[PT_REPORT_MAX_SETUPS] = {0}, pruned[PT_REPORT_MAX_SETUPS] = {0},
-        infeasible[PT_REPORT_MAX_SETUPS] = {0}, running[PT_REPORT_MAX_SETUPS] = {0};
+}
+
+/* per setup of the space, over the search's train runs */
+typedef struct {
+    double se[PT_REPORT_MAX_SETUPS], ss[PT_REPORT_MAX_SETUPS], tj[PT_REPORT_MAX_SETUPS];
+    int nfin[PT_REPORT_MAX_SETUPS], ntj[PT_REPORT_MAX_SETUPS], pruned[PT_REPORT_MAX_SETUPS],
+        infeasible[PT_REPORT_MAX_SETUPS], running[PT_REPORT_MAX_SETUPS];
+} setup_sums;
+
+static void sum_setups(pt_store *st, const pt_report_data *d, int64_t study_id, pt_report_tune *t, setup_sums *u) {
     for (int i = 0; i < d->nruns; i++) {
         const pt_report_run *r = &d->runs[i];
-        if (r->study_id != st->id || strcmp(r->phase, "train")) continue;
+        if (r->study_id != study_id || strcmp(r->phase, "train")) continue;
         int k = find_tune_setup(t, r->batch_size, r->lr);
         if (k < 0) { /* outside the stored space: shown with its own number */
             setup_of_space(t, r->batch_size, r->lr, r->setup);
@@ -310,31 +257,32 @@ static void analyse_tune(sqlite3 *db, pt_report_data *d, pt_report_tune *t) {
         if (isfinite(r->energy_j)) su->spent_j += r->energy_j;
         if (!su->first_run || r->id < su->first_run) su->first_run = r->id;
         pt_report_methods_add(&su->methods, r->method);
-        if (isfinite(r->energy_to_target_j)) tj[k] += r->energy_to_target_j, ntj[k]++;
-        double ts = t->obj == PT_REPORT_OBJ_COST ? target_seconds(db, r->id, t->threshold) : NAN, e, s;
+        if (isfinite(r->energy_to_target_j)) u->tj[k] += r->energy_to_target_j, u->ntj[k]++;
+        double ts = t->obj == PT_REPORT_OBJ_COST ? pt_store_target_seconds(st, r->id, t->threshold) : NAN, e, s;
         if (run_objective(t, r->status, r->energy_j, r->energy_to_target_j, ts, &e, &s)) {
-            se[k] += e, ss[k] += s, nfin[k]++;
-        } else if (!strcmp(r->status, "running")) running[k] = 1;
-        else if (!strcmp(r->status, "stopped")) pruned[k] = 1; /* stopped while its objective was unknown */
-        else infeasible[k] = 1;
+            u->se[k] += e, u->ss[k] += s, u->nfin[k]++;
+        } else if (!strcmp(r->status, "running")) u->running[k] = 1;
+        else if (!strcmp(r->status, "stopped")) u->pruned[k] = 1; /* stopped while its objective was unknown */
+        else u->infeasible[k] = 1;
     }
-    int ok[PT_REPORT_MAX_SETUPS];
-    double v[PT_REPORT_MAX_SETUPS], e[PT_REPORT_MAX_SETUPS], s[PT_REPORT_MAX_SETUPS];
+}
+
+/* each setup's state and value from its sums; ok[k]: a candidate */
+static void value_setups(pt_report_tune *t, const setup_sums *u, int *ok, double *v, double *e, double *s) {
     for (int k = 0; k < t->nsetups; k++) {
         pt_report_tune_setup *su = &t->setups[k];
-        su->target_j = ntj[k] ? tj[k] / ntj[k] : NAN;
+        su->target_j = u->ntj[k] ? u->tj[k] / u->ntj[k] : NAN;
         const char *state = "not run";
         if (su->nruns == 0) state = "not run";
-        else if (running[k]) state = "running";
-        else if (pruned[k]) state = "pruned";
-        else if (infeasible[k]) state = "infeasible";
-        else if (nfin[k] >= t->repeats) state = "evaluated";
+        else if (u->running[k]) state = "running";
+        else if (u->pruned[k]) state = "pruned";
+        else if (u->infeasible[k]) state = "infeasible";
+        else if (u->nfin[k] >= t->repeats) state = "evaluated";
         else state = "halved";
         pt_strlcpy(su->state, state, sizeof su->state);
-        int all = su->nruns > 0 && nfin[k] == su->nruns;
-        if (all) {
-            su->mean_e = se[k] / nfin[k];
-            su->mean_t = ss[k] / nfin[k];
+        if (su->nruns > 0 && u->nfin[k] == su->nruns) {
+            su->mean_e = u->se[k] / u->nfin[k];
+            su->mean_t = u->ss[k] / u->nfin[k];
             su->value = value_of(t, su->mean_e, su->mean_t);
         }
         ok[k] = t->obj >= 0 && !strcmp(state, "evaluated");
@@ -342,7 +290,10 @@ static void analyse_tune(sqlite3 *db, pt_report_data *d, pt_report_tune *t) {
         e[k] = su->mean_e;
         s[k] = su->mean_t;
     }
-    /* the search's order: its first run's id; the choice keeps the first of equals */
+}
+
+/* the choice in the search's order (its first run's id); the first of equals */
+static void choose(pt_report_tune *t, const int *ok, const double *v, const double *e, const double *s) {
     int order[PT_REPORT_MAX_SETUPS], okk[PT_REPORT_MAX_SETUPS];
     double vv[PT_REPORT_MAX_SETUPS], ee[PT_REPORT_MAX_SETUPS], sss[PT_REPORT_MAX_SETUPS];
     int n = 0;
@@ -358,28 +309,55 @@ static void analyse_tune(sqlite3 *db, pt_report_data *d, pt_report_tune *t) {
     int c = pick_best(t, n, okk, vv, ee, sss);
     t->chosen = c >= 0 ? order[c] : -1;
     t->chosen_value = t->chosen >= 0 ? t->setups[t->chosen].value : NAN;
+}
+
+/* the grid's best, the regret of the choice and the savings */
+static void compare_grid(pt_store *st, pt_report_data *d, int64_t study_id, pt_report_tune *t) {
+    char gerr[512] = "";
+    if (read_grid(st, t, gerr, sizeof gerr) != 0) {
+        pt_report_note(d, "study %lld (tune): the grid (study %lld) could not be read: %s", (long long)study_id,
+                       (long long)t->grid_id, gerr);
+        t->grid_id = 0;
+        return;
+    }
+    t->savings_pct = t->grid_j > 0 ? 100 * t->search_j / t->grid_j : NAN;
+    if (t->chosen < 0) return;
+    const pt_report_tune_setup *ch = &t->setups[t->chosen];
+    int k = 0;
+    while (k < t->grid_nsetups && !(t->grid_setups[k].batch_size == ch->batch_size && t->grid_setups[k].lr == ch->lr))
+        k++;
+    t->grid_chosen_value = k < t->grid_nsetups ? t->grid_setups[k].value : INFINITY;
+    if (t->grid_best >= 0 && k == t->grid_best) t->regret_pct = 0; /* the grid's optimum, P_max or not */
+    else if (isfinite(t->grid_chosen_value) && t->grid_best_value > 0)
+        t->regret_pct = 100 * (t->grid_chosen_value / t->grid_best_value - 1);
+}
+
+static void analyse_tune(pt_store *st, pt_report_data *d, pt_report_tune *t) {
+    const pt_report_study *sd = &d->studies[t->study];
+    tally_runs(d, sd->id, t);
+    if (!t->has_search) {
+        pt_report_note(d, "study %lld (tune, %s): its configuration holds no \"search\" member; its runs are in the "
+                          "tables only",
+                       (long long)sd->id, sd->dataset);
+        return;
+    }
+    if (t->obj < 0)
+        pt_report_note(d, "study %lld (tune, %s): unknown objective '%s': no setup is chosen", (long long)sd->id,
+                       sd->dataset, t->objective);
+    setup_sums *u = calloc(1, sizeof *u);
+    if (!u) {
+        pt_report_note(d, "study %lld (tune): out of memory", (long long)sd->id);
+        return;
+    }
+    sum_setups(st, d, sd->id, t, u);
+    int ok[PT_REPORT_MAX_SETUPS];
+    double v[PT_REPORT_MAX_SETUPS], e[PT_REPORT_MAX_SETUPS], s[PT_REPORT_MAX_SETUPS];
+    value_setups(t, u, ok, v, e, s);
+    free(u);
+    choose(t, ok, v, e, s);
     t->grid_best = -1;
     t->grid_best_value = t->grid_chosen_value = t->regret_pct = t->savings_pct = NAN;
-    if (t->grid_id > 0 && t->obj >= 0) {
-        if (read_grid(db, t) != 0) {
-            pt_report_note(d, "study %lld (tune): the grid (study %lld) could not be read: %s", (long long)st->id,
-                           (long long)t->grid_id, sqlite3_errmsg(db));
-            t->grid_id = 0;
-            return;
-        }
-        t->savings_pct = t->grid_j > 0 ? 100 * t->search_j / t->grid_j : NAN;
-        if (t->chosen >= 0) {
-            const pt_report_tune_setup *ch = &t->setups[t->chosen];
-            int k = 0;
-            while (k < t->grid_nsetups &&
-                   !(t->grid_setups[k].batch_size == ch->batch_size && t->grid_setups[k].lr == ch->lr))
-                k++;
-            t->grid_chosen_value = k < t->grid_nsetups ? t->grid_setups[k].value : INFINITY;
-            if (t->grid_best >= 0 && k == t->grid_best) t->regret_pct = 0; /* the grid's optimum, P_max or not */
-            else if (isfinite(t->grid_chosen_value) && t->grid_best_value > 0)
-                t->regret_pct = 100 * (t->grid_chosen_value / t->grid_best_value - 1);
-        }
-    }
+    if (t->grid_id > 0 && t->obj >= 0) compare_grid(st, d, sd->id, t);
 }
 
 int pt_report_tune_analyse(pt_store *st, pt_report_data *d, char *err, size_t errlen) {
@@ -391,7 +369,6 @@ int pt_report_tune_analyse(pt_store *st, pt_report_data *d, char *err, size_t er
         snprintf(err, errlen, "%s: out of memory", d->path);
         return -1;
     }
-    sqlite3 *db = pt_store_db(st);
     for (int i = 0; i < d->nstudies; i++) {
         if (strcmp(d->studies[i].kind, "tune") || d->studies[i].nruns == 0) continue;
         pt_report_tune *t = &d->tunes[d->ntunes++];
@@ -399,12 +376,8 @@ int pt_report_tune_analyse(pt_store *st, pt_report_data *d, char *err, size_t er
         t->chosen = t->grid_best = -1;
         t->pmax_w = t->threshold = t->budget_j = t->z = t->probe_steps = NAN;
         t->chosen_value = t->grid_best_value = t->grid_chosen_value = t->regret_pct = t->savings_pct = NAN;
-        if (read_settings(db, d->studies[i].id, t) != 0) {
-            snprintf(err, errlen, "%s: reading study %lld: %s", d->path, (long long)d->studies[i].id,
-                     sqlite3_errmsg(db));
-            return -1;
-        }
-        analyse_tune(db, d, t);
+        if (read_settings(st, d->studies[i].id, t, err, errlen) != 0) return -1;
+        analyse_tune(st, d, t);
     }
     return 0;
 }
@@ -413,6 +386,56 @@ int pt_report_tune_analyse(pt_store *st, pt_report_data *d, char *err, size_t er
 static void fmt_value(const pt_report_tune *t, char *buf, size_t n, double v) {
     if (isfinite(v) && t->obj == PT_REPORT_OBJ_COST) snprintf(buf, n, "%.1f", v);
     else pt_fmt_j1(buf, n, v);
+}
+
+/* the grid, regret and savings lines (appended at buf + *used) */
+static void grid_lines(const pt_report_data *d, const pt_report_tune *t, char *buf, size_t n, size_t *used) {
+    size_t u = *used;
+    char a[64], b[64], m[160];
+#define OUT(...) (u += (u < n ? (size_t)snprintf(buf + u, n - u, __VA_ARGS__) : 0))
+    if (t->grid_id > 0) {
+        pt_report_method_caption(&t->grid_methods, m, sizeof m);
+        pt_fmt_j1(a, sizeof a, t->grid_j);
+        if (t->grid_best >= 0) {
+            fmt_value(t, b, sizeof b, t->grid_best_value);
+            if (t->cost_unknown) pt_strlcpy(b, "the least energy and time to target", sizeof b);
+            OUT("grid: regime study %lld in this store (%d runs, %s): best setup %d (batch %d, lr %g) at %s (%s)\n",
+                (long long)t->grid_id, t->grid_nruns, a, t->grid_setups[t->grid_best].setup,
+                t->grid_setups[t->grid_best].batch_size, t->grid_setups[t->grid_best].lr, b, m);
+        } else {
+            OUT("grid: regime study %lld in this store (%d runs, %s): %s (%s)\n", (long long)t->grid_id, t->grid_nruns,
+                a,
+                t->cost_unknown ? "its best needs P_max, which the store lacks"
+                                : "no setup has every repeat finished and at the target",
+                m);
+        }
+        if (t->chosen >= 0) {
+            if (isfinite(t->regret_pct))
+                OUT("regret: %.1f%% (the grid's own runs of the chosen setup vs its best%s)\n", t->regret_pct,
+                    t->regret_pct == 0 ? ": the grid's optimum" : "");
+            else if (!isfinite(t->grid_chosen_value) && !isnan(t->grid_chosen_value))
+                OUT("regret: unknown (the chosen setup did not reach the target in the grid's runs)\n");
+            else OUT("regret: unknown (%s)\n", t->cost_unknown ? "it needs P_max" : "the grid has no best setup");
+        }
+        pt_report_methods both = t->methods;
+        for (const char *p = t->grid_methods.label; *p;) { /* the union of both sets */
+            char one[16];
+            size_t k = strcspn(p, ",");
+            snprintf(one, sizeof one, "%.*s", (int)k, p);
+            pt_report_methods_add(&both, one);
+            p += k;
+            while (*p == ',' || *p == ' ') p++;
+        }
+        pt_report_method_caption(&both, m, sizeof m);
+        pt_fmt_j1(b, sizeof b, t->search_j);
+        OUT("savings: the search spent %.1f%% of the grid's energy (%s of %s; %s)\n", t->savings_pct, b, a, m);
+    } else {
+        OUT("grid: no regime study of this configuration in %s: run `powertrain regime` with the same flags for "
+            "regret and savings\n",
+            d->path);
+    }
+#undef OUT
+    *used = u;
 }
 
 void pt_report_tune_lines(const pt_report_data *d, const pt_report_tune *t, char *buf, size_t n) {
@@ -460,46 +483,6 @@ void pt_report_tune_lines(const pt_report_data *d, const pt_report_tune *t, char
         OUT("budget: %.1f J spent of %.1f J: the search stopped early; the choice is the best so far, not "
             "guaranteed\n",
             t->search_j, t->budget_j);
-    if (t->grid_id > 0) {
-        pt_report_method_caption(&t->grid_methods, m, sizeof m);
-        pt_fmt_j1(a, sizeof a, t->grid_j);
-        if (t->grid_best >= 0) {
-            fmt_value(t, b, sizeof b, t->grid_best_value);
-            if (t->cost_unknown) pt_strlcpy(b, "the least energy and time to target", sizeof b);
-            OUT("grid: regime study %lld in this store (%d runs, %s): best setup %d (batch %d, lr %g) at %s (%s)\n",
-                (long long)t->grid_id, t->grid_nruns, a, t->grid_setups[t->grid_best].setup,
-                t->grid_setups[t->grid_best].batch_size, t->grid_setups[t->grid_best].lr, b, m);
-        } else {
-            OUT("grid: regime study %lld in this store (%d runs, %s): %s (%s)\n", (long long)t->grid_id, t->grid_nruns,
-                a,
-                t->cost_unknown ? "its best needs P_max, which the store lacks"
-                                : "no setup has every repeat finished and at the target",
-                m);
-        }
-        if (t->chosen >= 0) {
-            if (isfinite(t->regret_pct))
-                OUT("regret: %.1f%% (the grid's own runs of the chosen setup vs its best%s)\n", t->regret_pct,
-                    t->regret_pct == 0 ? ": the grid's optimum" : "");
-            else if (!isfinite(t->grid_chosen_value) && !isnan(t->grid_chosen_value))
-                OUT("regret: unknown (the chosen setup did not reach the target in the grid's runs)\n");
-            else OUT("regret: unknown (%s)\n", t->cost_unknown ? "it needs P_max" : "the grid has no best setup");
-        }
-        pt_report_methods both = t->methods;
-        for (const char *p = t->grid_methods.label; *p;) { /* the union of both sets */
-            char one[16];
-            size_t k = strcspn(p, ",");
-            snprintf(one, sizeof one, "%.*s", (int)k, p);
-            pt_report_methods_add(&both, one);
-            p += k;
-            while (*p == ',' || *p == ' ') p++;
-        }
-        pt_report_method_caption(&both, m, sizeof m);
-        pt_fmt_j1(b, sizeof b, t->search_j);
-        OUT("savings: the search spent %.1f%% of the grid's energy (%s of %s; %s)\n", t->savings_pct, b, a, m);
-    } else {
-        OUT("grid: no regime study of this configuration in %s: run `powertrain regime` with the same flags for "
-            "regret and savings\n",
-            d->path);
-    }
+    grid_lines(d, t, buf, n, &u);
 #undef OUT
 }

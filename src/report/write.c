@@ -210,7 +210,7 @@ static void html_head(FILE *f, const pt_report_data *d) {
     fputs(css, f);
     fputs("</style>\n</head>\n<body>\n<h1>powertrain report</h1>\n<p class=\"meta\">Results store <code>", f);
     pt_html_text(f, d->path);
-    fprintf(f, "</code> (schema version %d), %d stud%s, %d run%s; generated %s.</p>\n", PT_STORE_SCHEMA_VERSION,
+    fprintf(f, "</code> (schema version %d), %d stud%s, %d run%s; generated %s.</p>\n", d->schema_version,
             d->nstudies, d->nstudies == 1 ? "y" : "ies", d->nruns, d->nruns == 1 ? "" : "s", now);
 }
 
@@ -426,7 +426,7 @@ static void write_md(FILE *f, const pt_report_data *d, const pt_report_options *
 static void write_json(FILE *f, const pt_report_data *d, const pt_report_options *o, const pt_report_tables *ts) {
     fputs("{\"powertrain_report\":1,\"store\":", f);
     pt_json_str(f, d->path);
-    fprintf(f, ",\"schema_version\":%d,\"studies\":%d,\"runs\":%d,\"total_energy_j\":", PT_STORE_SCHEMA_VERSION,
+    fprintf(f, ",\"schema_version\":%d,\"studies\":%d,\"runs\":%d,\"total_energy_j\":", d->schema_version,
             d->nstudies, d->nruns);
     pt_json_num(f, d->total_j);
     fputs(",\"methods\":", f);

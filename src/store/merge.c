@@ -1,14 +1,15 @@
 /* merge.c -- merging shard stores (one per task of a study run on a cluster)
- * into one results store: shards checked first (schema version, one study
- * identity), then each copied in one transaction through ATTACH, runs keyed
- * by (setup, repeat, phase, frozen) so a second merge adds nothing. */
-#include <sqlite3.h>
+ * into one results store: shards checked first (schema version 1..current,
+ * one study identity), then each copied in one transaction through ATTACH,
+ * runs keyed by (setup, repeat, phase, frozen) so a second merge adds
+ * nothing. The target is opened for writing, so it is upgraded first. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "store/store.h"
+#include "store/store_internal.h"
 #include "util/str.h"
 
 typedef struct {
@@ -95,7 +96,7 @@ static void identity_differs(const identity *a, const identity *ref, char *out, 
  * study) or 1; -2 when its studies have different identities; -1 on a
  * read failure. study_id > 0 reads that study only (missing: *nid = 0). */
 static int read_identity(pt_store *st, int64_t study_id, identity *out, int *nid, char *err, size_t errlen) {
-    sqlite3 *db = pt_store_db(st);
+    sqlite3 *db = st->db;
     sqlite3_stmt *q = NULL;
     memset(out, 0, sizeof *out);
     *nid = 0;
@@ -177,7 +178,7 @@ static int exec_ids(merge_ctx *m, const char *sql, const char *what, int n, cons
 }
 
 /* Copies shard run `src` into the target as run `dst` (a new id when 0) of
- * `study`. The run's row, epochs, components and samples. */
+ * `study`. The run's row, epochs and components. */
 static int copy_run(merge_ctx *m, int64_t src, int64_t dst, int64_t study, int final, pt_merge_stats *ms) {
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(m->db,
@@ -209,70 +210,104 @@ static int copy_run(merge_ctx *m, int64_t src, int64_t dst, int64_t study, int f
                  "INSERT INTO main.epoch_components(run_id, epoch, component, source, method, energy_j, counter_j, "
                  "eq1_j, mean_w, peak_w, samples, degraded) SELECT ?1, epoch, component, source, method, energy_j, "
                  "counter_j, eq1_j, mean_w, peak_w, samples, degraded FROM shard.epoch_components WHERE run_id=?2",
-                 "copying epoch components", 2, v, NULL) ||
-        exec_ids(m,
-                 "INSERT INTO main.samples(run_id, t_s, component, power_w, counter_j) SELECT ?1, t_s, component, "
-                 "power_w, counter_j FROM shard.samples WHERE run_id=?2 ORDER BY rowid",
-                 "copying samples", 2, v, &ms->samples))
+                 "copying epoch components", 2, v, NULL))
         return -1;
     return 0;
 }
 
-/* Merges the attached shard's runs into study *study (created from ident
- * when 0). Inside the caller's transaction. */
-static int merge_runs(merge_ctx *m, int64_t *study, const identity *ident, int final, pt_merge_stats *ms) {
-    if (*study <= 0) {
-        sqlite3_stmt *q = NULL;
-        if (sqlite3_prepare_v2(m->db,
-                               "INSERT INTO main.studies(kind, dataset, preset, created_at, config_json) "
-                               "VALUES(?1,?2,?3,?4,?5)",
-                               -1, &q, NULL) != SQLITE_OK)
-            return fail_db(m, "creating the study");
-        sqlite3_bind_text(q, 1, ident->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, ident->dataset, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, ident->preset, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 4, ident->created_at, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 5, ident->config_json, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(q);
-        sqlite3_finalize(q);
-        if (rc != SQLITE_DONE) return fail_db(m, "creating the study");
-        *study = sqlite3_last_insert_rowid(m->db);
-    }
-    /* the shard's runs first: the copies change main.runs */
+/* Creates the target study from ident when *study is 0. */
+static int ensure_study(merge_ctx *m, int64_t *study, const identity *ident) {
+    if (*study > 0) return 0;
     sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(m->db,
+                           "INSERT INTO main.studies(kind, dataset, preset, created_at, config_json) "
+                           "VALUES(?1,?2,?3,?4,?5)",
+                           -1, &q, NULL) != SQLITE_OK)
+        return fail_db(m, "creating the study");
+    sqlite3_bind_text(q, 1, ident->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, ident->dataset, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, ident->preset, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, ident->created_at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, ident->config_json, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) return fail_db(m, "creating the study");
+    *study = sqlite3_last_insert_rowid(m->db);
+    return 0;
+}
+
+typedef struct {
+    int64_t id;
+    int rank, epochs, to_failed;
+} shard_run;
+
+/* The attached shard's runs (id, status rank, epochs); *runs malloc'd. */
+static int read_shard_runs(merge_ctx *m, int final, shard_run **runs, size_t *n) {
+    sqlite3_stmt *q = NULL;
+    *runs = NULL;
+    *n = 0;
     if (sqlite3_prepare_v2(m->db, "SELECT id, status, epochs FROM shard.runs ORDER BY id", -1, &q, NULL) != SQLITE_OK)
         return fail_db(m, "reading runs");
-    typedef struct {
-        int64_t id;
-        int rank, epochs, to_failed;
-    } shard_run;
-    shard_run *runs = NULL;
-    size_t n = 0, cap = 0;
+    size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (n == cap) {
+        if (*n == cap) {
             size_t nc = cap ? 2 * cap : 64;
-            shard_run *nr = realloc(runs, nc * sizeof *nr);
+            shard_run *nr = realloc(*runs, nc * sizeof *nr);
             if (!nr) {
                 sqlite3_finalize(q);
-                free(runs);
                 pt_say(m->err, m->errlen, "%s: out of memory merging %s", m->into, m->shard);
                 return -1;
             }
-            runs = nr;
+            *runs = nr;
             cap = nc;
         }
         const char *ss = (const char *)sqlite3_column_text(q, 1);
         shard_run r = {sqlite3_column_int64(q, 0), status_rank(ss ? ss : "running"), sqlite3_column_int(q, 2), 0};
         if (final && r.rank == 0) r.rank = 1, r.to_failed = 1;
-        runs[n++] = r;
+        (*runs)[(*n)++] = r;
     }
     sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
+    return rc == SQLITE_DONE ? 0 : fail_db(m, "reading runs");
+}
+
+enum { MERGE_KEEP = 0, MERGE_ADD = 1, MERGE_REPLACE = 2 };
+
+/* What to do with shard run r against what the target holds for its key
+ * (q: the prepared lookup); *dst the target's run. MERGE_*, or -1. */
+static int decide(merge_ctx *m, sqlite3_stmt *q, int64_t study, const shard_run *r, int64_t *dst) {
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, study);
+    sqlite3_bind_int64(q, 2, r->id);
+    int rc = sqlite3_step(q), action = MERGE_KEEP;
+    *dst = 0;
+    if (rc == SQLITE_DONE) {
+        action = MERGE_ADD;
+    } else if (rc == SQLITE_ROW) {
+        const char *ts = (const char *)sqlite3_column_text(q, 1);
+        int t_rank = status_rank(ts ? ts : "running"), t_epochs = sqlite3_column_int(q, 2);
+        *dst = sqlite3_column_int64(q, 0);
+        if (t_rank < 2 && (r->rank > t_rank || (r->rank == t_rank && r->epochs > t_epochs))) action = MERGE_REPLACE;
+    } else {
+        action = fail_db(m, "reading runs");
+    }
+    sqlite3_reset(q);
+    return action;
+}
+
+/* Merges the attached shard's runs into study *study (created from ident
+ * when 0). Inside the caller's transaction. */
+static int merge_runs(merge_ctx *m, int64_t *study, const identity *ident, int final, pt_merge_stats *ms) {
+    if (ensure_study(m, study, ident) != 0) return -1;
+    /* the shard's runs first: the copies change main.runs */
+    shard_run *runs = NULL;
+    size_t n = 0;
+    if (read_shard_runs(m, final, &runs, &n) != 0) {
         free(runs);
-        return fail_db(m, "reading runs");
+        return -1;
     }
     /* each against what the target holds for its key by then */
+    sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(m->db,
                            "SELECT t.id, t.status, t.epochs FROM shard.runs s JOIN main.runs t ON t.study_id=?1 AND "
                            "t.setup=s.setup AND t.repeat=s.repeat AND t.phase=s.phase AND t.frozen=s.frozen "
@@ -283,37 +318,19 @@ static int merge_runs(merge_ctx *m, int64_t *study, const identity *ident, int f
     }
     int ok = 1;
     for (size_t i = 0; i < n && ok; i++) {
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, *study);
-        sqlite3_bind_int64(q, 2, runs[i].id);
-        rc = sqlite3_step(q);
         int64_t dst = 0;
-        int action = 0; /* 1 add, 2 replace */
-        if (rc == SQLITE_DONE) {
-            action = 1;
-        } else if (rc == SQLITE_ROW) {
-            const char *ts = (const char *)sqlite3_column_text(q, 1);
-            int t_rank = status_rank(ts ? ts : "running"), t_epochs = sqlite3_column_int(q, 2);
-            dst = sqlite3_column_int64(q, 0);
-            if (t_rank < 2 && (runs[i].rank > t_rank || (runs[i].rank == t_rank && runs[i].epochs > t_epochs)))
-                action = 2;
-        } else {
-            ok = 0;
-            fail_db(m, "reading runs");
-            break;
-        }
-        sqlite3_reset(q);
-        if (!action) {
-            ms->unchanged++;
+        int action = decide(m, q, *study, &runs[i], &dst);
+        if (action < 0) ok = 0;
+        if (action <= 0) {
+            ms->unchanged += action == MERGE_KEEP;
             continue;
         }
-        if (action == 2) {
-            int64_t v[1] = {dst};
-            if (exec_ids(m, "DELETE FROM main.runs WHERE id=?1", "replacing a run", 1, v, NULL)) ok = 0;
-        }
+        int64_t v[1] = {dst};
+        if (action == MERGE_REPLACE && exec_ids(m, "DELETE FROM main.runs WHERE id=?1", "replacing a run", 1, v, NULL))
+            ok = 0;
         if (ok && copy_run(m, runs[i].id, dst, *study, runs[i].to_failed, ms)) ok = 0;
         if (!ok) break;
-        if (action == 1) ms->added++;
+        if (action == MERGE_ADD) ms->added++;
         else ms->replaced++;
         if (runs[i].to_failed) ms->failed_final++;
     }
@@ -347,15 +364,86 @@ static int merge_one(sqlite3 *db, const char *into, const char *shard, int64_t *
     return ok ? 0 : -1;
 }
 
+/* Shard i: a regular file, not the target, not named twice, a store of
+ * version 1..current of one study identity (ids[i], has[i]). 0, -2 bad
+ * input, -1 failure. */
+static int check_shard(const char *into, const char *const *shards, int i, identity *ids, int *has, char *err,
+                       size_t errlen) {
+    struct stat sb;
+    if (stat(shards[i], &sb) != 0 || !S_ISREG(sb.st_mode))
+        return pt_say(err, errlen, "%s: no such file (a shard store)", shards[i]), -2;
+    if (same_file(shards[i], into)) return pt_say(err, errlen, "%s: is the store being merged into", shards[i]), -2;
+    for (int j = 0; j < i; j++)
+        if (same_file(shards[i], shards[j])) return pt_say(err, errlen, "%s: named twice", shards[i]), -2;
+    char serr[1024] = "";
+    pt_store *s = pt_store_open_readonly(shards[i], serr, sizeof serr);
+    if (!s) return pt_say(err, errlen, "%s", serr), -2;
+    int r = read_identity(s, 0, &ids[i], &has[i], err, errlen);
+    pt_store_close(s);
+    return r;
+}
+
+/* 1. every shard checked; *ref the first shard's identity (NULL: all empty). */
+static int check_shards(const char *into, const char *const *shards, int nshards, identity *ids, int *has,
+                        identity **ref, pt_merge_stats *ms, char *err, size_t errlen) {
+    *ref = NULL;
+    for (int i = 0; i < nshards; i++) {
+        int r = check_shard(into, shards, i, ids, has, err, errlen);
+        if (r != 0) return r;
+        if (!has[i]) {
+            ms->empty++;
+        } else if (!*ref) {
+            *ref = &ids[i];
+        } else if (!identity_same(&ids[i], *ref)) {
+            char why[1024];
+            identity_differs(&ids[i], *ref, why, sizeof why);
+            return pt_say(err, errlen, "%s: a shard of another study: %s", shards[i], why), -2;
+        }
+    }
+    return 0;
+}
+
+/* 2. the target's study: opts->study_id (every shard must match it), else
+ * the latest of the shards' identity, else 0 (created by the first copy). */
+static int target_study(pt_store *target, const char *into, const char *const *shards, int nshards,
+                        const identity *ids, const int *has, const identity *ref, int64_t want, int64_t *study,
+                        char *err, size_t errlen) {
+    *study = 0;
+    if (want > 0) {
+        identity tid;
+        int n = 0, r = read_identity(target, want, &tid, &n, err, errlen);
+        if (r != 0) return r;
+        if (!n) return pt_say(err, errlen, "%s: no study %lld to merge into", into, (long long)want), -2;
+        for (int i = 0; i < nshards; i++)
+            if (has[i] && !identity_same(&ids[i], &tid)) {
+                char why[1024];
+                identity_differs(&ids[i], &tid, why, sizeof why);
+                pt_say(err, errlen, "%s: a shard of another study than %s's study %lld: %s", shards[i], into,
+                       (long long)want, why);
+                identity_free(&tid);
+                return -2;
+            }
+        identity_free(&tid);
+        *study = want;
+    } else if (ref) {
+        char ferr[1024] = "";
+        *study = pt_store_study_find(target, ref->kind, ref->dataset, ref->preset, ref->config_json, ferr, sizeof ferr);
+        if (*study < 0 && ferr[0]) return pt_say(err, errlen, "%s", ferr), -1;
+        if (*study < 0) *study = 0;
+    }
+    return 0;
+}
+
 int pt_store_merge(const char *into, const char *const *shards, int nshards, const pt_merge_options *opts,
                    pt_merge_stats *ms, char *err, size_t errlen) {
     pt_merge_options none = {0, 0};
     if (!opts) opts = &none;
     memset(ms, 0, sizeof *ms);
-    identity ref = {0}, *has_ref = NULL;
+    identity *ref = NULL;
     identity *ids = calloc((size_t)(nshards > 0 ? nshards : 1), sizeof *ids);
     int *has = calloc((size_t)(nshards > 0 ? nshards : 1), sizeof *has);
     pt_store *target = NULL;
+    int64_t study = 0;
     int rc = -2;
     if (!ids || !has) {
         pt_say(err, errlen, "%s: out of memory", into);
@@ -366,99 +454,26 @@ int pt_store_merge(const char *into, const char *const *shards, int nshards, con
         pt_say(err, errlen, "%s: no shard to merge", into);
         goto out;
     }
-    /* 1. every shard: a store of this version, one study identity, not the target */
-    for (int i = 0; i < nshards; i++) {
-        struct stat sb;
-        if (stat(shards[i], &sb) != 0 || !S_ISREG(sb.st_mode)) {
-            pt_say(err, errlen, "%s: no such file (a shard store)", shards[i]);
-            goto out;
-        }
-        if (same_file(shards[i], into)) {
-            pt_say(err, errlen, "%s: is the store being merged into", shards[i]);
-            goto out;
-        }
-        for (int j = 0; j < i; j++)
-            if (same_file(shards[i], shards[j])) {
-                pt_say(err, errlen, "%s: named twice", shards[i]);
-                goto out;
-            }
-        char serr[1024] = "";
-        pt_store *s = pt_store_open_readonly(shards[i], serr, sizeof serr);
-        if (!s) {
-            pt_say(err, errlen, "%s", serr);
-            goto out;
-        }
-        int r = read_identity(s, 0, &ids[i], &has[i], err, errlen);
-        pt_store_close(s);
-        if (r != 0) {
-            rc = r;
-            goto out;
-        }
-        if (!has[i]) {
-            ms->empty++;
-            continue;
-        }
-        if (!has_ref) {
-            has_ref = &ids[i];
-        } else if (!identity_same(&ids[i], has_ref)) {
-            char why[1024];
-            identity_differs(&ids[i], has_ref, why, sizeof why);
-            pt_say(err, errlen, "%s: a shard of another study: %s", shards[i], why);
-            goto out;
-        }
-    }
-    /* 2. the target, and its study */
+    if ((rc = check_shards(into, shards, nshards, ids, has, &ref, ms, err, errlen)) != 0) goto out;
     char terr[1024] = "";
     target = pt_store_open(into, opts->study_id <= 0, terr, sizeof terr); /* --study: FILE must exist */
     if (!target) {
         pt_say(err, errlen, "%s", terr);
+        rc = -2;
         goto out;
     }
-    int64_t study = 0;
-    if (opts->study_id > 0) {
-        int n = 0;
-        int r = read_identity(target, opts->study_id, &ref, &n, err, errlen);
-        if (r != 0) {
-            rc = r;
-            goto out;
-        }
-        if (!n) {
-            pt_say(err, errlen, "%s: no study %lld to merge into", into, (long long)opts->study_id);
-            goto out;
-        }
-        for (int i = 0; i < nshards; i++)
-            if (has[i] && !identity_same(&ids[i], &ref)) {
-                char why[1024];
-                identity_differs(&ids[i], &ref, why, sizeof why);
-                pt_say(err, errlen, "%s: a shard of another study than %s's study %lld: %s", shards[i], into,
-                       (long long)opts->study_id, why);
-                goto out;
-            }
-        study = opts->study_id;
-    } else if (has_ref) {
-        char ferr[1024] = "";
-        study = pt_store_study_find(target, has_ref->kind, has_ref->dataset, has_ref->preset, has_ref->config_json,
-                                    ferr, sizeof ferr);
-        if (study < 0 && ferr[0]) {
-            pt_say(err, errlen, "%s", ferr);
-            rc = -1;
-            goto out;
-        }
-        if (study < 0) study = 0;
-    }
+    if ((rc = target_study(target, into, shards, nshards, ids, has, ref, opts->study_id, &study, err, errlen)) != 0)
+        goto out;
     /* 3. each shard in its own transaction */
-    sqlite3 *db = pt_store_db(target);
-    rc = 0;
     for (int i = 0; i < nshards && rc == 0; i++) {
         ms->shards++;
-        if (!has[i]) continue;
-        if (merge_one(db, into, shards[i], &study, &ids[i], opts->final, ms, err, errlen) != 0) rc = -1;
+        if (has[i] && merge_one(target->db, into, shards[i], &study, &ids[i], opts->final, ms, err, errlen) != 0)
+            rc = -1;
     }
     ms->study_id = study;
 out:
     if (target) pt_store_close(target);
     for (int i = 0; ids && i < nshards; i++) identity_free(&ids[i]);
-    identity_free(&ref);
     free(ids);
     free(has);
     return rc;

@@ -1,21 +1,17 @@
-/* store.c -- the SQLite results store: schema (version 1), studies, runs with
- * resume-in-place, one transaction per epoch, counts for reports and tests. */
+/* store.c -- the SQLite results store: the schema (PT_STORE_SCHEMA_VERSION)
+ * and its upgrades, studies, runs with resume-in-place, one transaction per
+ * epoch, counts for reports and tests. */
 #include "store/store.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "store/store_internal.h"
 #include "util/str.h"
-
-struct pt_store {
-    sqlite3 *db;
-    char path[4096];
-};
 
 static const char *schema_sql =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -66,15 +62,7 @@ static const char *schema_sql =
     "  samples INTEGER, degraded INTEGER NOT NULL DEFAULT 0,\n"
     "  PRIMARY KEY(run_id, epoch, component),\n"
     "  FOREIGN KEY(run_id, epoch) REFERENCES epochs(run_id, epoch) ON DELETE CASCADE);\n"
-    "CREATE TABLE samples(\n"
-    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
-    "  t_s REAL NOT NULL, component TEXT NOT NULL, power_w REAL, counter_j REAL);\n"
     "CREATE INDEX runs_study ON runs(study_id);\n";
-
-static int db_fail(pt_store *st, char *err, size_t n, const char *what) {
-    pt_say(err, n, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
-    return -1;
-}
 
 static int exec(pt_store *st, const char *sql, char *err, size_t n) {
     char *msg = NULL;
@@ -113,45 +101,139 @@ pt_store *pt_store_open_readonly(const char *path, char *err, size_t errlen) {
     return store_open(path, 0, 1, err, errlen);
 }
 
-/* Version 1 -> 2: the runs table gains the status 'stopped' (a run the search
- * of `tune` ended early). SQLite cannot change a CHECK constraint in place, so
- * the table is rebuilt in one transaction (SQLite's 12-step ALTER recipe):
- * the store either stays version 1 untouched or becomes version 2 whole. */
-static int migrate_v1(pt_store *st, char *err, size_t errlen) {
+/* ---- schema upgrades ----------------------------------------------------------
+ * upgrades[v - 1] takes a store from version v to v + 1. Each step is SQL run
+ * inside its own transaction (begun and committed by upgrade_step, with the
+ * foreign keys off and checked before the commit), so a store is either left
+ * at version v untouched or is at v + 1 whole. A new version: bump
+ * PT_STORE_SCHEMA_VERSION, change schema_sql, add one function and one line. */
+
+/* 1 -> 2: the runs table gains the status 'stopped' (a run the search of
+ * `tune` ended early). SQLite cannot change a CHECK constraint in place, so
+ * the table is rebuilt (SQLite's 12-step ALTER recipe). */
+static int upgrade_v1_stopped(pt_store *st, char *err, size_t errlen) {
     const char *runs_def = strstr(schema_sql, "CREATE TABLE runs(");
     const char *runs_end = runs_def ? strstr(runs_def, "CREATE TABLE epochs(") : NULL;
     if (!runs_end) return pt_say(err, errlen, "%s: internal: no runs table in the schema", st->path), -1;
     char sql[4096];
     int n = snprintf(sql, sizeof sql,
-                     "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE;\n"
                      "ALTER TABLE runs RENAME TO runs_v1;\n%.*s"
                      "INSERT INTO runs SELECT * FROM runs_v1;\n"
                      "DROP TABLE runs_v1;\n"
-                     "CREATE INDEX IF NOT EXISTS runs_study ON runs(study_id);\n"
-                     "UPDATE meta SET value='%d' WHERE key='schema_version';\n",
-                     (int)(runs_end - runs_def), runs_def, PT_STORE_SCHEMA_VERSION);
+                     "CREATE INDEX IF NOT EXISTS runs_study ON runs(study_id);\n",
+                     (int)(runs_end - runs_def), runs_def);
     if (n < 0 || (size_t)n >= sizeof sql) return pt_say(err, errlen, "%s: internal: migration too long", st->path), -1;
-    /* ALTER ... RENAME would rewrite the epochs' REFERENCES runs(id) to runs_v1: keep them textual */
-    if (exec(st, "PRAGMA legacy_alter_table=ON;", err, errlen)) return -1;
-    if (exec(st, sql, err, errlen)) {
-        exec(st, "ROLLBACK; PRAGMA foreign_keys=ON; PRAGMA legacy_alter_table=OFF;", NULL, 0);
-        pt_say(err + strlen(err), errlen - strlen(err), " (upgrading the store from schema version 1; left unchanged)");
-        return -1;
-    }
+    return exec(st, sql, err, errlen);
+}
+
+/* 2 -> 3: the samples table was created and never written: it goes. */
+static int upgrade_v2_drop_samples(pt_store *st, char *err, size_t errlen) {
+    return exec(st, "DROP TABLE IF EXISTS samples;", err, errlen);
+}
+
+typedef int (*upgrade_fn)(pt_store *st, char *err, size_t errlen);
+static const upgrade_fn upgrades[] = {
+    upgrade_v1_stopped,      /* 1 -> 2 */
+    upgrade_v2_drop_samples, /* 2 -> 3 */
+};
+_Static_assert(sizeof upgrades / sizeof upgrades[0] == PT_STORE_SCHEMA_VERSION - 1,
+               "one upgrade step per schema version");
+
+/* 1 when a foreign key of the store dangles. */
+static int foreign_keys_broken(pt_store *st) {
     sqlite3_stmt *q = NULL;
     int bad = 0;
     if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &q, NULL) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
         bad = 1;
     sqlite3_finalize(q);
-    if (bad || exec(st, "COMMIT;", err, errlen)) {
+    return bad;
+}
+
+/* Version `from` -> from + 1 in one transaction. */
+static int upgrade_step(pt_store *st, int from, char *err, size_t errlen) {
+    char bump[96];
+    snprintf(bump, sizeof bump, "UPDATE meta SET value='%d' WHERE key='schema_version';", from + 1);
+    /* foreign_keys can only change outside a transaction; ALTER ... RENAME would
+     * rewrite other tables' REFERENCES to the renamed table: keep them textual */
+    if (exec(st, "PRAGMA foreign_keys=OFF; PRAGMA legacy_alter_table=ON; BEGIN IMMEDIATE;", err, errlen)) return -1;
+    int rc = upgrades[from - 1](st, err, errlen);
+    if (rc == 0) rc = exec(st, bump, err, errlen);
+    if (rc == 0 && foreign_keys_broken(st)) {
+        pt_say(err, errlen, "%s: the upgrade broke a reference", st->path);
+        rc = -1;
+    }
+    if (rc == 0) rc = exec(st, "COMMIT;", err, errlen);
+    if (rc != 0) {
         exec(st, "ROLLBACK;", NULL, 0);
-        exec(st, "PRAGMA foreign_keys=ON; PRAGMA legacy_alter_table=OFF;", NULL, 0);
-        if (bad) pt_say(err, errlen, "%s: upgrading from schema version 1 broke a reference; left unchanged", st->path);
-        return -1;
+        size_t l = err ? strlen(err) : 0;
+        if (err && l < errlen)
+            pt_say(err + l, errlen - l, " (upgrading the store from schema version %d; left at version %d)", from,
+                   from);
     }
     exec(st, "PRAGMA legacy_alter_table=OFF;", NULL, 0);
+    return rc;
+}
+
+/* Every step from `version` to PT_STORE_SCHEMA_VERSION. */
+static int upgrade(pt_store *st, int version, char *err, size_t errlen) {
+    for (int v = version; v < PT_STORE_SCHEMA_VERSION; v++)
+        if (upgrade_step(st, v, err, errlen) != 0) return -1;
     return 0;
+}
+
+/* ---- opening ----------------------------------------------------------------------- */
+
+static int count_tables(pt_store *st) {
+    sqlite3_stmt *q = NULL;
+    int ntables = -1;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        ntables = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return ntables;
+}
+
+static int schema_version(pt_store *st) {
+    sqlite3_stmt *q = NULL;
+    int version = -1;
+    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        version = atoi((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return version;
+}
+
+/* An empty file becomes a store of this version. */
+static int create_schema(pt_store *st, char *err, size_t errlen) {
+    char sql[128];
+    snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('schema_version','%d');", PT_STORE_SCHEMA_VERSION);
+    if (exec(st, "PRAGMA journal_mode=WAL;", err, errlen) || exec(st, "BEGIN;", err, errlen) ||
+        exec(st, schema_sql, err, errlen) || exec(st, sql, err, errlen) ||
+        exec(st, "INSERT INTO meta VALUES('created_by','powertrain');COMMIT;", err, errlen))
+        return -1;
+    st->version = PT_STORE_SCHEMA_VERSION;
+    return 0;
+}
+
+/* An existing store: checked, and upgraded when opened for writing; a
+ * read-only open reads any version from 1 as it is. */
+static int check_version(pt_store *st, int readonly, char *err, size_t errlen) {
+    int version = schema_version(st);
+    if (version < 0) {
+        pt_say(err, errlen, "%s: not a powertrain results store (no schema version)", st->path);
+        return -1;
+    }
+    if (version < 1 || version > PT_STORE_SCHEMA_VERSION) {
+        pt_say(err, errlen, "%s: results store schema version %d; this powertrain reads version %d", st->path,
+               version, PT_STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    st->version = version;
+    if (readonly) return 0;
+    if (upgrade(st, version, err, errlen) != 0) return -1;
+    st->version = PT_STORE_SCHEMA_VERSION;
+    return exec(st, "PRAGMA journal_mode=WAL;", err, errlen);
 }
 
 static pt_store *store_open(const char *path, int create, int readonly, char *err, size_t errlen) {
@@ -164,69 +246,25 @@ static pt_store *store_open(const char *path, int create, int readonly, char *er
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         pt_say(err, errlen, "%s: cannot open: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
-        pt_store_close(st);
-        return NULL;
+        goto fail;
     }
     sqlite3_busy_timeout(st->db, 10000);
     /* Is this an empty file, a powertrain store, or something else? */
-    sqlite3_stmt *q = NULL;
-    int ntables = -1;
-    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        ntables = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
+    int ntables = count_tables(st);
     if (ntables < 0) {
         pt_say(err, errlen, "%s: not a SQLite database (%s)", path, sqlite3_errmsg(st->db));
-        pt_store_close(st);
-        return NULL;
+        goto fail;
     }
-    if (ntables == 0) {
-        if (!create) {
-            pt_say(err, errlen, "%s: empty database, not a powertrain results store", path);
-            pt_store_close(st);
-            return NULL;
-        }
-        char sql[128];
-        snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('schema_version','%d');", PT_STORE_SCHEMA_VERSION);
-        if (exec(st, "PRAGMA journal_mode=WAL;", err, errlen) || exec(st, "BEGIN;", err, errlen) ||
-            exec(st, schema_sql, err, errlen) || exec(st, sql, err, errlen) ||
-            exec(st, "INSERT INTO meta VALUES('created_by','powertrain');COMMIT;", err, errlen)) {
-            pt_store_close(st);
-            return NULL;
-        }
-    } else {
-        int version = -1;
-        if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q, NULL) ==
-                SQLITE_OK &&
-            sqlite3_step(q) == SQLITE_ROW)
-            version = atoi((const char *)sqlite3_column_text(q, 0));
-        sqlite3_finalize(q);
-        if (version < 0) {
-            pt_say(err, errlen, "%s: not a powertrain results store (no schema version)", path);
-            pt_store_close(st);
-            return NULL;
-        }
-        if (version == 1 && !readonly && migrate_v1(st, err, errlen) == 0) version = PT_STORE_SCHEMA_VERSION;
-        else if (version == 1 && !readonly) {
-            pt_store_close(st);
-            return NULL;
-        }
-        if (version != PT_STORE_SCHEMA_VERSION && !(readonly && version == 1)) {
-            pt_say(err, errlen, "%s: results store schema version %d; this powertrain reads version %d", path,
-                version, PT_STORE_SCHEMA_VERSION);
-            pt_store_close(st);
-            return NULL;
-        }
-        if (!readonly && exec(st, "PRAGMA journal_mode=WAL;", err, errlen)) {
-            pt_store_close(st);
-            return NULL;
-        }
+    if (ntables == 0 && !create) {
+        pt_say(err, errlen, "%s: empty database, not a powertrain results store", path);
+        goto fail;
     }
-    if (!readonly && exec(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err, errlen)) {
-        pt_store_close(st);
-        return NULL;
-    }
+    if (ntables == 0 ? create_schema(st, err, errlen) : check_version(st, readonly, err, errlen)) goto fail;
+    if (!readonly && exec(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err, errlen)) goto fail;
     return st;
+fail:
+    pt_store_close(st);
+    return NULL;
 }
 
 void pt_store_close(pt_store *st) {
@@ -236,7 +274,7 @@ void pt_store_close(pt_store *st) {
 }
 
 const char *pt_store_path(const pt_store *st) { return st->path; }
-void *pt_store_db(pt_store *st) { return st->db; }
+int pt_store_schema_version(const pt_store *st) { return st->version; }
 
 static const char *status_names[] = {"running", "done", "not_reached", "diverged", "failed", "stopped"};
 
@@ -264,7 +302,7 @@ int64_t pt_store_study_find(pt_store *st, const char *kind, const char *dataset,
                            "SELECT id FROM studies WHERE kind=?1 AND dataset=?2 AND preset=?3 AND config_json=?4 "
                            "ORDER BY id DESC LIMIT 1",
                            -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, err, errlen, "looking up a study");
+        return store_fail(st, err, errlen, "looking up a study");
     sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, dataset, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, preset, -1, SQLITE_STATIC);
@@ -272,7 +310,7 @@ int64_t pt_store_study_find(pt_store *st, const char *kind, const char *dataset,
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) id = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(st, err, errlen, "looking up a study");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_fail(st, err, errlen, "looking up a study");
     return id;
 }
 
@@ -292,11 +330,11 @@ int pt_store_study_drop_empty(pt_store *st, int64_t study_id, char *err, size_t 
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(st->db, "DELETE FROM studies WHERE id=?1 AND NOT EXISTS (SELECT 1 FROM runs WHERE study_id=?1)",
                            -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, err, errlen, "deleting an empty study");
+        return store_fail(st, err, errlen, "deleting an empty study");
     sqlite3_bind_int64(q, 1, study_id);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) return db_fail(st, err, errlen, "deleting an empty study");
+    if (rc != SQLITE_DONE) return store_fail(st, err, errlen, "deleting an empty study");
     return sqlite3_changes(st->db) > 0;
 }
 
@@ -310,7 +348,7 @@ int64_t pt_store_study_new(pt_store *st, const char *kind, const char *dataset, 
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO studies(kind, dataset, preset, created_at, config_json) VALUES(?1,?2,?3,?4,?5)",
                            -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, err, errlen, "creating a study");
+        return store_fail(st, err, errlen, "creating a study");
     sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, dataset, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, preset, -1, SQLITE_STATIC);
@@ -318,7 +356,7 @@ int64_t pt_store_study_new(pt_store *st, const char *kind, const char *dataset, 
     sqlite3_bind_text(q, 5, config_json, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) return db_fail(st, err, errlen, "creating a study");
+    if (rc != SQLITE_DONE) return store_fail(st, err, errlen, "creating a study");
     return sqlite3_last_insert_rowid(st->db);
 }
 
@@ -329,7 +367,7 @@ int64_t pt_store_run_find(pt_store *st, const pt_run_info *key, pt_run_status *s
                            "SELECT id, status FROM runs WHERE study_id=?1 AND setup=?2 AND repeat=?3 AND phase=?4 "
                            "AND frozen=?5",
                            -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, err, errlen, "looking up a run");
+        return store_fail(st, err, errlen, "looking up a run");
     sqlite3_bind_int64(q, 1, key->study_id);
     sqlite3_bind_int(q, 2, key->setup);
     sqlite3_bind_int(q, 3, key->repeat);
@@ -343,7 +381,7 @@ int64_t pt_store_run_find(pt_store *st, const pt_run_info *key, pt_run_status *s
             *status = PT_RUN_FAILED;
     }
     sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(st, err, errlen, "looking up a run");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_fail(st, err, errlen, "looking up a run");
     if (err && errlen) err[0] = '\0';
     return id;
 }
@@ -355,15 +393,59 @@ int pt_store_run_finished(pt_store *st, int64_t study_id, int setup, int repeat,
                            "SELECT count(*) FROM runs WHERE study_id=?1 AND setup=?2 AND repeat=?3 AND phase=?4 "
                            "AND status IN ('done','not_reached','diverged','stopped')",
                            -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, err, errlen, "looking up a run");
+        return store_fail(st, err, errlen, "looking up a run");
     sqlite3_bind_int64(q, 1, study_id);
     sqlite3_bind_int(q, 2, setup);
     sqlite3_bind_int(q, 3, repeat);
     sqlite3_bind_text(q, 4, phase, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q), n = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
     sqlite3_finalize(q);
-    if (n < 0) return db_fail(st, err, errlen, "looking up a run");
+    if (n < 0) return store_fail(st, err, errlen, "looking up a run");
     return n > 0;
+}
+
+/* Restart in place: the partial epochs go, the row stays; returns the
+ * prepared UPDATE of the row (parameters 2..9 for the caller), or NULL. */
+static sqlite3_stmt *run_restart(pt_store *st, int64_t id, char *err, size_t errlen) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM epochs WHERE run_id=?1", -1, &q, NULL) != SQLITE_OK) goto fail;
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc != SQLITE_DONE ||
+        sqlite3_prepare_v2(st->db,
+                           "UPDATE runs SET epochs=0, energy_j=0, best_val_acc=NULL, best_val_loss=NULL, "
+                           "energy_to_target_j=NULL, method=NULL, device=?2, host=?3, cpu=?4, gpu=?5, "
+                           "started_at=?6, batch_size=?7, lr=?8, config_json=?9 WHERE id=?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(q, 1, id);
+    return q;
+fail:
+    sqlite3_finalize(q);
+    store_fail(st, err, errlen, "restarting a run");
+    return NULL;
+}
+
+/* The prepared INSERT of a new run (parameters 2..9 for the caller), or NULL. */
+static sqlite3_stmt *run_insert(pt_store *st, const pt_run_info *info, char *err, size_t errlen) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO runs(study_id, device, host, cpu, gpu, started_at, batch_size, lr, "
+                           "config_json, setup, repeat, phase, frozen, status) "
+                           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,'running')",
+                           -1, &q, NULL) != SQLITE_OK) {
+        sqlite3_finalize(q);
+        store_fail(st, err, errlen, "beginning a run");
+        return NULL;
+    }
+    sqlite3_bind_int64(q, 1, info->study_id);
+    sqlite3_bind_int(q, 10, info->setup);
+    sqlite3_bind_int(q, 11, info->repeat);
+    sqlite3_bind_text(q, 12, info->phase ? info->phase : "train", -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 13, info->frozen);
+    return q;
 }
 
 int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, size_t errlen) {
@@ -379,58 +461,15 @@ int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, siz
         pt_say(err, errlen, "%s", ferr);
         goto fail;
     }
+    if (id > 0 && status != PT_RUN_RUNNING) {
+        pt_say(err, errlen, "%s: run %lld (setup %d, repeat %d, %s) already finished as %s", st->path, (long long)id,
+               info->setup, info->repeat, info->phase ? info->phase : "train", pt_run_status_name(status));
+        goto fail;
+    }
     char now[32];
     now_iso(now, sizeof now);
-    sqlite3_stmt *q = NULL;
-    if (id > 0) {
-        if (status != PT_RUN_RUNNING) {
-            pt_say(err, errlen, "%s: run %lld (setup %d, repeat %d, %s) already finished as %s", st->path,
-                (long long)id, info->setup, info->repeat, info->phase ? info->phase : "train",
-                pt_run_status_name(status));
-            goto fail;
-        }
-        /* restart in place: the partial epochs go, the row stays */
-        if (sqlite3_prepare_v2(st->db, "DELETE FROM epochs WHERE run_id=?1", -1, &q, NULL) != SQLITE_OK) {
-            db_fail(st, err, errlen, "restarting a run");
-            goto fail;
-        }
-        sqlite3_bind_int64(q, 1, id);
-        int rc = sqlite3_step(q);
-        sqlite3_finalize(q);
-        if (rc != SQLITE_DONE) {
-            db_fail(st, err, errlen, "restarting a run");
-            goto fail;
-        }
-        if (sqlite3_prepare_v2(st->db,
-                               "DELETE FROM samples WHERE run_id=?1;", -1, &q, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(q, 1, id);
-            sqlite3_step(q);
-            sqlite3_finalize(q);
-        }
-        if (sqlite3_prepare_v2(st->db,
-                               "UPDATE runs SET epochs=0, energy_j=0, best_val_acc=NULL, best_val_loss=NULL, "
-                               "energy_to_target_j=NULL, method=NULL, device=?2, host=?3, cpu=?4, gpu=?5, "
-                               "started_at=?6, batch_size=?7, lr=?8, config_json=?9 WHERE id=?1",
-                               -1, &q, NULL) != SQLITE_OK) {
-            db_fail(st, err, errlen, "restarting a run");
-            goto fail;
-        }
-        sqlite3_bind_int64(q, 1, id);
-    } else {
-        if (sqlite3_prepare_v2(st->db,
-                               "INSERT INTO runs(study_id, device, host, cpu, gpu, started_at, batch_size, lr, "
-                               "config_json, setup, repeat, phase, frozen, status) "
-                               "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,'running')",
-                               -1, &q, NULL) != SQLITE_OK) {
-            db_fail(st, err, errlen, "beginning a run");
-            goto fail;
-        }
-        sqlite3_bind_int64(q, 1, info->study_id);
-        sqlite3_bind_int(q, 10, info->setup);
-        sqlite3_bind_int(q, 11, info->repeat);
-        sqlite3_bind_text(q, 12, info->phase ? info->phase : "train", -1, SQLITE_STATIC);
-        sqlite3_bind_int(q, 13, info->frozen);
-    }
+    sqlite3_stmt *q = id > 0 ? run_restart(st, id, err, errlen) : run_insert(st, info, err, errlen);
+    if (!q) goto fail;
     bind_text_or_null(q, 2, info->device);
     bind_text_or_null(q, 3, info->host);
     bind_text_or_null(q, 4, info->cpu);
@@ -442,7 +481,7 @@ int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, siz
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) {
-        db_fail(st, err, errlen, "beginning a run");
+        store_fail(st, err, errlen, "beginning a run");
         goto fail;
     }
     if (id <= 0) id = sqlite3_last_insert_rowid(st->db);
@@ -516,7 +555,7 @@ int pt_store_epoch_add(pt_store *st, int64_t run_id, const pt_epoch_row *row, ch
     if (exec(st, "COMMIT;", err, errlen)) goto fail;
     return 0;
 fail_db:
-    db_fail(st, err, errlen, "storing an epoch");
+    store_fail(st, err, errlen, "storing an epoch");
 fail:
     sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
     return -1;
@@ -534,7 +573,7 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
                            "UPDATE runs SET status=?2, epochs=?3, best_val_acc=?4, best_val_loss=?5, energy_j=?6, "
                            "energy_to_target_j=?7, method=?8, finished_at=?9 WHERE id=?1",
                            -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, err, errlen, "finishing a run");
+        return store_fail(st, err, errlen, "finishing a run");
     sqlite3_bind_int64(q, 1, run_id);
     sqlite3_bind_text(q, 2, pt_run_status_name(res->status), -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, res->epochs);
@@ -546,16 +585,12 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
     sqlite3_bind_text(q, 9, now, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) return db_fail(st, err, errlen, "finishing a run");
+    if (rc != SQLITE_DONE) return store_fail(st, err, errlen, "finishing a run");
     if (sqlite3_changes(st->db) != 1) {
         pt_say(err, errlen, "%s: no run %lld", st->path, (long long)run_id);
         return -1;
     }
     return 0;
-}
-
-static double column_or_nan(sqlite3_stmt *q, int i) {
-    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
 }
 
 int pt_store_run_result(pt_store *st, int64_t run_id, pt_run_result *out, char *err, size_t errlen) {
@@ -565,7 +600,7 @@ int pt_store_run_result(pt_store *st, int64_t run_id, pt_run_result *out, char *
                            "SELECT status, epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method "
                            "FROM runs WHERE id=?1",
                            -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, err, errlen, "reading a run");
+        return store_fail(st, err, errlen, "reading a run");
     sqlite3_bind_int64(q, 1, run_id);
     int rc = sqlite3_step(q);
     if (rc != SQLITE_ROW) {
@@ -574,15 +609,15 @@ int pt_store_run_result(pt_store *st, int64_t run_id, pt_run_result *out, char *
             pt_say(err, errlen, "%s: no run %lld", st->path, (long long)run_id);
             return -1;
         }
-        return db_fail(st, err, errlen, "reading a run");
+        return store_fail(st, err, errlen, "reading a run");
     }
     memset(out, 0, sizeof *out);
     if (pt_run_status_parse((const char *)sqlite3_column_text(q, 0), &out->status) != 0) out->status = PT_RUN_FAILED;
     out->epochs = sqlite3_column_int(q, 1);
-    out->best_val_acc = column_or_nan(q, 2);
-    out->best_val_loss = column_or_nan(q, 3);
-    out->energy_j = column_or_nan(q, 4);
-    out->energy_to_target_j = column_or_nan(q, 5);
+    out->best_val_acc = col_or_nan(q, 2);
+    out->best_val_loss = col_or_nan(q, 3);
+    out->energy_j = col_or_nan(q, 4);
+    out->energy_to_target_j = col_or_nan(q, 5);
     const unsigned char *m = sqlite3_column_text(q, 6);
     pt_strlcpy(method, m ? (const char *)m : "estimated", sizeof method);
     out->method = method;
@@ -590,9 +625,24 @@ int pt_store_run_result(pt_store *st, int64_t run_id, pt_run_result *out, char *
     return 0;
 }
 
+int pt_store_probe_note(pt_store *st, int64_t run_id, long steps, double seconds, char *err, size_t errlen) {
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE runs SET config_json=json_set(config_json,'$.probe_steps',?2,'$.probe_seconds',?3) "
+                           "WHERE id=?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return store_fail(st, err, errlen, "noting a probe");
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int64(q, 2, steps);
+    sqlite3_bind_double(q, 3, seconds);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : store_fail(st, err, errlen, "noting a probe");
+}
+
 long pt_store_count(pt_store *st, const char *table, char *err, size_t errlen) {
     if (strcmp(table, "studies") && strcmp(table, "runs") && strcmp(table, "epochs") &&
-        strcmp(table, "epoch_components") && strcmp(table, "samples")) {
+        strcmp(table, "epoch_components")) {
         pt_say(err, errlen, "%s: no table '%s'", st->path, table);
         return -1;
     }
@@ -603,6 +653,6 @@ long pt_store_count(pt_store *st, const char *table, char *err, size_t errlen) {
     if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
         n = (long)sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
-    if (n < 0) db_fail(st, err, errlen, "counting rows");
+    if (n < 0) store_fail(st, err, errlen, "counting rows");
     return n;
 }

@@ -1,5 +1,7 @@
 /* store.h -- the results store (SQLite): schema and its version, writes of
- * studies, runs and epochs, resume, and the reads that reports need.
+ * studies, runs and epochs, resume, and merging shards. The reads of reports
+ * and of `tune` are in store/read.h. No module outside src/store/ sees SQL or
+ * a sqlite3 handle.
  *
  * Durability: WAL journal, foreign keys on, every epoch committed in its own
  * transaction with its run's running totals, so a killed study loses at most
@@ -16,19 +18,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 2: runs.status may be 'stopped'. A version-1 store is upgraded in place
- * when opened for writing (one transaction) and read as it is read-only. */
-#define PT_STORE_SCHEMA_VERSION 2
+/* 2: runs.status may be 'stopped'. 3: no samples table (it was never
+ * written). An older store (version 1 or 2) is upgraded in place when opened
+ * for writing, one transaction per version step (store.c: upgrades[]), and
+ * read as it is when opened read-only. */
+#define PT_STORE_SCHEMA_VERSION 3
 
 typedef struct pt_store pt_store;
 
-/* Opens (creating when create != 0) a store. Refuses a file of another schema
+/* Opens (creating when create != 0) a store. Refuses a file of a newer schema
  * version or one that is not a powertrain store, touching nothing. */
 pt_store *pt_store_open(const char *path, int create, char *err, size_t errlen);
-/* Opens an existing store read-only (reports): works on a file the user may
- * not write, never changes it. */
+/* Opens an existing store read-only (reports, merge's shards): works on a
+ * file the user may not write, never changes it; any version 1..current. */
 pt_store *pt_store_open_readonly(const char *path, char *err, size_t errlen);
 void pt_store_close(pt_store *st);
+/* The schema version of the open file (older than PT_STORE_SCHEMA_VERSION
+ * only when opened read-only). */
+int pt_store_schema_version(const pt_store *st);
 const char *pt_store_path(const pt_store *st);
 
 /* Finds the latest study with the same kind, dataset, preset and config (a
@@ -123,21 +130,27 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
  * call's thread: copy it before the next call). 0, or -1 with err. */
 int pt_store_run_result(pt_store *st, int64_t run_id, pt_run_result *out, char *err, size_t errlen);
 
-/* Counts rows (reports and tests): "studies", "runs", "epochs". -1 on error. */
+/* A tune probe's measurement, kept in the run's config_json (probe_steps,
+ * probe_seconds) so a resumed search reuses it (read.h: pt_store_read_probe).
+ * 0, or -1 with err. */
+int pt_store_probe_note(pt_store *st, int64_t run_id, long steps, double seconds, char *err, size_t errlen);
+
+/* Counts rows (reports and tests): "studies", "runs", "epochs",
+ * "epoch_components". -1 on error. */
 long pt_store_count(pt_store *st, const char *table, char *err, size_t errlen);
 
 /* Merges shard stores (each written by one task of a study run on a cluster)
  * into the store at `into` (created when missing). Runs are keyed by the
  * study's identity (kind, dataset, preset, config_json) and (setup, repeat,
  * phase, frozen), so merging a shard twice adds nothing. A run is copied
- * with its epochs, epoch components and samples, its host, CPU and GPU as
- * the shard recorded them. A finished run (done, not_reached, diverged) in
+ * with its epochs and epoch components, its host, CPU and GPU as the shard
+ * recorded them. A finished run (done, not_reached, diverged, stopped) in
  * the target is never replaced; an unfinished one (running, failed) is
  * replaced by the shard's when that is finished, or of the same status with
  * more epochs, or failed where the target's is running.
  *
  * Every shard is checked before anything is written: it must be a store of
- * this schema version whose studies all have one identity, the same for all
+ * schema version 1..PT_STORE_SCHEMA_VERSION whose studies all have one identity, the same for all
  * shards and, with study_id > 0, the same as that target study's. Each shard
  * is then merged in one transaction (rolled back on any error), so the
  * target never holds half a shard.
@@ -154,14 +167,12 @@ typedef struct {
     int64_t study_id;                 /* the target study merged into (0 when every shard was empty) */
     long shards, empty;               /* shards read, shards without a study */
     long added, replaced, unchanged;  /* runs */
-    long epochs, samples;             /* rows copied */
+    long epochs;                      /* rows copied */
+    long samples;                     /* always 0: schema 3 has no samples (src/cli/merge.c still prints it) */
     long failed_final;                /* runs stored as failed because of `final` */
 } pt_merge_stats;
 
 int pt_store_merge(const char *into, const char *const *shards, int nshards, const pt_merge_options *opts,
                    pt_merge_stats *stats, char *err, size_t errlen);
-
-/* The underlying handle for read-only report queries (sqlite3 *). */
-void *pt_store_db(pt_store *st);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "study/study.h"
+#include "study/tune_run.h"
 
 /* What the flags of a study set beyond its pt_study_config. */
 typedef struct {

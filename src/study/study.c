@@ -12,6 +12,7 @@
 
 #include "models/models.h"
 #include "nn/checkpoint.h"
+#include "study/grid.h"
 #include "util/clock.h"
 #include "util/str.h"
 

@@ -149,36 +149,6 @@ int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen);
 int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen);
 int pt_study_multitask(const pt_study_config *cfg, char *err, size_t errlen);
 
-/* tune: the search of tune.h on real runs of this study config, every probe
- * and run stored in a study of kind "tune"; prints the chosen setup, the
- * search's energy, and regret and savings against a stored regime grid of the
- * same configuration when there is one. 0, 1 interrupted, -1 error. */
-typedef struct {
-    pt_tune_mode mode;
-    pt_objective objective; /* pmax_w 0: the billed devices' power limits */
-    double budget_j;        /* 0: none */
-    long probe_steps;       /* at least this many steps per probe (and 1 s) */
-    double z;               /* fast mode's optimism (2) */
-    int replay;             /* search the stored regime grid of the same flags instead of training:
-                               its runs' epochs replayed, nothing trained or stored */
-} pt_tune_opts;
-int pt_study_tune(const pt_study_config *cfg, const pt_tune_opts *t, char *err, size_t errlen);
-
-/* A stored grid (the runs of phase "train" of one study) under an objective:
- * per setup the mean over its repeats, counted only when every repeat is
- * feasible and finished (need_repeats > 0: and has that many repeats). */
-typedef struct {
-    int nsetups, nruns, repeats;
-    double grid_j;          /* every run's energy */
-    int best;               /* index of the best setup, -1: none feasible */
-    struct {
-        int setup, batch_size;
-        double lr, value;   /* INFINITY: infeasible */
-    } setups[64];
-} pt_grid;
-int pt_study_grid_load(pt_store *st, int64_t study_id, const pt_objective *o, double threshold, int need_repeats,
-                       pt_grid *g, char *err, size_t errlen);
-/* The grid's value of a batch size and learning rate (INFINITY when absent). */
-double pt_grid_value(const pt_grid *g, int batch_size, double lr);
+/* tune (the verb): study/tune_run.h. A stored grid valued under an objective: study/grid.h. */
 
 #endif

@@ -1,97 +1,18 @@
 /* tune_run.c -- `powertrain tune` on real runs: the runner of tune.h over a
  * study (probes and runs stored in a study of kind "tune"), the comparison
- * with a stored regime grid (regret, savings), and what it prints. */
+ * with a stored regime grid (regret, savings; grid.h), and what it prints;
+ * --replay searches a stored grid's runs instead. */
+#include "study/tune_run.h"
+
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "study/study.h"
+#include "store/read.h"
+#include "study/grid.h"
 #include "util/str.h"
 #include "util/units.h"
-
-/* ---- stored grids ----------------------------------------------------------- */
-
-/* Seconds through the first epoch at the threshold, NAN when none. */
-static double target_seconds(sqlite3 *db, int64_t run_id, double threshold) {
-    sqlite3_stmt *q = NULL;
-    double t = NAN;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT sum(seconds) FROM epochs WHERE run_id=?1 AND epoch <= "
-                           "(SELECT min(epoch) FROM epochs WHERE run_id=?1 AND val_acc >= ?2)",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(q, 1, run_id);
-        sqlite3_bind_double(q, 2, threshold - 1e-12);
-        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) t = sqlite3_column_double(q, 0);
-    }
-    sqlite3_finalize(q);
-    return t;
-}
-
-static double col_or_nan(sqlite3_stmt *q, int i) {
-    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
-}
-
-int pt_study_grid_load(pt_store *st, int64_t study_id, const pt_objective *o, double threshold, int need_repeats,
-                       pt_grid *g, char *err, size_t errlen) {
-    memset(g, 0, sizeof *g);
-    g->best = -1;
-    sqlite3 *db = pt_store_db(st);
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, setup, batch_size, lr, repeat, status, energy_j, energy_to_target_j FROM runs "
-                           "WHERE study_id=? AND phase='train' ORDER BY setup, repeat",
-                           -1, &q, NULL) != SQLITE_OK) {
-        pt_say(err, errlen, "%s: %s", pt_store_path(st), sqlite3_errmsg(db));
-        return -1;
-    }
-    sqlite3_bind_int64(q, 1, study_id);
-    int cnt[64] = {0}, bad[64] = {0};
-    double sum[64] = {0};
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(q, 0);
-        int bs = sqlite3_column_int(q, 2);
-        double lr = sqlite3_column_double(q, 3);
-        int rep = sqlite3_column_int(q, 4);
-        pt_tune_outcome out;
-        memset(&out, 0, sizeof out);
-        if (pt_run_status_parse((const char *)sqlite3_column_text(q, 5), &out.status) != 0) out.status = PT_RUN_FAILED;
-        out.energy_j = sqlite3_column_double(q, 6);
-        out.target_energy_j = col_or_nan(q, 7);
-        out.target_seconds = o->kind == PT_OBJ_COST ? target_seconds(db, id, threshold) : NAN;
-        g->nruns++;
-        g->grid_j += out.energy_j;
-        if (rep > g->repeats) g->repeats = rep;
-        int k = 0;
-        while (k < g->nsetups && !(g->setups[k].batch_size == bs && g->setups[k].lr == lr)) k++;
-        if (k == g->nsetups) {
-            if (k == 64) continue;
-            g->nsetups++;
-            g->setups[k].setup = sqlite3_column_int(q, 1);
-            g->setups[k].batch_size = bs;
-            g->setups[k].lr = lr;
-        }
-        double v = out.status == PT_RUN_RUNNING ? INFINITY : pt_objective_run(o, &out);
-        cnt[k]++;
-        if (isfinite(v)) sum[k] += v;
-        else bad[k] = 1;
-    }
-    sqlite3_finalize(q);
-    for (int k = 0; k < g->nsetups; k++) {
-        int whole = need_repeats > 0 ? cnt[k] >= need_repeats : cnt[k] > 0;
-        g->setups[k].value = whole && !bad[k] ? sum[k] / cnt[k] : INFINITY;
-        if (isfinite(g->setups[k].value) && (g->best < 0 || g->setups[k].value < g->setups[g->best].value))
-            g->best = k;
-    }
-    return 0;
-}
-
-double pt_grid_value(const pt_grid *g, int batch_size, double lr) {
-    for (int k = 0; k < g->nsetups; k++)
-        if (g->setups[k].batch_size == batch_size && g->setups[k].lr == lr) return g->setups[k].value;
-    return INFINITY;
-}
 
 /* ---- the runner over a study ---------------------------------------------------- */
 
@@ -107,7 +28,6 @@ static int tune_probe(void *vctx, int bs, double *j_per_step, double *s_per_step
     tune_ctx *c = vctx;
     pt_study *s = c->s;
     const pt_study_config *cfg = s->cfg;
-    sqlite3 *db = pt_store_db(s->store);
     char phase[32];
     snprintf(phase, sizeof phase, "probe-%d", bs);
     pt_run_info ri = {.study_id = s->study_id,
@@ -125,23 +45,13 @@ static int tune_probe(void *vctx, int bs, double *j_per_step, double *s_per_step
     char ferr[512] = "";
     int64_t found = pt_store_run_find(s->store, &ri, &stt, ferr, sizeof ferr);
     if (found < 0 && ferr[0]) return pt_say(err, errlen, "%s", ferr), -1;
-    if (found > 0 && stt == PT_RUN_DONE) { /* resumed: the stored probe stands */
-        sqlite3_stmt *q = NULL;
-        int ok = 0;
-        if (sqlite3_prepare_v2(db,
-                               "SELECT energy_j, json_extract(config_json,'$.probe_steps'), "
-                               "json_extract(config_json,'$.probe_seconds'), method FROM runs WHERE id=?",
-                               -1, &q, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(q, 1, found);
-            if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_double(q, 1) > 0) {
-                *j_per_step = sqlite3_column_double(q, 0) / sqlite3_column_double(q, 1);
-                *s_per_step = sqlite3_column_double(q, 2) / sqlite3_column_double(q, 1);
-                *spent_j += sqlite3_column_double(q, 0);
-                ok = 1;
-            }
-        }
-        sqlite3_finalize(q);
-        if (ok) return 0;
+    double pe, psteps, psecs;
+    if (found > 0 && stt == PT_RUN_DONE && /* resumed: the stored probe stands */
+        pt_store_read_probe(s->store, found, &pe, &psteps, &psecs, ferr, sizeof ferr) == 1) {
+        *j_per_step = pe / psteps;
+        *s_per_step = psecs / psteps;
+        *spent_j += pe;
+        return 0;
     }
     int64_t rid = pt_store_run_begin(s->store, &ri, err, errlen);
     if (rid <= 0) return -1;
@@ -162,17 +72,7 @@ static int tune_probe(void *vctx, int bs, double *j_per_step, double *s_per_step
     if (rc != 0) return -1;
     if (cfg->interrupt && *cfg->interrupt) return pt_say(err, errlen, "interrupted"), -1;
     if (m > c->method) c->method = m;
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE runs SET config_json=json_set(config_json,'$.probe_steps',?,'$.probe_seconds',?) "
-                           "WHERE id=?",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(q, 1, steps);
-        sqlite3_bind_double(q, 2, secs);
-        sqlite3_bind_int64(q, 3, rid);
-        sqlite3_step(q);
-    }
-    sqlite3_finalize(q);
+    if (pt_store_probe_note(s->store, rid, steps, secs, err, errlen) != 0) return -1;
     pt_run_result rr = {PT_RUN_DONE, 0, NAN, NAN, e, NAN, pt_meter_method_name(m)};
     if (pt_store_run_finish(s->store, rid, &rr, err, errlen) != 0) return -1;
     *j_per_step = steps > 0 ? e / (double)steps : NAN;
@@ -204,7 +104,7 @@ static int tune_runner_run(void *vctx, int setup, int bs, double lr, int repeat,
         pt_run_info key = {.study_id = s->study_id, .setup = setup, .repeat = repeat, .phase = "train"};
         pt_run_status stt;
         int64_t id = pt_store_run_find(s->store, &key, &stt, err, errlen);
-        out->target_seconds = id > 0 ? target_seconds(pt_store_db(s->store), id, cfg->preset.threshold) : NAN;
+        out->target_seconds = id > 0 ? pt_store_target_seconds(s->store, id, cfg->preset.threshold) : NAN;
         if (cfg->progress) fprintf(stderr, "  already %s in the store: skipped\n", pt_run_status_name(res.status));
     }
     return 0;
@@ -230,21 +130,9 @@ static void print_value(const pt_objective *o, double v, char *buf, size_t n) {
 
 /* The regime study of the same configuration (the grid), or -1. */
 static int64_t find_grid(pt_store *st, const pt_study_config *cfg, const char *model) {
-    char base[2048];
+    char base[2048], ferr[512];
     pt_study_config_json(cfg, model, base, sizeof base);
-    sqlite3_stmt *q = NULL;
-    int64_t grid_id = -1;
-    if (sqlite3_prepare_v2(pt_store_db(st),
-                           "SELECT id FROM studies WHERE kind='regime' AND dataset=? AND preset=? AND config_json=? "
-                           "ORDER BY id DESC LIMIT 1",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, cfg->dataset, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 2, cfg->preset.name, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 3, base, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(q) == SQLITE_ROW) grid_id = sqlite3_column_int64(q, 0);
-    }
-    sqlite3_finalize(q);
-    return grid_id;
+    return pt_store_study_find(st, "regime", cfg->dataset, cfg->preset.name, base, ferr, sizeof ferr);
 }
 
 static void print_search(const pt_tune_config *tc, const pt_tune_result *res, const char *objname, const char *method,
@@ -311,6 +199,7 @@ static void print_search(const pt_tune_config *tc, const pt_tune_result *res, co
 /* ---- replay: the search over a stored grid's runs ------------------------------------ */
 
 typedef struct {
+    int64_t id;
     int batch_size, repeat, nep;
     double lr;
     pt_run_status status;
@@ -319,7 +208,7 @@ typedef struct {
 
 typedef struct {
     stored_run *runs;
-    int n;
+    int n, cap;
     int64_t train_n;
     long probe_steps;
     double threshold;
@@ -355,6 +244,89 @@ static int replay_run(void *vctx, int setup, int bs, double lr, int repeat, pt_r
     return 0;
 }
 
+/* ---- replay: loading the grid's finished runs ---------------------------------------- */
+
+typedef struct {
+    replay_ctx *c;
+    stored_run *r;
+    int cap; /* of r's epoch arrays */
+    pt_store *st;
+    char *err;
+    size_t errlen;
+} replay_load;
+
+static int replay_epoch(void *vctx, const pt_store_epoch_row *e) {
+    replay_load *l = vctx;
+    stored_run *r = l->r;
+    if (r->nep == l->cap) { /* every epoch the run stored: the arrays grow */
+        int nc = l->cap ? 2 * l->cap : 16;
+        double *nj = realloc(r->j, (size_t)nc * 3 * sizeof(double));
+        if (!nj) return pt_say(l->err, l->errlen, "replay: out of memory"), -1;
+        memmove(nj + 2 * nc, nj + 2 * l->cap, (size_t)r->nep * sizeof(double));
+        memmove(nj + nc, nj + l->cap, (size_t)r->nep * sizeof(double));
+        r->j = nj;
+        r->sec = nj + nc;
+        r->acc = nj + 2 * nc;
+        l->cap = nc;
+    }
+    r->j[r->nep] = e->energy_j;
+    r->sec[r->nep] = e->seconds;
+    r->acc[r->nep] = e->val_acc;
+    r->nep++;
+    return 0;
+}
+
+/* One finished train run of the grid with every epoch it stored. */
+static int replay_run_row(void *vctx, const pt_store_train_row *row) {
+    replay_load *l = vctx;
+    replay_ctx *c = l->c;
+    if (!strcmp(row->status, "running")) return 0; /* not an outcome */
+    if (c->n == c->cap) {
+        int nc = c->cap ? 2 * c->cap : 64;
+        stored_run *nr = realloc(c->runs, (size_t)nc * sizeof *nr);
+        if (!nr) return pt_say(l->err, l->errlen, "replay: out of memory"), -1;
+        c->runs = nr;
+        c->cap = nc;
+    }
+    stored_run *r = &c->runs[c->n++];
+    memset(r, 0, sizeof *r);
+    r->id = row->id;
+    r->batch_size = row->batch_size;
+    r->lr = row->lr;
+    r->repeat = row->repeat;
+    if (pt_run_status_parse(row->status, &r->status) != 0) r->status = PT_RUN_FAILED;
+    pt_meter_method mm = pt_study_method_parse(row->method[0] ? row->method : NULL);
+    if (mm > c->method) c->method = mm;
+    l->r = r;
+    l->cap = 0;
+    return pt_store_read_epochs(l->st, row->id, replay_epoch, l, l->err, l->errlen);
+}
+
+static int by_id(const void *a, const void *b) {
+    int64_t x = ((const stored_run *)a)->id, y = ((const stored_run *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static void replay_free(replay_ctx *c) {
+    for (int i = 0; i < c->n; i++) free(c->runs[i].j);
+    free(c->runs);
+    memset(c, 0, sizeof *c);
+}
+
+/* The search over the loaded runs, and what it prints. */
+static int replay_search(pt_tune_config *tc, replay_ctx *c, const char *objname, const char *db, pt_store *st,
+                         int64_t grid, char *err, size_t errlen) {
+    pt_tune_runner rn = {c, replay_probe, replay_run};
+    pt_tune_result *res = calloc(1, sizeof *res);
+    if (!res) return pt_say(err, errlen, "out of memory"), -1;
+    fprintf(stderr, "powertrain tune: replaying regime study %lld of %s (%d runs): nothing is trained or stored\n",
+            (long long)grid, db, c->n);
+    int rc = pt_tune_search(tc, &rn, res, err, errlen);
+    if (rc >= 0) print_search(tc, res, objname, pt_meter_method_name(c->method), 1, st, grid);
+    free(res);
+    return rc;
+}
+
 static int tune_replay(const pt_study_config *cfg, const pt_tune_config *tc_in, const char *objname, long probe_steps,
                        char *err, size_t errlen) {
     pt_tune_config tc = *tc_in;
@@ -371,7 +343,6 @@ static int tune_replay(const pt_study_config *cfg, const pt_tune_config *tc_in, 
     replay_ctx c;
     memset(&c, 0, sizeof c);
     int64_t grid = find_grid(st, cfg, data.model);
-    sqlite3_stmt *q = NULL;
     if (grid <= 0) {
         pt_say(err, errlen, "--replay: %s holds no regime study of these flags (run `powertrain regime` with them first)",
                cfg->db);
@@ -380,74 +351,25 @@ static int tune_replay(const pt_study_config *cfg, const pt_tune_config *tc_in, 
     c.train_n = data.train.n;
     c.threshold = cfg->preset.threshold;
     c.probe_steps = probe_steps;
-    tc.train_samples = data.train.n;
-    c.runs = calloc(256, sizeof *c.runs);
-    if (!c.runs) goto done;
-    if (sqlite3_prepare_v2(pt_store_db(st),
-                           "SELECT r.id, r.batch_size, r.lr, r.repeat, r.status, r.method FROM runs r WHERE "
-                           "r.study_id=? AND r.phase='train' AND r.status != 'running'",
-                           -1, &q, NULL) != SQLITE_OK)
-        goto sqlfail;
-    sqlite3_bind_int64(q, 1, grid);
     c.method = PT_METHOD_COUNTER;
-    while (sqlite3_step(q) == SQLITE_ROW && c.n < 256) {
-        stored_run *r = &c.runs[c.n];
-        int64_t id = sqlite3_column_int64(q, 0);
-        r->batch_size = sqlite3_column_int(q, 1);
-        r->lr = sqlite3_column_double(q, 2);
-        r->repeat = sqlite3_column_int(q, 3);
-        if (pt_run_status_parse((const char *)sqlite3_column_text(q, 4), &r->status) != 0) r->status = PT_RUN_FAILED;
-        const char *m = (const char *)sqlite3_column_text(q, 5);
-        pt_meter_method mm = pt_study_method_parse(m);
-        if (mm > c.method) c.method = mm;
-        sqlite3_stmt *e = NULL;
-        int cap = cfg->preset.max_epochs > 0 ? cfg->preset.max_epochs : 1;
-        r->j = calloc((size_t)cap * 3, sizeof(double));
-        if (!r->j) break;
-        r->sec = r->j + cap;
-        r->acc = r->j + 2 * cap;
-        if (sqlite3_prepare_v2(pt_store_db(st), "SELECT energy_j, seconds, val_acc FROM epochs WHERE run_id=? ORDER BY epoch",
-                               -1, &e, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(e, 1, id);
-            while (sqlite3_step(e) == SQLITE_ROW && r->nep < cap) {
-                r->j[r->nep] = sqlite3_column_double(e, 0);
-                r->sec[r->nep] = sqlite3_column_double(e, 1);
-                r->acc[r->nep] = sqlite3_column_type(e, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(e, 2);
-                r->nep++;
-            }
-        }
-        sqlite3_finalize(e);
-        c.n++;
+    tc.train_samples = data.train.n;
+    replay_load l = {&c, NULL, 0, st, err, errlen};
+    if (pt_store_read_train_runs(st, grid, replay_run_row, &l, err, errlen) == 0) {
+        if (c.n > 1) qsort(c.runs, (size_t)c.n, sizeof *c.runs, by_id); /* the order the grid ran them */
+        rc = replay_search(&tc, &c, objname, cfg->db, st, grid, err, errlen);
     }
-    sqlite3_finalize(q);
-    q = NULL;
-    goto search;
-sqlfail:
-    pt_say(err, errlen, "%s: %s", cfg->db, sqlite3_errmsg(pt_store_db(st)));
-    goto done;
-search:;
-    pt_tune_runner rn = {&c, replay_probe, replay_run};
-    pt_tune_result *res = calloc(1, sizeof *res);
-    if (!res) goto done;
-    fprintf(stderr, "powertrain tune: replaying regime study %lld of %s (%d runs): nothing is trained or stored\n",
-            (long long)grid, cfg->db, c.n);
-    rc = pt_tune_search(&tc, &rn, res, err, errlen);
-    if (rc >= 0) print_search(&tc, res, objname, pt_meter_method_name(c.method), 1, st, grid);
-    free(res);
 done:
-    sqlite3_finalize(q);
-    for (int i = 0; i < c.n; i++) free(c.runs[i].j);
-    free(c.runs);
+    replay_free(&c);
     pt_store_close(st);
     pt_study_data_free(&data);
     return rc;
 }
 
-int pt_study_tune(const pt_study_config *cfg_in, const pt_tune_opts *t, char *err, size_t errlen) {
-    pt_study_config cfg = *cfg_in;
-    const pt_preset *p = &cfg.preset;
-    char objname[32], note[1024], list[512] = "";
-    pt_objective_format(&t->objective, objname, sizeof objname);
+/* ---- the verb ------------------------------------------------------------------------------ */
+
+/* The study's "search" member of config_json: mode, objective, budget, probes, space. */
+static void search_note(const pt_tune_opts *t, const pt_preset *p, const char *objname, char *note, size_t n) {
+    char list[512] = "";
     size_t u = 0;
     for (int b = 0; b < p->nbs; b++) u += (size_t)snprintf(list + u, sizeof list - u, "%s%d", b ? "," : "", p->batch_sizes[b]);
     u += (size_t)snprintf(list + u, sizeof list - u, "],\"lrs\":[");
@@ -456,59 +378,53 @@ int pt_study_tune(const pt_study_config *cfg_in, const pt_tune_opts *t, char *er
     char pmax[48] = "";
     if (t->objective.kind == PT_OBJ_COST && t->objective.pmax_w > 0)
         snprintf(pmax, sizeof pmax, ",\"pmax_w\":%g", t->objective.pmax_w);
-    snprintf(note, sizeof note,
+    snprintf(note, n,
              "\"search\":{\"mode\":\"%s\",\"objective\":\"%s\",\"budget_j\":%g,\"probe_steps\":%ld,\"z\":%g%s,"
              "\"batch_sizes\":[%s]}",
              t->mode == PT_TUNE_FAST ? "fast" : "exact", objname, t->budget_j, t->probe_steps, t->z, pmax, list);
-    cfg.study_note = note;
-    if (t->replay) {
-        pt_tune_config rc;
-        memset(&rc, 0, sizeof rc);
-        rc.mode = t->mode;
-        rc.objective = t->objective;
-        if (rc.objective.kind == PT_OBJ_COST && !(rc.objective.pmax_w > 0))
-            return pt_say(err, errlen, "--replay with --objective cost: give --pmax W"), -1;
-        rc.nbs = p->nbs;
-        rc.nlr = p->nlr;
-        rc.repeats = p->repeats;
-        rc.batch_sizes = p->batch_sizes;
-        rc.lrs = p->lrs;
-        rc.max_epochs = p->max_epochs;
-        rc.threshold = p->threshold;
-        rc.budget_j = t->budget_j;
-        rc.z = t->z > 0 ? t->z : 2;
-        rc.progress = cfg.progress;
-        return tune_replay(&cfg, &rc, objname, t->probe_steps, err, errlen);
+}
+
+/* The search's config from the options and the preset (train_samples: the caller's). */
+static void tune_config(const pt_tune_opts *t, const pt_preset *p, int progress, pt_tune_config *tc) {
+    memset(tc, 0, sizeof *tc);
+    tc->mode = t->mode;
+    tc->objective = t->objective;
+    tc->nbs = p->nbs;
+    tc->nlr = p->nlr;
+    tc->repeats = p->repeats;
+    tc->batch_sizes = p->batch_sizes;
+    tc->lrs = p->lrs;
+    tc->max_epochs = p->max_epochs;
+    tc->threshold = p->threshold;
+    tc->budget_j = t->budget_j;
+    tc->z = t->z > 0 ? t->z : 2;
+    tc->progress = progress;
+}
+
+/* cost without --pmax: the billed devices' power limits. 0, or -1 with err. */
+static int billed_pmax(pt_study *s, pt_objective *o, char *err, size_t errlen) {
+    if (o->kind != PT_OBJ_COST || o->pmax_w > 0) return 0;
+    for (int k = 0; k < pt_meter_component_count(s->meter); k++) {
+        pt_meter_component c;
+        pt_meter_component_info(s->meter, k, &c);
+        if (c.billed) o->pmax_w += c.power_limit_w;
     }
+    if (o->pmax_w > 0) return 0;
+    pt_say(err, errlen, "--objective cost: the billed devices report no power limit; give --pmax W");
+    return -1;
+}
+
+/* The live search: probes and runs trained into a study of kind "tune". */
+static int tune_live(const pt_study_config *cfg, const pt_tune_opts *t, const char *objname, char *err, size_t errlen) {
+    const pt_preset *p = &cfg->preset;
     pt_study s;
-    if (pt_study_open(&s, &cfg, "tune", err, errlen) != 0) return -1;
+    if (pt_study_open(&s, cfg, "tune", err, errlen) != 0) return -1;
     pt_tune_config tc;
-    memset(&tc, 0, sizeof tc);
-    tc.mode = t->mode;
-    tc.objective = t->objective;
-    if (tc.objective.kind == PT_OBJ_COST && !(tc.objective.pmax_w > 0)) {
-        for (int k = 0; k < pt_meter_component_count(s.meter); k++) {
-            pt_meter_component c;
-            pt_meter_component_info(s.meter, k, &c);
-            if (c.billed) tc.objective.pmax_w += c.power_limit_w;
-        }
-        if (!(tc.objective.pmax_w > 0)) {
-            pt_say(err, errlen, "--objective cost: the billed devices report no power limit; give --pmax W");
-            pt_study_close(&s);
-            return -1;
-        }
-    }
-    tc.nbs = p->nbs;
-    tc.nlr = p->nlr;
-    tc.repeats = p->repeats;
-    tc.batch_sizes = p->batch_sizes;
-    tc.lrs = p->lrs;
+    tune_config(t, p, cfg->progress, &tc);
     tc.train_samples = s.data.train.n;
-    tc.max_epochs = p->max_epochs;
-    tc.threshold = p->threshold;
-    tc.budget_j = t->budget_j;
-    tc.z = t->z > 0 ? t->z : 2;
-    tc.progress = cfg.progress;
+    int rc = -1;
+    pt_tune_result *res = NULL;
+    if (billed_pmax(&s, &tc.objective, err, errlen) != 0) goto done;
     tune_ctx ctx = {&s, t, p->lrs[0], PT_METHOD_COUNTER};
     for (int l = 1; l < p->nlr; l++)
         if (p->lrs[l] < ctx.probe_lr) ctx.probe_lr = p->lrs[l]; /* the gentlest: probes must not diverge */
@@ -516,23 +432,33 @@ int pt_study_tune(const pt_study_config *cfg_in, const pt_tune_opts *t, char *er
     fprintf(stderr,
             "powertrain tune: %s, preset %s, %s mode, objective %s, %d setups x %d repeats on %s into %s (study "
             "%lld)\n",
-            cfg.dataset, p->name, t->mode == PT_TUNE_FAST ? "fast" : "exact", objname, p->nbs * p->nlr, p->repeats,
-            cfg.device, cfg.db, (long long)s.study_id);
-    pt_tune_result *res = calloc(1, sizeof *res);
+            cfg->dataset, p->name, t->mode == PT_TUNE_FAST ? "fast" : "exact", objname, p->nbs * p->nlr, p->repeats,
+            cfg->device, cfg->db, (long long)s.study_id);
+    res = calloc(1, sizeof *res);
     if (!res) {
         pt_say(err, errlen, "out of memory");
-        pt_study_close(&s);
-        return -1;
+        goto done;
     }
-    int rc = pt_tune_search(&tc, &rn, res, err, errlen);
-    if (rc < 0) {
-        free(res);
-        pt_study_close(&s);
-        return -1;
-    }
-    const char *method = pt_meter_method_name(ctx.method);
-    print_search(&tc, res, objname, method, 0, s.store, find_grid(s.store, &cfg, s.data.model));
+    rc = pt_tune_search(&tc, &rn, res, err, errlen);
+    if (rc >= 0)
+        print_search(&tc, res, objname, pt_meter_method_name(ctx.method), 0, s.store,
+                     find_grid(s.store, cfg, s.data.model));
+done:
     free(res);
     pt_study_close(&s);
-    return rc;
+    return rc < 0 ? -1 : rc;
+}
+
+int pt_study_tune(const pt_study_config *cfg_in, const pt_tune_opts *t, char *err, size_t errlen) {
+    pt_study_config cfg = *cfg_in;
+    char objname[32], note[1024];
+    pt_objective_format(&t->objective, objname, sizeof objname);
+    search_note(t, &cfg.preset, objname, note, sizeof note);
+    cfg.study_note = note;
+    if (!t->replay) return tune_live(&cfg, t, objname, err, errlen);
+    if (t->objective.kind == PT_OBJ_COST && !(t->objective.pmax_w > 0))
+        return pt_say(err, errlen, "--replay with --objective cost: give --pmax W"), -1;
+    pt_tune_config rc;
+    tune_config(t, &cfg.preset, cfg.progress, &rc);
+    return tune_replay(&cfg, &rc, objname, t->probe_steps, err, errlen);
 }
