@@ -130,7 +130,7 @@ int main(int argc, char **argv) {
 
     /* first merge: both runs with their epochs, components, samples and hosts */
     CHECK(merge("--into", t, path("a.db"), path("b.db"), NULL, NULL) == 0);
-    CHECK_CONTAINS(out, "2 runs added, 0 replaced, 0 unchanged; 3 epochs, 3 samples");
+    CHECK_CONTAINS(out, "2 runs added, 0 replaced, 0 unchanged; 3 epochs\n");
     CHECK(q1(t, "SELECT count(*) FROM studies") == 1);
     CHECK(q1(t, "SELECT count(*) FROM studies WHERE kind='regime' AND dataset='pamap2' AND preset='quick' AND "
                 "config_json='{\"model\":\"pamap2_cnn\",\"max_epochs\":3}'") == 1);
