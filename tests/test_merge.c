@@ -124,7 +124,7 @@ int main(int argc, char **argv) {
 
     /* first merge: both runs with their epochs, components and hosts */
     CHECK(merge("--into", t, path("a.db"), path("b.db"), NULL, NULL) == 0);
-    CHECK_CONTAINS(out, "2 runs added, 0 replaced, 0 unchanged; 3 epochs");
+    CHECK_CONTAINS(out, "2 runs added, 0 replaced, 0 unchanged; 3 epochs\n");
     CHECK(strstr(out, "samples") == NULL);
     CHECK(q1(t, "SELECT count(*) FROM studies") == 1);
     CHECK(q1(t, "SELECT count(*) FROM studies WHERE kind='regime' AND dataset='pamap2' AND preset='quick' AND "

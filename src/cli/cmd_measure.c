@@ -499,27 +499,93 @@ static void print_report(measure_state *st, int total_win, const double *idle_w,
 
 /* ---- the verb ----------------------------------------------------------- */
 
-static void quit_child_exec(int errfd, int err) {
-    (void)!write(errfd, &err, sizeof err);
-    _exit(err == ENOENT ? 127 : 126);
+static const char verb[] = "measure";
+
+/* What the flags ask for. */
+typedef struct {
+    pt_meter_config cfg;
+    const char *regex, *out_dir, *json_path;
+    double idle_s;
+    int attribute, quiet;
+    long epochs_total;
+    char **cmd; /* the command and its arguments: argv's NULL-terminated tail */
+} measure_opts;
+
+/* One run: the state the epoch and output code shares, and what the end
+   releases (every descriptor -1 and every pointer NULL until opened). */
+typedef struct {
+    measure_state st;
+    char samples_path[4096], windows_path[4096];
+    pt_atomic_file samples_af;
+    int samples_open;
+    double *idle_w; /* with --idle: each component's idle power, W */
+    int idle_win, total_win, tail_win;
+    char fifo_dir[32], fifo_path[64];
+    int fifo_rd, fifo_wr, out_pipe[2], err_pipe[2], exec_pipe[2];
+    pid_t pid;
+    int status;      /* the command's wait status */
+    int exec_failed; /* the command could not be run: exec_err says why */
+    int exec_err;
+} measure_run;
+
+/* One option at argv[*i] (advancing *i past a separate value): 0 when taken,
+   else PT_EXIT_USAGE after the error line. */
+static int parse_option(measure_opts *o, int argc, char **argv, int *i) {
+    const char *v;
+    int r;
+    if (!strcmp(argv[*i], "--quiet")) {
+        o->quiet = 1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--interval", &v))) {
+        long ms;
+        if (r < 0 || pt_cli_parse_long(verb, "--interval", v, 1, 60000, &ms)) return PT_EXIT_USAGE;
+        o->cfg.interval_ms = (unsigned)ms;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--epoch-regex", &v))) {
+        if (r < 0) return PT_EXIT_USAGE;
+        o->regex = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--epochs-total", &v))) {
+        if (r < 0 || pt_cli_parse_long(verb, "--epochs-total", v, 1, 100000000, &o->epochs_total))
+            return PT_EXIT_USAGE;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--idle", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--idle", v, 0, 86400, &o->idle_s)) return PT_EXIT_USAGE;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--attribute", &v))) {
+        if (r < 0) return PT_EXIT_USAGE;
+        if (strcmp(v, "process") != 0)
+            return pt_cli_error(verb, PT_EXIT_USAGE, "--attribute: expected 'process', got '%s'", v);
+        o->attribute = 1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--gpus", &v))) {
+        if (r < 0) return PT_EXIT_USAGE;
+        o->cfg.gpus = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--cpu-tdp", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--cpu-tdp", v, 1, 100000, &o->cfg.cpu_tdp_w))
+            return PT_EXIT_USAGE;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--trace", &v))) {
+        if (r < 0) return PT_EXIT_USAGE;
+        o->cfg.trace_path = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--out", &v))) {
+        if (r < 0) return PT_EXIT_USAGE;
+        o->out_dir = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--json", &v))) {
+        if (r < 0) return PT_EXIT_USAGE;
+        o->json_path = v;
+    } else if (argv[*i][0] == '-') {
+        return pt_cli_error(verb, PT_EXIT_USAGE, "unknown option '%s' (see powertrain measure --help)", argv[*i]);
+    } else {
+        return pt_cli_error(verb, PT_EXIT_USAGE, "put the command after '--': powertrain measure [options] -- %s ...",
+                            argv[*i]);
+    }
+    return 0;
 }
 
-int pt_cli_measure(int argc, char **argv) {
-    const char *verb = "measure";
-    pt_meter_config cfg;
-    pt_meter_config_init(&cfg);
+/* The options before "--" and the command after it: -1 to go on, else the
+   exit status (0 after --help, PT_EXIT_USAGE after the error line). */
+static int parse_options(int argc, char **argv, measure_opts *o) {
+    memset(o, 0, sizeof *o);
+    pt_meter_config_init(&o->cfg);
     /* short epochs are flagged in measure's own lines and table; the tail after
        the last epoch is no epoch */
-    cfg.quiet_short_windows = 1;
-    measure_state st;
-    memset(&st, 0, sizeof st);
-    st.cur_win = -1;
-    const char *regex = NULL, *out_dir = NULL, *json_path = NULL;
-    double idle_s = 0;
-    int attribute = 0, cmd_at = -1;
+    o->cfg.quiet_short_windows = 1;
+    int cmd_at = -1;
     for (int i = 1; i < argc; i++) {
-        const char *v;
-        int r;
         if (!strcmp(argv[i], "--")) {
             cmd_at = i + 1;
             break;
@@ -528,124 +594,90 @@ int pt_cli_measure(int argc, char **argv) {
             fputs(measure_help, stdout);
             return PT_EXIT_OK;
         }
-        if (!strcmp(argv[i], "--quiet")) {
-            st.quiet = 1;
-        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--interval", &v))) {
-            long ms;
-            if (r < 0 || pt_cli_parse_long(verb, "--interval", v, 1, 60000, &ms)) return PT_EXIT_USAGE;
-            cfg.interval_ms = (unsigned)ms;
-        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--epoch-regex", &v))) {
-            if (r < 0) return PT_EXIT_USAGE;
-            regex = v;
-        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--epochs-total", &v))) {
-            if (r < 0 || pt_cli_parse_long(verb, "--epochs-total", v, 1, 100000000, &st.epochs_total))
-                return PT_EXIT_USAGE;
-        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--idle", &v))) {
-            if (r < 0 || pt_cli_parse_double(verb, "--idle", v, 0, 86400, &idle_s)) return PT_EXIT_USAGE;
-        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--attribute", &v))) {
-            if (r < 0) return PT_EXIT_USAGE;
-            if (strcmp(v, "process") != 0)
-                return pt_cli_error(verb, PT_EXIT_USAGE, "--attribute: expected 'process', got '%s'", v);
-            attribute = 1;
-        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--gpus", &v))) {
-            if (r < 0) return PT_EXIT_USAGE;
-            cfg.gpus = v;
-        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--cpu-tdp", &v))) {
-            if (r < 0 || pt_cli_parse_double(verb, "--cpu-tdp", v, 1, 100000, &cfg.cpu_tdp_w))
-                return PT_EXIT_USAGE;
-        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--trace", &v))) {
-            if (r < 0) return PT_EXIT_USAGE;
-            cfg.trace_path = v;
-        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--out", &v))) {
-            if (r < 0) return PT_EXIT_USAGE;
-            out_dir = v;
-        } else if ((r = pt_cli_flag_value(verb, argc, argv, &i, "--json", &v))) {
-            if (r < 0) return PT_EXIT_USAGE;
-            json_path = v;
-        } else if (argv[i][0] == '-') {
-            return pt_cli_error(verb, PT_EXIT_USAGE, "unknown option '%s' (see powertrain measure --help)", argv[i]);
-        } else {
-            return pt_cli_error(verb, PT_EXIT_USAGE, "put the command after '--': powertrain measure [options] -- %s ...",
-                                argv[i]);
-        }
+        int rc = parse_option(o, argc, argv, &i);
+        if (rc) return rc;
     }
     if (cmd_at < 0 || cmd_at >= argc)
         return pt_cli_error(verb, PT_EXIT_USAGE, "no command given: powertrain measure [options] -- CMD ARGS...");
-    if (regex) {
-        int rc = regcomp(&st.re, regex, REG_EXTENDED | REG_NOSUB);
+    o->cmd = argv + cmd_at;
+    return -1;
+}
+
+static void run_init(measure_run *run, const measure_opts *o) {
+    memset(run, 0, sizeof *run);
+    run->st.cur_win = -1;
+    run->st.quiet = o->quiet;
+    run->st.epochs_total = o->epochs_total;
+    run->idle_win = run->total_win = run->tail_win = -1;
+    pt_strlcpy(run->fifo_dir, "/tmp/powertrain-XXXXXX", sizeof run->fifo_dir);
+    run->fifo_rd = run->fifo_wr = -1;
+    for (int i = 0; i < 2; i++) run->out_pipe[i] = run->err_pipe[i] = run->exec_pipe[i] = -1;
+}
+
+/* Compiles --epoch-regex and checks that --out and --json can be written,
+   rather than failing after a long run: -1 to go on, else the exit status. */
+static int check_options(const measure_opts *o, measure_run *run) {
+    if (o->regex) {
+        int rc = regcomp(&run->st.re, o->regex, REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
             char msg[256];
-            regerror(rc, &st.re, msg, sizeof msg);
-            return pt_cli_error(verb, PT_EXIT_USAGE, "--epoch-regex '%s': %s", regex, msg);
+            regerror(rc, &run->st.re, msg, sizeof msg);
+            return pt_cli_error(verb, PT_EXIT_USAGE, "--epoch-regex '%s': %s", o->regex, msg);
         }
-        st.have_re = 1;
+        run->st.have_re = 1;
     }
-    int rc_final = PT_EXIT_FAIL;
-    char fifo_dir[] = "/tmp/powertrain-XXXXXX", fifo_path[64] = "";
-    int fifo_rd = -1, fifo_wr = -1, out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, exec_pipe[2] = {-1, -1};
-    pt_atomic_file samples_af;
-    int samples_open = 0;
-    double *idle_w = NULL;
-    pt_meter *m = NULL;
-    char samples_path[4096], windows_path[4096];
-
-    if (out_dir) {
+    if (o->out_dir) {
         struct stat sb;
-        if (mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
-            pt_cli_error(verb, PT_EXIT_USAGE, "--out %s: %s", out_dir, strerror(errno));
-            rc_final = PT_EXIT_USAGE;
-            goto done;
-        }
-        if (stat(out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            pt_cli_error(verb, PT_EXIT_USAGE, "--out %s: not a directory", out_dir);
-            rc_final = PT_EXIT_USAGE;
-            goto done;
-        }
-        snprintf(samples_path, sizeof samples_path, "%s/samples.csv", out_dir);
-        snprintf(windows_path, sizeof windows_path, "%s/windows.csv", out_dir);
+        if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST)
+            return pt_cli_error(verb, PT_EXIT_USAGE, "--out %s: %s", o->out_dir, strerror(errno));
+        if (stat(o->out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return pt_cli_error(verb, PT_EXIT_USAGE, "--out %s: not a directory", o->out_dir);
+        snprintf(run->samples_path, sizeof run->samples_path, "%s/samples.csv", o->out_dir);
+        snprintf(run->windows_path, sizeof run->windows_path, "%s/windows.csv", o->out_dir);
     }
-    if (json_path) {
-        /* Fail now rather than after a long run. */
+    if (o->json_path) {
         pt_atomic_file probe;
-        if (pt_atomic_open(&probe, json_path) != 0) {
-            pt_cli_error(verb, PT_EXIT_USAGE, "--json %s: %s", json_path, strerror(errno));
-            rc_final = PT_EXIT_USAGE;
-            goto done;
-        }
+        if (pt_atomic_open(&probe, o->json_path) != 0)
+            return pt_cli_error(verb, PT_EXIT_USAGE, "--json %s: %s", o->json_path, strerror(errno));
         pt_atomic_abort(&probe);
     }
+    return -1;
+}
 
-    m = pt_meter_open(&cfg);
-    if (!m) {
-        pt_cli_error(verb, PT_EXIT_USAGE, "%s", pt_meter_last_error());
-        rc_final = PT_EXIT_USAGE;
-        goto done;
+/* samples.csv, one row per component and regular sample, written by the
+   meter's sampler through on_sample: -1 to go on, else the exit status. */
+static int open_samples(measure_run *run, int nc) {
+    measure_state *st = &run->st;
+    st->names = calloc((size_t)(nc ? nc : 1), sizeof *st->names);
+    if (!st->names || pt_atomic_open(&run->samples_af, run->samples_path) != 0)
+        return pt_cli_error(verb, PT_EXIT_FAIL, "cannot write %s: %s", run->samples_path, strerror(errno));
+    run->samples_open = 1;
+    st->samples = run->samples_af.f;
+    for (int k = 0; k < nc; k++) {
+        pt_meter_component c;
+        pt_meter_component_info(st->m, k, &c);
+        pt_strlcpy(st->names[k], c.name, sizeof st->names[k]);
     }
-    st.m = m;
-    int nc = pt_meter_component_count(m);
+    fprintf(st->samples, "t_s,component,power_w,counter_j\n");
+    pt_meter_set_sample_fn(st->m, on_sample, st);
+    return -1;
+}
+
+/* The meter over the sources the flags select, and with --out its samples
+   file: -1 to go on, else the exit status. */
+static int open_meter(const measure_opts *o, measure_run *run) {
+    run->st.m = pt_meter_open(&o->cfg);
+    if (!run->st.m) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", pt_meter_last_error());
+    int nc = pt_meter_component_count(run->st.m);
     if (nc == 0) pt_cli_error(verb, 0, "warning: no energy source is available; energies will be zero");
-    if (out_dir) {
-        st.names = calloc((size_t)(nc ? nc : 1), sizeof *st.names);
-        if (!st.names || pt_atomic_open(&samples_af, samples_path) != 0) {
-            pt_cli_error(verb, PT_EXIT_FAIL, "cannot write %s: %s", samples_path, strerror(errno));
-            goto done;
-        }
-        samples_open = 1;
-        st.samples = samples_af.f;
-        for (int k = 0; k < nc; k++) {
-            pt_meter_component c;
-            pt_meter_component_info(m, k, &c);
-            pt_strlcpy(st.names[k], c.name, sizeof st.names[k]);
-        }
-        fprintf(st.samples, "t_s,component,power_w,counter_j\n");
-        pt_meter_set_sample_fn(m, on_sample, &st);
-    }
+    return o->out_dir ? open_samples(run, nc) : -1;
+}
 
-    /* Signals: forward INT/TERM/HUP/QUIT to the child; SIGCHLD wakes poll. */
-    if (pipe2(sigchld_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-        pt_cli_error(verb, PT_EXIT_FAIL, "pipe: %s", strerror(errno));
-        goto done;
-    }
+/* SIGINT, SIGTERM, SIGHUP and SIGQUIT go on to the command (on_forward);
+   SIGCHLD wakes the poll loop. -1 to go on, else the exit status. */
+static int install_signals(void) {
+    if (pipe2(sigchld_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return pt_cli_error(verb, PT_EXIT_FAIL, "pipe: %s", strerror(errno));
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_forward;
@@ -662,105 +694,147 @@ int pt_cli_measure(int argc, char **argv) {
     sigemptyset(&sc.sa_mask);
     sigaction(SIGCHLD, &sc, NULL);
     signal(SIGPIPE, SIG_IGN);
+    return -1;
+}
 
-    if (pt_meter_start(m) != 0) {
-        pt_cli_error(verb, PT_EXIT_FAIL, "%s", pt_meter_last_error());
-        goto done;
+/* Starts the sampler and with --idle measures the idle power of each
+   component first: -1 to go on, else the exit status. */
+static int start_meter(const measure_opts *o, measure_run *run) {
+    pt_meter *m = run->st.m;
+    if (pt_meter_start(m) != 0) return pt_cli_error(verb, PT_EXIT_FAIL, "%s", pt_meter_last_error());
+    if (o->idle_s <= 0) return -1;
+    int nc = pt_meter_component_count(m);
+    if (!o->quiet) fprintf(stderr, "powertrain: measuring %.1f s of idle first...\n", o->idle_s);
+    run->idle_win = pt_meter_window_begin(m, "idle");
+    pt_sleep(o->idle_s);
+    pt_meter_window_end(m, run->idle_win);
+    run->idle_w = calloc((size_t)(nc ? nc : 1), sizeof *run->idle_w);
+    if (!run->idle_w) return PT_EXIT_FAIL;
+    pt_meter_window iw;
+    pt_meter_window_read(m, run->idle_win, &iw);
+    double d = iw.end_s - iw.start_s;
+    for (int k = 0; k < nc; k++) {
+        pt_meter_energy e;
+        pt_meter_window_component(m, run->idle_win, k, &e);
+        run->idle_w[k] = d > 0 ? e.energy_j / d : 0;
     }
-    int idle_win = -1;
-    if (idle_s > 0) {
-        if (!st.quiet) fprintf(stderr, "powertrain: measuring %.1f s of idle first...\n", idle_s);
-        idle_win = pt_meter_window_begin(m, "idle");
-        pt_sleep(idle_s);
-        pt_meter_window_end(m, idle_win);
-        idle_w = calloc((size_t)(nc ? nc : 1), sizeof *idle_w);
-        if (!idle_w) goto done;
-        pt_meter_window iw;
-        pt_meter_window_read(m, idle_win, &iw);
-        double d = iw.end_s - iw.start_s;
-        for (int k = 0; k < nc; k++) {
-            pt_meter_energy e;
-            pt_meter_window_component(m, idle_win, k, &e);
-            idle_w[k] = d > 0 ? e.energy_j / d : 0;
-        }
-        char en[32];
-        pt_fmt_joules(en, sizeof en, iw.energy_j);
-        if (!st.quiet) fprintf(stderr, "powertrain: idle: %.2f W (%s over %.2f s)\n", d > 0 ? iw.energy_j / d : 0, en, d);
-    }
+    char en[32];
+    pt_fmt_joules(en, sizeof en, iw.energy_j);
+    if (!o->quiet) fprintf(stderr, "powertrain: idle: %.2f W (%s over %.2f s)\n", d > 0 ? iw.energy_j / d : 0, en, d);
+    return -1;
+}
 
-    /* The marks FIFO. */
-    if (!mkdtemp(fifo_dir)) {
-        pt_cli_error(verb, PT_EXIT_FAIL, "mkdtemp: %s", strerror(errno));
-        goto done;
-    }
-    snprintf(fifo_path, sizeof fifo_path, "%s/marks", fifo_dir);
-    if (mkfifo(fifo_path, 0600) != 0 || (fifo_rd = open(fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
-        (fifo_wr = open(fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
-        pt_cli_error(verb, PT_EXIT_FAIL, "cannot create the marks FIFO %s: %s", fifo_path, strerror(errno));
-        goto done;
-    }
-    if (st.have_re && (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)) {
-        pt_cli_error(verb, PT_EXIT_FAIL, "pipe: %s", strerror(errno));
-        goto done;
-    }
-    if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
-        pt_cli_error(verb, PT_EXIT_FAIL, "pipe: %s", strerror(errno));
-        goto done;
-    }
+/* The marks FIFO, the output pipes (with --epoch-regex) and the pipe that
+   carries a failed exec's errno: -1 to go on, else the exit status. */
+static int open_channels(measure_run *run) {
+    if (!mkdtemp(run->fifo_dir)) return pt_cli_error(verb, PT_EXIT_FAIL, "mkdtemp: %s", strerror(errno));
+    snprintf(run->fifo_path, sizeof run->fifo_path, "%s/marks", run->fifo_dir);
+    if (mkfifo(run->fifo_path, 0600) != 0 ||
+        (run->fifo_rd = open(run->fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+        (run->fifo_wr = open(run->fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+        return pt_cli_error(verb, PT_EXIT_FAIL, "cannot create the marks FIFO %s: %s", run->fifo_path,
+                            strerror(errno));
+    if (run->st.have_re && (pipe2(run->out_pipe, O_CLOEXEC) != 0 || pipe2(run->err_pipe, O_CLOEXEC) != 0))
+        return pt_cli_error(verb, PT_EXIT_FAIL, "pipe: %s", strerror(errno));
+    if (pipe2(run->exec_pipe, O_CLOEXEC) != 0) return pt_cli_error(verb, PT_EXIT_FAIL, "pipe: %s", strerror(errno));
+    return -1;
+}
 
-    st.t_cmd0 = pt_meter_now(m);
-    int total_win = pt_meter_window_begin(m, "total");
-    st.cur_win = pt_meter_window_begin(m, "epoch 1");
+static void quit_child_exec(int errfd, int err) {
+    (void)!write(errfd, &err, sizeof err);
+    _exit(err == ENOENT ? 127 : 126);
+}
+
+/* In the forked child: default signal handling and the caller's signal mask,
+   the output pipes with --epoch-regex, POWERTRAIN_MARKS; never returns. */
+static void exec_command(const measure_opts *o, const measure_run *run, const sigset_t *mask) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_SETMASK, mask, NULL);
+    if (run->st.have_re) {
+        dup2(run->out_pipe[1], 1);
+        dup2(run->err_pipe[1], 2);
+    }
+    setenv("POWERTRAIN_MARKS", run->fifo_path, 1);
+    execvp(o->cmd[0], o->cmd);
+    quit_child_exec(run->exec_pipe[1], errno);
+}
+
+/* Opens the total window and the first epoch, forks and runs the command.
+   The forwarded signals stay blocked until child_pid_g names the child, so
+   one sent right after the fork still reaches it. -1 to go on, else the exit
+   status. A command that cannot be run is not an error here (exec_failed). */
+static int start_command(const measure_opts *o, measure_run *run) {
+    pt_meter *m = run->st.m;
+    run->st.t_cmd0 = pt_meter_now(m);
+    run->total_win = pt_meter_window_begin(m, "total");
+    run->st.cur_win = pt_meter_window_begin(m, "epoch 1");
     fflush(stdout);
     fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        pt_cli_error(verb, PT_EXIT_FAIL, "fork: %s", strerror(errno));
-        goto done;
-    }
-    if (pid == 0) {
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        signal(SIGQUIT, SIG_DFL);
-        signal(SIGCHLD, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
-        if (st.have_re) {
-            dup2(out_pipe[1], 1);
-            dup2(err_pipe[1], 2);
-        }
-        setenv("POWERTRAIN_MARKS", fifo_path, 1);
-        execvp(argv[cmd_at], argv + cmd_at);
-        quit_child_exec(exec_pipe[1], errno);
-    }
-    child_pid_g = pid;
-    if (attribute) pt_meter_attribute(m, pid);
-    close(exec_pipe[1]);
-    exec_pipe[1] = -1;
-    int exec_err = 0;
+    sigset_t fwd, old;
+    sigemptyset(&fwd);
+    sigaddset(&fwd, SIGINT);
+    sigaddset(&fwd, SIGTERM);
+    sigaddset(&fwd, SIGHUP);
+    sigaddset(&fwd, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &fwd, &old);
+    run->pid = fork();
+    int fork_errno = errno;
+    if (run->pid == 0) exec_command(o, run, &old);
+    if (run->pid > 0) child_pid_g = run->pid;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (run->pid < 0) return pt_cli_error(verb, PT_EXIT_FAIL, "fork: %s", strerror(fork_errno));
+    if (o->attribute) pt_meter_attribute(m, run->pid);
+    close(run->exec_pipe[1]);
+    run->exec_pipe[1] = -1;
     ssize_t got;
-    while ((got = read(exec_pipe[0], &exec_err, sizeof exec_err)) < 0 && errno == EINTR) {
+    while ((got = read(run->exec_pipe[0], &run->exec_err, sizeof run->exec_err)) < 0 && errno == EINTR) {
     }
-    if (got == (ssize_t)sizeof exec_err) {
-        pt_cli_error(verb, 0, "cannot run '%s': %s", argv[cmd_at], strerror(exec_err));
+    run->exec_failed = got == (ssize_t)sizeof run->exec_err;
+    if (run->exec_failed) pt_cli_error(verb, 0, "cannot run '%s': %s", o->cmd[0], strerror(run->exec_err));
+    if (run->st.have_re) {
+        close(run->out_pipe[1]);
+        close(run->err_pipe[1]);
+        run->out_pipe[1] = run->err_pipe[1] = -1;
     }
-    if (st.have_re) {
-        close(out_pipe[1]);
-        close(err_pipe[1]);
-        out_pipe[1] = err_pipe[1] = -1;
-    }
+    return -1;
+}
 
-    linebuf *lb_out = calloc(1, sizeof *lb_out), *lb_err = calloc(1, sizeof *lb_err),
-            *lb_fifo = calloc(1, sizeof *lb_fifo);
-    int status = 0, exited = 0;
+/* The command has exited: the marks and lines it wrote before count still,
+   and the energy stops with it. lbs: stdout, stderr, FIFO line buffers. */
+static void drain_after_exit(measure_run *run, int *fds[2], linebuf *lbs[3]) {
+    measure_state *st = &run->st;
+    while (pump_fifo(run->fifo_rd, lbs[2], st, 1)) {
+    }
+    for (int s = 0; s < 2; s++) {
+        struct pollfd q = {*fds[s], POLLIN, 0};
+        while (*fds[s] >= 0 && poll(&q, 1, 0) > 0 && pump_stream(fds[s], s + 1, lbs[s], st, 1)) {
+        }
+        flush_line(lbs[s], st, handle_output_line);
+    }
+    flush_line(lbs[2], st, handle_mark_line);
+    pt_meter_window_end(st->m, st->cur_win);
+    pt_meter_window_end(st->m, run->total_win);
+}
+
+/* Passes the command's output through and reads its marks until it has
+   exited and its pipes are drained (or stay quiet: grandchildren may hold
+   them open); waits for it. */
+static void follow_command(measure_run *run) {
+    measure_state *st = &run->st;
+    linebuf *lbs[3] = {calloc(1, sizeof(linebuf)), calloc(1, sizeof(linebuf)), calloc(1, sizeof(linebuf))};
+    int *fds[2] = {&run->out_pipe[0], &run->err_pipe[0]};
+    int exited = 0;
     double exit_t = 0;
-    int *fds[2] = {&out_pipe[0], &err_pipe[0]};
-    linebuf *lbs[2] = {lb_out, lb_err};
-    while (lb_out && lb_err && lb_fifo) {
+    while (lbs[0] && lbs[1] && lbs[2]) {
         struct pollfd pf[4];
         int np = 0, idx[2] = {-1, -1};
         pf[np++] = (struct pollfd){sigchld_pipe[0], POLLIN, 0};
-        pf[np++] = (struct pollfd){fifo_rd, POLLIN, 0};
+        pf[np++] = (struct pollfd){run->fifo_rd, POLLIN, 0};
         for (int s = 0; s < 2; s++)
             if (*fds[s] >= 0) idx[s] = np, pf[np++] = (struct pollfd){*fds[s], POLLIN, 0};
         /* After the exit, drain what is left without waiting long on
@@ -769,91 +843,117 @@ int pt_cli_measure(int argc, char **argv) {
         if (n < 0 && errno != EINTR) break;
         int progressed = 0;
         if (n > 0 && (pf[0].revents & POLLIN)) drain_fd(sigchld_pipe[0]);
-        if (n > 0 && (pf[1].revents & POLLIN)) progressed |= pump_fifo(fifo_rd, lb_fifo, &st, !exited);
+        if (n > 0 && (pf[1].revents & POLLIN)) progressed |= pump_fifo(run->fifo_rd, lbs[2], st, !exited);
         for (int s = 0; s < 2; s++)
             if (idx[s] >= 0 && (pf[idx[s]].revents & (POLLIN | POLLHUP | POLLERR)))
-                progressed |= pump_stream(fds[s], s + 1, lbs[s], &st, !exited);
-        if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+                progressed |= pump_stream(fds[s], s + 1, lbs[s], st, !exited);
+        if (!exited && waitpid(run->pid, &run->status, WNOHANG) == run->pid) {
             exited = 1;
-            exit_t = pt_meter_now(m);
-            /* Marks and lines written before the exit still count. */
-            while (pump_fifo(fifo_rd, lb_fifo, &st, 1)) {
-            }
-            for (int s = 0; s < 2; s++) {
-                struct pollfd q = {*fds[s], POLLIN, 0};
-                while (*fds[s] >= 0 && poll(&q, 1, 0) > 0 && pump_stream(fds[s], s + 1, lbs[s], &st, 1)) {
-                }
-                flush_line(lbs[s], &st, handle_output_line);
-            }
-            flush_line(lb_fifo, &st, handle_mark_line);
-            pt_meter_window_end(m, st.cur_win); /* energy stops with the command */
-            pt_meter_window_end(m, total_win);
+            exit_t = pt_meter_now(st->m);
+            drain_after_exit(run, fds, lbs);
             continue;
         }
-        if (exited && (!progressed || (*fds[0] < 0 && *fds[1] < 0) || pt_meter_now(m) - exit_t > 2.0)) break;
+        if (exited && (!progressed || (*fds[0] < 0 && *fds[1] < 0) || pt_meter_now(st->m) - exit_t > 2.0)) break;
     }
     if (!exited) {
-        waitpid(pid, &status, 0);
-        pt_meter_window_end(m, st.cur_win);
-        pt_meter_window_end(m, total_win);
+        waitpid(run->pid, &run->status, 0);
+        pt_meter_window_end(st->m, st->cur_win);
+        pt_meter_window_end(st->m, run->total_win);
     }
     child_pid_g = 0;
-    free(lb_out);
-    free(lb_err);
-    free(lb_fifo);
+    for (int i = 0; i < 3; i++) free(lbs[i]);
+}
 
-    /* The window in flight at exit is an epoch only if it was never cut. */
-    int tail_win = -1;
-    if (st.nep > 0) {
+/* After the command: the tail after the last epoch (the window in flight at
+   the exit is an epoch only if it was never cut), the last phase ended, the
+   meter stopped. */
+static void close_windows(measure_run *run) {
+    measure_state *st = &run->st;
+    if (st->nep > 0) {
         pt_meter_window w;
-        pt_meter_window_read(m, st.cur_win, &w);
-        if (w.end_s - w.start_s > 0) tail_win = st.cur_win;
+        pt_meter_window_read(st->m, st->cur_win, &w);
+        if (w.end_s - w.start_s > 0) run->tail_win = st->cur_win;
     }
-    if (st.nphase > 0) pt_meter_window_end(m, st.phase_win[st.nphase - 1]);
-    pt_meter_stop(m);
-    pt_meter_set_sample_fn(m, NULL, NULL);
+    if (st->nphase > 0) pt_meter_window_end(st->m, st->phase_win[st->nphase - 1]);
+    pt_meter_stop(st->m);
+    pt_meter_set_sample_fn(st->m, NULL, NULL);
+}
 
+/* The tables on stderr; returns the command's exit status (128+N when it
+   died of signal N, 127/126 when it could not be run). */
+static int summarise(const measure_opts *o, measure_run *run) {
+    int status = run->status;
     int exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
-    if (got == (ssize_t)sizeof exec_err) exit_status = exec_err == ENOENT ? 127 : 126;
-    else print_report(&st, total_win, idle_w, attribute);
-    if (WIFSIGNALED(status) && got != (ssize_t)sizeof exec_err)
+    if (run->exec_failed) exit_status = run->exec_err == ENOENT ? 127 : 126;
+    else print_report(&run->st, run->total_win, run->idle_w, o->attribute);
+    if (WIFSIGNALED(status) && !run->exec_failed)
         fprintf(stderr, "powertrain: the command was killed by signal %d\n", WTERMSIG(status));
-    rc_final = exit_status;
+    return exit_status;
+}
 
-    if (samples_open) {
-        samples_open = 0;
-        if (pt_atomic_commit(&samples_af) != 0) {
-            pt_cli_error(verb, 0, "cannot write %s: %s", samples_path, strerror(errno));
-            if (rc_final == 0) rc_final = PT_EXIT_FAIL;
+/* samples.csv and windows.csv (--out), the JSON summary (--json); returns
+   exit_status, or PT_EXIT_FAIL for a file not written when it was 0. */
+static int write_outputs(const measure_opts *o, measure_run *run, int exit_status) {
+    int rc = exit_status;
+    if (run->samples_open) {
+        run->samples_open = 0;
+        if (pt_atomic_commit(&run->samples_af) != 0) {
+            pt_cli_error(verb, 0, "cannot write %s: %s", run->samples_path, strerror(errno));
+            if (rc == 0) rc = PT_EXIT_FAIL;
         }
-        if (write_windows_csv(windows_path, &st, total_win, tail_win, idle_win) != 0) {
-            pt_cli_error(verb, 0, "cannot write %s: %s", windows_path, strerror(errno));
-            if (rc_final == 0) rc_final = PT_EXIT_FAIL;
+        if (write_windows_csv(run->windows_path, &run->st, run->total_win, run->tail_win, run->idle_win) != 0) {
+            pt_cli_error(verb, 0, "cannot write %s: %s", run->windows_path, strerror(errno));
+            if (rc == 0) rc = PT_EXIT_FAIL;
         }
     }
-    if (json_path && write_json(json_path, &st, total_win, tail_win, idle_w, idle_s, exit_status, cfg.interval_ms) != 0) {
-        pt_cli_error(verb, 0, "cannot write %s: %s", json_path, strerror(errno));
-        if (rc_final == 0) rc_final = PT_EXIT_FAIL;
+    if (o->json_path && write_json(o->json_path, &run->st, run->total_win, run->tail_win, run->idle_w, o->idle_s,
+                                   exit_status, o->cfg.interval_ms) != 0) {
+        pt_cli_error(verb, 0, "cannot write %s: %s", o->json_path, strerror(errno));
+        if (rc == 0) rc = PT_EXIT_FAIL;
     }
+    return rc;
+}
 
-done:
-    if (samples_open) pt_atomic_abort(&samples_af);
-    if (m) pt_meter_close(m);
+static void run_free(measure_run *run) {
+    if (run->samples_open) pt_atomic_abort(&run->samples_af);
+    if (run->st.m) pt_meter_close(run->st.m);
     for (int i = 0; i < 2; i++) {
-        if (out_pipe[i] >= 0) close(out_pipe[i]);
-        if (err_pipe[i] >= 0) close(err_pipe[i]);
-        if (exec_pipe[i] >= 0) close(exec_pipe[i]);
+        if (run->out_pipe[i] >= 0) close(run->out_pipe[i]);
+        if (run->err_pipe[i] >= 0) close(run->err_pipe[i]);
+        if (run->exec_pipe[i] >= 0) close(run->exec_pipe[i]);
         if (sigchld_pipe[i] >= 0) close(sigchld_pipe[i]);
         sigchld_pipe[i] = -1;
     }
-    if (fifo_rd >= 0) close(fifo_rd);
-    if (fifo_wr >= 0) close(fifo_wr);
-    if (fifo_path[0]) unlink(fifo_path);
-    if (strcmp(fifo_dir, "/tmp/powertrain-XXXXXX") != 0) rmdir(fifo_dir);
-    if (st.have_re) regfree(&st.re);
-    free(st.ep);
-    free(st.phase_win);
-    free(st.names);
-    free(idle_w);
-    return rc_final;
+    if (run->fifo_rd >= 0) close(run->fifo_rd);
+    if (run->fifo_wr >= 0) close(run->fifo_wr);
+    if (run->fifo_path[0]) unlink(run->fifo_path);
+    if (strcmp(run->fifo_dir, "/tmp/powertrain-XXXXXX") != 0) rmdir(run->fifo_dir);
+    if (run->st.have_re) regfree(&run->st.re);
+    free(run->st.ep);
+    free(run->st.phase_win);
+    free(run->st.names);
+    free(run->idle_w);
+}
+
+/* parse, check, open the meter, start it (and measure idle), run the command
+   and follow its epochs, summarise, write the files. */
+int pt_cli_measure(int argc, char **argv) {
+    measure_opts o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0) return rc;
+    measure_run run;
+    run_init(&run, &o);
+    rc = check_options(&o, &run);
+    if (rc < 0) rc = open_meter(&o, &run);
+    if (rc < 0) rc = install_signals();
+    if (rc < 0) rc = start_meter(&o, &run);
+    if (rc < 0) rc = open_channels(&run);
+    if (rc < 0) rc = start_command(&o, &run);
+    if (rc < 0) {
+        follow_command(&run);
+        close_windows(&run);
+        rc = write_outputs(&o, &run, summarise(&o, &run));
+    }
+    run_free(&run);
+    return rc;
 }

@@ -13,8 +13,8 @@ static const char *merge_help =
     "e.g. by the merge job of `powertrain regime --slurm`) into one results store,\n"
     "created when missing. Runs are keyed by the study (kind, dataset, preset,\n"
     "configuration) and (setup, repeat, phase, frozen): merging a shard twice adds\n"
-    "nothing. Each run keeps its epochs, energy, samples and the host, CPU and GPU\n"
-    "it ran on. A finished run (done, not_reached, diverged) in FILE is never\n"
+    "nothing. Each run keeps its epochs, energy and the host, CPU and GPU it ran\n"
+    "on. A finished run (done, not_reached, diverged) in FILE is never\n"
     "replaced; a running or failed one is replaced by a finished copy. Each shard is\n"
     "one transaction; every shard is checked before anything is written, and a\n"
     "shard of another schema version or of another study is refused.\n\n"
@@ -86,7 +86,6 @@ int pt_cli_merge(int argc, char **argv) {
         if (ms.study_id > 0) printf(" (study %lld)", (long long)ms.study_id);
         printf(": %ld runs added, %ld replaced, %ld unchanged; %ld epochs", ms.added, ms.replaced, ms.unchanged,
                ms.epochs);
-        if (ms.samples) printf(", %ld samples", ms.samples);
         if (ms.failed_final) printf("; %ld unfinished run%s stored as failed", ms.failed_final,
                                     ms.failed_final == 1 ? "" : "s");
         if (ms.empty) printf("; %ld shard%s without a study", ms.empty, ms.empty == 1 ? "" : "s");
