@@ -231,14 +231,9 @@ typedef struct {
 } build_out;
 
 /* Applies the NaN policy to one file's rows and appends its windows. */
-static int process_file(pt_pamap2 *p, const pt_pamap2_options *o, file_rows *fr, int subject,
-                        build_out *bo) {
+/* Heart rate (column 2): hold the last reading, back-fill the start. v: n x C. */
+static void hold_heart_rate(const pt_pamap2_options *o, float *v, int64_t n) {
     int C = o->nchannels;
-    int64_t n = (int64_t)fr->t.n;
-    const double *t = fr->t.p;
-    const int *act = fr->act.p;
-    float *v = fr->v.p;
-    /* heart rate: hold the last reading, back-fill the start */
     for (int c = 0; c < C; c++) {
         if (o->columns[c] != 2) continue;
         float last = NAN;
@@ -254,77 +249,90 @@ static int process_file(pt_pamap2 *p, const pt_pamap2_options *o, file_rows *fr,
         }
         for (int64_t i = 0; i < first; i++) v[i * C + c] = v[first * C + c];
     }
+}
+
+/* IMU gaps of at most max_gap samples in the segment [a, b): interpolated between
+ * the neighbouring readings, held at the segment's edges. */
+static void fill_gaps(pt_pamap2 *p, const pt_pamap2_options *o, float *v, int64_t a, int64_t b) {
+    int C = o->nchannels;
+    for (int c = 0; c < C; c++) {
+        if (o->columns[c] == 2) continue;
+        int64_t i = a;
+        while (i < b) {
+            if (!isnan(v[i * C + c])) {
+                i++;
+                continue;
+            }
+            int64_t j = i;
+            while (j < b && isnan(v[j * C + c])) j++;
+            if (j - i <= o->max_gap && (i > a || j < b)) {
+                float l = i > a ? v[(i - 1) * C + c] : v[j * C + c];
+                float r = j < b ? v[j * C + c] : l;
+                for (int64_t k = i; k < j; k++) {
+                    float f = (float)(k - i + 1) / (float)(j - i + 1);
+                    v[k * C + c] = i > a && j < b ? l + (r - l) * f : (i > a ? l : r);
+                }
+                p->interpolated += j - i;
+            }
+            i = j;
+        }
+    }
+}
+
+/* The windows of the segment [a, b) (class cls) without NaN go to bo, and the
+ * segment's series with them. bad: b - a + 1 entries of scratch. 0, or -1 (memory). */
+static int cut_windows(pt_pamap2 *p, const pt_pamap2_options *o, const float *v, int64_t a, int64_t b, int cls,
+                       int subject, build_out *bo, int64_t *bad) {
+    int C = o->nchannels;
+    bad[0] = 0; /* bad[i - a + 1]: rows with a NaN in [a, i] */
+    for (int64_t i = a; i < b; i++) {
+        int nan = 0;
+        for (int c = 0; c < C; c++) nan |= isnan(v[i * C + c]);
+        bad[i - a + 1] = bad[i - a] + nan;
+    }
+    int64_t base = (int64_t)(bo->series.n / (size_t)C);
+    int kept = 0;
+    for (int64_t s = a; s + o->window <= b; s += o->step) {
+        if (bad[s + o->window - a] - bad[s - a] > 0) {
+            p->dropped_windows++;
+            continue;
+        }
+        if (vec_reserve(&bo->offset, 1) || vec_reserve(&bo->label, 1) || vec_reserve(&bo->subject, 1)) return -1;
+        ((int64_t *)bo->offset.p)[bo->offset.n++] = (base + (s - a)) * C;
+        ((uint8_t *)bo->label.p)[bo->label.n++] = (uint8_t)cls;
+        ((uint8_t *)bo->subject.p)[bo->subject.n++] = (uint8_t)(subject - 100);
+        kept = 1;
+    }
+    if (!kept) return 0;
+    if (vec_reserve(&bo->series, (size_t)((b - a) * C))) return -1;
+    memcpy((float *)bo->series.p + bo->series.n, v + a * C, (size_t)((b - a) * C) * sizeof(float));
+    bo->series.n += (size_t)((b - a) * C);
+    return 0;
+}
+
+/* One file's rows: cleaned, cut into segments (one activity, no time jump), windowed. */
+static int process_file(pt_pamap2 *p, const pt_pamap2_options *o, file_rows *fr, int subject,
+                        build_out *bo) {
+    int64_t n = (int64_t)fr->t.n;
+    const double *t = fr->t.p;
+    const int *act = fr->act.p;
+    float *v = fr->v.p;
+    hold_heart_rate(o, v, n);
     double max_dt = (o->max_gap + 1) * (1.0 / PT_PAMAP2_HZ) + 1e-6;
     int64_t *bad = malloc((size_t)(n + 1) * sizeof *bad);
     if (!bad) return -1;
-    int64_t a = 0;
-    while (a < n) {
-        int64_t b = a + 1;
+    int rc = 0;
+    for (int64_t a = 0, b; a < n && rc == 0; a = b) {
+        b = a + 1;
         while (b < n && act[b] == act[a] && t[b] - t[b - 1] <= max_dt) b++;
         int cls = pt_pamap2_activity_class(act[a], o->optional);
         if (act[a] == 0) p->transient_rows += b - a;
-        if (cls < 0 || b - a < o->window) {
-            a = b;
-            continue;
-        }
-        /* IMU gaps in [a, b) */
-        for (int c = 0; c < C; c++) {
-            if (o->columns[c] == 2) continue;
-            int64_t i = a;
-            while (i < b) {
-                if (!isnan(v[i * C + c])) {
-                    i++;
-                    continue;
-                }
-                int64_t j = i;
-                while (j < b && isnan(v[j * C + c])) j++;
-                if (j - i <= o->max_gap && (i > a || j < b)) {
-                    float l = i > a ? v[(i - 1) * C + c] : v[j * C + c];
-                    float r = j < b ? v[j * C + c] : l;
-                    for (int64_t k = i; k < j; k++) {
-                        float f = (float)(k - i + 1) / (float)(j - i + 1);
-                        v[k * C + c] = i > a && j < b ? l + (r - l) * f : (i > a ? l : r);
-                    }
-                    p->interpolated += j - i;
-                }
-                i = j;
-            }
-        }
-        bad[0] = 0;
-        for (int64_t i = a; i < b; i++) {
-            int nan = 0;
-            for (int c = 0; c < C; c++) nan |= isnan(v[i * C + c]);
-            bad[i - a + 1] = bad[i - a] + nan;
-        }
-        int64_t base = (int64_t)(bo->series.n / (size_t)C);
-        int kept = 0;
-        for (int64_t s = a; s + o->window <= b; s += o->step) {
-            if (bad[s + o->window - a] - bad[s - a] > 0) {
-                p->dropped_windows++;
-                continue;
-            }
-            if (vec_reserve(&bo->offset, 1) || vec_reserve(&bo->label, 1) ||
-                vec_reserve(&bo->subject, 1)) {
-                free(bad);
-                return -1;
-            }
-            ((int64_t *)bo->offset.p)[bo->offset.n++] = (base + (s - a)) * C;
-            ((uint8_t *)bo->label.p)[bo->label.n++] = (uint8_t)cls;
-            ((uint8_t *)bo->subject.p)[bo->subject.n++] = (uint8_t)(subject - 100);
-            kept = 1;
-        }
-        if (kept) {
-            if (vec_reserve(&bo->series, (size_t)((b - a) * C))) {
-                free(bad);
-                return -1;
-            }
-            memcpy((float *)bo->series.p + bo->series.n, v + a * C, (size_t)((b - a) * C) * sizeof(float));
-            bo->series.n += (size_t)((b - a) * C);
-        }
-        a = b;
+        if (cls < 0 || b - a < o->window) continue;
+        fill_gaps(p, o, v, a, b);
+        rc = cut_windows(p, o, v, a, b, cls, subject, bo, bad);
     }
     free(bad);
-    return 0;
+    return rc;
 }
 
 /* ---- cache file ----------------------------------------------------------- */
