@@ -520,78 +520,61 @@ void pt_pamap2_dataset(const pt_pamap2 *p, pt_pamap2_split split, pt_dataset *ds
 
 /* ---- load ---------------------------------------------------------------- */
 
-int pt_pamap2_load(const char *dir, const pt_pamap2_options *o, pt_pamap2 *out, char *err,
-                   size_t errlen) {
-    memset(out, 0, sizeof *out);
-    pt_pamap2_options defo;
-    if (!o) {
-        pt_pamap2_options_init(&defo);
-        o = &defo;
-    }
+static int check_options(const pt_pamap2_options *o, char *err, size_t errlen) {
     if (o->window < 1 || o->step < 1 || o->nchannels < 1 || o->nchannels > PT_DATA_MAX_CHANNELS ||
         o->max_gap < 0) {
         snprintf(err, errlen, "pamap2: bad options (window %d, step %d, %d channels, max gap %d)",
                  o->window, o->step, o->nchannels, o->max_gap);
         return -1;
     }
-    out->opt = *o;
-    out->window = o->window;
-    out->channels = o->nchannels;
-    out->nclasses = o->optional ? PT_PAMAP2_CLASSES_ALL : PT_PAMAP2_CLASSES;
+    return 0;
+}
 
+/* The subject files of dir (Protocol/ and Optional/, or dir itself), by subject.
+ * Returns their count (> 0), or -1 with err. */
+static int find_files(const char *dir, const pt_pamap2_options *o, src_file **files, char *err, size_t errlen) {
     char absdir[PATH_MAX], sub[PATH_MAX + 16];
-    if (!realpath(dir, absdir)) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-        return -1;
-    }
-    src_file *files = NULL;
+    if (!realpath(dir, absdir)) return snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1;
     int nfiles = 0, cap = 0;
     snprintf(sub, sizeof sub, "%s/Protocol", absdir);
     struct stat st;
     if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
-        list_dir(sub, &files, &nfiles, &cap);
+        list_dir(sub, files, &nfiles, &cap);
         if (o->optional) {
             snprintf(sub, sizeof sub, "%s/Optional", absdir);
-            list_dir(sub, &files, &nfiles, &cap);
+            list_dir(sub, files, &nfiles, &cap);
         }
     } else {
-        list_dir(absdir, &files, &nfiles, &cap);
+        list_dir(absdir, files, &nfiles, &cap);
     }
-    if (nfiles == 0) {
-        free(files);
-        snprintf(err, errlen, "%s: no PAMAP2 files (Protocol/subject1NN.dat)", dir);
-        return -1;
-    }
-    qsort(files, (size_t)nfiles, sizeof *files, cmp_file);
+    if (nfiles == 0) return snprintf(err, errlen, "%s: no PAMAP2 files (Protocol/subject1NN.dat)", dir), -1;
+    qsort(*files, (size_t)nfiles, sizeof **files, cmp_file);
     for (int i = 0; i < nfiles; i++)
-        if (files[i].subject < 100 || files[i].subject > 355) {
-            snprintf(err, errlen, "%s: subject number %d outside 100..355", files[i].path, files[i].subject);
-            free(files);
-            return -1;
-        }
+        if ((*files)[i].subject < 100 || (*files)[i].subject > 355)
+            return snprintf(err, errlen, "%s: subject number %d outside 100..355", (*files)[i].path,
+                            (*files)[i].subject),
+                   -1;
+    return nfiles;
+}
 
-    /* the cache key: files and the options that shape the windows */
+/* The cache key: files and the options that shape the windows. */
+static uint64_t cache_key(const src_file *files, int nfiles, const pt_pamap2_options *o) {
     uint64_t key = PT_DATA_FNV_INIT;
     key = pt_data_fnv(key, "pamap2 v1", 9);
     for (int i = 0; i < nfiles; i++) pt_data_fnv_file(&key, files[i].path);
     int kopt[4] = {o->window, o->step, o->max_gap, o->optional};
     key = pt_data_fnv(key, kopt, sizeof kopt);
-    key = pt_data_fnv(key, o->columns, (size_t)o->nchannels * sizeof(int));
-    char cdir[3800], cerr[512];
-    int cr = pt_data_cache_dir(o->cache_dir, cdir, sizeof cdir, cerr, sizeof cerr);
-    if (cr == 0)
-        snprintf(out->cache_path, sizeof out->cache_path, "%s/pamap2-%016llx.bin", cdir,
-                 (unsigned long long)key);
-    if (cr == 0 && cache_read(out, key) == 0) {
-        free(files);
-        goto finish;
-    }
+    return pt_data_fnv(key, o->columns, (size_t)o->nchannels * sizeof(int));
+}
 
-    build_out bo = {{NULL, 0, 0, sizeof(float)}, {NULL, 0, 0, sizeof(int64_t)},
-                    {NULL, 0, 0, 1}, {NULL, 0, 0, 1}};
+/* Parses, cleans and windows every file into out's heap. 0, or -1 with err. */
+static int parse_all(pt_pamap2 *out, const pt_pamap2_options *o, const src_file *files, int nfiles, char *err,
+                     size_t errlen) {
+    build_out bo = {{NULL, 0, 0, sizeof(float)}, {NULL, 0, 0, sizeof(int64_t)}, {NULL, 0, 0, 1}, {NULL, 0, 0, 1}};
     file_rows fr = {o, NULL, err, errlen, {NULL, 0, 0, sizeof(double)}, {NULL, 0, 0, sizeof(int)},
                     {NULL, 0, 0, sizeof(float)}};
     int rc = 0;
+    struct stat st;
     for (int i = 0; i < nfiles && !rc; i++) {
         fr.path = files[i].path;
         fr.t.n = fr.act.n = fr.v.n = 0;
@@ -611,28 +594,60 @@ int pt_pamap2_load(const char *dir, const pt_pamap2_options *o, pt_pamap2 *out, 
     free(fr.t.p);
     free(fr.act.p);
     free(fr.v.p);
-    free(files);
-    if (rc) {
-        free(bo.series.p);
-        free(bo.offset.p);
-        free(bo.label.p);
-        free(bo.subject.p);
-        memset(out, 0, sizeof *out);
-        return -1;
-    }
     out->heap[0] = bo.series.p;
     out->heap[1] = bo.offset.p;
     out->heap[2] = bo.label.p;
     out->heap[3] = bo.subject.p;
+    if (rc) return -1;
     out->series = bo.series.p;
     out->offset = bo.offset.p;
     out->label = bo.label.p;
     out->subject = bo.subject.p;
     out->nwindows = (int64_t)bo.offset.n;
     out->nrows = (int64_t)(bo.series.n / (size_t)o->nchannels);
-    if (out->cache_path[0] && cache_write(out, key) != 0) out->cache_path[0] = '\0';
+    return 0;
+}
 
-finish:
+/* The windows of dir in out: from the cache when it holds them, else parsed (and cached). */
+static int load_windows(const char *dir, const pt_pamap2_options *o, pt_pamap2 *out, char *err, size_t errlen) {
+    src_file *files = NULL;
+    int nfiles = find_files(dir, o, &files, err, errlen);
+    if (nfiles < 0) {
+        free(files);
+        return -1;
+    }
+    uint64_t key = cache_key(files, nfiles, o);
+    char cdir[3800], cerr[512];
+    int cr = pt_data_cache_dir(o->cache_dir, cdir, sizeof cdir, cerr, sizeof cerr);
+    if (cr == 0)
+        snprintf(out->cache_path, sizeof out->cache_path, "%s/pamap2-%016llx.bin", cdir, (unsigned long long)key);
+    int rc = 0;
+    if (!(cr == 0 && cache_read(out, key) == 0)) {
+        rc = parse_all(out, o, files, nfiles, err, errlen);
+        if (rc == 0 && out->cache_path[0] && cache_write(out, key) != 0) out->cache_path[0] = '\0';
+    }
+    free(files);
+    return rc;
+}
+
+int pt_pamap2_load(const char *dir, const pt_pamap2_options *o, pt_pamap2 *out, char *err,
+                   size_t errlen) {
+    memset(out, 0, sizeof *out);
+    pt_pamap2_options defo;
+    if (!o) {
+        pt_pamap2_options_init(&defo);
+        o = &defo;
+    }
+    if (check_options(o, err, errlen) != 0) return -1;
+    out->opt = *o;
+    out->window = o->window;
+    out->channels = o->nchannels;
+    out->nclasses = o->optional ? PT_PAMAP2_CLASSES_ALL : PT_PAMAP2_CLASSES;
+    if (load_windows(dir, o, out, err, errlen) != 0) {
+        for (int k = 0; k < 4; k++) free(out->heap[k]);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
     if (make_split(out) != 0) {
         pt_pamap2_free(out);
         snprintf(err, errlen, "%s: out of memory", dir);
