@@ -296,23 +296,11 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
     }
 }
 
-int pt_synth_celeba(const char *dir, const pt_synth_celeba_options *o, char *err, size_t errlen) {
-    if (o->identities < PT_CELEBA_IDENTITIES || o->identities > 10177 || o->images_per_id < 1) {
-        snprintf(err, errlen, "synth celeba: identities must be 40..10177 and images per id at least 1");
-        return -1;
-    }
-    char p[4200];
-    snprintf(p, sizeof p, "%s/img_align_celeba", dir);
-    if ((mkdir(dir, 0755) != 0 && errno != EEXIST) || (mkdir(p, 0755) != 0 && errno != EEXIST)) {
-        snprintf(err, errlen, "%s: %s", p, strerror(errno));
-        return -1;
-    }
-    int np = o->identities;
-    person *people = calloc((size_t)np, sizeof *people);
-    pt_rng r;
-    pt_rng_seed(&r, o->seed, 0xce1eba);
-    /* distinct CelebA-like ids; the first 40 get images_per_id images, the rest fewer */
+/* The people: distinct CelebA-like ids (from r); the first 40 get images_per_id images,
+ * the rest fewer. Returns the images in all. */
+static int64_t make_people(const pt_synth_celeba_options *o, pt_rng *rr, person *people, int np) {
     int64_t total = 0;
+    pt_rng r = *rr;
     for (int i = 0; i < np; i++) {
         int32_t id;
         int dup;
@@ -331,6 +319,43 @@ int pt_synth_celeba(const char *dir, const pt_synth_celeba_options *o, char *err
         make_person(&people[i], &pr);
         total += people[i].nimages;
     }
+    *rr = r;
+    return total;
+}
+
+/* Encodes img as DIR/img_align_celeba/NAME (JPEG quality 90). 0, or -1 with err. */
+static int write_jpeg(tjhandle tj, const uint8_t *img, const char *dir, const char *name, char *err, size_t errlen) {
+    unsigned char *jpg = NULL;
+    unsigned long jlen = 0;
+    int rc;
+    if (tjCompress2(tj, img, PT_CELEBA_SRC_W, 0, PT_CELEBA_SRC_H, TJPF_RGB, &jpg, &jlen, TJSAMP_420, 90, 0) != 0) {
+        snprintf(err, errlen, "%s: JPEG encoding failed: %s", name, tjGetErrorStr2(tj));
+        rc = -1;
+    } else {
+        char p[4200];
+        snprintf(p, sizeof p, "%s/img_align_celeba/%s", dir, name);
+        rc = write_text(p, (const char *)jpg, jlen, err, errlen);
+    }
+    tjFree(jpg);
+    return rc;
+}
+
+int pt_synth_celeba(const char *dir, const pt_synth_celeba_options *o, char *err, size_t errlen) {
+    if (o->identities < PT_CELEBA_IDENTITIES || o->identities > 10177 || o->images_per_id < 1) {
+        snprintf(err, errlen, "synth celeba: identities must be 40..10177 and images per id at least 1");
+        return -1;
+    }
+    char p[4200];
+    snprintf(p, sizeof p, "%s/img_align_celeba", dir);
+    if ((mkdir(dir, 0755) != 0 && errno != EEXIST) || (mkdir(p, 0755) != 0 && errno != EEXIST)) {
+        snprintf(err, errlen, "%s: %s", p, strerror(errno));
+        return -1;
+    }
+    int np = o->identities;
+    person *people = calloc((size_t)np, sizeof *people);
+    pt_rng r;
+    pt_rng_seed(&r, o->seed, 0xce1eba);
+    int64_t total = make_people(o, &r, people, np);
     /* images in a shuffled order, numbered 1..total */
     int32_t *owner = malloc((size_t)total * sizeof *owner);
     int64_t k = 0;
@@ -356,18 +381,9 @@ int pt_synth_celeba(const char *dir, const pt_synth_celeba_options *o, char *err
         uint8_t a[PT_CELEBA_ATTRS];
         image_attrs(pe, a, &ir);
         render(pe, a, &ir, img);
-        unsigned char *jpg = NULL;
-        unsigned long jlen = 0;
         char name[32];
         snprintf(name, sizeof name, "%06lld.jpg", (long long)(n + 1));
-        if (tjCompress2(tj, img, PT_CELEBA_SRC_W, 0, PT_CELEBA_SRC_H, TJPF_RGB, &jpg, &jlen, TJSAMP_420, 90, 0) != 0) {
-            snprintf(err, errlen, "%s: JPEG encoding failed: %s", name, tjGetErrorStr2(tj));
-            rc = -1;
-        } else {
-            snprintf(p, sizeof p, "%s/img_align_celeba/%s", dir, name);
-            rc = write_text(p, (const char *)jpg, jlen, err, errlen);
-        }
-        tjFree(jpg);
+        rc = write_jpeg(tj, img, dir, name, err, errlen);
         sb_printf(&attrs, "%s", name);
         for (int j = 0; j < PT_CELEBA_ATTRS; j++) sb_printf(&attrs, " %2d", a[j] ? 1 : -1);
         sb_printf(&attrs, "\n");
