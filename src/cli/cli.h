@@ -26,6 +26,10 @@ int pt_cli_multitask(int argc, char **argv);
 int pt_cli_merge(int argc, char **argv);     /* cmd_merge.c */
 int pt_cli_synth(int argc, char **argv);     /* cmd_synth.c */
 int pt_cli_data(int argc, char **argv);      /* cmd_data.c */
+/* A data registry option (data/registry.h) at argv[*i] into opts, as pt_cli_flag_value
+ * (1 taken, 0 another argument, -1 bad: error printed). cmd_data.c */
+struct pt_data_arg;
+int pt_cli_data_arg(const char *verb, const struct pt_data_arg *a, int argc, char **argv, int *i, void *opts);
 
 /* Prints "powertrain VERB: message" on stderr; returns code. */
 int pt_cli_error(const char *verb, int code, const char *fmt, ...)

@@ -413,14 +413,20 @@ void pt_celeba_dataset(const pt_celeba *c, pt_celeba_split split, pt_dataset *ds
 
 /* ---- load / build ----------------------------------------------------------- */
 
-int pt_celeba_load(const char *dir, const pt_celeba_options *o, pt_celeba *out, char *err,
-                   size_t errlen) {
-    memset(out, 0, sizeof *out);
-    pt_celeba_options defo;
-    if (!o) {
-        pt_celeba_options_init(&defo);
-        o = &defo;
-    }
+/* What one load works with, from the label files to the image blob. */
+typedef struct {
+    const pt_celeba_options *o;
+    char absdir[PATH_MAX], pa[PATH_MAX + 64], pi[PATH_MAX + 64], pp[PATH_MAX + 64];
+    table t;
+    blob_header *h;
+    id_count *ic; /* identities with both label sets and their image counts */
+    int nic;
+    int32_t *sel; /* the subset's file numbers, ascending */
+    int64_t nsel;
+    uint64_t key;
+} build;
+
+static int check_options(const pt_celeba_options *o, char *err, size_t errlen) {
     if (o->width < 1 || o->height < 1 || o->width > 4096 || o->height > 4096 || o->identities < 1 ||
         o->identities > 256 || !(o->val_fraction >= 0) || !(o->test_fraction >= 0) ||
         o->val_fraction + o->test_fraction > 1) {
@@ -428,147 +434,160 @@ int pt_celeba_load(const char *dir, const pt_celeba_options *o, pt_celeba *out, 
                  o->height, o->identities, o->val_fraction, o->test_fraction);
         return -1;
     }
-    out->opt = *o;
-    char absdir[PATH_MAX], pa[PATH_MAX + 64], pi[PATH_MAX + 64], pp[PATH_MAX + 64];
-    if (!realpath(dir, absdir)) {
+    return 0;
+}
+
+/* The three label files (the partition is optional). */
+static int read_labels(build *b, const char *dir, char *err, size_t errlen) {
+    if (!realpath(dir, b->absdir)) {
         snprintf(err, errlen, "%s: %s", dir, strerror(errno));
         return -1;
     }
-    snprintf(pa, sizeof pa, "%s/list_attr_celeba.txt", absdir);
-    snprintf(pi, sizeof pi, "%s/identity_CelebA.txt", absdir);
-    snprintf(pp, sizeof pp, "%s/list_eval_partition.txt", absdir);
-
-    table t = {0};
-    blob_header *h = calloc(1, sizeof *h);
-    int32_t *sel = NULL;
-    id_count *ic = NULL;
-    uint8_t *blob = NULL;
-    void *tj = NULL;
-    int rc = -1;
-    if (!h) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    if (parse_attrs(pa, &t, h->attr_names, &h->attr_lines, err, errlen)) goto out;
-    if (parse_pairs(pi, &t, 0, &h->identity_lines, err, errlen)) goto out;
+    snprintf(b->pa, sizeof b->pa, "%s/list_attr_celeba.txt", b->absdir);
+    snprintf(b->pi, sizeof b->pi, "%s/identity_CelebA.txt", b->absdir);
+    snprintf(b->pp, sizeof b->pp, "%s/list_eval_partition.txt", b->absdir);
+    b->h = calloc(1, sizeof *b->h);
+    if (!b->h) return snprintf(err, errlen, "out of memory"), -1;
+    if (parse_attrs(b->pa, &b->t, b->h->attr_names, &b->h->attr_lines, err, errlen)) return -1;
+    if (parse_pairs(b->pi, &b->t, 0, &b->h->identity_lines, err, errlen)) return -1;
     int64_t nparts = 0;
-    if (access(pp, F_OK) == 0 && parse_pairs(pp, &t, 1, &nparts, err, errlen)) goto out;
+    if (access(b->pp, F_OK) == 0 && parse_pairs(b->pp, &b->t, 1, &nparts, err, errlen)) return -1;
+    return 0;
+}
 
-    /* identities of the images with both label sets, most frequent first */
+/* Counts the images with both label sets per identity (b->ic, ascending id). */
+static int count_identities(build *b, char *err, size_t errlen) {
+    const table *t = &b->t;
     int64_t both = 0;
-    for (long i = 0; i < t.cap; i++) both += t.has_attr[i] && t.identity[i] > 0;
-    h->both_labels = both;
+    for (long i = 0; i < t->cap; i++) both += t->has_attr[i] && t->identity[i] > 0;
+    b->h->both_labels = both;
     int32_t *ids = malloc((size_t)(both > 0 ? both : 1) * sizeof *ids);
-    if (!ids) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
+    if (!ids) return snprintf(err, errlen, "out of memory"), -1;
     int64_t k = 0;
-    for (long i = 0; i < t.cap; i++)
-        if (t.has_attr[i] && t.identity[i] > 0) ids[k++] = t.identity[i];
+    for (long i = 0; i < t->cap; i++)
+        if (t->has_attr[i] && t->identity[i] > 0) ids[k++] = t->identity[i];
     qsort(ids, (size_t)k, sizeof *ids, cmp_i32);
-    ic = malloc((size_t)(k > 0 ? k : 1) * sizeof *ic);
-    int nic = 0;
-    for (int64_t i = 0; ic && i < k; i++) {
-        if (nic && ic[nic - 1].id == ids[i]) ic[nic - 1].count++;
-        else ic[nic++] = (id_count){ids[i], 1};
+    b->ic = malloc((size_t)(k > 0 ? k : 1) * sizeof *b->ic);
+    for (int64_t i = 0; b->ic && i < k; i++) {
+        if (b->nic && b->ic[b->nic - 1].id == ids[i]) b->ic[b->nic - 1].count++;
+        else b->ic[b->nic++] = (id_count){ids[i], 1};
     }
     free(ids);
-    if (!ic) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    if (nic < o->identities) {
-        snprintf(err, errlen, "%s: %d identities have both label sets, %d needed", absdir, nic, o->identities);
-        goto out;
-    }
-    qsort(ic, (size_t)nic, sizeof *ic, cmp_count);
-    h->nidentities = o->identities;
-    for (int i = 0; i < o->identities; i++) h->identity_id[i] = ic[i].id;
-    qsort(h->identity_id, (size_t)o->identities, sizeof(int32_t), cmp_i32);
+    if (!b->ic) return snprintf(err, errlen, "out of memory"), -1;
+    return 0;
+}
 
-    /* the subset: images with both labels of a selected identity, by file number */
+/* The most frequent identities (h->identity_id, ascending) and their images (b->sel). */
+static int select_subset(build *b, char *err, size_t errlen) {
+    const pt_celeba_options *o = b->o;
+    blob_header *h = b->h;
+    if (count_identities(b, err, errlen) != 0) return -1;
+    if (b->nic < o->identities) {
+        snprintf(err, errlen, "%s: %d identities have both label sets, %d needed", b->absdir, b->nic, o->identities);
+        return -1;
+    }
+    qsort(b->ic, (size_t)b->nic, sizeof *b->ic, cmp_count);
+    h->nidentities = o->identities;
+    for (int i = 0; i < o->identities; i++) h->identity_id[i] = b->ic[i].id;
+    qsort(h->identity_id, (size_t)o->identities, sizeof(int32_t), cmp_i32);
     int64_t nsel = 0;
     for (int i = 0; i < o->identities; i++)
-        for (int j = 0; j < nic; j++)
-            if (ic[j].id == h->identity_id[i]) nsel += ic[j].count;
-    sel = malloc((size_t)(nsel > 0 ? nsel : 1) * sizeof *sel);
-    if (!sel) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
+        for (int j = 0; j < b->nic; j++)
+            if (b->ic[j].id == h->identity_id[i]) nsel += b->ic[j].count;
+    b->sel = malloc((size_t)(nsel > 0 ? nsel : 1) * sizeof *b->sel);
+    if (!b->sel) return snprintf(err, errlen, "out of memory"), -1;
+    for (long i = 0; i < b->t.cap; i++) {
+        if (!b->t.has_attr[i] || b->t.identity[i] <= 0) continue;
+        if (bsearch(&b->t.identity[i], h->identity_id, (size_t)o->identities, sizeof(int32_t), cmp_i32))
+            b->sel[b->nsel++] = (int32_t)i;
     }
-    nsel = 0;
-    for (long i = 0; i < t.cap; i++) {
-        if (!t.has_attr[i] || t.identity[i] <= 0) continue;
-        if (bsearch(&t.identity[i], h->identity_id, (size_t)o->identities, sizeof(int32_t), cmp_i32))
-            sel[nsel++] = (int32_t)i;
-    }
+    return 0;
+}
 
-    /* the cache key */
+/* The cache key: the label files, the subset's images, the options. */
+static uint64_t cache_key(const build *b) {
     uint64_t key = PT_DATA_FNV_INIT;
     key = pt_data_fnv(key, "celeba v1", 9);
-    pt_data_fnv_file(&key, pa);
-    pt_data_fnv_file(&key, pi);
-    pt_data_fnv_file(&key, pp);
+    pt_data_fnv_file(&key, b->pa);
+    pt_data_fnv_file(&key, b->pi);
+    pt_data_fnv_file(&key, b->pp);
     char img[PATH_MAX + 64];
-    for (int64_t i = 0; i < nsel; i++) {
-        snprintf(img, sizeof img, "%s/img_align_celeba/%06d.jpg", absdir, sel[i]);
+    for (int64_t i = 0; i < b->nsel; i++) {
+        snprintf(img, sizeof img, "%s/img_align_celeba/%06d.jpg", b->absdir, b->sel[i]);
         if (pt_data_fnv_file(&key, img) != 0) key = pt_data_fnv(key, img, strlen(img));
     }
-    int kopt[3] = {o->width, o->height, o->identities};
-    key = pt_data_fnv(key, kopt, sizeof kopt);
-    char cdir[3800], cerr[512];
-    int cr = pt_data_cache_dir(o->cache_dir, cdir, sizeof cdir, cerr, sizeof cerr);
-    if (cr == 0)
-        snprintf(out->cache_path, sizeof out->cache_path, "%s/celeba-%016llx.bin", cdir, (unsigned long long)key);
-    if (cr == 0 && cache_read(out, key) == 0) {
-        rc = 0;
-        goto out;
-    }
+    int kopt[3] = {b->o->width, b->o->height, b->o->identities};
+    return pt_data_fnv(key, kopt, sizeof kopt);
+}
 
-    /* build: decode every image of the subset */
-    size_t off[5];
-    size_t total = blob_layout(nsel, o->width, o->height, off);
-    blob = calloc(1, total);
-    tj = tjInitDecompress();
-    if (!blob || !tj) {
-        snprintf(err, errlen, "out of memory for %lld images", (long long)nsel);
-        goto out;
-    }
+/* Row n of the blob gets the labels of image num. */
+static void put_labels(const build *b, uint8_t *blob, const size_t *off, int64_t n, int32_t num) {
+    int cls = (int)((int32_t *)bsearch(&b->t.identity[num], b->h->identity_id, (size_t)b->o->identities,
+                                       sizeof(int32_t), cmp_i32) -
+                    b->h->identity_id);
+    blob[off[1] + (size_t)n] = (uint8_t)cls;
+    memcpy(blob + off[2] + (size_t)n * PT_CELEBA_ATTRS, b->t.attrs + (size_t)num * PT_CELEBA_ATTRS,
+           PT_CELEBA_ATTRS);
+    blob[off[3] + (size_t)n] = b->t.partition[num];
+    ((int32_t *)(blob + off[4]))[n] = num;
+}
+
+/* Decodes every image of the subset into blob (laid out for nsel images); an
+ * unreadable one is skipped and named. Returns the images kept, or -1 with err. */
+static int64_t decode_all(build *b, uint8_t *blob, const size_t *off, char *err, size_t errlen) {
+    const pt_celeba_options *o = b->o;
+    void *tj = tjInitDecompress();
+    if (!tj) return snprintf(err, errlen, "out of memory for %lld images", (long long)b->nsel), -1;
     size_t isz = (size_t)o->width * (size_t)o->height * 3;
     int64_t n = 0;
-    unsigned char *jbuf = NULL;
-    for (int64_t i = 0; i < nsel; i++) {
-        snprintf(img, sizeof img, "%s/img_align_celeba/%06d.jpg", absdir, sel[i]);
+    char img[PATH_MAX + 64];
+    for (int64_t i = 0; i < b->nsel; i++) {
+        snprintf(img, sizeof img, "%s/img_align_celeba/%06d.jpg", b->absdir, b->sel[i]);
         size_t jlen = 0;
         char jerr[256];
-        jbuf = (unsigned char *)read_all(img, &jlen, jerr, sizeof jerr);
+        unsigned char *jbuf = (unsigned char *)read_all(img, &jlen, jerr, sizeof jerr);
         int ok = jbuf && pt_celeba_decode_fit(tj, jbuf, jlen, o->width, o->height, blob + off[0] + (size_t)n * isz,
                                               jerr, sizeof jerr) == 0;
         free(jbuf);
-        if (!ok) {
+        if (ok) {
+            put_labels(b, blob, off, n++, b->sel[i]);
+        } else {
             /* a decoder that failed can keep a broken state (TurboJPEG 2.1): start afresh */
             tjDestroy(tj);
             tj = tjInitDecompress();
-            if (!tj) {
-                snprintf(err, errlen, "cannot restart the JPEG decoder");
-                goto out;
-            }
-            if (h->skipped < PT_CELEBA_MAX_SKIPPED_NAMES)
-                snprintf(h->skipped_names[h->skipped], sizeof h->skipped_names[0], "%06d.jpg", sel[i]);
-            h->skipped++;
-        } else {
-            int32_t num = sel[i];
-            int cls = (int)((int32_t *)bsearch(&t.identity[num], h->identity_id, (size_t)o->identities,
-                                               sizeof(int32_t), cmp_i32) - h->identity_id);
-            blob[off[1] + (size_t)n] = (uint8_t)cls;
-            memcpy(blob + off[2] + (size_t)n * PT_CELEBA_ATTRS, t.attrs + (size_t)num * PT_CELEBA_ATTRS,
-                   PT_CELEBA_ATTRS);
-            blob[off[3] + (size_t)n] = t.partition[num];
-            ((int32_t *)(blob + off[4]))[n] = num;
-            n++;
+            if (!tj) return snprintf(err, errlen, "cannot restart the JPEG decoder"), -1;
+            if (b->h->skipped < PT_CELEBA_MAX_SKIPPED_NAMES)
+                snprintf(b->h->skipped_names[b->h->skipped], sizeof b->h->skipped_names[0], "%06d.jpg", b->sel[i]);
+            b->h->skipped++;
         }
-        if (o->progress) o->progress(o->progress_ctx, i + 1, nsel);
+        if (o->progress) o->progress(o->progress_ctx, i + 1, b->nsel);
+    }
+    tjDestroy(tj);
+    return n;
+}
+
+/* Writes the blob (total bytes) to the cache; on failure the load stays uncached. */
+static void cache_store(pt_celeba *out, size_t total) {
+    if (!out->cache_path[0]) return;
+    pt_atomic_file af;
+    int ok = pt_atomic_open(&af, out->cache_path) == 0;
+    if (ok) {
+        fwrite(out->heap, 1, total, af.f);
+        ok = pt_atomic_commit(&af) == 0;
+    }
+    if (!ok) out->cache_path[0] = '\0';
+}
+
+/* Builds the blob of the subset (decoding every image), attaches it to out and caches it. */
+static int build_blob(build *b, pt_celeba *out, char *err, size_t errlen) {
+    const pt_celeba_options *o = b->o;
+    size_t off[5];
+    uint8_t *blob = calloc(1, blob_layout(b->nsel, o->width, o->height, off));
+    if (!blob) return snprintf(err, errlen, "out of memory for %lld images", (long long)b->nsel), -1;
+    int64_t n = decode_all(b, blob, off, err, errlen);
+    if (n < 0) {
+        free(blob);
+        return -1;
     }
     /* compact the arrays to n images */
     size_t noff[5];
@@ -577,39 +596,58 @@ int pt_celeba_load(const char *dir, const pt_celeba_options *o, pt_celeba *out, 
         size_t bytes = a == 2 ? (size_t)n * PT_CELEBA_ATTRS : a == 4 ? (size_t)n * 4 : (size_t)n;
         memmove(blob + noff[a], blob + off[a], bytes);
     }
+    blob_header *h = b->h;
     memcpy(h->magic, CACHE_MAGIC, 8);
     h->version = CACHE_VERSION;
     h->header_size = sizeof *h;
-    h->key = key;
+    h->key = b->key;
     h->width = o->width;
     h->height = o->height;
     h->n = n;
     memcpy(blob, h, sizeof *h);
     out->heap = blob;
-    blob = NULL;
     attach(out, out->heap);
     if (n == 0) {
-        snprintf(err, errlen, "%s: none of the %lld subset images could be decoded (first: %s)", absdir,
-                 (long long)nsel, h->skipped_names[0]);
-        goto out;
+        snprintf(err, errlen, "%s: none of the %lld subset images could be decoded (first: %s)", b->absdir,
+                 (long long)b->nsel, h->skipped_names[0]);
+        return -1;
     }
-    if (out->cache_path[0]) {
-        pt_atomic_file af;
-        int ok = pt_atomic_open(&af, out->cache_path) == 0;
-        if (ok) {
-            fwrite(out->heap, 1, ntotal, af.f);
-            ok = pt_atomic_commit(&af) == 0;
-        }
-        if (!ok) out->cache_path[0] = '\0';
+    cache_store(out, ntotal);
+    return 0;
+}
+
+/* The subset of dir in out: from the cache when it holds it, else built (and cached). */
+static int load_subset(build *b, const char *dir, pt_celeba *out, char *err, size_t errlen) {
+    if (read_labels(b, dir, err, errlen) != 0 || select_subset(b, err, errlen) != 0) return -1;
+    b->key = cache_key(b);
+    char cdir[3800], cerr[512];
+    int cr = pt_data_cache_dir(b->o->cache_dir, cdir, sizeof cdir, cerr, sizeof cerr);
+    if (cr == 0)
+        snprintf(out->cache_path, sizeof out->cache_path, "%s/celeba-%016llx.bin", cdir,
+                 (unsigned long long)b->key);
+    if (cr == 0 && cache_read(out, b->key) == 0) return 0;
+    return build_blob(b, out, err, errlen);
+}
+
+int pt_celeba_load(const char *dir, const pt_celeba_options *o, pt_celeba *out, char *err,
+                   size_t errlen) {
+    memset(out, 0, sizeof *out);
+    pt_celeba_options defo;
+    if (!o) {
+        pt_celeba_options_init(&defo);
+        o = &defo;
     }
-    rc = 0;
-out:
-    if (tj) tjDestroy(tj);
-    free(blob);
-    free(sel);
-    free(ic);
-    free(h);
-    table_free(&t);
+    if (check_options(o, err, errlen) != 0) return -1;
+    out->opt = *o;
+    build *b = calloc(1, sizeof *b);
+    if (!b) return snprintf(err, errlen, "out of memory"), -1;
+    b->o = o;
+    int rc = load_subset(b, dir, out, err, errlen);
+    free(b->sel);
+    free(b->ic);
+    free(b->h);
+    table_free(&b->t);
+    free(b);
     if (rc == 0 && make_split(out) != 0) {
         snprintf(err, errlen, "out of memory");
         rc = -1;

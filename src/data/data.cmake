@@ -6,7 +6,8 @@ add_library(pt_data STATIC
   src/data/dataset.c src/data/batcher.c src/data/cache.c
   src/data/idx.c src/data/fmnist.c
   src/data/pamap2.c src/data/pamap2_parse.c src/data/synth_pamap2.c
-  src/data/celeba.c src/data/image.c src/data/synth_celeba.c)
+  src/data/celeba.c src/data/image.c src/data/synth_celeba.c
+  src/data/registry.c src/data/fmnist_entry.c src/data/pamap2_entry.c src/data/celeba_entry.c)
 target_include_directories(pt_data PUBLIC src include ${PT_TURBOJPEG_INCLUDE})
 target_link_libraries(pt_data PUBLIC pt_util ZLIB::ZLIB ${PT_TURBOJPEG_LIB} Threads::Threads m)
 

@@ -43,26 +43,12 @@ static long long gz_read_full(gzFile g, void *buf, size_t n) {
     return (long long)got;
 }
 
-int pt_idx_read(const char *path, int expect_ndims, pt_idx *out, char *err, size_t errlen) {
-    memset(out, 0, sizeof *out);
-    gzFile g = gzopen(path, "rb");
-    if (!g) {
-        snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "cannot open");
-        return -1;
-    }
-    gzbuffer(g, 1 << 18);
+/* The magic: 0x0000 0x08 ndims. Returns ndims, or -1 with err. */
+static int read_magic(gzFile g, const char *path, int expect_ndims, char *err, size_t errlen) {
     unsigned char h[4];
     long long r = gz_read_full(g, h, 4);
-    if (r < 0) {
-        gz_fail(g, path, "in the header", err, errlen);
-        gzclose(g);
-        return -1;
-    }
-    if (r < 4) {
-        snprintf(err, errlen, "%s: truncated: %lld of 4 header bytes", path, r);
-        gzclose(g);
-        return -1;
-    }
+    if (r < 0) return gz_fail(g, path, "in the header", err, errlen), -1;
+    if (r < 4) return snprintf(err, errlen, "%s: truncated: %lld of 4 header bytes", path, r), -1;
     uint32_t magic = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
     int nd = h[3];
     if (h[0] != 0 || h[1] != 0 || h[2] != 0x08 || nd < 1 || nd > PT_IDX_MAX_DIMS ||
@@ -75,68 +61,67 @@ int pt_idx_read(const char *path, int expect_ndims, pt_idx *out, char *err, size
         else
             snprintf(err, errlen, "%s: wrong magic 0x%08x, expected an IDX file of unsigned bytes",
                      path, magic);
-        gzclose(g);
         return -1;
     }
+    return nd;
+}
+
+/* The nd big-endian sizes into out->dims, their product into out->size. 0, or -1 with err. */
+static int read_dims(gzFile g, const char *path, int nd, pt_idx *out, char *err, size_t errlen) {
     unsigned char d[4 * PT_IDX_MAX_DIMS];
-    r = gz_read_full(g, d, (size_t)(4 * nd));
-    if (r < 0) {
-        gz_fail(g, path, "in the sizes", err, errlen);
-        gzclose(g);
-        return -1;
-    }
-    if (r < 4 * nd) {
-        snprintf(err, errlen, "%s: truncated: %lld of %d size bytes", path, r, 4 * nd);
-        gzclose(g);
-        return -1;
-    }
+    long long r = gz_read_full(g, d, (size_t)(4 * nd));
+    if (r < 0) return gz_fail(g, path, "in the sizes", err, errlen), -1;
+    if (r < 4 * nd) return snprintf(err, errlen, "%s: truncated: %lld of %d size bytes", path, r, 4 * nd), -1;
     size_t total = 1;
     for (int i = 0; i < nd; i++) {
         out->dims[i] = (uint32_t)d[4 * i] << 24 | (uint32_t)d[4 * i + 1] << 16 |
                        (uint32_t)d[4 * i + 2] << 8 | d[4 * i + 3];
-        if (out->dims[i] != 0 && total > ((size_t)1 << 40) / out->dims[i]) {
-            snprintf(err, errlen, "%s: implausible size %u in dimension %d", path, out->dims[i], i);
-            gzclose(g);
-            return -1;
-        }
+        if (out->dims[i] != 0 && total > ((size_t)1 << 40) / out->dims[i])
+            return snprintf(err, errlen, "%s: implausible size %u in dimension %d", path, out->dims[i], i), -1;
         total *= out->dims[i];
     }
-    if (total > ((size_t)1 << 36)) {
-        snprintf(err, errlen, "%s: implausible data size %zu bytes", path, total);
-        gzclose(g);
-        return -1;
-    }
+    if (total > ((size_t)1 << 36))
+        return snprintf(err, errlen, "%s: implausible data size %zu bytes", path, total), -1;
     out->ndims = nd;
     out->size = total;
+    return 0;
+}
+
+/* Exactly out->size data bytes, then the end of the file. 0, or -1 with err. */
+static int read_data(gzFile g, const char *path, pt_idx *out, char *err, size_t errlen) {
+    size_t total = out->size;
     out->data = malloc(total ? total : 1);
-    if (!out->data) {
-        snprintf(err, errlen, "%s: out of memory for %zu bytes", path, total);
-        gzclose(g);
-        return -1;
-    }
-    r = gz_read_full(g, out->data, total);
-    if (r < 0 || (size_t)r < total) {
-        if (r < 0)
-            gz_fail(g, path, "in the data", err, errlen);
-        else
-            snprintf(err, errlen, "%s: truncated: %lld of %zu data bytes", path, r, total);
-        pt_idx_free(out);
-        gzclose(g);
-        return -1;
-    }
+    if (!out->data) return snprintf(err, errlen, "%s: out of memory for %zu bytes", path, total), -1;
+    long long r = gz_read_full(g, out->data, total);
+    if (r < 0) return gz_fail(g, path, "in the data", err, errlen), -1;
+    if ((size_t)r < total)
+        return snprintf(err, errlen, "%s: truncated: %lld of %zu data bytes", path, r, total), -1;
     unsigned char extra;
     r = gz_read_full(g, &extra, 1);
-    if (r != 0) {
-        if (r < 0)
-            gz_fail(g, path, "after the data", err, errlen);
-        else
-            snprintf(err, errlen, "%s: trailing bytes after the %zu data bytes the header declares", path,
-                     total);
-        pt_idx_free(out);
-        gzclose(g);
+    if (r < 0) return gz_fail(g, path, "after the data", err, errlen), -1;
+    if (r > 0)
+        return snprintf(err, errlen, "%s: trailing bytes after the %zu data bytes the header declares", path,
+                        total),
+               -1;
+    return 0;
+}
+
+int pt_idx_read(const char *path, int expect_ndims, pt_idx *out, char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    gzFile g = gzopen(path, "rb");
+    if (!g) {
+        snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "cannot open");
         return -1;
     }
+    gzbuffer(g, 1 << 18);
+    int nd = read_magic(g, path, expect_ndims, err, errlen);
+    int rc = nd < 0 || read_dims(g, path, nd, out, err, errlen) != 0 || read_data(g, path, out, err, errlen) != 0;
     gzclose(g);
+    if (rc) {
+        pt_idx_free(out);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
     return 0;
 }
 

@@ -231,14 +231,9 @@ typedef struct {
 } build_out;
 
 /* Applies the NaN policy to one file's rows and appends its windows. */
-static int process_file(pt_pamap2 *p, const pt_pamap2_options *o, file_rows *fr, int subject,
-                        build_out *bo) {
+/* Heart rate (column 2): hold the last reading, back-fill the start. v: n x C. */
+static void hold_heart_rate(const pt_pamap2_options *o, float *v, int64_t n) {
     int C = o->nchannels;
-    int64_t n = (int64_t)fr->t.n;
-    const double *t = fr->t.p;
-    const int *act = fr->act.p;
-    float *v = fr->v.p;
-    /* heart rate: hold the last reading, back-fill the start */
     for (int c = 0; c < C; c++) {
         if (o->columns[c] != 2) continue;
         float last = NAN;
@@ -254,77 +249,90 @@ static int process_file(pt_pamap2 *p, const pt_pamap2_options *o, file_rows *fr,
         }
         for (int64_t i = 0; i < first; i++) v[i * C + c] = v[first * C + c];
     }
+}
+
+/* IMU gaps of at most max_gap samples in the segment [a, b): interpolated between
+ * the neighbouring readings, held at the segment's edges. */
+static void fill_gaps(pt_pamap2 *p, const pt_pamap2_options *o, float *v, int64_t a, int64_t b) {
+    int C = o->nchannels;
+    for (int c = 0; c < C; c++) {
+        if (o->columns[c] == 2) continue;
+        int64_t i = a;
+        while (i < b) {
+            if (!isnan(v[i * C + c])) {
+                i++;
+                continue;
+            }
+            int64_t j = i;
+            while (j < b && isnan(v[j * C + c])) j++;
+            if (j - i <= o->max_gap && (i > a || j < b)) {
+                float l = i > a ? v[(i - 1) * C + c] : v[j * C + c];
+                float r = j < b ? v[j * C + c] : l;
+                for (int64_t k = i; k < j; k++) {
+                    float f = (float)(k - i + 1) / (float)(j - i + 1);
+                    v[k * C + c] = i > a && j < b ? l + (r - l) * f : (i > a ? l : r);
+                }
+                p->interpolated += j - i;
+            }
+            i = j;
+        }
+    }
+}
+
+/* The windows of the segment [a, b) (class cls) without NaN go to bo, and the
+ * segment's series with them. bad: b - a + 1 entries of scratch. 0, or -1 (memory). */
+static int cut_windows(pt_pamap2 *p, const pt_pamap2_options *o, const float *v, int64_t a, int64_t b, int cls,
+                       int subject, build_out *bo, int64_t *bad) {
+    int C = o->nchannels;
+    bad[0] = 0; /* bad[i - a + 1]: rows with a NaN in [a, i] */
+    for (int64_t i = a; i < b; i++) {
+        int nan = 0;
+        for (int c = 0; c < C; c++) nan |= isnan(v[i * C + c]);
+        bad[i - a + 1] = bad[i - a] + nan;
+    }
+    int64_t base = (int64_t)(bo->series.n / (size_t)C);
+    int kept = 0;
+    for (int64_t s = a; s + o->window <= b; s += o->step) {
+        if (bad[s + o->window - a] - bad[s - a] > 0) {
+            p->dropped_windows++;
+            continue;
+        }
+        if (vec_reserve(&bo->offset, 1) || vec_reserve(&bo->label, 1) || vec_reserve(&bo->subject, 1)) return -1;
+        ((int64_t *)bo->offset.p)[bo->offset.n++] = (base + (s - a)) * C;
+        ((uint8_t *)bo->label.p)[bo->label.n++] = (uint8_t)cls;
+        ((uint8_t *)bo->subject.p)[bo->subject.n++] = (uint8_t)(subject - 100);
+        kept = 1;
+    }
+    if (!kept) return 0;
+    if (vec_reserve(&bo->series, (size_t)((b - a) * C))) return -1;
+    memcpy((float *)bo->series.p + bo->series.n, v + a * C, (size_t)((b - a) * C) * sizeof(float));
+    bo->series.n += (size_t)((b - a) * C);
+    return 0;
+}
+
+/* One file's rows: cleaned, cut into segments (one activity, no time jump), windowed. */
+static int process_file(pt_pamap2 *p, const pt_pamap2_options *o, file_rows *fr, int subject,
+                        build_out *bo) {
+    int64_t n = (int64_t)fr->t.n;
+    const double *t = fr->t.p;
+    const int *act = fr->act.p;
+    float *v = fr->v.p;
+    hold_heart_rate(o, v, n);
     double max_dt = (o->max_gap + 1) * (1.0 / PT_PAMAP2_HZ) + 1e-6;
     int64_t *bad = malloc((size_t)(n + 1) * sizeof *bad);
     if (!bad) return -1;
-    int64_t a = 0;
-    while (a < n) {
-        int64_t b = a + 1;
+    int rc = 0;
+    for (int64_t a = 0, b; a < n && rc == 0; a = b) {
+        b = a + 1;
         while (b < n && act[b] == act[a] && t[b] - t[b - 1] <= max_dt) b++;
         int cls = pt_pamap2_activity_class(act[a], o->optional);
         if (act[a] == 0) p->transient_rows += b - a;
-        if (cls < 0 || b - a < o->window) {
-            a = b;
-            continue;
-        }
-        /* IMU gaps in [a, b) */
-        for (int c = 0; c < C; c++) {
-            if (o->columns[c] == 2) continue;
-            int64_t i = a;
-            while (i < b) {
-                if (!isnan(v[i * C + c])) {
-                    i++;
-                    continue;
-                }
-                int64_t j = i;
-                while (j < b && isnan(v[j * C + c])) j++;
-                if (j - i <= o->max_gap && (i > a || j < b)) {
-                    float l = i > a ? v[(i - 1) * C + c] : v[j * C + c];
-                    float r = j < b ? v[j * C + c] : l;
-                    for (int64_t k = i; k < j; k++) {
-                        float f = (float)(k - i + 1) / (float)(j - i + 1);
-                        v[k * C + c] = i > a && j < b ? l + (r - l) * f : (i > a ? l : r);
-                    }
-                    p->interpolated += j - i;
-                }
-                i = j;
-            }
-        }
-        bad[0] = 0;
-        for (int64_t i = a; i < b; i++) {
-            int nan = 0;
-            for (int c = 0; c < C; c++) nan |= isnan(v[i * C + c]);
-            bad[i - a + 1] = bad[i - a] + nan;
-        }
-        int64_t base = (int64_t)(bo->series.n / (size_t)C);
-        int kept = 0;
-        for (int64_t s = a; s + o->window <= b; s += o->step) {
-            if (bad[s + o->window - a] - bad[s - a] > 0) {
-                p->dropped_windows++;
-                continue;
-            }
-            if (vec_reserve(&bo->offset, 1) || vec_reserve(&bo->label, 1) ||
-                vec_reserve(&bo->subject, 1)) {
-                free(bad);
-                return -1;
-            }
-            ((int64_t *)bo->offset.p)[bo->offset.n++] = (base + (s - a)) * C;
-            ((uint8_t *)bo->label.p)[bo->label.n++] = (uint8_t)cls;
-            ((uint8_t *)bo->subject.p)[bo->subject.n++] = (uint8_t)(subject - 100);
-            kept = 1;
-        }
-        if (kept) {
-            if (vec_reserve(&bo->series, (size_t)((b - a) * C))) {
-                free(bad);
-                return -1;
-            }
-            memcpy((float *)bo->series.p + bo->series.n, v + a * C, (size_t)((b - a) * C) * sizeof(float));
-            bo->series.n += (size_t)((b - a) * C);
-        }
-        a = b;
+        if (cls < 0 || b - a < o->window) continue;
+        fill_gaps(p, o, v, a, b);
+        rc = cut_windows(p, o, v, a, b, cls, subject, bo, bad);
     }
     free(bad);
-    return 0;
+    return rc;
 }
 
 /* ---- cache file ----------------------------------------------------------- */
@@ -512,78 +520,61 @@ void pt_pamap2_dataset(const pt_pamap2 *p, pt_pamap2_split split, pt_dataset *ds
 
 /* ---- load ---------------------------------------------------------------- */
 
-int pt_pamap2_load(const char *dir, const pt_pamap2_options *o, pt_pamap2 *out, char *err,
-                   size_t errlen) {
-    memset(out, 0, sizeof *out);
-    pt_pamap2_options defo;
-    if (!o) {
-        pt_pamap2_options_init(&defo);
-        o = &defo;
-    }
+static int check_options(const pt_pamap2_options *o, char *err, size_t errlen) {
     if (o->window < 1 || o->step < 1 || o->nchannels < 1 || o->nchannels > PT_DATA_MAX_CHANNELS ||
         o->max_gap < 0) {
         snprintf(err, errlen, "pamap2: bad options (window %d, step %d, %d channels, max gap %d)",
                  o->window, o->step, o->nchannels, o->max_gap);
         return -1;
     }
-    out->opt = *o;
-    out->window = o->window;
-    out->channels = o->nchannels;
-    out->nclasses = o->optional ? PT_PAMAP2_CLASSES_ALL : PT_PAMAP2_CLASSES;
+    return 0;
+}
 
+/* The subject files of dir (Protocol/ and Optional/, or dir itself), by subject.
+ * Returns their count (> 0), or -1 with err. */
+static int find_files(const char *dir, const pt_pamap2_options *o, src_file **files, char *err, size_t errlen) {
     char absdir[PATH_MAX], sub[PATH_MAX + 16];
-    if (!realpath(dir, absdir)) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-        return -1;
-    }
-    src_file *files = NULL;
+    if (!realpath(dir, absdir)) return snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1;
     int nfiles = 0, cap = 0;
     snprintf(sub, sizeof sub, "%s/Protocol", absdir);
     struct stat st;
     if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
-        list_dir(sub, &files, &nfiles, &cap);
+        list_dir(sub, files, &nfiles, &cap);
         if (o->optional) {
             snprintf(sub, sizeof sub, "%s/Optional", absdir);
-            list_dir(sub, &files, &nfiles, &cap);
+            list_dir(sub, files, &nfiles, &cap);
         }
     } else {
-        list_dir(absdir, &files, &nfiles, &cap);
+        list_dir(absdir, files, &nfiles, &cap);
     }
-    if (nfiles == 0) {
-        free(files);
-        snprintf(err, errlen, "%s: no PAMAP2 files (Protocol/subject1NN.dat)", dir);
-        return -1;
-    }
-    qsort(files, (size_t)nfiles, sizeof *files, cmp_file);
+    if (nfiles == 0) return snprintf(err, errlen, "%s: no PAMAP2 files (Protocol/subject1NN.dat)", dir), -1;
+    qsort(*files, (size_t)nfiles, sizeof **files, cmp_file);
     for (int i = 0; i < nfiles; i++)
-        if (files[i].subject < 100 || files[i].subject > 355) {
-            snprintf(err, errlen, "%s: subject number %d outside 100..355", files[i].path, files[i].subject);
-            free(files);
-            return -1;
-        }
+        if ((*files)[i].subject < 100 || (*files)[i].subject > 355)
+            return snprintf(err, errlen, "%s: subject number %d outside 100..355", (*files)[i].path,
+                            (*files)[i].subject),
+                   -1;
+    return nfiles;
+}
 
-    /* the cache key: files and the options that shape the windows */
+/* The cache key: files and the options that shape the windows. */
+static uint64_t cache_key(const src_file *files, int nfiles, const pt_pamap2_options *o) {
     uint64_t key = PT_DATA_FNV_INIT;
     key = pt_data_fnv(key, "pamap2 v1", 9);
     for (int i = 0; i < nfiles; i++) pt_data_fnv_file(&key, files[i].path);
     int kopt[4] = {o->window, o->step, o->max_gap, o->optional};
     key = pt_data_fnv(key, kopt, sizeof kopt);
-    key = pt_data_fnv(key, o->columns, (size_t)o->nchannels * sizeof(int));
-    char cdir[3800], cerr[512];
-    int cr = pt_data_cache_dir(o->cache_dir, cdir, sizeof cdir, cerr, sizeof cerr);
-    if (cr == 0)
-        snprintf(out->cache_path, sizeof out->cache_path, "%s/pamap2-%016llx.bin", cdir,
-                 (unsigned long long)key);
-    if (cr == 0 && cache_read(out, key) == 0) {
-        free(files);
-        goto finish;
-    }
+    return pt_data_fnv(key, o->columns, (size_t)o->nchannels * sizeof(int));
+}
 
-    build_out bo = {{NULL, 0, 0, sizeof(float)}, {NULL, 0, 0, sizeof(int64_t)},
-                    {NULL, 0, 0, 1}, {NULL, 0, 0, 1}};
+/* Parses, cleans and windows every file into out's heap. 0, or -1 with err. */
+static int parse_all(pt_pamap2 *out, const pt_pamap2_options *o, const src_file *files, int nfiles, char *err,
+                     size_t errlen) {
+    build_out bo = {{NULL, 0, 0, sizeof(float)}, {NULL, 0, 0, sizeof(int64_t)}, {NULL, 0, 0, 1}, {NULL, 0, 0, 1}};
     file_rows fr = {o, NULL, err, errlen, {NULL, 0, 0, sizeof(double)}, {NULL, 0, 0, sizeof(int)},
                     {NULL, 0, 0, sizeof(float)}};
     int rc = 0;
+    struct stat st;
     for (int i = 0; i < nfiles && !rc; i++) {
         fr.path = files[i].path;
         fr.t.n = fr.act.n = fr.v.n = 0;
@@ -603,28 +594,60 @@ int pt_pamap2_load(const char *dir, const pt_pamap2_options *o, pt_pamap2 *out, 
     free(fr.t.p);
     free(fr.act.p);
     free(fr.v.p);
-    free(files);
-    if (rc) {
-        free(bo.series.p);
-        free(bo.offset.p);
-        free(bo.label.p);
-        free(bo.subject.p);
-        memset(out, 0, sizeof *out);
-        return -1;
-    }
     out->heap[0] = bo.series.p;
     out->heap[1] = bo.offset.p;
     out->heap[2] = bo.label.p;
     out->heap[3] = bo.subject.p;
+    if (rc) return -1;
     out->series = bo.series.p;
     out->offset = bo.offset.p;
     out->label = bo.label.p;
     out->subject = bo.subject.p;
     out->nwindows = (int64_t)bo.offset.n;
     out->nrows = (int64_t)(bo.series.n / (size_t)o->nchannels);
-    if (out->cache_path[0] && cache_write(out, key) != 0) out->cache_path[0] = '\0';
+    return 0;
+}
 
-finish:
+/* The windows of dir in out: from the cache when it holds them, else parsed (and cached). */
+static int load_windows(const char *dir, const pt_pamap2_options *o, pt_pamap2 *out, char *err, size_t errlen) {
+    src_file *files = NULL;
+    int nfiles = find_files(dir, o, &files, err, errlen);
+    if (nfiles < 0) {
+        free(files);
+        return -1;
+    }
+    uint64_t key = cache_key(files, nfiles, o);
+    char cdir[3800], cerr[512];
+    int cr = pt_data_cache_dir(o->cache_dir, cdir, sizeof cdir, cerr, sizeof cerr);
+    if (cr == 0)
+        snprintf(out->cache_path, sizeof out->cache_path, "%s/pamap2-%016llx.bin", cdir, (unsigned long long)key);
+    int rc = 0;
+    if (!(cr == 0 && cache_read(out, key) == 0)) {
+        rc = parse_all(out, o, files, nfiles, err, errlen);
+        if (rc == 0 && out->cache_path[0] && cache_write(out, key) != 0) out->cache_path[0] = '\0';
+    }
+    free(files);
+    return rc;
+}
+
+int pt_pamap2_load(const char *dir, const pt_pamap2_options *o, pt_pamap2 *out, char *err,
+                   size_t errlen) {
+    memset(out, 0, sizeof *out);
+    pt_pamap2_options defo;
+    if (!o) {
+        pt_pamap2_options_init(&defo);
+        o = &defo;
+    }
+    if (check_options(o, err, errlen) != 0) return -1;
+    out->opt = *o;
+    out->window = o->window;
+    out->channels = o->nchannels;
+    out->nclasses = o->optional ? PT_PAMAP2_CLASSES_ALL : PT_PAMAP2_CLASSES;
+    if (load_windows(dir, o, out, err, errlen) != 0) {
+        for (int k = 0; k < 4; k++) free(out->heap[k]);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
     if (make_split(out) != 0) {
         pt_pamap2_free(out);
         snprintf(err, errlen, "%s: out of memory", dir);

@@ -129,15 +129,59 @@ static void set(double *px, const double *c) {
     px[2] = c[2];
 }
 
+static const double black[3] = {15, 15, 15}, white[3] = {235, 235, 235}, red[3] = {190, 20, 40},
+                    gold[3] = {230, 190, 40}, pink[3] = {235, 120, 130}, shadow[3] = {90, 80, 75},
+                    tie[3] = {30, 40, 120}, hat[3] = {60, 90, 60}, purple[3] = {130, 60, 140};
+
+/* Eyes, brows, bags, makeup and glasses at pixel (x, y) of a face centred at (cx, cy). */
+static void paint_eyes(double *px, const person *p, const uint8_t *a, int x, int y, double cx, double cy) {
+    for (int s = -1; s <= 1; s += 2) {
+        double ex = cx + s * p->eye_dx, ey = cy + p->eye_y;
+        double erx = 7, ery = a[A_NARROW_EYES] ? 1.8 : 3.8;
+        double e = sq((x - ex) / erx) + sq((y - ey) / ery);
+        if (a[A_MAKEUP] && sq((x - ex) / 10) + sq((y - ey + 3) / 6) < 1) set(px, purple);
+        if (e < 1) set(px, white);
+        if (sq(x - ex) + sq(y - ey) < sq(ery * 0.9)) set(px, p->eye);
+        if (a[A_BAGS] && fabs(sq((x - ex) / 7) + sq((y - ey - 4) / 3) - 1) < 0.2 && y > ey + 4) set(px, shadow);
+        double by = ey - 8 - (a[A_ARCHED] ? 4 * (1 - sq((x - ex) / 9)) : 0);
+        if (fabs(x - ex) < 9 && fabs(y - by) < (a[A_BUSHY] ? 2.6 : 1.2)) set(px, p->hair[0] < 60 ? black : p->hair);
+        if (a[A_GLASSES]) {
+            double gd = sq((x - ex) / 11) + sq((y - ey) / 8);
+            if (gd < 1 && gd > 0.72) set(px, black);
+            if (s == 1 && fabs(y - ey) < 1.2 && fabs(x - cx) < p->eye_dx - 10) set(px, black);
+        }
+    }
+}
+
+/* A 7x7 box blur of f (H x W x 3); frees f, returns the blurred copy. */
+static double *blur(double *f) {
+    const int W = PT_CELEBA_SRC_W, H = PT_CELEBA_SRC_H;
+    double *g = malloc(sizeof(double) * 3 * W * H);
+    if (!g) abort();
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            for (int c = 0; c < 3; c++) {
+                double s = 0;
+                int n = 0;
+                for (int k = -3; k <= 3; k++)
+                    for (int l = -3; l <= 3; l++) {
+                        int yy = y + k, xx = x + l;
+                        if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+                        s += f[3 * (yy * W + xx) + c];
+                        n++;
+                    }
+                g[3 * (y * W + x) + c] = s / n;
+            }
+    free(f);
+    return g;
+}
+
 static void render(const person *p, const uint8_t *a, pt_rng *r, uint8_t *img) {
     const int W = PT_CELEBA_SRC_W, H = PT_CELEBA_SRC_H;
     double dx = 8 * (pt_rng_uniform(r) - 0.5), dy = 8 * (pt_rng_uniform(r) - 0.5);
     double light = 0.85 + 0.3 * pt_rng_uniform(r);
     double cx = p->cx + dx, cy = p->cy + dy, rx = p->rx, ry = p->ry;
     double hairline = cy - ry * (a[A_RECEDING] ? 0.55 : 0.75);
-    static const double black[3] = {15, 15, 15}, white[3] = {235, 235, 235}, red[3] = {190, 20, 40},
-                        gold[3] = {230, 190, 40}, pink[3] = {235, 120, 130}, shadow[3] = {90, 80, 75},
-                        tie[3] = {30, 40, 120}, hat[3] = {60, 90, 60}, purple[3] = {130, 60, 140};
     double stubble[3];
     for (int c = 0; c < 3; c++) stubble[c] = p->skin[c] * 0.6;
     double *f = malloc(sizeof(double) * 3 * W * H);
@@ -187,22 +231,7 @@ static void render(const person *p, const uint8_t *a, pt_rng *r, uint8_t *img) {
             if (a[A_SHADOW] && v > 0.35 && (((x * 7 + y * 13) % 5) < 2)) set(px, stubble);
             if (a[A_GOATEE] && v > 0.7 && fabs(u) < 0.25) set(px, p->hair);
             /* eyes, brows, bags, makeup, glasses */
-            for (int s = -1; s <= 1; s += 2) {
-                double ex = cx + s * p->eye_dx, ey = cy + p->eye_y;
-                double erx = 7, ery = a[A_NARROW_EYES] ? 1.8 : 3.8;
-                double e = sq((x - ex) / erx) + sq((y - ey) / ery);
-                if (a[A_MAKEUP] && sq((x - ex) / 10) + sq((y - ey + 3) / 6) < 1) set(px, purple);
-                if (e < 1) set(px, white);
-                if (sq(x - ex) + sq(y - ey) < sq(ery * 0.9)) set(px, p->eye);
-                if (a[A_BAGS] && fabs(sq((x - ex) / 7) + sq((y - ey - 4) / 3) - 1) < 0.2 && y > ey + 4) set(px, shadow);
-                double by = ey - 8 - (a[A_ARCHED] ? 4 * (1 - sq((x - ex) / 9)) : 0);
-                if (fabs(x - ex) < 9 && fabs(y - by) < (a[A_BUSHY] ? 2.6 : 1.2)) set(px, p->hair[0] < 60 ? black : p->hair);
-                if (a[A_GLASSES]) {
-                    double gd = sq((x - ex) / 11) + sq((y - ey) / 8);
-                    if (gd < 1 && gd > 0.72) set(px, black);
-                    if (s == 1 && fabs(y - ey) < 1.2 && fabs(x - cx) < p->eye_dx - 10) set(px, black);
-                }
-            }
+            paint_eyes(px, p, a, x, y, cx, cy);
             /* nose */
             double ny = cy + 8, nw = a[A_BIG_NOSE] ? 7 : 4.5;
             if (a[A_POINTY_NOSE]) {
@@ -228,26 +257,7 @@ static void render(const person *p, const uint8_t *a, pt_rng *r, uint8_t *img) {
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++)
                 if (y < cy - ry * 0.55 && y > cy - ry * 1.35 && fabs(x - cx) < rx * 1.25) set(f + 3 * (y * W + x), hat);
-    if (a[A_BLURRY]) {
-        double *g = malloc(sizeof(double) * 3 * W * H);
-        if (!g) abort();
-        for (int y = 0; y < H; y++)
-            for (int x = 0; x < W; x++)
-                for (int c = 0; c < 3; c++) {
-                    double s = 0;
-                    int n = 0;
-                    for (int k = -3; k <= 3; k++)
-                        for (int l = -3; l <= 3; l++) {
-                            int yy = y + k, xx = x + l;
-                            if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
-                            s += f[3 * (yy * W + xx) + c];
-                            n++;
-                        }
-                    g[3 * (y * W + x) + c] = s / n;
-                }
-        free(f);
-        f = g;
-    }
+    if (a[A_BLURRY]) f = blur(f);
     double noise = a[A_ATTRACTIVE] ? 3 : 9;
     for (int i = 0; i < W * H * 3; i++) {
         double v = f[i] * light + noise * (pt_rng_uniform(r) - 0.5) * 2;
@@ -296,23 +306,11 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
     }
 }
 
-int pt_synth_celeba(const char *dir, const pt_synth_celeba_options *o, char *err, size_t errlen) {
-    if (o->identities < PT_CELEBA_IDENTITIES || o->identities > 10177 || o->images_per_id < 1) {
-        snprintf(err, errlen, "synth celeba: identities must be 40..10177 and images per id at least 1");
-        return -1;
-    }
-    char p[4200];
-    snprintf(p, sizeof p, "%s/img_align_celeba", dir);
-    if ((mkdir(dir, 0755) != 0 && errno != EEXIST) || (mkdir(p, 0755) != 0 && errno != EEXIST)) {
-        snprintf(err, errlen, "%s: %s", p, strerror(errno));
-        return -1;
-    }
-    int np = o->identities;
-    person *people = calloc((size_t)np, sizeof *people);
-    pt_rng r;
-    pt_rng_seed(&r, o->seed, 0xce1eba);
-    /* distinct CelebA-like ids; the first 40 get images_per_id images, the rest fewer */
+/* The people: distinct CelebA-like ids (from r); the first 40 get images_per_id images,
+ * the rest fewer. Returns the images in all. */
+static int64_t make_people(const pt_synth_celeba_options *o, pt_rng *rr, person *people, int np) {
     int64_t total = 0;
+    pt_rng r = *rr;
     for (int i = 0; i < np; i++) {
         int32_t id;
         int dup;
@@ -331,6 +329,43 @@ int pt_synth_celeba(const char *dir, const pt_synth_celeba_options *o, char *err
         make_person(&people[i], &pr);
         total += people[i].nimages;
     }
+    *rr = r;
+    return total;
+}
+
+/* Encodes img as DIR/img_align_celeba/NAME (JPEG quality 90). 0, or -1 with err. */
+static int write_jpeg(tjhandle tj, const uint8_t *img, const char *dir, const char *name, char *err, size_t errlen) {
+    unsigned char *jpg = NULL;
+    unsigned long jlen = 0;
+    int rc;
+    if (tjCompress2(tj, img, PT_CELEBA_SRC_W, 0, PT_CELEBA_SRC_H, TJPF_RGB, &jpg, &jlen, TJSAMP_420, 90, 0) != 0) {
+        snprintf(err, errlen, "%s: JPEG encoding failed: %s", name, tjGetErrorStr2(tj));
+        rc = -1;
+    } else {
+        char p[4200];
+        snprintf(p, sizeof p, "%s/img_align_celeba/%s", dir, name);
+        rc = write_text(p, (const char *)jpg, jlen, err, errlen);
+    }
+    tjFree(jpg);
+    return rc;
+}
+
+int pt_synth_celeba(const char *dir, const pt_synth_celeba_options *o, char *err, size_t errlen) {
+    if (o->identities < PT_CELEBA_IDENTITIES || o->identities > 10177 || o->images_per_id < 1) {
+        snprintf(err, errlen, "synth celeba: identities must be 40..10177 and images per id at least 1");
+        return -1;
+    }
+    char p[4200];
+    snprintf(p, sizeof p, "%s/img_align_celeba", dir);
+    if ((mkdir(dir, 0755) != 0 && errno != EEXIST) || (mkdir(p, 0755) != 0 && errno != EEXIST)) {
+        snprintf(err, errlen, "%s: %s", p, strerror(errno));
+        return -1;
+    }
+    int np = o->identities;
+    person *people = calloc((size_t)np, sizeof *people);
+    pt_rng r;
+    pt_rng_seed(&r, o->seed, 0xce1eba);
+    int64_t total = make_people(o, &r, people, np);
     /* images in a shuffled order, numbered 1..total */
     int32_t *owner = malloc((size_t)total * sizeof *owner);
     int64_t k = 0;
@@ -356,18 +391,9 @@ int pt_synth_celeba(const char *dir, const pt_synth_celeba_options *o, char *err
         uint8_t a[PT_CELEBA_ATTRS];
         image_attrs(pe, a, &ir);
         render(pe, a, &ir, img);
-        unsigned char *jpg = NULL;
-        unsigned long jlen = 0;
         char name[32];
         snprintf(name, sizeof name, "%06lld.jpg", (long long)(n + 1));
-        if (tjCompress2(tj, img, PT_CELEBA_SRC_W, 0, PT_CELEBA_SRC_H, TJPF_RGB, &jpg, &jlen, TJSAMP_420, 90, 0) != 0) {
-            snprintf(err, errlen, "%s: JPEG encoding failed: %s", name, tjGetErrorStr2(tj));
-            rc = -1;
-        } else {
-            snprintf(p, sizeof p, "%s/img_align_celeba/%s", dir, name);
-            rc = write_text(p, (const char *)jpg, jlen, err, errlen);
-        }
-        tjFree(jpg);
+        rc = write_jpeg(tj, img, dir, name, err, errlen);
         sb_printf(&attrs, "%s", name);
         for (int j = 0; j < PT_CELEBA_ATTRS; j++) sb_printf(&attrs, " %2d", a[j] ? 1 : -1);
         sb_printf(&attrs, "\n");
