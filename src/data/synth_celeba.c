@@ -153,6 +153,20 @@ static void paint_eyes(double *px, const person *p, const uint8_t *a, int x, int
     }
 }
 
+/* The mouth at pixel (x, y): lips (and teeth or an opening) around row my. */
+static void paint_mouth(double *px, const person *p, const uint8_t *a, int x, int y, double cx, double my) {
+    double mw = a[A_SMILING] ? 17 : 12, lip = a[A_BIG_LIPS] ? 3.2 : 1.8;
+    double curve = a[A_SMILING] ? -7 * (1 - sq((x - cx) / mw)) : 0;
+    if (fabs(x - cx) < mw) {
+        double yy = my - curve;
+        double lipc[3] = {p->skin[0] * 0.7, p->skin[1] * 0.45, p->skin[2] * 0.45};
+        if (a[A_MOUTH_OPEN] && y > yy - 3 - (a[A_SMILING] ? 3 : 0) && y < yy + 3) set(px, a[A_SMILING] ? white : black);
+        if (fabs(y - (yy - 3 - (a[A_MOUTH_OPEN] ? 1 : 0))) < lip * 0.6 || fabs(y - (yy + 3)) < lip * 0.6)
+            set(px, a[A_LIPSTICK] ? red : lipc);
+        if (!a[A_MOUTH_OPEN] && fabs(y - yy) < lip) set(px, a[A_LIPSTICK] ? red : lipc);
+    }
+}
+
 /* A 7x7 box blur of f (H x W x 3); frees f, returns the blurred copy. */
 static double *blur(double *f) {
     const int W = PT_CELEBA_SRC_W, H = PT_CELEBA_SRC_H;
@@ -239,18 +253,8 @@ static void render(const person *p, const uint8_t *a, pt_rng *r, uint8_t *img) {
             } else if (sq((x - cx) / nw) + sq((y - ny) / (nw * 0.8)) < 1) {
                 set(px, shadow);
             }
-            /* mouth */
-            double my = cy + ry * 0.5, mw = a[A_SMILING] ? 17 : 12, lip = a[A_BIG_LIPS] ? 3.2 : 1.8;
-            double curve = a[A_SMILING] ? -7 * (1 - sq((x - cx) / mw)) : 0;
-            if (fabs(x - cx) < mw) {
-                double yy = my - curve;
-                double lipc[3] = {p->skin[0] * 0.7, p->skin[1] * 0.45, p->skin[2] * 0.45};
-                if (a[A_MOUTH_OPEN] && y > yy - 3 - (a[A_SMILING] ? 3 : 0) && y < yy + 3) set(px, a[A_SMILING] ? white : black);
-                if (fabs(y - (yy - 3 - (a[A_MOUTH_OPEN] ? 1 : 0))) < lip * 0.6 || fabs(y - (yy + 3)) < lip * 0.6)
-                    set(px, a[A_LIPSTICK] ? red : lipc);
-                if (!a[A_MOUTH_OPEN] && fabs(y - yy) < lip) set(px, a[A_LIPSTICK] ? red : lipc);
-            }
-            if (a[A_MUSTACHE] && fabs(x - cx) < 14 && y > my - 9 && y < my - 5) set(px, p->hair);
+            paint_mouth(px, p, a, x, y, cx, cy + ry * 0.5);
+            if (a[A_MUSTACHE] && fabs(x - cx) < 14 && y > cy + ry * 0.5 - 9 && y < cy + ry * 0.5 - 5) set(px, p->hair);
         }
     /* hat over everything at the top */
     if (a[A_HAT])
