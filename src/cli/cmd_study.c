@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "models/models.h"
+#include "study/data.h"
 #include "study/kind.h"
 #include "study/slurm.h"
 #include "study/study.h"
@@ -67,10 +68,8 @@ static int parse_list_double(const char *s, double *out, int max) {
     return n;
 }
 
-static int is_dataset(const char *d) {
-    return !strcmp(d, "fmnist") || !strcmp(d, "pamap2") || !strcmp(d, "celeba-id") || !strcmp(d, "celeba-attr") ||
-           !strcmp(d, "celeba");
-}
+/* A study --dataset is a task of the data registry (study/data.h). */
+static int is_dataset(const char *d) { return pt_study_dataset_model(d) != NULL; }
 
 /* Counts the comma-separated values of s (at most a grid's worth is accepted). */
 static int list_count(const char *s) {
