@@ -37,9 +37,11 @@ static void slurp(const char *path, char *buf, size_t n) {
     fclose(f);
 }
 
-/* Runs argv (NULL-terminated) with stdout/stderr to files; if sig_after > 0,
-   sends SIGTERM to it after that many seconds. */
-static void run_argv(char *const argv[], run_result *r, double sig_after) {
+/* Runs argv (NULL-terminated) with stdout/stderr to files; with term_after,
+   sends SIGTERM to it once its stdout holds that text (the measured command
+   printed it: powertrain's handlers are in place and the child is running),
+   rather than after a fixed time a busy machine may not honour. */
+static void run_argv(char *const argv[], run_result *r, const char *term_after) {
     char op[512], ep[512];
     snprintf(op, sizeof op, "%s/stdout.txt", tmpdir);
     snprintf(ep, sizeof ep, "%s/stderr.txt", tmpdir);
@@ -55,9 +57,14 @@ static void run_argv(char *const argv[], run_result *r, double sig_after) {
         execv(argv[0], argv);
         _exit(99);
     }
-    if (sig_after > 0) {
-        struct timespec ts = {(time_t)sig_after, (long)((sig_after - (time_t)sig_after) * 1e9)};
-        nanosleep(&ts, NULL);
+    if (term_after) {
+        /* up to 60 s for the command to start; then the signal is sent anyway */
+        for (int k = 0; k < 6000; k++) {
+            slurp(op, r->out, sizeof r->out);
+            if (strstr(r->out, term_after)) break;
+            struct timespec ts = {0, 10000000};
+            nanosleep(&ts, NULL);
+        }
         kill(pid, SIGTERM);
     }
     int st;
@@ -70,7 +77,7 @@ static void run_argv(char *const argv[], run_result *r, double sig_after) {
 #define RUN(r, ...)                                                  \
     do {                                                             \
         char *argv_[] = {(char *)pt_bin, __VA_ARGS__, NULL};         \
-        run_argv(argv_, (r), 0);                                     \
+        run_argv(argv_, (r), NULL);                                     \
     } while (0)
 
 static int count_lines(const char *s) {
@@ -178,13 +185,13 @@ static void test_exit_status(void) {
     RUN(&r, "measure", "--trace", tr, "--", "sh", "-c", "kill -TERM $$");
     CHECK(r.status == 128 + SIGTERM);
     /* SIGTERM sent to powertrain reaches the child, which dies of it */
-    char *argv[] = {(char *)pt_bin, "measure", "--trace", tr, "--", "sleep", "30", NULL};
+    char *argv[] = {(char *)pt_bin, "measure", "--trace", tr, "--", "sh", "-c", "echo ready; exec sleep 30", NULL};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    run_argv(argv, &r, 0.5);
+    run_argv(argv, &r, "ready\n");
     clock_gettime(CLOCK_MONOTONIC, &t1);
     CHECK(r.status == 128 + SIGTERM);
-    CHECK((t1.tv_sec - t0.tv_sec) < 10);
+    CHECK((t1.tv_sec - t0.tv_sec) < 25); /* the signal ended the 30 s sleep */
     CHECK_CONTAINS(r.err, "signal 15");
 }
 
@@ -290,6 +297,9 @@ static void test_fifo_marks(void) {
 
 static volatile int writer_stop;
 static char rapl_dir[600];
+/* The longest the counter file went without a fresh value: from the time a
+   value was computed to the rename of the next (s). */
+static double writer_stale_s;
 
 static void *counter_writer(void *arg) {
     (void)arg;
@@ -298,6 +308,8 @@ static void *counter_writer(void *arg) {
     char path[700], tmp[720];
     snprintf(path, sizeof path, "%s/energy_uj", rapl_dir);
     snprintf(tmp, sizeof tmp, "%s/energy_uj.new", rapl_dir);
+    double prev_s = -1;
+    writer_stale_s = 0;
     while (!writer_stop) {
         clock_gettime(CLOCK_MONOTONIC, &t);
         double s = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) * 1e-9;
@@ -306,11 +318,44 @@ static void *counter_writer(void *arg) {
             fprintf(f, "%llu\n", 1000000000ULL + (unsigned long long)(s * 20.0 * 1e6));
             fclose(f);
             rename(tmp, path);
+            struct timespec a;
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            double now = (double)(a.tv_sec - t0.tv_sec) + (double)(a.tv_nsec - t0.tv_nsec) * 1e-9;
+            if (prev_s >= 0 && now - prev_s > writer_stale_s) writer_stale_s = now - prev_s;
+            prev_s = s;
         }
         struct timespec d = {0, 1000000};
         nanosleep(&d, NULL);
     }
     return NULL;
+}
+
+/* How far stale counter values can move eq1 of a component in DIR/samples.csv,
+   relative, per second of staleness. Sample i's power is a counter difference
+   over its period dt_i; values read s_i late give it the relative error
+   (s_{i-1} - s_i) / dt_i, and the mean of these telescopes to at most
+   S (1/dt_1 + 1/dt_n + sum |1/dt_{i+1} - 1/dt_i|) / n for staleness up to S:
+   small for even periods, larger when a busy machine makes them uneven. */
+static double stale_error_per_s(const char *dir, const char *comp) {
+    char path[700], line[256], name[64];
+    snprintf(path, sizeof path, "%s/samples.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    double prev = -1, t, inv_first = 0, inv_prev = 0, sum = 0;
+    int n = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%lf,%63[^,]", &t, name) == 2 && !strcmp(name, comp)) {
+            if (prev >= 0 && t > prev) {
+                double inv = 1.0 / (t - prev);
+                if (n == 0) inv_first = inv;
+                else sum += fabs(inv - inv_prev);
+                inv_prev = inv;
+                n++;
+            }
+            prev = t;
+        }
+    fclose(f);
+    return n ? (inv_first + inv_prev + sum) / n : 0;
 }
 
 static void test_acceptance_rapl_20w(void) {
@@ -330,10 +375,11 @@ static void test_acceptance_rapl_20w(void) {
     writer_stop = 0;
     pthread_create(&th, NULL, counter_writer, NULL);
     setenv("POWERTRAIN_SYSFS_ROOT", root, 1);
-    char js[512];
+    char js[512], outdir[512];
     snprintf(js, sizeof js, "%s/accept.json", tmpdir);
+    snprintf(outdir, sizeof outdir, "%s/accept", tmpdir);
     run_result r;
-    RUN(&r, "measure", "--json", js, "--", "sleep", "2");
+    RUN(&r, "measure", "--json", js, "--out", outdir, "--", "sleep", "2");
     unsetenv("POWERTRAIN_SYSFS_ROOT");
     writer_stop = 1;
     pthread_join(th, NULL);
@@ -350,8 +396,14 @@ static void test_acceptance_rapl_20w(void) {
         CHECK_STR(jstr(pkg, "source"), "rapl");
         CHECK_NEAR(jnum(pkg, "energy_j"), 40.0, 0.05, 0);
         CHECK_NEAR(counter, 20.0 * dur, 0.05, 0); /* the writer thread may lag under load */
-        CHECK_NEAR(eq1, counter, 0.02, 0);
-        fprintf(stderr, "acceptance: %.3f s, counter %.3f J, eq1 %.3f J\n", dur, counter, eq1);
+        /* 2% for the method itself, plus what the writer's lag can do to the
+           power samples given the measured sampling periods; the cap keeps the
+           check able to fail on a busy machine. */
+        double tol = 0.02 + writer_stale_s * stale_error_per_s(outdir, "package-0");
+        if (tol > 0.25) tol = 0.25;
+        CHECK_NEAR(eq1, counter, tol, 0);
+        fprintf(stderr, "acceptance: %.3f s, counter %.3f J, eq1 %.3f J (tolerance %.1f%%, writer stale %.3f s)\n",
+                dur, counter, eq1, 100 * tol, writer_stale_s);
     }
     cJSON_Delete(j);
 }
