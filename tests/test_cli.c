@@ -170,6 +170,24 @@ static void test_bad_flags(void) {
     RUN(&r, "measure", "--help");
     CHECK(r.status == 0);
     CHECK_CONTAINS(r.out, "POWERTRAIN_MARKS");
+
+    /* the verb list comes from main.c's table and the study-kind registry */
+    RUN(&r, "--help");
+    CHECK(r.status == 0);
+    CHECK_CONTAINS(r.out, "\n  measure   ");
+    CHECK_CONTAINS(r.out, "\n  regime    ");
+    CHECK_CONTAINS(r.out, "\n  tune      ");
+    CHECK_CONTAINS(r.out, "\n  multitask ");
+    CHECK_CONTAINS(r.out, "\n  data      ");
+    RUN(&r, "help", "tune");
+    CHECK(r.status == 0);
+    CHECK_CONTAINS(r.out, "usage: powertrain tune");
+    RUN(&r, "help", "frobnicate");
+    CHECK(r.status == 2);
+    CHECK_CONTAINS(r.err, "unknown verb 'frobnicate'");
+    RUN(&r, "pretrain", "--help");
+    CHECK(r.status == 0);
+    CHECK_CONTAINS(r.out, "usage: powertrain pretrain");
 }
 
 static void test_exit_status(void) {

@@ -8,7 +8,7 @@
 #include "test.h"
 
 static void test_found_by_name(void) {
-    const char *names[] = {"regime", "pretrain", "multitask", "tune"};
+    const char *names[] = {"regime", "tune", "pretrain", "multitask"}; /* the table's order: --help's */
     CHECK(pt_study_kind_count() == 4);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const pt_study_kind *k = pt_study_kind_find(names[i]);

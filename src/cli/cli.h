@@ -19,10 +19,9 @@ int pt_cli_measure(int argc, char **argv);   /* cmd_measure.c */
 int pt_cli_report(int argc, char **argv);    /* cmd_report.c */
 int pt_cli_models(int argc, char **argv);    /* cmd_models.c */
 int pt_cli_train(int argc, char **argv);     /* cmd_study.c: train .. multitask */
-int pt_cli_regime(int argc, char **argv);
-int pt_cli_pretrain(int argc, char **argv);
-int pt_cli_tune(int argc, char **argv);
-int pt_cli_multitask(int argc, char **argv);
+/* A study kind of src/study/kind.c (regime, tune, pretrain, multitask): argv[0]
+ * names it. cmd_study.c */
+int pt_cli_study(int argc, char **argv);
 int pt_cli_merge(int argc, char **argv);     /* cmd_merge.c */
 int pt_cli_synth(int argc, char **argv);     /* cmd_synth.c */
 int pt_cli_data(int argc, char **argv);      /* cmd_data.c */

@@ -580,7 +580,4 @@ static int study_main(const char *name, int argc, char **argv) {
     return run_kind(k, &c, &o);
 }
 
-int pt_cli_regime(int argc, char **argv) { return study_main("regime", argc, argv); }
-int pt_cli_pretrain(int argc, char **argv) { return study_main("pretrain", argc, argv); }
-int pt_cli_multitask(int argc, char **argv) { return study_main("multitask", argc, argv); }
-int pt_cli_tune(int argc, char **argv) { return study_main("tune", argc, argv); }
+int pt_cli_study(int argc, char **argv) { return study_main(argv[0], argc, argv); }

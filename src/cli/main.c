@@ -4,8 +4,11 @@
 
 #include "cli/cli.h"
 #include "powertrain/meter.h"
+#include "study/kind.h"
 
-/* The verbs: one line each (name, entry point, one-line summary for --help). */
+/* The verbs: one line each (name, entry point, one-line summary for --help).
+ * The line with no name stands for the study kinds of src/study/kind.c, listed
+ * there in their table's order and run by pt_cli_study. */
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -16,10 +19,7 @@ static const struct {
     {"report", pt_cli_report, "the paper's tables and figures from a results store (HTML, SVG, CSV, JSON)"},
     {"models", pt_cli_models, "each model's layer table, parameters and activation bytes"},
     {"train", pt_cli_train, "train one setup, measuring every epoch: train --dataset D --batch-size B --lr L"},
-    {"regime", pt_cli_regime, "the batch size x learning rate study (Table 1): regime --dataset D"},
-    {"tune", pt_cli_tune, "the energy-optimal setup without the whole grid: tune --dataset D [--mode exact|fast]"},
-    {"pretrain", pt_cli_pretrain, "the autoencoder pretraining study with break-even: pretrain --data DIR"},
-    {"multitask", pt_cli_multitask, "the CelebA multitask study (attributes, identities, both): multitask --data DIR"},
+    {NULL, pt_cli_study, NULL}, /* here: the study kinds, from src/study/kind.c */
     {"merge", pt_cli_merge, "merge shard stores of a cluster study into one store: merge --into DB SHARD..."},
     {"synth", pt_cli_synth, "write a synthetic data set in the real format: synth pamap2|celeba --out DIR"},
     {"data", pt_cli_data, "describe a data set: data info --dataset pamap2|celeba|fmnist [--data DIR]"},
@@ -33,13 +33,39 @@ static void usage(FILE *f) {
           "\n"
           "verbs:\n",
           f);
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        if (verbs[i].name) {
+            fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+            continue;
+        }
+        for (int k = 0; k < pt_study_kind_count(); k++)
+            fprintf(f, "  %-9s %s\n", pt_study_kind_at(k)->name, pt_study_kind_at(k)->summary);
+    }
     fputs("\n"
-          "`powertrain <verb> --help` describes a verb's options.\n"
+          "`powertrain <verb> --help` (or `powertrain help <verb>`) describes a verb's options.\n"
           "Energy methods: counter (hardware energy counter), eq1 (mean sampled power x\n"
           "duration, the paper's Equation 1), estimated (a model, not a measurement).\n",
           f);
+}
+
+/* The entry point of verb, NULL when there is none. */
+static int (*verb_find(const char *verb))(int, char **) {
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (verbs[i].name && !strcmp(verb, verbs[i].name)) return verbs[i].run;
+    return pt_study_kind_find(verb) ? pt_cli_study : NULL;
+}
+
+/* `powertrain help VERB`: the verb's own --help. */
+static int help_verb(const char *verb) {
+    int (*run)(int, char **) = verb_find(verb);
+    if (!run) {
+        fprintf(stderr, "powertrain: unknown verb '%s' (try powertrain --help)\n", verb);
+        return PT_EXIT_USAGE;
+    }
+    char v[64], h[] = "--help";
+    snprintf(v, sizeof v, "%s", verb);
+    char *args[] = {v, h, NULL};
+    return run(2, args);
 }
 
 int main(int argc, char **argv) {
@@ -48,6 +74,7 @@ int main(int argc, char **argv) {
         return PT_EXIT_USAGE;
     }
     const char *verb = argv[1];
+    if (!strcmp(verb, "help") && argc > 2) return help_verb(argv[2]);
     if (!strcmp(verb, "--help") || !strcmp(verb, "-h") || !strcmp(verb, "help")) {
         usage(stdout);
         return PT_EXIT_OK;
@@ -56,8 +83,8 @@ int main(int argc, char **argv) {
         printf("powertrain %s (libpowertrain-meter %s)\n", PT_METER_VERSION, pt_meter_version());
         return PT_EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (!strcmp(verb, verbs[i].name)) return verbs[i].run(argc - 1, argv + 1);
+    int (*run)(int, char **) = verb_find(verb);
+    if (run) return run(argc - 1, argv + 1);
     fprintf(stderr, "powertrain: unknown verb '%s' (try powertrain --help)\n", verb);
     return PT_EXIT_USAGE;
 }

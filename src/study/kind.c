@@ -7,9 +7,9 @@ extern const pt_study_kind pt_kind_regime, pt_kind_pretrain, pt_kind_multitask, 
 
 static const pt_study_kind *const kinds[] = {
     &pt_kind_regime,
+    &pt_kind_tune,
     &pt_kind_pretrain,
     &pt_kind_multitask,
-    &pt_kind_tune,
 };
 
 int pt_study_kind_count(void) { return (int)(sizeof kinds / sizeof kinds[0]); }

@@ -5,8 +5,9 @@
  * the result with its check hook and runs it with its run hook.
  *
  * Adding a kind: kind_<name>.c defining `const pt_study_kind pt_kind_<name>`,
- * one line in kind.c's table, one line in study.cmake's PT_STUDY_KINDS (and
- * a verb in src/cli/main.c calling pt_cli_study). */
+ * one line in kind.c's table, one line in study.cmake's PT_STUDY_KINDS. The
+ * CLI finds it by name (`powertrain <name>`, src/cli/main.c) and lists it in
+ * `powertrain --help` in the table's order. */
 #ifndef PT_STUDY_KIND_H
 #define PT_STUDY_KIND_H
 

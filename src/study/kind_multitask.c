@@ -34,7 +34,7 @@ static int run(const pt_study_config *c, const pt_kind_opts *o, char *err, size_
 
 const pt_study_kind pt_kind_multitask = {
     .name = "multitask",
-    .summary = "the multitask study on the resnet18 trunk: attributes, identities and both",
+    .summary = "the CelebA multitask study (attributes, identities, both): multitask --data DIR",
     .help = "usage: powertrain multitask [--dataset celeba] --data DIR [--preset paper|quick] [options]\n\n"
             "The paper's multitask study on the resnet18 trunk: attributes only, identities\n"
             "only, and both (alpha * L_attr + (1 - alpha) * L_id), per setup x repeat.\n"

@@ -8,7 +8,7 @@ static int run(const pt_study_config *c, const pt_kind_opts *o, char *err, size_
 
 const pt_study_kind pt_kind_pretrain = {
     .name = "pretrain",
-    .summary = "the pretraining study: autoencoder, frozen, unfrozen and from-scratch classifiers",
+    .summary = "the autoencoder pretraining study with break-even: pretrain --data DIR",
     .help = "usage: powertrain pretrain [--dataset pamap2] --data DIR [--preset paper|quick] [options]\n\n"
             "The paper's pretraining study: per setup x repeat, (1) the autoencoder with\n"
             "early stopping on validation loss (its encoder saved beside the store), (2) the\n"

@@ -8,7 +8,7 @@ static int run(const pt_study_config *c, const pt_kind_opts *o, char *err, size_
 
 const pt_study_kind pt_kind_regime = {
     .name = "regime",
-    .summary = "the training-regime study: every batch size x learning rate setup x repeats",
+    .summary = "the batch size x learning rate study (Table 1): regime --dataset D",
     .help = "usage: powertrain regime --dataset D [--preset paper|quick] [options]\n\n"
             "The paper's training-regime study: every batch size x learning rate setup\n"
             "(Table 1) x repeats, each trained with threshold early stopping and every\n"

@@ -96,7 +96,7 @@ static int run(const pt_study_config *c, const pt_kind_opts *o, char *err, size_
 
 const pt_study_kind pt_kind_tune = {
     .name = "tune",
-    .summary = "the least-energy setup to the target without the whole grid",
+    .summary = "the energy-optimal setup without the whole grid: tune --dataset D [--mode exact|fast]",
     .help = "usage: powertrain tune --dataset D [--space paper|BS_LIST:LR_LIST] [--mode exact|fast] [options]\n\n"
             "Finds the setup (batch size x learning rate) that reaches the target accuracy\n"
             "for the least energy without paying for the whole grid: a probe measures each\n"
