@@ -236,17 +236,24 @@ static void test_regex_epochs(void) {
     CHECK(cJSON_GetArraySize(ep) == 3);
     const cJSON *e;
     int idx = 1;
+    double prev_end = -1, sum = 0;
     cJSON_ArrayForEach(e, ep) {
         double d = jnum(e, "end_s") - jnum(e, "start_s");
         CHECK(jnum(e, "index") == idx);
-        CHECK_NEAR(d, 0.3, 0.0, 0.15);
+        /* each epoch holds a 0.3 s sleep; a loaded machine delays a line (the epoch
+           grows, the next may shrink by the same delay), so: bounds, and tiling */
+        CHECK(d > 0.0 && d < 2.0);
+        sum += d;
+        if (prev_end >= 0) CHECK_NEAR(jnum(e, "start_s"), prev_end, 1e-9, 0.0);
+        prev_end = jnum(e, "end_s");
         /* the trace draws 50 W: energy = 50 W x duration */
         CHECK_NEAR(jnum(e, "energy_j"), 50.0 * d, 1e-6, 1e-6);
         CHECK_STR(jstr(e, "method"), "eq1");
         idx++;
     }
+    CHECK(sum > 0.89); /* the three sleeps lie inside the three epochs */
     double dur = jnum(j, "duration_s");
-    CHECK_NEAR(dur, 1.1, 0.0, 0.4);
+    CHECK(dur >= 1.05 && dur < 6.0); /* three 0.3 s sleeps and a 0.2 s one at least */
     CHECK_NEAR(jnum(j, "total_energy_j"), 50.0 * dur, 1e-6, 1e-6);
     CHECK(jnum(j, "interval_ms") == 20);
     const cJSON *c = find_component(cJSON_GetObjectItemCaseSensitive(j, "components"), "gpu-0");
@@ -296,8 +303,11 @@ static void test_fifo_marks(void) {
     if (e0 && e1) {
         CHECK(jnum(e0, "index") == 10);
         CHECK(jnum(e1, "index") == 11);
-        CHECK_NEAR(jnum(e0, "end_s") - jnum(e0, "start_s"), 0.2, 0, 0.15);
-        CHECK_NEAR(jnum(e1, "end_s") - jnum(e1, "start_s"), 0.4, 0, 0.15);
+        /* 0.2 s and 0.4 s sleeps; a loaded machine delays a mark, so bounds */
+        double d0 = jnum(e0, "end_s") - jnum(e0, "start_s"), d1 = jnum(e1, "end_s") - jnum(e1, "start_s");
+        CHECK(d0 > 0.0 && d0 < 2.0);
+        CHECK(d1 > 0.0 && d1 < 2.5);
+        CHECK(d0 + d1 > 0.59); /* both sleeps lie inside the two epochs */
         CHECK_STR(jstr(e0, "phase"), "warmup");
         CHECK_STR(jstr(e1, "phase"), "train");
         CHECK_NEAR(jnum(e1, "energy_j"), 50.0 * (jnum(e1, "end_s") - jnum(e1, "start_s")), 1e-6, 1e-6);
@@ -412,7 +422,10 @@ static void test_acceptance_rapl_20w(void) {
         double counter = jnum(pkg, "counter_j"), eq1 = jnum(pkg, "eq1_j");
         CHECK_STR(jstr(pkg, "method"), "counter");
         CHECK_STR(jstr(pkg, "source"), "rapl");
-        CHECK_NEAR(jnum(pkg, "energy_j"), 40.0, 0.05, 0);
+        /* 20 W over `sleep 2`: 40 J on a quiet machine; the command may take longer
+           on a loaded one, so the energy is checked against its duration */
+        CHECK(dur >= 1.95 && dur < 3.0);
+        CHECK_NEAR(jnum(pkg, "energy_j"), counter, 1e-9, 1e-9);
         CHECK_NEAR(counter, 20.0 * dur, 0.05, 0); /* the writer thread may lag under load */
         /* 2% for the method itself, plus what the writer's lag can do to the
            power samples given the measured sampling periods; the cap keeps the
