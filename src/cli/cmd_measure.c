@@ -21,6 +21,7 @@
 #include "powertrain/meter.h"
 #include "util/clock.h"
 #include "util/fs.h"
+#include "util/grow.h"
 #include "util/json.h"
 #include "util/str.h"
 #include "util/units.h"
@@ -90,10 +91,12 @@ typedef struct {
     long epochs_total;
     double t_cmd0; /* meter time at which the command started */
     epoch_rec *ep;
-    int nep, capep;
+    int nep;
+    size_t capep;
     int cur_win; /* the window of the epoch in flight */
     int *phase_win;
-    int nphase, capphase;
+    int nphase;
+    size_t capphase;
     char phase[PT_METER_NAME_MAX];
     int warned_mark;
     regex_t re;
@@ -103,14 +106,10 @@ typedef struct {
     char (*names)[PT_METER_NAME_MAX];
 } measure_state;
 
-static int push_int(int **a, int *n, int *cap, int v) {
-    if (*n == *cap) {
-        int c = *cap ? *cap * 2 : 16;
-        int *na = realloc(*a, (size_t)c * sizeof *na);
-        if (!na) return -1;
-        *a = na;
-        *cap = c;
-    }
+static int push_int(int **a, int *n, size_t *cap, int v) {
+    int *na = pt_grow(*a, sizeof *na, (size_t)*n, cap, 16);
+    if (!na) return -1;
+    *a = na;
     (*a)[(*n)++] = v;
     return 0;
 }
@@ -148,13 +147,9 @@ static void end_epoch(measure_state *st, int given_index) {
     int ended = st->cur_win, next = pt_meter_window_cut(st->m, ended, label);
     if (next < 0) return;
     st->cur_win = next;
-    if (st->nep == st->capep) {
-        int c = st->capep ? st->capep * 2 : 16;
-        epoch_rec *ne = realloc(st->ep, (size_t)c * sizeof *ne);
-        if (!ne) return; /* out of memory: the epoch is measured but not listed */
-        st->ep = ne;
-        st->capep = c;
-    }
+    epoch_rec *ne = pt_grow(st->ep, sizeof *ne, (size_t)st->nep, &st->capep, 16);
+    if (!ne) return; /* out of memory: the epoch is measured but not listed */
+    st->ep = ne;
     epoch_rec *e = &st->ep[st->nep++];
     e->win = ended;
     e->index = given_index > 0 ? given_index : st->nep;

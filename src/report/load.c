@@ -11,6 +11,7 @@
 #include "report/report.h"
 #include "report/report_internal.h"
 #include "store/read.h"
+#include "util/grow.h"
 #include "util/str.h"
 
 static void say(char *err, size_t n, const char *fmt, ...) {
@@ -21,16 +22,6 @@ static void say(char *err, size_t n, const char *fmt, ...) {
     va_end(ap);
 }
 
-static int grow(void **p, int *cap, int n, size_t sz) {
-    if (n < *cap) return 0;
-    int nc = *cap ? *cap * 2 : 64;
-    void *np = realloc(*p, (size_t)nc * sz);
-    if (!np) return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
-
 static void hardware_of(pt_report_run *r) {
     const char *h = r->gpu[0] ? r->gpu : r->cpu[0] ? r->cpu : r->device[0] ? r->device : "unknown hardware";
     pt_strlcpy(r->hardware, h, sizeof r->hardware);
@@ -38,7 +29,7 @@ static void hardware_of(pt_report_run *r) {
 
 typedef struct {
     pt_report_data *d;
-    int cap;
+    size_t cap; /* of the array being read */
     char *err;
     size_t errlen;
 } loader;
@@ -51,7 +42,9 @@ static int out_of_memory(loader *l) {
 static int add_study(void *vctx, const pt_store_study_row *row) {
     loader *l = vctx;
     pt_report_data *d = l->d;
-    if (grow((void **)&d->studies, &l->cap, d->nstudies, sizeof *d->studies)) return out_of_memory(l);
+    pt_report_study *ns = pt_grow(d->studies, sizeof *ns, (size_t)d->nstudies, &l->cap, 64);
+    if (!ns) return out_of_memory(l);
+    d->studies = ns;
     pt_report_study *s = &d->studies[d->nstudies++];
     memset(s, 0, sizeof *s);
     s->id = row->id;
@@ -66,7 +59,9 @@ static int add_study(void *vctx, const pt_store_study_row *row) {
 static int add_run(void *vctx, const pt_store_run_row *row) {
     loader *l = vctx;
     pt_report_data *d = l->d;
-    if (grow((void **)&d->runs, &l->cap, d->nruns, sizeof *d->runs)) return out_of_memory(l);
+    pt_report_run *nr = pt_grow(d->runs, sizeof *nr, (size_t)d->nruns, &l->cap, 64);
+    if (!nr) return out_of_memory(l);
+    d->runs = nr;
     pt_report_run *r = &d->runs[d->nruns++];
     memset(r, 0, sizeof *r);
     r->id = row->id;
@@ -103,7 +98,9 @@ static int add_run(void *vctx, const pt_store_run_row *row) {
 static int add_component(void *vctx, const pt_store_component_row *row) {
     loader *l = vctx;
     pt_report_data *d = l->d;
-    if (grow((void **)&d->comps, &l->cap, d->ncomps, sizeof *d->comps)) return out_of_memory(l);
+    pt_report_component *nc = pt_grow(d->comps, sizeof *nc, (size_t)d->ncomps, &l->cap, 64);
+    if (!nc) return out_of_memory(l);
+    d->comps = nc;
     pt_report_component *c = &d->comps[d->ncomps++];
     memset(c, 0, sizeof *c);
     c->study_id = row->study_id;
