@@ -313,18 +313,10 @@ static void json_component(FILE *f, const pt_meter_component *c, const pt_meter_
     fputc('}', f);
 }
 
-static void json_window(FILE *f, pt_meter *m, int win, double t0, const double *idle_w) {
-    pt_meter_window w;
-    pt_meter_window_read(m, win, &w);
-    double dur = w.end_s - w.start_s;
-    fprintf(f, "\"start_s\":");
-    pt_json_num(f, w.start_s - t0);
-    fprintf(f, ",\"end_s\":");
-    pt_json_num(f, w.end_s - t0);
-    fprintf(f, ",\"energy_j\":");
-    pt_json_num(f, w.energy_j);
-    fprintf(f, ",\"method\":\"%s\",\"degraded\":%s,\"short\":%s,\"components\":[",
-            pt_meter_method_name(w.method), w.degraded ? "true" : "false", w.short_window ? "true" : "false");
+/* Every component's energy in window win as a JSON array; dur is the window's
+ * length (for above_idle_j), idle_w the idle power per component or NULL. */
+static void json_components(FILE *f, pt_meter *m, int win, const double *idle_w, double dur) {
+    fputc('[', f);
     int nc = pt_meter_component_count(m);
     for (int k = 0; k < nc; k++) {
         pt_meter_component c;
@@ -335,6 +327,21 @@ static void json_window(FILE *f, pt_meter *m, int win, double t0, const double *
         json_component(f, &c, &e, idle_w ? idle_w[k] : NAN, dur);
     }
     fputc(']', f);
+}
+
+static void json_window(FILE *f, pt_meter *m, int win, double t0, const double *idle_w) {
+    pt_meter_window w;
+    pt_meter_window_read(m, win, &w);
+    double dur = w.end_s - w.start_s;
+    fprintf(f, "\"start_s\":");
+    pt_json_num(f, w.start_s - t0);
+    fprintf(f, ",\"end_s\":");
+    pt_json_num(f, w.end_s - t0);
+    fprintf(f, ",\"energy_j\":");
+    pt_json_num(f, w.energy_j);
+    fprintf(f, ",\"method\":\"%s\",\"degraded\":%s,\"short\":%s,\"components\":",
+            pt_meter_method_name(w.method), w.degraded ? "true" : "false", w.short_window ? "true" : "false");
+    json_components(f, m, win, idle_w, dur);
 }
 
 static int write_json(const char *path, measure_state *st, int total_win, int tail_win,
@@ -356,17 +363,9 @@ static int write_json(const char *path, measure_state *st, int total_win, int ta
     }
     fprintf(f, ",\"sources\":");
     pt_cli_json_sources(f, m);
-    fprintf(f, ",\"components\":[");
-    double dur = tw.end_s - tw.start_s;
-    for (int k = 0; k < pt_meter_component_count(m); k++) {
-        pt_meter_component c;
-        pt_meter_energy e;
-        pt_meter_component_info(m, k, &c);
-        pt_meter_window_component(m, total_win, k, &e);
-        if (k) fputc(',', f);
-        json_component(f, &c, &e, idle_w ? idle_w[k] : NAN, dur);
-    }
-    fprintf(f, "],\"epochs\":[");
+    fprintf(f, ",\"components\":");
+    json_components(f, m, total_win, idle_w, tw.end_s - tw.start_s);
+    fprintf(f, ",\"epochs\":[");
     for (int i = 0; i < st->nep; i++) {
         fprintf(f, "%s{\"index\":%d,", i ? "," : "", st->ep[i].index);
         if (st->ep[i].phase[0]) {
