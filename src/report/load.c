@@ -3,7 +3,6 @@
  * runs.config_json), per-component sums; then hands over to the analysis
  * (analyse.c; tune.c for the search section of tune studies). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +12,6 @@
 #include "store/read.h"
 #include "util/grow.h"
 #include "util/str.h"
-
-static void say(char *err, size_t n, const char *fmt, ...) {
-    if (!err || !n) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
 
 static void hardware_of(pt_report_run *r) {
     const char *h = r->gpu[0] ? r->gpu : r->cpu[0] ? r->cpu : r->device[0] ? r->device : "unknown hardware";
@@ -35,7 +26,7 @@ typedef struct {
 } loader;
 
 static int out_of_memory(loader *l) {
-    say(l->err, l->errlen, "%s: out of memory", l->d->path);
+    pt_say(l->err, l->errlen, "%s: out of memory", l->d->path);
     return -1;
 }
 
@@ -126,9 +117,9 @@ static int load_rows(pt_store *st, int64_t study_id, pt_report_data *d, char *er
     loader l = {d, 0, err, errlen};
     if (pt_store_read_studies(st, study_id, add_study, &l, err, errlen) != 0) return -1;
     if (d->nstudies == 0) {
-        if (study_id) say(err, errlen, "%s: no study %lld in this store", d->path, (long long)study_id);
+        if (study_id) pt_say(err, errlen, "%s: no study %lld in this store", d->path, (long long)study_id);
         else
-            say(err, errlen,
+            pt_say(err, errlen,
                 "%s: the store holds no studies yet (run `powertrain regime`, `pretrain` or `multitask` "
                 "first)",
                 d->path);
