@@ -21,6 +21,7 @@
 #include "powertrain/meter.h"
 #include "util/clock.h"
 #include "util/fs.h"
+#include "util/grow.h"
 #include "util/json.h"
 #include "util/str.h"
 #include "util/units.h"
@@ -90,10 +91,12 @@ typedef struct {
     long epochs_total;
     double t_cmd0; /* meter time at which the command started */
     epoch_rec *ep;
-    int nep, capep;
+    int nep;
+    size_t capep;
     int cur_win; /* the window of the epoch in flight */
     int *phase_win;
-    int nphase, capphase;
+    int nphase;
+    size_t capphase;
     char phase[PT_METER_NAME_MAX];
     int warned_mark;
     regex_t re;
@@ -103,14 +106,10 @@ typedef struct {
     char (*names)[PT_METER_NAME_MAX];
 } measure_state;
 
-static int push_int(int **a, int *n, int *cap, int v) {
-    if (*n == *cap) {
-        int c = *cap ? *cap * 2 : 16;
-        int *na = realloc(*a, (size_t)c * sizeof *na);
-        if (!na) return -1;
-        *a = na;
-        *cap = c;
-    }
+static int push_int(int **a, int *n, size_t *cap, int v) {
+    int *na = pt_grow(*a, sizeof *na, (size_t)*n, cap, 16);
+    if (!na) return -1;
+    *a = na;
     (*a)[(*n)++] = v;
     return 0;
 }
@@ -148,13 +147,9 @@ static void end_epoch(measure_state *st, int given_index) {
     int ended = st->cur_win, next = pt_meter_window_cut(st->m, ended, label);
     if (next < 0) return;
     st->cur_win = next;
-    if (st->nep == st->capep) {
-        int c = st->capep ? st->capep * 2 : 16;
-        epoch_rec *ne = realloc(st->ep, (size_t)c * sizeof *ne);
-        if (!ne) return; /* out of memory: the epoch is measured but not listed */
-        st->ep = ne;
-        st->capep = c;
-    }
+    epoch_rec *ne = pt_grow(st->ep, sizeof *ne, (size_t)st->nep, &st->capep, 16);
+    if (!ne) return; /* out of memory: the epoch is measured but not listed */
+    st->ep = ne;
     epoch_rec *e = &st->ep[st->nep++];
     e->win = ended;
     e->index = given_index > 0 ? given_index : st->nep;
@@ -318,18 +313,10 @@ static void json_component(FILE *f, const pt_meter_component *c, const pt_meter_
     fputc('}', f);
 }
 
-static void json_window(FILE *f, pt_meter *m, int win, double t0, const double *idle_w) {
-    pt_meter_window w;
-    pt_meter_window_read(m, win, &w);
-    double dur = w.end_s - w.start_s;
-    fprintf(f, "\"start_s\":");
-    pt_json_num(f, w.start_s - t0);
-    fprintf(f, ",\"end_s\":");
-    pt_json_num(f, w.end_s - t0);
-    fprintf(f, ",\"energy_j\":");
-    pt_json_num(f, w.energy_j);
-    fprintf(f, ",\"method\":\"%s\",\"degraded\":%s,\"short\":%s,\"components\":[",
-            pt_meter_method_name(w.method), w.degraded ? "true" : "false", w.short_window ? "true" : "false");
+/* Every component's energy in window win as a JSON array; dur is the window's
+ * length (for above_idle_j), idle_w the idle power per component or NULL. */
+static void json_components(FILE *f, pt_meter *m, int win, const double *idle_w, double dur) {
+    fputc('[', f);
     int nc = pt_meter_component_count(m);
     for (int k = 0; k < nc; k++) {
         pt_meter_component c;
@@ -340,6 +327,21 @@ static void json_window(FILE *f, pt_meter *m, int win, double t0, const double *
         json_component(f, &c, &e, idle_w ? idle_w[k] : NAN, dur);
     }
     fputc(']', f);
+}
+
+static void json_window(FILE *f, pt_meter *m, int win, double t0, const double *idle_w) {
+    pt_meter_window w;
+    pt_meter_window_read(m, win, &w);
+    double dur = w.end_s - w.start_s;
+    fprintf(f, "\"start_s\":");
+    pt_json_num(f, w.start_s - t0);
+    fprintf(f, ",\"end_s\":");
+    pt_json_num(f, w.end_s - t0);
+    fprintf(f, ",\"energy_j\":");
+    pt_json_num(f, w.energy_j);
+    fprintf(f, ",\"method\":\"%s\",\"degraded\":%s,\"short\":%s,\"components\":",
+            pt_meter_method_name(w.method), w.degraded ? "true" : "false", w.short_window ? "true" : "false");
+    json_components(f, m, win, idle_w, dur);
 }
 
 static int write_json(const char *path, measure_state *st, int total_win, int tail_win,
@@ -361,17 +363,9 @@ static int write_json(const char *path, measure_state *st, int total_win, int ta
     }
     fprintf(f, ",\"sources\":");
     pt_cli_json_sources(f, m);
-    fprintf(f, ",\"components\":[");
-    double dur = tw.end_s - tw.start_s;
-    for (int k = 0; k < pt_meter_component_count(m); k++) {
-        pt_meter_component c;
-        pt_meter_energy e;
-        pt_meter_component_info(m, k, &c);
-        pt_meter_window_component(m, total_win, k, &e);
-        if (k) fputc(',', f);
-        json_component(f, &c, &e, idle_w ? idle_w[k] : NAN, dur);
-    }
-    fprintf(f, "],\"epochs\":[");
+    fprintf(f, ",\"components\":");
+    json_components(f, m, total_win, idle_w, tw.end_s - tw.start_s);
+    fprintf(f, ",\"epochs\":[");
     for (int i = 0; i < st->nep; i++) {
         fprintf(f, "%s{\"index\":%d,", i ? "," : "", st->ep[i].index);
         if (st->ep[i].phase[0]) {

@@ -135,6 +135,23 @@ static void *producer(void *arg) {
     return NULL;
 }
 
+/* Frees the slots' buffers (slots may be NULL after a failed open), the
+ * permutation, the lookup table and b itself. The thread and locks are the
+ * caller's. */
+static void batcher_free(pt_batcher *b) {
+    if (b->slots)
+        for (int i = 0; i < b->nslots; i++) {
+            free(b->slots[i].x);
+            free(b->slots[i].rows);
+            free(b->slots[i].label);
+            free(b->slots[i].targets);
+        }
+    free(b->slots);
+    free(b->perm);
+    free(b->lut);
+    free(b);
+}
+
 pt_batcher *pt_batcher_open(const pt_dataset *ds, const pt_batcher_config *cfg, char *err,
                             size_t errlen) {
     if (cfg->batch_size < 1) {
@@ -185,17 +202,7 @@ pt_batcher *pt_batcher_open(const pt_dataset *ds, const pt_batcher_config *cfg, 
 oom:
     snprintf(err, errlen, "out of memory for batches of %lld samples", (long long)cfg->batch_size);
     if (b) {
-        if (b->slots)
-            for (int i = 0; i < b->nslots; i++) {
-                free(b->slots[i].x);
-                free(b->slots[i].rows);
-                free(b->slots[i].label);
-                free(b->slots[i].targets);
-            }
-        free(b->slots);
-        free(b->perm);
-        free(b->lut);
-        free(b);
+        batcher_free(b);
     }
     return NULL;
 }
@@ -264,14 +271,5 @@ void pt_batcher_close(pt_batcher *b) {
     pthread_mutex_destroy(&b->mu);
     pthread_cond_destroy(&b->cv_prod);
     pthread_cond_destroy(&b->cv_cons);
-    for (int i = 0; i < b->nslots; i++) {
-        free(b->slots[i].x);
-        free(b->slots[i].rows);
-        free(b->slots[i].label);
-        free(b->slots[i].targets);
-    }
-    free(b->slots);
-    free(b->perm);
-    free(b->lut);
-    free(b);
+    batcher_free(b);
 }

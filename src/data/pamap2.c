@@ -18,6 +18,7 @@
 
 #include "data/cache.h"
 #include "util/fs.h"
+#include "util/grow.h"
 #include "util/str.h"
 
 const int pt_pamap2_activities[PT_PAMAP2_CLASSES_ALL] = {1,  2,  3,  4,  5,  6,  7,  12, 13,
@@ -161,20 +162,16 @@ static int subject_of(const char *name) {
     return v;
 }
 
-static int list_dir(const char *dir, src_file **files, int *nfiles, int *cap) {
+static int list_dir(const char *dir, src_file **files, int *nfiles, size_t *cap) {
     DIR *d = opendir(dir);
     if (!d) return -1;
     struct dirent *e;
     while ((e = readdir(d))) {
         int s = subject_of(e->d_name);
         if (s < 0) continue;
-        if (*nfiles == *cap) {
-            int nc = *cap ? *cap * 2 : 16;
-            src_file *nf = realloc(*files, (size_t)nc * sizeof *nf);
-            if (!nf) break;
-            *files = nf;
-            *cap = nc;
-        }
+        src_file *nf = pt_grow(*files, sizeof *nf, (size_t)*nfiles, cap, 16);
+        if (!nf) break;
+        *files = nf;
         snprintf((*files)[*nfiles].path, sizeof(*files)[0].path, "%s/%s", dir, e->d_name);
         (*files)[*nfiles].subject = s;
         (*nfiles)++;
@@ -535,7 +532,8 @@ static int check_options(const pt_pamap2_options *o, char *err, size_t errlen) {
 static int find_files(const char *dir, const pt_pamap2_options *o, src_file **files, char *err, size_t errlen) {
     char absdir[PATH_MAX], sub[PATH_MAX + 16];
     if (!realpath(dir, absdir)) return snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1;
-    int nfiles = 0, cap = 0;
+    int nfiles = 0;
+    size_t cap = 0;
     snprintf(sub, sizeof sub, "%s/Protocol", absdir);
     struct stat st;
     if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {

@@ -29,17 +29,23 @@
  * trained with MSE against its input. */
 #include "models/model_util.h"
 
+/* conv (1 x k, ch channels, same padding) -> batchnorm -> relu, the layers
+ * named PREFIXconvI and PREFIXbnI. */
+static int conv_bn_relu(pt_net *net, int x, int ch, int k, const char *prefix, int i) {
+    x = pt_net_conv(net, x, ch, 1, k, 1, k / 2, 1);
+    pt_model_name(net, "%sconv%d", prefix, i);
+    x = pt_net_batchnorm(net, x);
+    pt_model_name(net, "%sbn%d", prefix, i);
+    return pt_net_relu(net, x);
+}
+
 int pt_model_pamap2_trunk(pt_net *net, int x) {
     static const struct {
         int ch, k;
     } l[3] = {{64, 7}, {128, 5}, {128, 3}};
     pt_net_set_group(net, "encoder");
     for (int i = 0; i < 3; i++) {
-        x = pt_net_conv(net, x, l[i].ch, 1, l[i].k, 1, l[i].k / 2, 1);
-        pt_model_name(net, "conv%d", i + 1);
-        x = pt_net_batchnorm(net, x);
-        pt_model_name(net, "bn%d", i + 1);
-        x = pt_net_relu(net, x);
+        x = conv_bn_relu(net, x, l[i].ch, l[i].k, "", i + 1);
         if (i < 2) x = pt_net_maxpool(net, x, 2, 2, 0);
     }
     return x;
@@ -72,18 +78,11 @@ pt_net *pt_model_pamap2_ae(const pt_model_opts *o, char *err, size_t errlen) {
     int in_c = pt_model_pick(o->c, PT_MODEL_PAMAP2_CHANNELS);
     int x = pt_model_pamap2_trunk(net, pamap2_input(net, o));
     pt_net_set_group(net, "decoder");
-    x = pt_net_upsample(net, x, 1, 2);
-    x = pt_net_conv(net, x, 64, 1, 5, 1, 2, 1);
-    pt_model_name(net, "dec_conv1");
-    x = pt_net_batchnorm(net, x);
-    pt_model_name(net, "dec_bn1");
-    x = pt_net_relu(net, x);
-    x = pt_net_upsample(net, x, 1, 2);
-    x = pt_net_conv(net, x, 64, 1, 7, 1, 3, 1);
-    pt_model_name(net, "dec_conv2");
-    x = pt_net_batchnorm(net, x);
-    pt_model_name(net, "dec_bn2");
-    x = pt_net_relu(net, x);
+    static const int dec_k[2] = {5, 7};
+    for (int i = 0; i < 2; i++) {
+        x = pt_net_upsample(net, x, 1, 2);
+        x = conv_bn_relu(net, x, 64, dec_k[i], "dec_", i + 1);
+    }
     x = pt_net_conv(net, x, in_c, 1, 1, 1, 0, 1);
     pt_model_name(net, "dec_out");
     pt_net_output(net, x);

@@ -3,7 +3,6 @@
  * runs.config_json), per-component sums; then hands over to the analysis
  * (analyse.c; tune.c for the search section of tune studies). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,25 +10,8 @@
 #include "report/report.h"
 #include "report/report_internal.h"
 #include "store/read.h"
+#include "util/grow.h"
 #include "util/str.h"
-
-static void say(char *err, size_t n, const char *fmt, ...) {
-    if (!err || !n) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
-
-static int grow(void **p, int *cap, int n, size_t sz) {
-    if (n < *cap) return 0;
-    int nc = *cap ? *cap * 2 : 64;
-    void *np = realloc(*p, (size_t)nc * sz);
-    if (!np) return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
 
 static void hardware_of(pt_report_run *r) {
     const char *h = r->gpu[0] ? r->gpu : r->cpu[0] ? r->cpu : r->device[0] ? r->device : "unknown hardware";
@@ -38,20 +20,22 @@ static void hardware_of(pt_report_run *r) {
 
 typedef struct {
     pt_report_data *d;
-    int cap;
+    size_t cap; /* of the array being read */
     char *err;
     size_t errlen;
 } loader;
 
 static int out_of_memory(loader *l) {
-    say(l->err, l->errlen, "%s: out of memory", l->d->path);
+    pt_say(l->err, l->errlen, "%s: out of memory", l->d->path);
     return -1;
 }
 
 static int add_study(void *vctx, const pt_store_study_row *row) {
     loader *l = vctx;
     pt_report_data *d = l->d;
-    if (grow((void **)&d->studies, &l->cap, d->nstudies, sizeof *d->studies)) return out_of_memory(l);
+    pt_report_study *ns = pt_grow(d->studies, sizeof *ns, (size_t)d->nstudies, &l->cap, 64);
+    if (!ns) return out_of_memory(l);
+    d->studies = ns;
     pt_report_study *s = &d->studies[d->nstudies++];
     memset(s, 0, sizeof *s);
     s->id = row->id;
@@ -66,7 +50,9 @@ static int add_study(void *vctx, const pt_store_study_row *row) {
 static int add_run(void *vctx, const pt_store_run_row *row) {
     loader *l = vctx;
     pt_report_data *d = l->d;
-    if (grow((void **)&d->runs, &l->cap, d->nruns, sizeof *d->runs)) return out_of_memory(l);
+    pt_report_run *nr = pt_grow(d->runs, sizeof *nr, (size_t)d->nruns, &l->cap, 64);
+    if (!nr) return out_of_memory(l);
+    d->runs = nr;
     pt_report_run *r = &d->runs[d->nruns++];
     memset(r, 0, sizeof *r);
     r->id = row->id;
@@ -103,7 +89,9 @@ static int add_run(void *vctx, const pt_store_run_row *row) {
 static int add_component(void *vctx, const pt_store_component_row *row) {
     loader *l = vctx;
     pt_report_data *d = l->d;
-    if (grow((void **)&d->comps, &l->cap, d->ncomps, sizeof *d->comps)) return out_of_memory(l);
+    pt_report_component *nc = pt_grow(d->comps, sizeof *nc, (size_t)d->ncomps, &l->cap, 64);
+    if (!nc) return out_of_memory(l);
+    d->comps = nc;
     pt_report_component *c = &d->comps[d->ncomps++];
     memset(c, 0, sizeof *c);
     c->study_id = row->study_id;
@@ -129,9 +117,9 @@ static int load_rows(pt_store *st, int64_t study_id, pt_report_data *d, char *er
     loader l = {d, 0, err, errlen};
     if (pt_store_read_studies(st, study_id, add_study, &l, err, errlen) != 0) return -1;
     if (d->nstudies == 0) {
-        if (study_id) say(err, errlen, "%s: no study %lld in this store", d->path, (long long)study_id);
+        if (study_id) pt_say(err, errlen, "%s: no study %lld in this store", d->path, (long long)study_id);
         else
-            say(err, errlen,
+            pt_say(err, errlen,
                 "%s: the store holds no studies yet (run `powertrain regime`, `pretrain` or `multitask` "
                 "first)",
                 d->path);

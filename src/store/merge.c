@@ -10,6 +10,7 @@
 
 #include "store/store.h"
 #include "store/store_internal.h"
+#include "util/grow.h"
 #include "util/str.h"
 
 typedef struct {
@@ -251,17 +252,13 @@ static int read_shard_runs(merge_ctx *m, int final, shard_run **runs, size_t *n)
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t nc = cap ? 2 * cap : 64;
-            shard_run *nr = realloc(*runs, nc * sizeof *nr);
-            if (!nr) {
-                sqlite3_finalize(q);
-                pt_say(m->err, m->errlen, "%s: out of memory merging %s", m->into, m->shard);
-                return -1;
-            }
-            *runs = nr;
-            cap = nc;
+        shard_run *nr = pt_grow(*runs, sizeof *nr, *n, &cap, 64);
+        if (!nr) {
+            sqlite3_finalize(q);
+            pt_say(m->err, m->errlen, "%s: out of memory merging %s", m->into, m->shard);
+            return -1;
         }
+        *runs = nr;
         const char *ss = (const char *)sqlite3_column_text(q, 1);
         shard_run r = {sqlite3_column_int64(q, 0), status_rank(ss ? ss : "running"), sqlite3_column_int(q, 2), 0};
         if (final && r.rank == 0) r.rank = 1, r.to_failed = 1;

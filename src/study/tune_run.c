@@ -11,6 +11,7 @@
 
 #include "store/read.h"
 #include "study/grid.h"
+#include "util/grow.h"
 #include "util/str.h"
 #include "util/units.h"
 
@@ -208,7 +209,8 @@ typedef struct {
 
 typedef struct {
     stored_run *runs;
-    int n, cap;
+    int n;
+    size_t cap;
     int64_t train_n;
     long probe_steps;
     double threshold;
@@ -249,7 +251,7 @@ static int replay_run(void *vctx, int setup, int bs, double lr, int repeat, pt_r
 typedef struct {
     replay_ctx *c;
     stored_run *r;
-    int cap; /* of r's epoch arrays */
+    size_t cap; /* of r's epoch arrays */
     pt_store *st;
     char *err;
     size_t errlen;
@@ -258,16 +260,16 @@ typedef struct {
 static int replay_epoch(void *vctx, const pt_store_epoch_row *e) {
     replay_load *l = vctx;
     stored_run *r = l->r;
-    if (r->nep == l->cap) { /* every epoch the run stored: the arrays grow */
-        int nc = l->cap ? 2 * l->cap : 16;
-        double *nj = realloc(r->j, (size_t)nc * 3 * sizeof(double));
+    if ((size_t)r->nep == l->cap) { /* every epoch the run stored: the arrays grow */
+        size_t oc = l->cap; /* one block: j[cap], sec[cap], acc[cap] */
+        double *nj = pt_grow(r->j, 3 * sizeof(double), (size_t)r->nep, &l->cap, 16);
         if (!nj) return pt_say(l->err, l->errlen, "replay: out of memory"), -1;
-        memmove(nj + 2 * nc, nj + 2 * l->cap, (size_t)r->nep * sizeof(double));
-        memmove(nj + nc, nj + l->cap, (size_t)r->nep * sizeof(double));
+        size_t nc = l->cap;
+        memmove(nj + 2 * nc, nj + 2 * oc, (size_t)r->nep * sizeof(double));
+        memmove(nj + nc, nj + oc, (size_t)r->nep * sizeof(double));
         r->j = nj;
         r->sec = nj + nc;
         r->acc = nj + 2 * nc;
-        l->cap = nc;
     }
     r->j[r->nep] = e->energy_j;
     r->sec[r->nep] = e->seconds;
@@ -281,13 +283,9 @@ static int replay_run_row(void *vctx, const pt_store_train_row *row) {
     replay_load *l = vctx;
     replay_ctx *c = l->c;
     if (!strcmp(row->status, "running")) return 0; /* not an outcome */
-    if (c->n == c->cap) {
-        int nc = c->cap ? 2 * c->cap : 64;
-        stored_run *nr = realloc(c->runs, (size_t)nc * sizeof *nr);
-        if (!nr) return pt_say(l->err, l->errlen, "replay: out of memory"), -1;
-        c->runs = nr;
-        c->cap = nc;
-    }
+    stored_run *nr = pt_grow(c->runs, sizeof *nr, (size_t)c->n, &c->cap, 64);
+    if (!nr) return pt_say(l->err, l->errlen, "replay: out of memory"), -1;
+    c->runs = nr;
     stored_run *r = &c->runs[c->n++];
     memset(r, 0, sizeof *r);
     r->id = row->id;

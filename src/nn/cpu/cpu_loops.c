@@ -170,6 +170,18 @@ static double *bn_parts(int nt, int c, int k) {
     return p;
 }
 
+/* Channel j's two sums over the T threads' parts ([t][2][c] of bn_parts),
+ * added in thread order. */
+static inline void bn_part_sums(const double *part, int T, int c, int j, double *s0, double *s1) {
+    double a = 0.0, b = 0.0;
+    for (int u = 0; u < T; u++) {
+        a += part[(size_t)u * 2 * c + j];
+        b += part[(size_t)u * 2 * c + c + j];
+    }
+    *s0 = a;
+    *s1 = b;
+}
+
 /* One pass for the statistics: sums of d = x - x0 and d^2 with x0 = the first
  * row (a shift that keeps var = E[d^2] - E[d]^2 free of cancellation when the
  * mean is large against the spread), then y = x * a + sh. */
@@ -201,11 +213,8 @@ void pt_cpu_bn_forward_train(pt_backend *be, int rows, int c, const float *x, co
 #pragma omp barrier
 #pragma omp single
         for (int j = 0; j < c; j++) {
-            double m1 = 0.0, m2 = 0.0;
-            for (int u = 0; u < T; u++) {
-                m1 += part[(size_t)u * 2 * c + j];
-                m2 += part[(size_t)u * 2 * c + c + j];
-            }
+            double m1, m2;
+            bn_part_sums(part, T, c, j, &m1, &m2);
             m1 /= rows;
             double ss = m2 - m1 * m1 * rows; /* sum (x - mean)^2 */
             if (ss < 0.0) ss = 0.0;
@@ -286,11 +295,8 @@ void pt_cpu_bn_backward(pt_backend *be, int rows, int c, const float *x, const f
 #pragma omp barrier
 #pragma omp single
         for (int j = 0; j < c; j++) {
-            double b = 0.0, g = 0.0;
-            for (int u = 0; u < T; u++) {
-                b += part[(size_t)u * 2 * c + j];
-                g += part[(size_t)u * 2 * c + c + j];
-            }
+            double b, g;
+            bn_part_sums(part, T, c, j, &b, &g);
             float sumdy = (float)b, sumdyx = (float)g;
             if (dbeta) dbeta[j] = acc_w ? dbeta[j] + sumdy : sumdy;
             if (dgamma) dgamma[j] = acc_w ? dgamma[j] + sumdyx : sumdyx;
