@@ -214,6 +214,44 @@ static void test_refusals(void) {
     CHECK_CONTAINS(err, "text.db");
 }
 
+/* Every value read from meta is checked: a schema_version that is NULL, text,
+ * missing, negative, huge or of the wrong type is refused with an error that
+ * names the file and the problem, opened for writing or read-only (report). */
+static void test_bad_meta(void) {
+    static const struct {
+        const char *name, *sql, *says;
+    } cases[] = {
+        {"null.db", "INSERT INTO meta VALUES('schema_version',NULL);", "schema_version is NULL"},
+        {"text.db", "INSERT INTO meta VALUES('schema_version','three');", "schema_version 'three'"},
+        {"trail.db", "INSERT INTO meta VALUES('schema_version','3abc');", "schema_version '3abc'"},
+        {"empty.db", "INSERT INTO meta VALUES('schema_version','');", "schema_version ''"},
+        {"norow.db", "INSERT INTO meta VALUES('created_by','powertrain');", "no schema_version"},
+        {"neg.db", "INSERT INTO meta VALUES('schema_version','-1');", "schema_version '-1'"},
+        {"huge.db", "INSERT INTO meta VALUES('schema_version','99999999999999999999');", "schema_version '9999"},
+        {"big.db", "INSERT INTO meta VALUES('schema_version',4294967299);", "schema version 4294967299"},
+        {"real.db", "INSERT INTO meta VALUES('schema_version',2.5);", "schema_version 2.5"},
+        {"blob.db", "INSERT INTO meta VALUES('schema_version',x'33');", "schema_version is a blob"},
+        {"twice.db", "INSERT INTO meta VALUES('schema_version','3'),('schema_version','1');", "more than one"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256], sql[512], err[512];
+        snprintf(path, sizeof path, "%s/meta-%s", dir, cases[i].name);
+        snprintf(sql, sizeof sql, "CREATE TABLE meta(key TEXT, value); CREATE TABLE studies(id INTEGER); %s",
+                 cases[i].sql);
+        CHECK(exec_path(path, sql) == SQLITE_OK);
+        for (int ro = 0; ro < 2; ro++) {
+            err[0] = '\0';
+            pt_store *st = ro ? pt_store_open_readonly(path, err, sizeof err) : pt_store_open(path, 0, err, sizeof err);
+            CHECK(st == NULL);
+            pt_store_close(st);
+            CHECK_CONTAINS(err, cases[i].name);
+            CHECK_CONTAINS(err, cases[i].says);
+        }
+        /* refused, not changed */
+        CHECK(query_path(path, "SELECT count(*) FROM sqlite_master") == 2);
+    }
+}
+
 /* A child writes epochs as fast as it can and is killed mid-way: the store
  * holds only whole epochs, the run's totals match its epoch rows, and a
  * resume restarts the run without duplicates. */
@@ -432,6 +470,7 @@ int main(void) {
     if (!mkdtemp(dir)) return 1;
     test_lifecycle();
     test_refusals();
+    test_bad_meta();
     test_migrate_v1();
     test_migrate_v2();
     test_migrate_rollback();

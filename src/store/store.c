@@ -194,14 +194,59 @@ static int count_tables(pt_store *st) {
     return ntables;
 }
 
-static int schema_version(pt_store *st) {
+/* A schema_version as text: decimal digits only, no sign, no spaces. */
+static int parse_version_text(const char *t, long long *out) {
+    if (!t || !*t || strlen(t) > 9) return -1;
+    long long v = 0;
+    for (const char *p = t; *p; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        v = v * 10 + (*p - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* The one value of meta's schema_version row, whatever its SQL type, into
+ * *out; -1 with the problem said (naming the file) when it is missing,
+ * doubled, NULL, a blob, a fraction or text that is not a number. The
+ * range is checked by the caller. */
+static int schema_version(pt_store *st, long long *out, char *err, size_t errlen) {
     sqlite3_stmt *q = NULL;
-    int version = -1;
-    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        version = atoi((const char *)sqlite3_column_text(q, 0));
+    int rc = -1;
+    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q, NULL) != SQLITE_OK) {
+        pt_say(err, errlen, "%s: not a powertrain results store (no meta table: %s)", st->path,
+               sqlite3_errmsg(st->db));
+        return -1;
+    }
+    int step = sqlite3_step(q);
+    if (step != SQLITE_ROW) {
+        pt_say(err, errlen, "%s: not a powertrain results store (no schema_version in meta%s%s)", st->path,
+               step == SQLITE_DONE ? "" : ": ", step == SQLITE_DONE ? "" : sqlite3_errmsg(st->db));
+        goto done;
+    }
+    const char *text = NULL;
+    switch (sqlite3_column_type(q, 0)) { /* before any sqlite3_column_<type> converts it */
+    case SQLITE_INTEGER: *out = sqlite3_column_int64(q, 0), rc = 0; break;
+    case SQLITE_NULL: pt_say(err, errlen, "%s: broken results store: meta's schema_version is NULL", st->path); break;
+    case SQLITE_BLOB: pt_say(err, errlen, "%s: broken results store: meta's schema_version is a blob", st->path); break;
+    case SQLITE_FLOAT:
+        pt_say(err, errlen, "%s: broken results store: meta's schema_version %g is not a whole number", st->path,
+               sqlite3_column_double(q, 0));
+        break;
+    default:
+        text = (const char *)sqlite3_column_text(q, 0);
+        if (parse_version_text(text, out) == 0) rc = 0;
+        else
+            pt_say(err, errlen, "%s: broken results store: meta's schema_version '%.40s' is not a version number",
+                   st->path, text ? text : "");
+    }
+    if (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
+        pt_say(err, errlen, "%s: broken results store: meta holds more than one schema_version", st->path);
+        rc = -1;
+    }
+done:
     sqlite3_finalize(q);
-    return version;
+    return rc;
 }
 
 /* An empty file becomes a store of this version. */
@@ -219,16 +264,14 @@ static int create_schema(pt_store *st, char *err, size_t errlen) {
 /* An existing store: checked, and upgraded when opened for writing; a
  * read-only open reads any version from 1 as it is. */
 static int check_version(pt_store *st, int readonly, char *err, size_t errlen) {
-    int version = schema_version(st);
-    if (version < 0) {
-        pt_say(err, errlen, "%s: not a powertrain results store (no schema version)", st->path);
+    long long read = 0;
+    if (schema_version(st, &read, err, errlen) != 0) return -1;
+    if (read < 1 || read > PT_STORE_SCHEMA_VERSION) {
+        pt_say(err, errlen, "%s: results store schema version %lld; this powertrain reads version %d", st->path,
+               read, PT_STORE_SCHEMA_VERSION);
         return -1;
     }
-    if (version < 1 || version > PT_STORE_SCHEMA_VERSION) {
-        pt_say(err, errlen, "%s: results store schema version %d; this powertrain reads version %d", st->path,
-               version, PT_STORE_SCHEMA_VERSION);
-        return -1;
-    }
+    int version = (int)read;
     st->version = version;
     if (readonly) return 0;
     if (upgrade(st, version, err, errlen) != 0) return -1;
