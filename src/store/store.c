@@ -3,12 +3,15 @@
  * epoch, counts for reports and tests. */
 #include "store/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/store_internal.h"
 #include "util/str.h"
@@ -279,6 +282,94 @@ static int check_version(pt_store *st, int readonly, char *err, size_t errlen) {
     return exec(st, "PRAGMA journal_mode=WAL;", err, errlen);
 }
 
+/* ---- read-only media ---------------------------------------------------------------
+ * SQLite writes beside a store: its -wal and -shm files (and a journal) live
+ * in the store's folder. Writing needs the file and the folder writable; a
+ * read-only open of a store this process may not write is opened immutable
+ * (no -wal or -shm file made or needed), unless a -wal file is there. */
+
+/* The folder of path into buf ("." for a bare name). */
+static void folder_of(const char *path, char *buf, size_t n) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) pt_strlcpy(buf, ".", n);
+    else if (slash == path) pt_strlcpy(buf, "/", n);
+    else snprintf(buf, n, "%.*s", (int)(slash - path), path);
+}
+
+static int may_write(const char *p) { return faccessat(AT_FDCWD, p, W_OK, AT_EACCESS) == 0; }
+
+static const char *why_not(int e) {
+    return e == EROFS ? "a read-only file system" : "no write permission";
+}
+
+/* 0 when this process may write the store (or create it); else -1 with the
+ * error saying "read-only" and naming the file and the cause. */
+static int check_writable(const char *path, int create, char *err, size_t errlen) {
+    char folder[sizeof ((pt_store *)0)->path];
+    folder_of(path, folder, sizeof folder);
+    int exists = access(path, F_OK) == 0;
+    if (exists && !may_write(path)) {
+        pt_say(err, errlen, "%s: read-only (%s on the file): cannot write the results store", path, why_not(errno));
+        return -1;
+    }
+    if ((exists || create) && !may_write(folder)) {
+        pt_say(err, errlen, "%s: read-only folder %s (%s): cannot %s the results store (SQLite keeps its -wal and "
+                            "-shm files beside it)", path, folder, why_not(errno), exists ? "write" : "create");
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 when a read-only open should be immutable: the file or its folder may
+ * not be written and no write-ahead log waits beside the store. */
+static int open_immutable(const char *path) {
+    char folder[sizeof ((pt_store *)0)->path], wal[sizeof folder + 8];
+    folder_of(path, folder, sizeof folder);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    if (access(wal, F_OK) == 0) return 0;
+    return !may_write(path) || !may_write(folder);
+}
+
+/* "file:" URI of path with ?immutable=1 (bytes outside [A-Za-z0-9/._~-]
+ * percent-encoded). 0, or -1 when it does not fit. */
+static int immutable_uri(const char *path, char *buf, size_t n) {
+    size_t o = (size_t)snprintf(buf, n, "%s", path[0] == '/' ? "file://" : "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < n; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("/._~-", *p))
+            buf[o++] = (char)*p;
+        else o += (size_t)snprintf(buf + o, n - o, "%%%02X", *p);
+    }
+    buf[o] = '\0';
+    if (o + 4 >= n) return -1;
+    return (size_t)snprintf(buf + o, n - o, "?immutable=1") < n - o ? 0 : -1;
+}
+
+/* The SQLite connection: read-write (checked writable first), read-only, or
+ * read-only immutable on read-only media. */
+static int open_connection(pt_store *st, int create, int readonly, char *err, size_t errlen) {
+    const char *path = st->path;
+    if (!readonly && check_writable(path, create, err, errlen) != 0) return -1;
+    char uri[3 * sizeof st->path + 32];
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    const char *name = path;
+    if (readonly && open_immutable(path)) {
+        if (immutable_uri(path, uri, sizeof uri) != 0)
+            return pt_say(err, errlen, "%s: cannot open: path too long", path), -1;
+        name = uri;
+        flags |= SQLITE_OPEN_URI;
+    }
+    if (sqlite3_open_v2(name, &st->db, flags, NULL) != SQLITE_OK) {
+        pt_say(err, errlen, "%s: cannot open: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        return -1;
+    }
+    if (!readonly && sqlite3_db_readonly(st->db, "main") == 1) {
+        pt_say(err, errlen, "%s: read-only: SQLite cannot write the results store", path);
+        return -1;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    return 0;
+}
+
 static pt_store *store_open(const char *path, int create, int readonly, char *err, size_t errlen) {
     pt_store *st = calloc(1, sizeof *st);
     if (!st) {
@@ -286,16 +377,16 @@ static pt_store *store_open(const char *path, int create, int readonly, char *er
         return NULL;
     }
     pt_strlcpy(st->path, path, sizeof st->path);
-    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-        pt_say(err, errlen, "%s: cannot open: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(st->db, 10000);
+    if (open_connection(st, create, readonly, err, errlen) != 0) goto fail;
     /* Is this an empty file, a powertrain store, or something else? */
     int ntables = count_tables(st);
     if (ntables < 0) {
-        pt_say(err, errlen, "%s: not a SQLite database (%s)", path, sqlite3_errmsg(st->db));
+        int code = sqlite3_errcode(st->db);
+        if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN)
+            pt_say(err, errlen, "%s: read-only and cannot be read without writing beside it (%s)", path,
+                   sqlite3_errmsg(st->db));
+        else
+            pt_say(err, errlen, "%s: not a SQLite database (%s)", path, sqlite3_errmsg(st->db));
         goto fail;
     }
     if (ntables == 0 && !create) {
