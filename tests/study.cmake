@@ -28,3 +28,7 @@ set_tests_properties(test_tune_cli PROPERTIES TIMEOUT 900)
 # the study kinds' registry (the CLI's flag helpers come along)
 pt_add_test(test_kind test_kind.c ${PT_STUDY_KINDS} ${PROJECT_SOURCE_DIR}/src/cli/args.c)
 target_link_libraries(test_kind PRIVATE pt_study)
+# The JSON a study stores holds any user string (json_valid, json_extract).
+pt_add_test(test_study_json test_study_json.c)
+target_include_directories(test_study_json PRIVATE ${PT_SQLITE_INCLUDE})
+target_link_libraries(test_study_json PRIVATE pt_study ${PT_SQLITE_LIB})

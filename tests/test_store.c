@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -212,6 +213,104 @@ static void test_refusals(void) {
     fclose(f);
     CHECK(pt_store_open(path, 1, err, sizeof err) == NULL);
     CHECK_CONTAINS(err, "text.db");
+}
+
+/* Every value read from meta is checked: a schema_version that is NULL, text,
+ * missing, negative, huge or of the wrong type is refused with an error that
+ * names the file and the problem, opened for writing or read-only (report). */
+static void test_bad_meta(void) {
+    static const struct {
+        const char *name, *sql, *says;
+    } cases[] = {
+        {"null.db", "INSERT INTO meta VALUES('schema_version',NULL);", "schema_version is NULL"},
+        {"text.db", "INSERT INTO meta VALUES('schema_version','three');", "schema_version 'three'"},
+        {"trail.db", "INSERT INTO meta VALUES('schema_version','3abc');", "schema_version '3abc'"},
+        {"empty.db", "INSERT INTO meta VALUES('schema_version','');", "schema_version ''"},
+        {"norow.db", "INSERT INTO meta VALUES('created_by','powertrain');", "no schema_version"},
+        {"neg.db", "INSERT INTO meta VALUES('schema_version','-1');", "schema_version '-1'"},
+        {"huge.db", "INSERT INTO meta VALUES('schema_version','99999999999999999999');", "schema_version '9999"},
+        {"big.db", "INSERT INTO meta VALUES('schema_version',4294967299);", "schema version 4294967299"},
+        {"real.db", "INSERT INTO meta VALUES('schema_version',2.5);", "schema_version 2.5"},
+        {"blob.db", "INSERT INTO meta VALUES('schema_version',x'33');", "schema_version is a blob"},
+        {"twice.db", "INSERT INTO meta VALUES('schema_version','3'),('schema_version','1');", "more than one"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256], sql[512], err[512];
+        snprintf(path, sizeof path, "%s/meta-%s", dir, cases[i].name);
+        snprintf(sql, sizeof sql, "CREATE TABLE meta(key TEXT, value); CREATE TABLE studies(id INTEGER); %s",
+                 cases[i].sql);
+        CHECK(exec_path(path, sql) == SQLITE_OK);
+        for (int ro = 0; ro < 2; ro++) {
+            err[0] = '\0';
+            pt_store *st = ro ? pt_store_open_readonly(path, err, sizeof err) : pt_store_open(path, 0, err, sizeof err);
+            CHECK(st == NULL);
+            pt_store_close(st);
+            CHECK_CONTAINS(err, cases[i].name);
+            CHECK_CONTAINS(err, cases[i].says);
+        }
+        /* refused, not changed */
+        CHECK(query_path(path, "SELECT count(*) FROM sqlite_master") == 2);
+    }
+}
+
+/* The checks of a store on read-only media, run by an unprivileged user (a
+ * child that drops root): a write open says "read-only" and names the file;
+ * a read-only open (report) reads it without creating -wal or -shm files.
+ * Returns the child's failed checks. */
+static int readonly_checks(const char *path, const char *what) {
+    char err[512], side[320];
+    err[0] = '\0';
+    pt_store *st = pt_store_open(path, 0, err, sizeof err);
+    CHECK(st == NULL);
+    pt_store_close(st);
+    CHECK_CONTAINS(err, "read-only");
+    CHECK_CONTAINS(err, what);
+    err[0] = '\0';
+    st = pt_store_open_readonly(path, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) fprintf(stderr, "read-only open: %s\n", err);
+    if (st) {
+        CHECK(pt_store_schema_version(st) == PT_STORE_SCHEMA_VERSION);
+        CHECK(pt_store_count(st, "studies", err, sizeof err) == 1);
+        pt_store_close(st);
+    }
+    snprintf(side, sizeof side, "%s-shm", path);
+    CHECK(access(side, F_OK) != 0);
+    snprintf(side, sizeof side, "%s-wal", path);
+    CHECK(access(side, F_OK) != 0);
+    return pt_test_failures;
+}
+
+/* A store whose folder (and file) no one may write, or whose file alone is
+ * read-only, opened by the user nobody. */
+static void test_readonly_media(void) {
+    char folder[256], path[300], err[512];
+    snprintf(folder, sizeof folder, "%s/ro", dir);
+    snprintf(path, sizeof path, "%s/s.db", folder);
+    CHECK(mkdir(folder, 0755) == 0);
+    pt_store *st = pt_store_open(path, 1, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    CHECK(pt_store_study_new(st, "regime", "pamap2", "", "{}", err, sizeof err) > 0);
+    pt_store_close(st);
+    CHECK(chmod(dir, 0755) == 0 && chmod(path, 0444) == 0 && chmod(folder, 0555) == 0);
+    for (int folder_writable = 0; folder_writable < 2; folder_writable++) {
+        if (folder_writable) CHECK(chmod(folder, 0777) == 0); /* the file alone is read-only */
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(77);
+            _exit(readonly_checks(path, "s.db") ? 1 : 0);
+        }
+        int status = 0;
+        CHECK(waitpid(pid, &status, 0) == pid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+            fprintf(stderr, "test_readonly_media: skipped (cannot drop root)\n");
+            break;
+        }
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    CHECK(chmod(folder, 0755) == 0 && chmod(dir, 0700) == 0);
 }
 
 /* A child writes epochs as fast as it can and is killed mid-way: the store
@@ -432,6 +531,8 @@ int main(void) {
     if (!mkdtemp(dir)) return 1;
     test_lifecycle();
     test_refusals();
+    test_bad_meta();
+    test_readonly_media();
     test_migrate_v1();
     test_migrate_v2();
     test_migrate_rollback();

@@ -3,12 +3,15 @@
  * epoch, counts for reports and tests. */
 #include "store/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/store_internal.h"
 #include "util/str.h"
@@ -194,14 +197,59 @@ static int count_tables(pt_store *st) {
     return ntables;
 }
 
-static int schema_version(pt_store *st) {
+/* A schema_version as text: decimal digits only, no sign, no spaces. */
+static int parse_version_text(const char *t, long long *out) {
+    if (!t || !*t || strlen(t) > 9) return -1;
+    long long v = 0;
+    for (const char *p = t; *p; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        v = v * 10 + (*p - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* The one value of meta's schema_version row, whatever its SQL type, into
+ * *out; -1 with the problem said (naming the file) when it is missing,
+ * doubled, NULL, a blob, a fraction or text that is not a number. The
+ * range is checked by the caller. */
+static int schema_version(pt_store *st, long long *out, char *err, size_t errlen) {
     sqlite3_stmt *q = NULL;
-    int version = -1;
-    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        version = atoi((const char *)sqlite3_column_text(q, 0));
+    int rc = -1;
+    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q, NULL) != SQLITE_OK) {
+        pt_say(err, errlen, "%s: not a powertrain results store (no meta table: %s)", st->path,
+               sqlite3_errmsg(st->db));
+        return -1;
+    }
+    int step = sqlite3_step(q);
+    if (step != SQLITE_ROW) {
+        pt_say(err, errlen, "%s: not a powertrain results store (no schema_version in meta%s%s)", st->path,
+               step == SQLITE_DONE ? "" : ": ", step == SQLITE_DONE ? "" : sqlite3_errmsg(st->db));
+        goto done;
+    }
+    const char *text = NULL;
+    switch (sqlite3_column_type(q, 0)) { /* before any sqlite3_column_<type> converts it */
+    case SQLITE_INTEGER: *out = sqlite3_column_int64(q, 0), rc = 0; break;
+    case SQLITE_NULL: pt_say(err, errlen, "%s: broken results store: meta's schema_version is NULL", st->path); break;
+    case SQLITE_BLOB: pt_say(err, errlen, "%s: broken results store: meta's schema_version is a blob", st->path); break;
+    case SQLITE_FLOAT:
+        pt_say(err, errlen, "%s: broken results store: meta's schema_version %g is not a whole number", st->path,
+               sqlite3_column_double(q, 0));
+        break;
+    default:
+        text = (const char *)sqlite3_column_text(q, 0);
+        if (parse_version_text(text, out) == 0) rc = 0;
+        else
+            pt_say(err, errlen, "%s: broken results store: meta's schema_version '%.40s' is not a version number",
+                   st->path, text ? text : "");
+    }
+    if (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
+        pt_say(err, errlen, "%s: broken results store: meta holds more than one schema_version", st->path);
+        rc = -1;
+    }
+done:
     sqlite3_finalize(q);
-    return version;
+    return rc;
 }
 
 /* An empty file becomes a store of this version. */
@@ -219,21 +267,107 @@ static int create_schema(pt_store *st, char *err, size_t errlen) {
 /* An existing store: checked, and upgraded when opened for writing; a
  * read-only open reads any version from 1 as it is. */
 static int check_version(pt_store *st, int readonly, char *err, size_t errlen) {
-    int version = schema_version(st);
-    if (version < 0) {
-        pt_say(err, errlen, "%s: not a powertrain results store (no schema version)", st->path);
+    long long read = 0;
+    if (schema_version(st, &read, err, errlen) != 0) return -1;
+    if (read < 1 || read > PT_STORE_SCHEMA_VERSION) {
+        pt_say(err, errlen, "%s: results store schema version %lld; this powertrain reads version %d", st->path,
+               read, PT_STORE_SCHEMA_VERSION);
         return -1;
     }
-    if (version < 1 || version > PT_STORE_SCHEMA_VERSION) {
-        pt_say(err, errlen, "%s: results store schema version %d; this powertrain reads version %d", st->path,
-               version, PT_STORE_SCHEMA_VERSION);
-        return -1;
-    }
+    int version = (int)read;
     st->version = version;
     if (readonly) return 0;
     if (upgrade(st, version, err, errlen) != 0) return -1;
     st->version = PT_STORE_SCHEMA_VERSION;
     return exec(st, "PRAGMA journal_mode=WAL;", err, errlen);
+}
+
+/* ---- read-only media ---------------------------------------------------------------
+ * SQLite writes beside a store: its -wal and -shm files (and a journal) live
+ * in the store's folder. Writing needs the file and the folder writable; a
+ * read-only open of a store this process may not write is opened immutable
+ * (no -wal or -shm file made or needed), unless a -wal file is there. */
+
+/* The folder of path into buf ("." for a bare name). */
+static void folder_of(const char *path, char *buf, size_t n) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) pt_strlcpy(buf, ".", n);
+    else if (slash == path) pt_strlcpy(buf, "/", n);
+    else snprintf(buf, n, "%.*s", (int)(slash - path), path);
+}
+
+static int may_write(const char *p) { return faccessat(AT_FDCWD, p, W_OK, AT_EACCESS) == 0; }
+
+static const char *why_not(int e) {
+    return e == EROFS ? "a read-only file system" : "no write permission";
+}
+
+/* 0 when this process may write the store (or create it); else -1 with the
+ * error saying "read-only" and naming the file and the cause. */
+static int check_writable(const char *path, int create, char *err, size_t errlen) {
+    char folder[sizeof ((pt_store *)0)->path];
+    folder_of(path, folder, sizeof folder);
+    int exists = access(path, F_OK) == 0;
+    if (exists && !may_write(path)) {
+        pt_say(err, errlen, "%s: read-only (%s on the file): cannot write the results store", path, why_not(errno));
+        return -1;
+    }
+    if ((exists || create) && !may_write(folder)) {
+        pt_say(err, errlen, "%s: read-only folder %s (%s): cannot %s the results store (SQLite keeps its -wal and "
+                            "-shm files beside it)", path, folder, why_not(errno), exists ? "write" : "create");
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 when a read-only open should be immutable: the file or its folder may
+ * not be written and no write-ahead log waits beside the store. */
+static int open_immutable(const char *path) {
+    char folder[sizeof ((pt_store *)0)->path], wal[sizeof folder + 8];
+    folder_of(path, folder, sizeof folder);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    if (access(wal, F_OK) == 0) return 0;
+    return !may_write(path) || !may_write(folder);
+}
+
+/* "file:" URI of path with ?immutable=1 (bytes outside [A-Za-z0-9/._~-]
+ * percent-encoded). 0, or -1 when it does not fit. */
+static int immutable_uri(const char *path, char *buf, size_t n) {
+    size_t o = (size_t)snprintf(buf, n, "%s", path[0] == '/' ? "file://" : "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < n; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("/._~-", *p))
+            buf[o++] = (char)*p;
+        else o += (size_t)snprintf(buf + o, n - o, "%%%02X", *p);
+    }
+    buf[o] = '\0';
+    if (o + 4 >= n) return -1;
+    return (size_t)snprintf(buf + o, n - o, "?immutable=1") < n - o ? 0 : -1;
+}
+
+/* The SQLite connection: read-write (checked writable first), read-only, or
+ * read-only immutable on read-only media. */
+static int open_connection(pt_store *st, int create, int readonly, char *err, size_t errlen) {
+    const char *path = st->path;
+    if (!readonly && check_writable(path, create, err, errlen) != 0) return -1;
+    char uri[3 * sizeof st->path + 32];
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    const char *name = path;
+    if (readonly && open_immutable(path)) {
+        if (immutable_uri(path, uri, sizeof uri) != 0)
+            return pt_say(err, errlen, "%s: cannot open: path too long", path), -1;
+        name = uri;
+        flags |= SQLITE_OPEN_URI;
+    }
+    if (sqlite3_open_v2(name, &st->db, flags, NULL) != SQLITE_OK) {
+        pt_say(err, errlen, "%s: cannot open: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        return -1;
+    }
+    if (!readonly && sqlite3_db_readonly(st->db, "main") == 1) {
+        pt_say(err, errlen, "%s: read-only: SQLite cannot write the results store", path);
+        return -1;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    return 0;
 }
 
 static pt_store *store_open(const char *path, int create, int readonly, char *err, size_t errlen) {
@@ -243,16 +377,16 @@ static pt_store *store_open(const char *path, int create, int readonly, char *er
         return NULL;
     }
     pt_strlcpy(st->path, path, sizeof st->path);
-    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-        pt_say(err, errlen, "%s: cannot open: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(st->db, 10000);
+    if (open_connection(st, create, readonly, err, errlen) != 0) goto fail;
     /* Is this an empty file, a powertrain store, or something else? */
     int ntables = count_tables(st);
     if (ntables < 0) {
-        pt_say(err, errlen, "%s: not a SQLite database (%s)", path, sqlite3_errmsg(st->db));
+        int code = sqlite3_errcode(st->db);
+        if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN)
+            pt_say(err, errlen, "%s: read-only and cannot be read without writing beside it (%s)", path,
+                   sqlite3_errmsg(st->db));
+        else
+            pt_say(err, errlen, "%s: not a SQLite database (%s)", path, sqlite3_errmsg(st->db));
         goto fail;
     }
     if (ntables == 0 && !create) {

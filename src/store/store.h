@@ -27,10 +27,12 @@
 typedef struct pt_store pt_store;
 
 /* Opens (creating when create != 0) a store. Refuses a file of a newer schema
- * version or one that is not a powertrain store, touching nothing. */
+ * version or one that is not a powertrain store, touching nothing; refuses a
+ * file or folder this process may not write with an error saying "read-only". */
 pt_store *pt_store_open(const char *path, int create, char *err, size_t errlen);
 /* Opens an existing store read-only (reports, merge's shards): works on a
- * file the user may not write, never changes it; any version 1..current. */
+ * file the user may not write (opened immutable: no -wal or -shm file is
+ * made), never changes it; any version 1..current. */
 pt_store *pt_store_open_readonly(const char *path, char *err, size_t errlen);
 void pt_store_close(pt_store *st);
 /* The schema version of the open file (older than PT_STORE_SCHEMA_VERSION

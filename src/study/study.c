@@ -14,6 +14,7 @@
 #include "nn/checkpoint.h"
 #include "study/grid.h"
 #include "util/clock.h"
+#include "util/json.h"
 #include "util/str.h"
 
 int pt_preset_get(const char *name, pt_preset *p) {
@@ -63,15 +64,29 @@ int pt_preset_study(const char *name, const char *kind, pt_preset *p) {
     return 0;
 }
 
+/* s as a JSON string into buf (pt_json_sbuf); "" when it does not fit. */
+static const char *json_text(char *buf, size_t n, const char *s) {
+    return pt_json_sbuf(buf, n, s ? s : "") < n ? buf : "\"\"";
+}
+
 void pt_study_config_json(const pt_study_config *cfg, const char *model, char *json, size_t n) {
+    char m[1024], d[1024];
     snprintf(json, n,
-             "{\"model\":\"%s\",\"device\":\"%s\",\"optimizer\":\"%s\",\"seed\":%llu,\"repeats\":%d,"
+             "{\"model\":%s,\"device\":%s,\"optimizer\":\"%s\",\"seed\":%llu,\"repeats\":%d,"
              "\"threshold\":%g,\"patience\":%d,\"max_epochs\":%d,\"train_limit\":%lld,\"val_limit\":%lld}",
-             cfg->model ? cfg->model : model, cfg->device, cfg->optimizer == PT_OPTIM_SGD ? "sgd" : "adam",
-             (unsigned long long)cfg->seed, cfg->preset.repeats, cfg->preset.threshold, cfg->preset.patience,
-             cfg->preset.max_epochs, (long long)cfg->preset.train_limit, (long long)cfg->preset.val_limit);
+             json_text(m, sizeof m, cfg->model ? cfg->model : model), json_text(d, sizeof d, cfg->device),
+             cfg->optimizer == PT_OPTIM_SGD ? "sgd" : "adam", (unsigned long long)cfg->seed, cfg->preset.repeats,
+             cfg->preset.threshold, cfg->preset.patience, cfg->preset.max_epochs, (long long)cfg->preset.train_limit,
+             (long long)cfg->preset.val_limit);
     if (cfg->preset.image_size > 0 && strlen(json) + 32 < n) /* only where it applies: older studies resume */
         snprintf(json + strlen(json) - 1, n - strlen(json) + 1, ",\"image_size\":%d}", cfg->preset.image_size);
+}
+
+int pt_study_multitask_note(const pt_study_config *cfg, char *note, size_t n) {
+    char w[PT_STUDY_NOTE_MAX];
+    if (pt_json_sbuf(w, sizeof w, cfg->encoder_weights ? cfg->encoder_weights : "random") >= sizeof w) return -1;
+    int len = snprintf(note, n, "\"encoder_weights\":%s,\"alpha\":%g", w, cfg->alpha > 0 ? cfg->alpha : 0.5);
+    return len >= 0 && (size_t)len < n ? 0 : -1;
 }
 
 int pt_study_tasks(const pt_study_config *cfg, pt_study_task *tasks) {
@@ -312,7 +327,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     if (!o) o = &none;
     memset(res, 0, sizeof *res);
     *skipped = 0;
-    char json[4600];
+    char json[PT_STUDY_NOTE_MAX + 512];
     run_config_json(s, repeat, o->note, json, sizeof json);
     pt_run_info ri = {.study_id = s->study_id,
                       .setup = setup,
@@ -492,13 +507,15 @@ int pt_study_multitask(const pt_study_config *cfg, char *err, size_t errlen) {
         pt_say(err, errlen, "multitask: the study runs on celeba (both label sets), not %s", cfg->dataset);
         return -1;
     }
+    char note[PT_STUDY_NOTE_MAX];
+    if (pt_study_multitask_note(cfg, note, sizeof note) != 0) {
+        pt_say(err, errlen, "multitask: the encoder weights path is too long to record in the store");
+        return -1;
+    }
     pt_study s;
     if (pt_study_open(&s, cfg, "multitask", err, errlen) != 0) return -1;
     const pt_preset *p = &cfg->preset;
     int total = (cfg->one_task > 0 ? 1 : p->nbs * p->nlr * p->repeats) * 3, k = 0, rc = 0;
-    char note[4300];
-    pt_say(note, sizeof note, "\"encoder_weights\":\"%s\",\"alpha\":%g",
-           cfg->encoder_weights ? cfg->encoder_weights : "random", cfg->alpha > 0 ? cfg->alpha : 0.5);
     fprintf(stderr, "powertrain multitask: %s, preset %s, %d runs (%d setups x %d repeats x 3 types) on %s into %s "
                     "(study %lld); encoder %s\n",
             cfg->dataset, p->name, total, p->nbs * p->nlr, p->repeats, cfg->device, cfg->db, (long long)s.study_id,

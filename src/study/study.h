@@ -72,6 +72,12 @@ typedef struct {
  * same dataset, model, device, optimizer, seed and preset numbers. */
 void pt_study_config_json(const pt_study_config *cfg, const char *model, char *buf, size_t n);
 
+/* The longest note (extra config_json members) of a run. */
+#define PT_STUDY_NOTE_MAX 8192
+/* A multitask run's note: "encoder_weights":<the path as a JSON string>,
+ * "alpha":A. 0, or -1 when it does not fit in n. */
+int pt_study_multitask_note(const pt_study_config *cfg, char *note, size_t n);
+
 /* A study's tasks: one per setup x repeat (a pretrain task trains its 4
  * phases, a multitask task its 3 types), numbered from 0 in the order the
  * study runs them: task = (repeat - 1) * setups + setup - 1. */

@@ -5,9 +5,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "util/rng.h"
 #include "util/str.h"
 
 int pt_read_small_file(const char *path, char *buf, size_t n) {
@@ -33,15 +37,55 @@ int pt_read_small_file(const char *path, char *buf, size_t n) {
     return 0;
 }
 
+/* 64 unpredictable bits: getrandom, else /dev/urandom, else a mix of the
+ * clock, the pid, an address and a count (a clash only costs a retry). */
+static unsigned long long random_suffix(void) {
+    unsigned long long r = 0;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) == (ssize_t)sizeof r) return r;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t got = read(fd, &r, sizeof r);
+        close(fd);
+        if (got == (ssize_t)sizeof r) return r;
+    }
+    static uint64_t calls;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return pt_mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 16) ^
+                    (uint64_t)(uintptr_t)&r ^ (++calls << 48));
+}
+
+/* The temp file is "<path>.tmp.<16 random hex digits>", created new
+ * (O_EXCL: never an existing file, O_NOFOLLOW: never through a symlink),
+ * with a fresh name on a clash. */
 int pt_atomic_open(pt_atomic_file *af, const char *path) {
+    af->f = NULL;
+    af->tmp[0] = '\0';
     if (strlen(path) >= sizeof af->path) {
         errno = ENAMETOOLONG;
         return -1;
     }
     pt_strlcpy(af->path, path, sizeof af->path);
-    snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", path, (long)getpid());
-    af->f = fopen(af->tmp, "w");
-    return af->f ? 0 : -1;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%016llx", path, random_suffix());
+        int fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            if (errno == EEXIST) continue;
+            af->tmp[0] = '\0';
+            return -1;
+        }
+        af->f = fdopen(fd, "w");
+        if (af->f) return 0;
+        int e = errno;
+        close(fd);
+        unlink(af->tmp);
+        af->tmp[0] = '\0';
+        errno = e;
+        return -1;
+    }
+    af->tmp[0] = '\0';
+    errno = EEXIST;
+    return -1;
 }
 
 int pt_atomic_commit(pt_atomic_file *af) {
@@ -54,6 +98,7 @@ int pt_atomic_commit(pt_atomic_file *af) {
     if (bad || rename(af->tmp, af->path) != 0) {
         e = errno ? errno : EIO;
         unlink(af->tmp);
+        af->tmp[0] = '\0';
         errno = e;
         return -1;
     }
@@ -63,7 +108,8 @@ int pt_atomic_commit(pt_atomic_file *af) {
 void pt_atomic_abort(pt_atomic_file *af) {
     if (af->f) fclose(af->f);
     af->f = NULL;
-    unlink(af->tmp);
+    if (af->tmp[0]) unlink(af->tmp);
+    af->tmp[0] = '\0';
 }
 
 int pt_mkdirs(const char *path, mode_t mode) {

@@ -9,8 +9,11 @@
 /* Reads up to n-1 bytes of path into buf, trimmed. Returns 0, or -1 with errno set. */
 int pt_read_small_file(const char *path, char *buf, size_t n);
 
-/* Atomic writes: open "<path>.tmp.<pid>", write, then commit renames it over
- * path (after fflush+fsync) or abort removes it. Never leaves a half file. */
+/* Atomic writes: open creates "<path>.tmp.<16 random hex digits>" new
+ * (O_CREAT|O_EXCL|O_NOFOLLOW: it never writes through a symlink or into a
+ * file someone placed there; a clash takes another name), write, then commit
+ * renames it over path (after fflush+fsync) or abort removes it. Never
+ * leaves a half file or a temp file. */
 typedef struct {
     FILE *f;
     char path[4096];

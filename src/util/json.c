@@ -2,22 +2,48 @@
 #include "util/json.h"
 
 #include <math.h>
+#include <string.h>
+
+/* One byte of a JSON string as written between the quotes, into out[7]. */
+static const char *escape_byte(unsigned char c, char out[7]) {
+    switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    default:
+        if (c < 0x20) snprintf(out, 7, "\\u%04x", c);
+        else out[0] = (char)c, out[1] = '\0';
+        return out;
+    }
+}
 
 void pt_json_str(FILE *f, const char *s) {
+    char e[7];
     fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) fputs(escape_byte(*p, e), f);
+    fputc('"', f);
+}
+
+size_t pt_json_sbuf(char *buf, size_t n, const char *s) {
+    char e[7];
+    size_t need = 1;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-            else fputc(*p, f);
-        }
+        const char *piece = escape_byte(*p, e);
+        size_t l = strlen(piece);
+        if (need + l < n) memcpy(buf + need, piece, l);
+        need += l;
     }
-    fputc('"', f);
+    need += 1;
+    if (need < n) {
+        buf[0] = '"';
+        buf[need - 1] = '"';
+        buf[need] = '\0';
+    } else if (n) {
+        buf[0] = '\0';
+    }
+    return need;
 }
 
 void pt_json_num(FILE *f, double v) {
