@@ -369,14 +369,16 @@ static int slurm_study(const pt_study_kind *k, pt_study_config *c, const char *c
     const char *const *phases;
     int nphases = pt_study_phases(verb, &phases);
     pt_store *st = NULL;
-    int existing, rc = PT_EXIT_FAIL;
-    int64_t study = slurm_study_row(verb, c, json, mode, &st, &existing);
-    pt_slurm_study js = {.db = c->db, .study_id = study, .name = verb, .argv = targv, .argc = targc,
-                         .tasks = tasks, .ntasks = ntasks, .phases = phases, .nphases = nphases, .kind = verb,
+    int existing = 0, rc = PT_EXIT_FAIL;
+    pt_slurm_study js = {.db = c->db, .name = verb, .argv = targv, .argc = targc, .tasks = tasks,
+                         .ntasks = ntasks, .phases = phases, .nphases = nphases, .kind = verb,
                          .dataset = c->dataset, .preset = c->preset.name, .config_json = json};
+    int64_t study = -1; /* values a script cannot carry are refused before the store is touched */
+    if (pt_slurm_check_study(&js, err, sizeof err) != 0) rc = pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+    else study = js.study_id = slurm_study_row(verb, c, json, mode, &st, &existing);
     for (int i = 0; i < ntasks; i++) sel[i] = 1;
     int pending = study <= 0 ? -1 : c->resume ? slurm_pending(verb, c, &js, st, existing, mode, sel) : ntasks;
-    if (study <= 0 && !st) rc = PT_EXIT_USAGE; /* the store did not open */
+    if (study <= 0 && !st) rc = PT_EXIT_USAGE; /* refused, or the store did not open */
     if (pending == 0) rc = PT_EXIT_OK;
     if (st) pt_store_close(st); /* the jobs write the store, not this process */
     if (pending > 0) rc = slurm_write(verb, c, &js, sel, so, mode, existing);
