@@ -61,6 +61,21 @@ bad --time --slurm --dry-run --time 'one hour'
 bad --task-index --slurm --task-index 1
 bad --task-index --task-index 9
 check "bad flags wrote nothing" test ! -e bad.db
+# one validation for both paths: what a run here refuses, --slurm refuses with the same line
+same() { # same ARGS...
+  "$pt" "${study[@]}" --db same.db "$@" >/dev/null 2>same-local.err
+  local here=$?
+  "$pt" "${study[@]}" --db same.db --slurm --dry-run "$@" >/dev/null 2>same-slurm.err
+  local slurm=$?
+  check "here and --slurm exit 2 for $*" test $here -eq 2 -a $slurm -eq 2
+  check "with the same one line for $*" test "$(wc -l <same-local.err)" -eq 1 -a "$(cat same-local.err)" = "$(cat same-slurm.err)"
+}
+same --device nope
+same --device cuda:x
+same --batch-sizes 16,16
+same --lrs 0.01,0.010
+check "the duplicate is named" grep -qF -- "--lrs: learning rate 0.01 is given twice in '0.01,0.010'" same-slurm.err
+check "refused grids trained nothing" test ! -e same.db
 
 # --- submit through a fake sbatch -------------------------------------------------
 mkdir bin
