@@ -8,3 +8,6 @@ endif()
 # --slurm without a cluster (dry run, a fake sbatch, the scripts run by bash): both builds.
 add_test(NAME slurm_scripts COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/slurm_scripts.sh $<TARGET_FILE:powertrain>)
 set_tests_properties(slurm_scripts PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
+# the quoting and refusals behind the scripts (util/str.h pt_shell_quote, pt_slurm_check_study)
+pt_add_test(test_slurm_quote test_slurm_quote.c)
+target_link_libraries(test_slurm_quote PRIVATE pt_study)

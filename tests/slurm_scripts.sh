@@ -29,7 +29,7 @@ study=(regime --dataset pamap2 --data data --batch-sizes 16,64 --lrs 0.01,0.0001
 check "dry run exits 0" test $? -eq 0
 check "one task per setup x repeat" grep -qx '#SBATCH --array=0-3' dry.out
 check "the merge job depends on the array" grep -q -- '--dependency=afterany:' dry.out
-for line in '#SBATCH --partition=gpu' '#SBATCH --account=proj' '#SBATCH --time=01:00:00' '#SBATCH --gpus-per-task=1' \
+for line in "#SBATCH --partition='gpu'" "#SBATCH --account='proj'" "#SBATCH --time='01:00:00'" '#SBATCH --gpus-per-task=1' \
   '#SBATCH --cpus-per-task=2' '#SBATCH --qos=high' '#SBATCH --mem=4G' "pt='$pt'"; do
   check "dry run has $line" grep -qxF -- "$line" dry.out
 done
@@ -61,6 +61,21 @@ bad --time --slurm --dry-run --time 'one hour'
 bad --task-index --slurm --task-index 1
 bad --task-index --task-index 9
 check "bad flags wrote nothing" test ! -e bad.db
+# one validation for both paths: what a run here refuses, --slurm refuses with the same line
+same() { # same ARGS...
+  "$pt" "${study[@]}" --db same.db "$@" >/dev/null 2>same-local.err
+  local here=$?
+  "$pt" "${study[@]}" --db same.db --slurm --dry-run "$@" >/dev/null 2>same-slurm.err
+  local slurm=$?
+  check "here and --slurm exit 2 for $*" test $here -eq 2 -a $slurm -eq 2
+  check "with the same one line for $*" test "$(wc -l <same-local.err)" -eq 1 -a "$(cat same-local.err)" = "$(cat same-slurm.err)"
+}
+same --device nope
+same --device cuda:x
+same --batch-sizes 16,16
+same --lrs 0.01,0.010
+check "the duplicate is named" grep -qF -- "--lrs: learning rate 0.01 is given twice in '0.01,0.010'" same-slurm.err
+check "refused grids trained nothing" test ! -e same.db
 
 # --- submit through a fake sbatch -------------------------------------------------
 mkdir bin
@@ -112,5 +127,56 @@ SLURM_ARRAY_TASK_ID=2 SLURMD_NODENAME=fake-node TMPDIR="$tmp" bash r.db.slurm/st
 "$pt" "${study[@]}" --db r.db --slurm --dry-run --resume >res2.out 2>res2.err
 check "a task finished in its shard is not rerun" grep -q "nothing to submit" res2.err
 check "and nothing is printed to submit" test ! -s res2.out
+# --- paths a shell must not read as code: quoted, or refused ----------------------
+# A folder name with blanks, both quotes, $(...), backticks, ;, # and %: the
+# scripts parse (bash -n), every quoted path reads back exactly through sh,
+# the task and merge run in it and nothing in the name is executed.
+weird="$tmp/we ird'q\"dq \$(touch pwned1) \`touch pwned2\`; touch pwned3 #h %j"
+mkdir -p "$weird" && ln -s "$tmp/data" "$weird/data"
+wdir="$weird/r.db.slurm/study1"
+(cd "$weird" && "$pt" "${study[@]}" --batch-sizes 16 --lrs 0.01 --db r.db --slurm >"$tmp/weird.out" 2>"$tmp/weird.err")
+check "a weird folder: the scripts are written" test $? -eq 0 -a -f "$wdir/task.sbatch" -a -f "$wdir/merge.sbatch"
+check "a weird folder: task.sbatch parses" bash -n "$wdir/task.sbatch"
+check "a weird folder: merge.sbatch parses" bash -n "$wdir/merge.sbatch"
+word() { # word FILE PREFIX [SUFFIX]: the quoted word between PREFIX and SUFFIX on its line, read back by sh
+  local w
+  while IFS= read -r w; do [[ $w == "$2"* ]] && break; w=; done <"$1"
+  [ -n "$w" ] || return 1
+  w=${w#"$2"}
+  sh -c "printf '%s\n' ${w%"${3:-}"}"
+}
+check "#SBATCH --chdir reads back" test "$(word "$wdir/task.sbatch" '#SBATCH --chdir=')" = "$weird"
+check "#SBATCH --output reads back (its % doubled)" \
+  test "$(word "$wdir/task.sbatch" '#SBATCH --output=')" = "${weird//%/%%}/r.db.slurm/study1/logs/task-%a.out"
+check "the task's dir= reads back" test "$(word "$wdir/task.sbatch" 'dir=')" = "$wdir"
+into=$(sed -n 's/^exec .* merge --into \(.*\) --study 1 --final .*$/\1/p' "$wdir/merge.sbatch")
+check "the merge's --into reads back" test "$(sh -c "printf '%s\n' $into")" = "$weird/r.db"
+check "the printed submit command reads back" test "$(word "$tmp/weird.out" '  array=$(sbatch --parsable ' ')')" = "$wdir/task.sbatch"
+if command -v sbatch >/dev/null; then # sbatch's own reading of the #SBATCH lines (no cluster: it stops at connecting)
+  printf 'ClusterName=x\nSlurmctldHost=localhost(127.0.0.1)\nSlurmctldPort=1\nNodeName=localhost CPUs=1\nPartitionName=p Nodes=localhost Default=YES\n' >"$tmp/none.conf"
+  SLURM_CONF="$tmp/none.conf" timeout 30 sbatch -vv "$wdir/task.sbatch" >"$tmp/sbatch.out" 2>&1
+  check "sbatch reads --chdir as the folder" grep -qxF "sbatch: chdir               : $weird" "$tmp/sbatch.out"
+  check "sbatch reads --output in the folder" \
+    grep -qxF "sbatch: output              : ${weird//%/%%}/r.db.slurm/study1/logs/task-%a.out" "$tmp/sbatch.out"
+fi
+(cd "$weird" && SLURM_ARRAY_TASK_ID=0 SLURMD_NODENAME=fake-node TMPDIR="$tmp" bash "$wdir/task.sbatch" >"$tmp/weird-task.log" 2>&1)
+check "a weird folder: the task writes its shard" test -f "$wdir/shards/task-0.db"
+(cd "$weird" && bash "$wdir/merge.sbatch" >"$tmp/weird-merge.log" 2>&1)
+check "a weird folder: the merge fills the store" test "$(q "$weird/r.db" "SELECT count(*) FROM runs WHERE host = 'fake-node'")" -eq 1
+check "nothing in the folder's name ran" test -z "$(find "$tmp" -name 'pwned*')"
+# a newline (any control character) or a backslash in a path is refused, one line naming it
+bad '--db' --db "$(printf 'new\nline.db')" --slurm
+check "the newline is shown, not written" grep -qF 'new\nline.db' bad.err
+bad '--db' --db 'back\slash.db' --slurm --dry-run
+mkdir "$(printf 'da\tta')"
+bad '--data' --data "$(printf 'da\tta')" --slurm --dry-run
+nldir="$tmp/$(printf 'nl\ndir')"
+mkdir -p "$nldir" && ln -s "$tmp/data" "$nldir/data"
+(cd "$nldir" && "$pt" "${study[@]}" --db nl.db --slurm >/dev/null 2>"$tmp/nl.err")
+check "a working directory with a newline exits 2" test $? -eq 2 -a "$(wc -l <"$tmp/nl.err")" -eq 1
+check "and is named" grep -qF "the working directory" "$tmp/nl.err"
+check "and no store or script is written there" test ! -e "$nldir/nl.db" -a ! -e "$nldir/nl.db.slurm"
+check "refused paths wrote nothing" test ! -e "$(printf 'new\nline.db')" -a ! -e 'back\slash.db'
+
 echo "slurm_scripts: done"
 exit $fail

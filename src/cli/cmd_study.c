@@ -369,14 +369,16 @@ static int slurm_study(const pt_study_kind *k, pt_study_config *c, const char *c
     const char *const *phases;
     int nphases = pt_study_phases(verb, &phases);
     pt_store *st = NULL;
-    int existing, rc = PT_EXIT_FAIL;
-    int64_t study = slurm_study_row(verb, c, json, mode, &st, &existing);
-    pt_slurm_study js = {.db = c->db, .study_id = study, .name = verb, .argv = targv, .argc = targc,
-                         .tasks = tasks, .ntasks = ntasks, .phases = phases, .nphases = nphases, .kind = verb,
+    int existing = 0, rc = PT_EXIT_FAIL;
+    pt_slurm_study js = {.db = c->db, .name = verb, .argv = targv, .argc = targc, .tasks = tasks,
+                         .ntasks = ntasks, .phases = phases, .nphases = nphases, .kind = verb,
                          .dataset = c->dataset, .preset = c->preset.name, .config_json = json};
+    int64_t study = -1; /* values a script cannot carry are refused before the store is touched */
+    if (pt_slurm_check_study(&js, err, sizeof err) != 0) rc = pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+    else study = js.study_id = slurm_study_row(verb, c, json, mode, &st, &existing);
     for (int i = 0; i < ntasks; i++) sel[i] = 1;
     int pending = study <= 0 ? -1 : c->resume ? slurm_pending(verb, c, &js, st, existing, mode, sel) : ntasks;
-    if (study <= 0 && !st) rc = PT_EXIT_USAGE; /* the store did not open */
+    if (study <= 0 && !st) rc = PT_EXIT_USAGE; /* refused, or the store did not open */
     if (pending == 0) rc = PT_EXIT_OK;
     if (st) pt_store_close(st); /* the jobs write the store, not this process */
     if (pending > 0) rc = slurm_write(verb, c, &js, sel, so, mode, existing);
@@ -501,7 +503,32 @@ static int study_arg(const pt_study_kind *k, int argc, char **argv, int *i, pt_s
     return 1;
 }
 
-/* The preset, the grid and the overrides into c; 0 or the exit code of the error printed. */
+/* index of the first value of v[0..n) that an earlier one equals, else -1 */
+static int first_repeat(const double *v, int n) {
+    for (int i = 1; i < n; i++)
+        for (int j = 0; j < i; j++)
+            if (v[i] == v[j]) return i;
+    return -1;
+}
+
+/* A grid with a batch size or learning rate given twice is refused: it
+   would train the same setup twice under two setup numbers. */
+static int study_check_grid(const char *verb, const pt_study_config *c, const pt_kind_opts *o) {
+    double bs[PT_STUDY_MAX_GRID];
+    for (int i = 0; i < c->preset.nbs; i++) bs[i] = c->preset.batch_sizes[i];
+    int b = first_repeat(bs, c->preset.nbs), l = first_repeat(c->preset.lrs, c->preset.nlr);
+    if (b >= 0)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "%s: batch size %d is given twice in '%s'",
+                            o->space_bs[0] ? "--space" : "--batch-sizes", c->preset.batch_sizes[b],
+                            o->bs_list ? o->bs_list : "the preset");
+    if (l >= 0)
+        return pt_cli_error(verb, PT_EXIT_USAGE, "%s: learning rate %g is given twice in '%s'",
+                            o->space_bs[0] ? "--space" : "--lrs", c->preset.lrs[l], o->lr_list ? o->lr_list : "the preset");
+    return 0;
+}
+
+/* The preset, the grid and the overrides into c, checked the same for a run
+   here and for --slurm; 0 or the exit code of the error printed. */
 static int study_apply(const pt_study_kind *k, pt_study_config *c, pt_kind_opts *o, const study_overrides *ov) {
     const char *verb = k->name;
     pt_preset_study(o->preset, verb, &c->preset);
@@ -516,7 +543,11 @@ static int study_apply(const pt_study_kind *k, pt_study_config *c, pt_kind_opts 
     if (o->lr_list && (c->preset.nlr = parse_list_double(o->lr_list, c->preset.lrs, PT_STUDY_MAX_GRID)) < 1)
         return pt_cli_error(verb, PT_EXIT_USAGE, "--lrs: expected learning rates > 0 like 0.01,0.001, got '%s'",
                             o->lr_list);
-    int rc = k->check ? k->check(verb, c, o) : 0;
+    int rc = study_check_grid(verb, c, o);
+    if (rc) return rc;
+    char err[256];
+    if (pt_backend_check_name(c->device, err, sizeof err) != 0) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+    rc = k->check ? k->check(verb, c, o) : 0;
     if (rc) return rc;
     if (ov->repeats > 0) c->preset.repeats = (int)ov->repeats;
     if (ov->threshold >= 0) c->preset.threshold = ov->threshold;

@@ -17,40 +17,52 @@ static int cuda_index(const char *name) {
     return v <= 4095 ? v : -1;
 }
 
-pt_backend *pt_backend_create(const char *name, int threads, char *err, size_t errlen) {
+int pt_backend_check_name(const char *name, char *err, size_t errlen) {
     if (err && errlen) err[0] = 0;
     if (!name || !*name) {
         if (err) snprintf(err, errlen, "backend: no name given (available: %s)", pt_backend_available());
-        return NULL;
+        return -1;
     }
+    if (!strcmp(name, "ref")) return 0;
+    if (!strcmp(name, "cpu")) {
+#ifdef PT_HAVE_DNNL
+        return 0;
+#else
+        if (err) snprintf(err, errlen, "cpu: this build has no oneDNN");
+        return -1;
+#endif
+    }
+    if (!strcmp(name, "cuda") || !strncmp(name, "cuda:", 5)) {
+        if (cuda_index(name) < 0) {
+            if (err) snprintf(err, errlen, "%s: bad device (cuda or cuda:N, N a CUDA device index)", name);
+            return -1;
+        }
+#ifdef PT_HAVE_CUDA
+        return 0;
+#else
+        if (err) snprintf(err, errlen, "%s: this build has no CUDA backend", name);
+        return -1;
+#endif
+    }
+    if (err) snprintf(err, errlen, "unknown backend '%s' (available: %s)", name, pt_backend_available());
+    return -1;
+}
+
+pt_backend *pt_backend_create(const char *name, int threads, char *err, size_t errlen) {
+    if (pt_backend_check_name(name, err, errlen) != 0) return NULL;
     if (threads < 0) {
         if (err) snprintf(err, errlen, "%s: threads must be >= 0 (0 = all cores), got %d", name, threads);
         return NULL;
     }
     if (!strcmp(name, "ref")) return pt_backend_ref_create(threads, err, errlen);
-    if (!strcmp(name, "cpu")) {
 #ifdef PT_HAVE_DNNL
-        return pt_backend_cpu_create(threads, err, errlen);
-#else
-        if (err) snprintf(err, errlen, "cpu: this build has no oneDNN");
-        return NULL;
+    if (!strcmp(name, "cpu")) return pt_backend_cpu_create(threads, err, errlen);
 #endif
-    }
-    if (!strcmp(name, "cuda") || !strncmp(name, "cuda:", 5)) {
-        int dev = cuda_index(name);
-        if (dev < 0) {
-            if (err) snprintf(err, errlen, "%s: bad device (cuda or cuda:N, N a CUDA device index)", name);
-            return NULL;
-        }
 #ifdef PT_HAVE_CUDA
-        return pt_backend_cuda_create(name, dev, threads, err, errlen);
+    return pt_backend_cuda_create(name, cuda_index(name), threads, err, errlen); /* cuda[:N], checked above */
 #else
-        if (err) snprintf(err, errlen, "%s: this build has no CUDA backend", name);
-        return NULL;
+    return NULL; /* not reached: the name check refused it */
 #endif
-    }
-    if (err) snprintf(err, errlen, "unknown backend '%s' (available: %s)", name, pt_backend_available());
-    return NULL;
 }
 
 void pt_backend_destroy(pt_backend *be) {

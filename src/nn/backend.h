@@ -159,6 +159,10 @@ struct pt_backend {
  * err when it is unknown or unavailable here ("cpu: this build has no oneDNN"). */
 pt_backend *pt_backend_create(const char *name, int threads, char *err, size_t errlen);
 void pt_backend_destroy(pt_backend *be);
+/* 0 when name names a backend of this build, without creating it (a login
+ * node without the GPU accepts cuda:1), else -1 with the reason
+ * pt_backend_create would give ("unknown backend 'x' (available: ref,cpu)"). */
+int pt_backend_check_name(const char *name, char *err, size_t errlen);
 /* Names compiled into this build, comma separated ("ref,cpu"). */
 const char *pt_backend_available(void);
 

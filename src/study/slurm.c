@@ -22,6 +22,11 @@ static void absolute(const char *path, char *out, size_t n) {
     else pt_say(out, n, "%s/%s", cwd, path[0] == '.' && path[1] == '/' ? path + 2 : path);
 }
 
+/* The working directory the tasks start in (#SBATCH --chdir), "/" when unknown. */
+static void working_dir(char *cwd, size_t n) {
+    if (!getcwd(cwd, n)) pt_strlcpy(cwd, "/", n);
+}
+
 void pt_slurm_dir(const pt_slurm_study *js, char *out, size_t n) {
     char db[PATH_MAX];
     absolute(js->db, db, sizeof db);
@@ -126,20 +131,52 @@ long pt_slurm_active_array(const pt_slurm_study *js) {
 
 /* --- scripts ------------------------------------------------------------------ */
 
-/* s as one shell word in single quotes. */
+/* s as one shell word (pt_shell_quote), quoted in pieces that the shell (and
+   sbatch) join back: 'abc''def' is abcdef. */
 static void put_quoted(FILE *f, const char *s) {
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'') fputs("'\\''", f);
-        else fputc(*s, f);
+    char piece[1024], q[4 * sizeof piece + 3];
+    size_t len = strlen(s), at = 0;
+    do {
+        size_t k = len - at < sizeof piece - 1 ? len - at : sizeof piece - 1;
+        memcpy(piece, s + at, k);
+        piece[k] = '\0';
+        pt_shell_quote(q, sizeof q, piece);
+        fputs(q, f);
+        at += k;
+    } while (at < len);
+}
+
+/* "#SBATCH --NAME=VALUE", VALUE quoted: sbatch reads #SBATCH lines with
+   single quotes, '\'' and # as a shell does (slurm 22.05: a backslash is an
+   escape even inside quotes, so paths with one are refused before). */
+static void put_sbatch(FILE *f, const char *name, const char *value) {
+    fprintf(f, "#SBATCH --%s=", name);
+    put_quoted(f, value);
+    fputc('\n', f);
+}
+
+/* #SBATCH --output=DIR/logs/FILE: the folder's own % doubled (%% is a % in
+   SLURM's file name patterns; FILE keeps its %a or %j). */
+static void put_output(FILE *f, const char *dir, const char *file) {
+    size_t n = strlen(dir);
+    char *v = malloc(2 * n + strlen(file) + 8), *p = v;
+    if (!v) {
+        put_sbatch(f, "output", "/dev/null");
+        return;
     }
-    fputc('\'', f);
+    for (const char *d = dir; *d; d++) {
+        if (*d == '%') *p++ = '%';
+        *p++ = *d;
+    }
+    sprintf(p, "/logs/%s", file);
+    put_sbatch(f, "output", v);
+    free(v);
 }
 
 static void put_resources(FILE *f, const pt_slurm_options *o, int task) {
-    if (o->partition) fprintf(f, "#SBATCH --partition=%s\n", o->partition);
-    if (o->account) fprintf(f, "#SBATCH --account=%s\n", o->account);
-    if (o->time) fprintf(f, "#SBATCH --time=%s\n", o->time);
+    if (o->partition) put_sbatch(f, "partition", o->partition);
+    if (o->account) put_sbatch(f, "account", o->account);
+    if (o->time) put_sbatch(f, "time", o->time);
     if (task && o->cpus_per_task > 0) fprintf(f, "#SBATCH --cpus-per-task=%d\n", o->cpus_per_task);
     if (task && o->gpus_per_task > 0) fprintf(f, "#SBATCH --gpus-per-task=%d\n", o->gpus_per_task);
     for (int i = 0; i < o->nsbatch_args; i++) fprintf(f, "#SBATCH %s\n", o->sbatch_args[i]);
@@ -164,8 +201,8 @@ static void array_list(const int *sel, int n, char *out, size_t len) {
 
 static void task_script(FILE *f, const pt_slurm_study *js, const pt_slurm_options *o, const char *exe,
                         const char *dir, const char *db, const char *array) {
-    char cwd[PATH_MAX] = "/";
-    if (!getcwd(cwd, sizeof cwd)) pt_strlcpy(cwd, "/", sizeof cwd);
+    char cwd[PATH_MAX];
+    working_dir(cwd, sizeof cwd);
     fprintf(f,
             "#!/bin/bash\n"
             "# powertrain %s: study %lld of %s as a job array, one task per setup x repeat\n"
@@ -174,8 +211,8 @@ static void task_script(FILE *f, const pt_slurm_study *js, const pt_slurm_option
             js->name, (long long)js->study_id, db);
     fprintf(f, "#SBATCH --job-name=pt-%s-%lld\n", js->name, (long long)js->study_id);
     fprintf(f, "#SBATCH --array=%s\n", array);
-    fprintf(f, "#SBATCH --output=%s/logs/task-%%a.out\n", dir);
-    fprintf(f, "#SBATCH --chdir=%s\n", cwd);
+    put_output(f, dir, "task-%a.out");
+    put_sbatch(f, "chdir", cwd);
     fprintf(f, "#SBATCH --ntasks=1\n");
     put_resources(f, o, 1);
     fputs("set -u\npt=", f);
@@ -240,7 +277,7 @@ static void merge_script(FILE *f, const pt_slurm_study *js, const pt_slurm_optio
             "# `powertrain %s ... --resume --slurm --submit` reruns its task.\n",
             js->name, (long long)js->study_id, db, js->name);
     fprintf(f, "#SBATCH --job-name=pt-%s-%lld-merge\n", js->name, (long long)js->study_id);
-    fprintf(f, "#SBATCH --output=%s/logs/merge-%%j.out\n", dir);
+    put_output(f, dir, "merge-%j.out");
     fprintf(f, "#SBATCH --ntasks=1\n");
     put_resources(f, o, 0);
     fputs("set -u\nshopt -s nullglob\nshards=(", f);
@@ -294,20 +331,73 @@ static int write_file(const char *path, const membuf *m, int exec, char *err, si
 
 int pt_slurm_check_options(const pt_slurm_options *o, char *err, size_t errlen) {
     for (int i = 0; i < o->nsbatch_args; i++)
-        if (strpbrk(o->sbatch_args[i], "\n\r") || o->sbatch_args[i][0] != '-') {
+        if (pt_find_control(o->sbatch_args[i]) || o->sbatch_args[i][0] != '-') {
             pt_say(err, errlen, "--sbatch-arg '%s': expected one sbatch option such as --qos=high",
                    o->sbatch_args[i]);
             return -1;
         }
     const char *opt[3] = {o->partition, o->account, o->time}, *name[3] = {"--partition", "--account", "--time"};
     for (int i = 0; i < 3; i++)
-        if (opt[i] && (!opt[i][0] || strpbrk(opt[i], "\n\r \t'\"\\"))) {
+        if (opt[i] && (!opt[i][0] || pt_find_control(opt[i]) || strpbrk(opt[i], " '\"\\"))) {
             pt_say(err, errlen, "%s '%s': expected a single word", name[i], opt[i]);
             return -1;
         }
     if (o->time && strspn(o->time, "0123456789:-") != strlen(o->time)) {
         pt_say(err, errlen, "--time '%s': expected a SLURM time such as 02:00:00 or 1-12:00:00", o->time);
         return -1;
+    }
+    return 0;
+}
+
+/* s for a one-line message: control characters as \n, \t, \r or \xNN. */
+static void visible(const char *s, char *out, size_t n) {
+    size_t len = 0;
+    for (; *s && len + 5 < n; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n') len += (size_t)snprintf(out + len, n - len, "\\n");
+        else if (c == '\t') len += (size_t)snprintf(out + len, n - len, "\\t");
+        else if (c == '\r') len += (size_t)snprintf(out + len, n - len, "\\r");
+        else if (c < 0x20 || c == 0x7f) len += (size_t)snprintf(out + len, n - len, "\\x%02x", c);
+        else out[len++] = (char)c;
+    }
+    out[len] = '\0';
+}
+
+/* 0 when value can go into a script, else -1 with err naming what: no
+   control character (a newline would start a new script line), and in a
+   #SBATCH line (sbatch_line) no backslash, which sbatch reads as an escape. */
+static int check_value(const char *what, const char *value, int sbatch_line, char *err, size_t errlen) {
+    const char *bad = pt_find_control(value);
+    if (!bad && !(sbatch_line && strchr(value, '\\'))) return 0;
+    char shown[1024];
+    visible(value, shown, sizeof shown);
+    if (bad)
+        pt_say(err, errlen, "%s '%s': a control character (byte 0x%02x) cannot go into a SLURM script", what, shown,
+               (unsigned char)*bad);
+    else
+        pt_say(err, errlen, "%s '%s': a backslash cannot go into a SLURM script's #SBATCH lines (sbatch reads it as an escape)",
+               what, shown);
+    return -1;
+}
+
+/* The flag that argv[a] of the tasks' command is, or is the value of. */
+static void arg_flag(const pt_slurm_study *js, int a, char *out, size_t n) {
+    const char *s = js->argv[a];
+    if (pt_starts_with(s, "--")) pt_say(out, n, "%.*s", (int)strcspn(s, "="), s);
+    else if (a > 0 && pt_starts_with(js->argv[a - 1], "-")) pt_strlcpy(out, js->argv[a - 1], n);
+    else pt_say(out, n, "argument %d", a);
+}
+
+int pt_slurm_check_study(const pt_slurm_study *js, char *err, size_t errlen) {
+    char cwd[PATH_MAX];
+    working_dir(cwd, sizeof cwd);
+    if (check_value("--db", js->db, 1, err, errlen) != 0) return -1; /* made absolute against cwd */
+    if (check_value("the working directory (the tasks' --chdir)", cwd, 1, err, errlen) != 0) return -1;
+    if (js->exe && check_value("the powertrain binary", js->exe, 0, err, errlen) != 0) return -1;
+    for (int a = 0; a < js->argc; a++) {
+        char flag[128];
+        arg_flag(js, a, flag, sizeof flag);
+        if (check_value(flag, js->argv[a], 0, err, errlen) != 0) return -1;
     }
     return 0;
 }
@@ -402,10 +492,14 @@ static int scripts_submit(const pt_slurm_study *js, char path[3][PATH_MAX + 32],
     pt_say(jpath, sizeof jpath, "%s/jobs", dir);
     if (write_file(jpath, &jm, 0, jerr, sizeof jerr) != 0) fprintf(stderr, "powertrain: %s\n", jerr);
     if (!merge_id) {
+        char qexe[4 * PATH_MAX + 3], qdb[4 * PATH_MAX + 3], qdir[4 * PATH_MAX + 3];
+        pt_shell_quote(qexe, sizeof qexe, exe);
+        pt_shell_quote(qdb, sizeof qdb, db);
+        pt_shell_quote(qdir, sizeof qdir, dir);
         pt_say(err, errlen,
                "array job %ld is submitted, but sbatch %s failed (exit %d): merge the shards when the array ends "
                "with: %s merge --into %s --study %lld --final %s/shards/task-*.db",
-               array_id, path[1], st, exe, db, (long long)js->study_id, dir);
+               array_id, path[1], st, qexe, qdb, (long long)js->study_id, qdir);
         return 3;
     }
     fprintf(out, "array %ld\nmerge %ld\n", array_id, merge_id);
@@ -417,11 +511,22 @@ static int scripts_submit(const pt_slurm_study *js, char path[3][PATH_MAX + 32],
     return 0;
 }
 
+/* How to submit the two scripts by hand, each line after prefix, the paths quoted. */
+static void print_submit(FILE *out, const char *prefix, char path[3][PATH_MAX + 32]) {
+    fprintf(out, "%sarray=$(sbatch --parsable ", prefix);
+    put_quoted(out, path[0]);
+    fprintf(out, ")\n%ssbatch --parsable --dependency=afterany:${array%%%%;*} ", prefix);
+    put_quoted(out, path[1]);
+    fputc('\n', out);
+}
+
 int pt_slurm_run(const pt_slurm_study *js, const int *sel, const pt_slurm_options *o, int mode, FILE *out,
                  char *err, size_t errlen) {
     if (pt_slurm_check_options(o, err, errlen) != 0) return 2;
     char exe[PATH_MAX], dir[PATH_MAX], db[PATH_MAX];
+    if (pt_slurm_check_study(js, err, errlen) != 0) return 2;
     if (find_exe(js, exe, sizeof exe, err, errlen) != 0) return -1;
+    if (check_value("the powertrain binary", exe, 0, err, errlen) != 0) return 2;
     absolute(js->db, db, sizeof db);
     pt_slurm_dir(js, dir, sizeof dir);
     int nsel = 0;
@@ -441,13 +546,11 @@ int pt_slurm_run(const pt_slurm_study *js, const int *sel, const pt_slurm_option
     if (rc == 0 && mode == PT_SLURM_DRY_RUN) {
         fprintf(out, "# %s\n%s\n# %s\n%s\n", path[0], m[0].buf, path[1], m[1].buf);
         fprintf(out, "# %d of %d tasks (array %s); submit with:\n", nsel, js->ntasks, array);
-        fprintf(out, "#   array=$(sbatch --parsable %s)\n", path[0]);
-        fprintf(out, "#   sbatch --parsable --dependency=afterany:${array%%%%;*} %s\n", path[1]);
+        print_submit(out, "#   ", path);
     } else if (rc == 0 && (rc = scripts_write(dir, m, path, err, errlen)) == 0 && mode == PT_SLURM_WRITE) {
         fprintf(out, "wrote %s and %s (%d of %d tasks, array %s); submit with:\n", path[0], path[1], nsel,
                 js->ntasks, array);
-        fprintf(out, "  array=$(sbatch --parsable %s)\n", path[0]);
-        fprintf(out, "  sbatch --parsable --dependency=afterany:${array%%%%;*} %s\n", path[1]);
+        print_submit(out, "  ", path);
     } else if (rc == 0) {
         rc = scripts_submit(js, path, exe, dir, db, nsel, array, out, err, errlen);
     }

@@ -13,7 +13,10 @@
  *   jobs          the job ids of the latest submission
  *   shards/, logs/
  * Scripts are written atomically; the powertrain binary is named by its
- * absolute path. Used by regime, pretrain and multitask (--slurm), and by
+ * absolute path. Every path and flag goes into them as one single-quoted
+ * shell word (pt_shell_quote), #SBATCH values too (sbatch 22.05 reads
+ * single quotes, '\'' and # as a shell does); values sbatch or a script
+ * cannot carry are refused (pt_slurm_check_study). Used by regime, pretrain and multitask (--slurm), and by
  * any verb that can run one task of a list (--task-index I). */
 #ifndef PT_STUDY_SLURM_H
 #define PT_STUDY_SLURM_H
@@ -47,8 +50,15 @@ typedef struct {
 } pt_slurm_study;
 
 /* 0 when the options can go into #SBATCH lines, else -1 with err naming the
- * flag (an sbatch argument with a newline, a partition with a blank). */
+ * flag (an sbatch argument with a control character, a partition with a blank). */
 int pt_slurm_check_options(const pt_slurm_options *o, char *err, size_t errlen);
+/* 0 when the study's values can go into the scripts, else -1 with a one-line
+ * err naming the flag: --db, the working directory, the binary and the tasks'
+ * flags hold no control character (byte < 0x20 or 0x7f: a newline would start
+ * a new script line), and --db and the working directory (#SBATCH --output
+ * and --chdir) no backslash, which sbatch reads as an escape even inside
+ * quotes. Every value is written quoted (pt_shell_quote). */
+int pt_slurm_check_study(const pt_slurm_study *js, char *err, size_t errlen);
 /* 1 when sbatch is on PATH. */
 int pt_slurm_available(void);
 
@@ -73,7 +83,8 @@ enum { PT_SLURM_WRITE = 0, PT_SLURM_DRY_RUN, PT_SLURM_SUBMIT };
  * the array and the merge job (sbatch --parsable, --dependency=afterany) and
  * prints "array ID" and "merge ID" lines to out. 0, or -1 with err (2 for
  * bad options, e.g. an sbatch argument with a newline; 3 when the array was
- * submitted but the merge job was not: err says how to merge by hand). */
+ * submitted but the merge job was not: err says how to merge by hand).
+ * The printed submit commands and that err quote their paths as shell words. */
 int pt_slurm_run(const pt_slurm_study *js, const int *sel, const pt_slurm_options *o, int mode, FILE *out,
                  char *err, size_t errlen);
 

@@ -1,4 +1,4 @@
-/* str.c -- bounded copies, strict number parsing, trimming. */
+/* str.c -- bounded copies, strict number parsing, trimming, shell quoting. */
 #include "util/str.h"
 
 #include <ctype.h>
@@ -72,4 +72,31 @@ void pt_say(char *buf, size_t n, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(buf, n, fmt, ap);
     va_end(ap);
+}
+
+/* out[*len] = c when it fits (one byte kept for the terminator); counts it either way. */
+static void put_char(char *out, size_t n, size_t *len, char c) {
+    if (*len + 1 < n) out[*len] = c;
+    (*len)++;
+}
+
+size_t pt_shell_quote(char *out, size_t n, const char *s) {
+    size_t len = 0;
+    put_char(out, n, &len, '\'');
+    for (; *s; s++) {
+        if (*s != '\'') {
+            put_char(out, n, &len, *s);
+            continue;
+        }
+        for (const char *e = "'\\''"; *e; e++) put_char(out, n, &len, *e); /* close, \', reopen */
+    }
+    put_char(out, n, &len, '\'');
+    if (n > 0) out[len < n ? len : n - 1] = '\0';
+    return len;
+}
+
+const char *pt_find_control(const char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return s;
+    return NULL;
 }
