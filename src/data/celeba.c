@@ -32,18 +32,15 @@ void pt_celeba_options_init(pt_celeba_options *o) {
 /* ---- text files ------------------------------------------------------------ */
 
 static char *read_all(const char *path, size_t *len, char *err, size_t errlen) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size > ((off_t)1 << 32)) {
+    off_t size = 0;
+    int fd = pt_open_regular(path, &size, err, errlen);
+    if (fd < 0) return NULL;
+    if (size > ((off_t)1 << 32)) {
         snprintf(err, errlen, "%s: cannot read (size)", path);
         close(fd);
         return NULL;
     }
-    size_t n = (size_t)st.st_size, got = 0;
+    size_t n = (size_t)size, got = 0;
     char *buf = malloc(n + 1);
     if (!buf) {
         snprintf(err, errlen, "%s: out of memory", path);

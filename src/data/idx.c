@@ -1,13 +1,12 @@
 /* idx.c -- reads and writes IDX files (gzip or plain) with validated magic and sizes. */
 #include "data/idx.h"
+#include "util/fs.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -133,13 +132,9 @@ static int read_data(gzFile g, const char *path, pt_idx *out, char *err, size_t 
 
 int pt_idx_read(const char *path, int expect_ndims, pt_idx *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        if (fd >= 0) close(fd);
-        return -1;
-    }
+    off_t file_size = 0;
+    int fd = pt_open_regular(path, &file_size, err, errlen);
+    if (fd < 0) return -1;
     gzFile g = gzdopen(fd, "rb");
     if (!g) {
         snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "cannot open");
@@ -149,7 +144,7 @@ int pt_idx_read(const char *path, int expect_ndims, pt_idx *out, char *err, size
     gzbuffer(g, 1 << 18);
     int nd = read_magic(g, path, expect_ndims, err, errlen);
     int rc = nd < 0 || read_dims(g, path, nd, out, err, errlen) != 0 ||
-             check_data_size(g, path, out, (long long)st.st_size, err, errlen) != 0 ||
+             check_data_size(g, path, out, (long long)file_size, err, errlen) != 0 ||
              read_data(g, path, out, err, errlen) != 0;
     gzclose(g);
     if (rc) {
