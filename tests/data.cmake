@@ -5,6 +5,10 @@ pt_add_test(test_batcher test_batcher.c)
 target_link_libraries(test_batcher PRIVATE pt_data)
 pt_add_test(test_pamap2 test_pamap2.c)
 target_link_libraries(test_pamap2 PRIVATE pt_data)
+# test_pamap2 compiles the PAMAP2 reader again with float-to-int casts trapping: a NaN
+# or out-of-range value cast to int is undefined behaviour and must be range-checked first
+target_sources(test_pamap2 PRIVATE ${PROJECT_SOURCE_DIR}/src/data/pamap2.c ${PROJECT_SOURCE_DIR}/src/data/pamap2_parse.c)
+target_compile_options(test_pamap2 PRIVATE -fsanitize=float-cast-overflow -fsanitize-undefined-trap-on-error)
 pt_add_test(test_celeba test_celeba.c)
 target_link_libraries(test_celeba PRIVATE pt_data)
 pt_add_test(test_fifo test_fifo.c)

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -193,13 +194,37 @@ typedef struct {
     vec t, act, v; /* double, int, float (rows x C) */
 } file_rows;
 
+/* The activity column as an ID: a whole number 0..255 that names a PAMAP2 activity,
+ * range-checked before the cast (a NaN or huge double cast to int is undefined). -1 if not. */
+static int activity_id(double a) {
+    if (!(a >= 0 && a <= 255) || a != floor(a)) return -1;
+    int id = (int)a;
+    return pt_pamap2_activity_name(id) ? id : -1;
+}
+
+/* The channels of one row as floats; a finite value beyond float's range is an error
+ * (it would become inf). 0, or -1 with err. */
+static int row_channels(file_rows *fr, long long line, const double *x, float *v) {
+    for (int c = 0; c < fr->o->nchannels; c++) {
+        int col = fr->o->columns[c];
+        if (fabs(x[col]) > FLT_MAX) {
+            char name[32];
+            snprintf(fr->err, fr->errlen, "%s:%lld: field %d (%s): '%g' is out of range", fr->path, line, col + 1,
+                     pt_pamap2_column_name(col, name, sizeof name), x[col]);
+            return -1;
+        }
+        v[c] = (float)x[col]; /* NaN stays NaN (heart rate is held later, IMU gaps filled) */
+    }
+    return 0;
+}
+
 static int on_row(void *ctx, long long line, const double *x) {
     file_rows *fr = ctx;
     double a = x[1];
-    int id = (int)a;
-    if (!(a >= 0 && a <= 255 && a == (double)id) || !pt_pamap2_activity_name(id)) {
-        char tok[64];
-        snprintf(tok, sizeof tok, "%g", a);
+    int id = activity_id(a);
+    if (id < 0) {
+        char tok[64] = "NaN";
+        if (!isnan(a)) snprintf(tok, sizeof tok, "%g", a);
         snprintf(fr->err, fr->errlen, "%s:%lld: field 2 (activity): '%s' is not a PAMAP2 activity ID",
                  fr->path, line, tok);
         return -1;
@@ -213,10 +238,9 @@ static int on_row(void *ctx, long long line, const double *x) {
         snprintf(fr->err, fr->errlen, "%s:%lld: out of memory", fr->path, line);
         return -1;
     }
+    if (row_channels(fr, line, x, (float *)fr->v.p + fr->v.n) != 0) return -1;
     ((double *)fr->t.p)[fr->t.n++] = x[0];
     ((int *)fr->act.p)[fr->act.n++] = id;
-    float *v = (float *)fr->v.p + fr->v.n;
-    for (int c = 0; c < C; c++) v[c] = (float)x[fr->o->columns[c]];
     fr->v.n += (size_t)C;
     return 0;
 }
