@@ -1,7 +1,8 @@
 /* test_fifo.c -- every reader of a user-given input file refuses a FIFO (and a
  * directory) with the path in the message instead of blocking on it forever: IDX,
  * PAMAP2 .dat, CelebA lists, safetensors, checkpoints and power traces. Each reader runs
- * in a child under alarm(10), so a reader that blocks fails its case, never the run. */
+ * in a child under alarm(10), so a reader that blocks fails its case, never the run.
+ * A FIFO given as a data folder is refused as not a directory. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,9 @@
 #include <unistd.h>
 
 #include "data/celeba.h"
+#include "data/fmnist.h"
 #include "data/idx.h"
+#include "data/pamap2.h"
 #include "data/pamap2_parse.h"
 #include "meter/source.h"
 #include "nn/checkpoint.h"
@@ -57,6 +60,17 @@ static int rd_celeba(const char *path, char *err, size_t errlen) {
     o.cache_dir = "";
     pt_celeba c;
     return pt_celeba_load(path, &o, &c, err, errlen);
+}
+static int rd_pamap2_dir(const char *path, char *err, size_t errlen) {
+    pt_pamap2_options o;
+    pt_pamap2_options_init(&o);
+    o.cache_dir = "";
+    pt_pamap2 p;
+    return pt_pamap2_load(path, &o, &p, err, errlen);
+}
+static int rd_fmnist(const char *path, char *err, size_t errlen) {
+    pt_fmnist f;
+    return pt_fmnist_load(path, 1, &f, err, errlen);
 }
 static int rd_open_regular(const char *path, char *err, size_t errlen) {
     int fd = pt_open_regular(path, NULL, err, errlen);
@@ -122,6 +136,13 @@ int main(void) {
     REFUSES(rd_pamap2, dir, dwant);
     REFUSES(rd_safetensors, dir, "not a regular file");
     REFUSES(rd_trace, dir, dwant);
+
+    /* a FIFO or a file where a data folder is expected */
+    char fdwant[600];
+    snprintf(fdwant, sizeof fdwant, "%s: not a directory (a FIFO)", fifo);
+    REFUSES(rd_celeba, fifo, fdwant);
+    REFUSES(rd_pamap2_dir, fifo, fdwant);
+    REFUSES(rd_fmnist, fifo, fdwant);
 
     /* a missing file still says so, and a regular one opens with its size */
     char missing[600], err[1024];

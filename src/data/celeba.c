@@ -447,6 +447,7 @@ static int check_options(const pt_celeba_options *o, char *err, size_t errlen) {
 
 /* The three label files (the partition is optional). */
 static int read_labels(build *b, const char *dir, char *err, size_t errlen) {
+    if (pt_check_dir(dir, err, errlen) != 0) return -1;
     if (!realpath(dir, b->absdir)) {
         snprintf(err, errlen, "%s: %s", dir, strerror(errno));
         return -1;

@@ -558,6 +558,7 @@ static int check_options(const pt_pamap2_options *o, char *err, size_t errlen) {
  * Returns their count (> 0), or -1 with err. */
 static int find_files(const char *dir, const pt_pamap2_options *o, src_file **files, char *err, size_t errlen) {
     char absdir[PATH_MAX], sub[PATH_MAX + 16];
+    if (pt_check_dir(dir, err, errlen) != 0) return -1;
     if (!realpath(dir, absdir)) return snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1;
     int nfiles = 0, cap = 0;
     snprintf(sub, sizeof sub, "%s/Protocol", absdir);

@@ -67,6 +67,23 @@ FILE *pt_fopen_regular(const char *path, off_t *size, char *err, size_t errlen) 
     return f;
 }
 
+int pt_check_dir(const char *path, char *err, size_t errlen) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        say(err, errlen, "%s: %s", path, strerror(e));
+        errno = e;
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        say(err, errlen, "%s: not a directory (%s)", path,
+            S_ISREG(st.st_mode) ? "a regular file" : file_kind(st.st_mode));
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
 int pt_read_small_file(const char *path, char *buf, size_t n) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;

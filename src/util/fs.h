@@ -16,6 +16,10 @@ int pt_open_regular(const char *path, off_t *size, char *err, size_t errlen);
 /* The same as a stdio stream ("rb"). NULL with err as above. */
 FILE *pt_fopen_regular(const char *path, off_t *size, char *err, size_t errlen);
 
+/* 0 when path is a directory (after symbolic links), else -1 with err
+ * "PATH: not a directory (a FIFO)" or "PATH: <strerror>" (errno set). */
+int pt_check_dir(const char *path, char *err, size_t errlen);
+
 /* Reads up to n-1 bytes of path into buf, trimmed. Returns 0, or -1 with errno set. */
 int pt_read_small_file(const char *path, char *buf, size_t n);
 
