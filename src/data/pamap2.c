@@ -387,7 +387,7 @@ static void cache_layout(const cache_header *h, size_t off[4], size_t *total) {
 }
 
 static int cache_read(pt_pamap2 *p, uint64_t key) {
-    int fd = open(p->cache_path, O_RDONLY | O_CLOEXEC);
+    int fd = pt_open_regular(p->cache_path, NULL, NULL, 0); /* a FIFO there is no cache */
     if (fd < 0) return -1;
     struct stat st;
     if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(cache_header)) {
