@@ -209,6 +209,11 @@ int main(void) {
     write_file(d, "identity_CelebA.txt", "000001.jpg 10\n000003.jpg 20\n000001.jpg 10\n");
     CHECK(pt_celeba_load(d, &o, &c, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "identity_CelebA.txt:3: 000001.jpg listed twice");
+    /* an image number far beyond what the list's size can hold: refused before the
+     * table indexed by number grows to it (it asked for 770 MB) */
+    write_file(d, "identity_CelebA.txt", "000001.jpg 10\n9999999.jpg 20\n");
+    CHECK(pt_celeba_load(d, &o, &c, err, sizeof err) == -1);
+    CHECK_CONTAINS(err, "identity_CelebA.txt:2: image number 9999999 is implausible for a list of 29 bytes");
     write_file(d, "identity_CelebA.txt", "000001.jpg 10\n");
     CHECK(pt_celeba_load(d, &o, &c, err, sizeof err) == -1);
     CHECK_CONTAINS(err, "1 identities have both label sets, 2 needed");

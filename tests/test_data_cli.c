@@ -31,6 +31,27 @@ static int run(const char *args) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* Every row of the class table (from the "class" line on) ends in nviews zeros. */
+static int table_all_zero(const char *s, int nviews) {
+    const char *t = strstr(s, "\nclass ");
+    if (!t) return 0;
+    int rows = 0;
+    for (t = strchr(t + 1, '\n'); t && t[1]; t = strchr(t + 1, '\n')) {
+        const char *e = strchr(t + 1, '\n');
+        if (!e) e = t + strlen(t);
+        if (e == t + 1) break; /* a blank line ends the table */
+        if (strncmp(t + 1, "note", 4) == 0) break;
+        const char *p = e;
+        for (int v = 0; v < nviews; v++) {
+            while (p > t && p[-1] == ' ') p--;
+            if (p <= t + 1 || p[-1] != '0' || p[-2] != ' ') return 0; /* " 0" */
+            p -= 1;
+        }
+        rows++;
+    }
+    return rows;
+}
+
 static int lines(const char *s) {
     int n = 0;
     for (; *s; s++) n += *s == '\n';
@@ -119,6 +140,50 @@ int main(int argc, char **argv) {
         snprintf(a, sizeof a, "data info --dataset fmnist --data '%s/f'", tmp);
         CHECK(run(a) == 1);
         CHECK_CONTAINS(errb, "train-images-idx3-ubyte: wrong magic 0x00000801, expected 0x00000803");
+    }
+    /* empty data sets: counts are 0 (they were uninitialised) and the output says so */
+    {
+        char p[600];
+        snprintf(p, sizeof p, "%s/pe/Protocol", tmp);
+        snprintf(a, sizeof a, "mkdir -p '%s' && : > '%s/subject101.dat'", p, p);
+        CHECK(system(a) == 0);
+        snprintf(a, sizeof a, "data info --dataset pamap2 --data '%s/pe' --no-cache", tmp);
+        CHECK(run(a) == 0);
+        CHECK(table_all_zero(out, 3) == 13); /* 12 classes and the total */
+        CHECK_CONTAINS(out, "note      empty: no samples in any split\n");
+        /* rows, but too few for a window */
+        snprintf(p, sizeof p, "%s/pw/Protocol/subject101.dat", tmp);
+        snprintf(a, sizeof a, "mkdir -p '%s/pw/Protocol'", tmp);
+        CHECK(system(a) == 0);
+        FILE *f = fopen(p, "w");
+        for (int i = 0; f && i < 10; i++) {
+            fprintf(f, "%.2f 1 90", i * 0.01);
+            for (int c = 3; c < 54; c++) fprintf(f, " 0.5");
+            fprintf(f, "\n");
+        }
+        if (f) fclose(f);
+        snprintf(a, sizeof a, "data info --dataset pamap2 --data '%s/pw' --no-cache", tmp);
+        CHECK(run(a) == 0);
+        CHECK_CONTAINS(out, "10 lines");
+        CHECK(table_all_zero(out, 3) == 13);
+        CHECK_CONTAINS(out, "note      empty: no samples in any split\n");
+        /* Fashion-MNIST with 0 images and 0 labels */
+        snprintf(a, sizeof a, "mkdir -p '%s/fe'", tmp);
+        CHECK(system(a) == 0);
+        const char *names[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                               "t10k-labels-idx1-ubyte"};
+        for (int k = 0; k < 4; k++) {
+            snprintf(p, sizeof p, "%s/fe/%s", tmp, names[k]);
+            f = fopen(p, "wb");
+            if (k % 2 == 0) fwrite("\0\0\x08\x03\0\0\0\0\0\0\0\x1c\0\0\0\x1c", 1, 16, f);
+            else fwrite("\0\0\x08\x01\0\0\0\0", 1, 8, f);
+            fclose(f);
+        }
+        snprintf(a, sizeof a, "data info --dataset fmnist --data '%s/fe' --no-cache", tmp);
+        CHECK(run(a) == 0);
+        CHECK_CONTAINS(out, "train 0, test 0");
+        CHECK(table_all_zero(out, 2) == 11);
+        CHECK_CONTAINS(out, "note      empty: no samples in any split\n");
     }
     if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) == 0) {
         CHECK(run("data info --dataset fmnist") == 0);

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -13,6 +15,15 @@
 #include "data/fmnist.h"
 #include "data/idx.h"
 #include "test.h"
+
+/* ASan reserves terabytes of address space: no cap under it (gcc and clang spell it apart) */
+#if defined(__SANITIZE_ADDRESS__)
+#define PT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PT_TEST_ASAN 1
+#endif
+#endif
 
 static char dir[256];
 
@@ -70,6 +81,35 @@ static void clean(void) {
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
         unlink(p);
     }
+}
+
+/* Reads path in a child whose address space is capped at 1 GiB: the reader must refuse
+ * the file from its size, never ask malloc for what the header claims. Returns the
+ * child's verdict: 0 when the read failed without "out of memory" and err holds the
+ * message (passed back through a pipe), 1 otherwise. */
+static int read_capped(const char *path, char *err, size_t errlen) {
+    int fds[2];
+    if (pipe(fds) != 0) return 1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+#if !defined(PT_TEST_ASAN)
+        struct rlimit rl = {(rlim_t)1 << 30, (rlim_t)1 << 30};
+        setrlimit(RLIMIT_AS, &rl);
+#endif
+        char e[1024] = "";
+        pt_idx x;
+        int rc = pt_idx_read(path, 3, &x, e, sizeof e);
+        if (write(fds[1], e, strlen(e) + 1) < 0) _exit(2);
+        _exit(rc == -1 && !strstr(e, "out of memory") ? 0 : 1);
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], err, errlen - 1);
+    err[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 int main(void) {
@@ -185,6 +225,26 @@ int main(void) {
             CHECK_CONTAINS(err, "wrong magic 0x00000802, expected 0x00000803");
             unlink(p);
         }
+    }
+
+    /* a 17-byte file whose header claims 60000x256x256 bytes (3.9 GB): refused from the
+     * file's size before anything is allocated, plain or gzip */
+    {
+        uint32_t d3[3] = {60000, 256, 256};
+        unsigned char one = 7;
+        size_t n = idx_bytes(buf, 3, 3, d3, &one, 1);
+        CHECK(n == 17);
+        char p[512];
+        write_raw("huge-idx3-ubyte", 0, buf, n);
+        snprintf(p, sizeof p, "%s/huge-idx3-ubyte", dir);
+        CHECK(read_capped(p, err, sizeof err) == 0);
+        CHECK_CONTAINS(err, "huge-idx3-ubyte: truncated: 1 of 3932160000 data bytes");
+        unlink(p);
+        write_raw("huge-idx3-ubyte.gz", 1, buf, n);
+        snprintf(p, sizeof p, "%s/huge-idx3-ubyte.gz", dir);
+        CHECK(read_capped(p, err, sizeof err) == 0);
+        CHECK_CONTAINS(err, "huge-idx3-ubyte.gz: the header declares 3932160000 data bytes, more than");
+        unlink(p);
     }
     clean();
     rmdir(dir);

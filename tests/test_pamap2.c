@@ -191,6 +191,14 @@ int main(void) {
         pt_pamap2_free(&pm);
         CHECK(pt_pamap2_load(d, &o, &pm, err, sizeof err) == 0 && pm.from_cache == 1 && pm.nwindows == 3);
         pt_pamap2_free(&pm);
+        /* a FIFO where the cache file goes is no cache (it blocked the load): rebuilt;
+         * alarm: a blocking open fails the test instead of hanging it */
+        CHECK(unlink(cpath) == 0 && mkfifo(cpath, 0600) == 0);
+        alarm(20);
+        CHECK(pt_pamap2_load(d, &o, &pm, err, sizeof err) == 0 && pm.from_cache == 0 && pm.nwindows == 3);
+        alarm(0);
+        pt_pamap2_free(&pm);
+        CHECK(stat(cpath, &st) == 0 && S_ISREG(st.st_mode)); /* the rebuilt cache replaced it */
     }
     /* the cache follows the files: a changed file is parsed again */
     {
@@ -221,6 +229,32 @@ int main(void) {
         put_line(f, 0.01, 1, 90, 1, 30, " 7\n");
         fclose(f);
         check_error(line, "subject102.dat:2: expected 54 columns, found 55");
+        /* an activity that is NaN or beyond int's range: an error, never a cast (this
+         * file is built with float-to-int casts trapping, see data.cmake) */
+        const char *acts[] = {"NaN", "1e10", "-3e9", "inf"};
+        const char *wants[] = {"field 2 (activity): 'NaN' is not a PAMAP2 activity ID",
+                               "field 2 (activity): '1e+10' is not a PAMAP2 activity ID",
+                               "field 2 (activity): '-3e+09' is not a PAMAP2 activity ID",
+                               "field 2 (activity): 'inf' is not a number"};
+        for (int k = 0; k < 4; k++) {
+            f = fmemopen(line, sizeof line, "w");
+            put_line(f, 0.01, 1, 90, 1, 30, "\n");
+            fclose(f);
+            char *qa = strchr(line, ' '), rest[2048];
+            snprintf(rest, sizeof rest, "%s", strchr(qa + 1, ' '));
+            snprintf(qa + 1, sizeof line - (size_t)(qa + 1 - line), "%s%s", acts[k], rest);
+            char want[200];
+            snprintf(want, sizeof want, "subject102.dat:2: %s", wants[k]);
+            check_error(line, want);
+        }
+        /* a value beyond float's range in an IMU column: an error, never inf */
+        f = fmemopen(line, sizeof line, "w");
+        put_line(f, 0.01, 1, 90, 1, 30, "\n");
+        fclose(f);
+        q = strstr(line, " 1 0.5");
+        memmove(q + 6, q + 2, strlen(q + 2) + 1);
+        memcpy(q, " 1e300", 6);
+        check_error(line, "subject102.dat:2: field 5 (hand_acc16_x): '1e+300' is out of range");
     }
     /* random bytes (NULs, no newlines, huge tokens): an error naming the file, never a crash */
     {

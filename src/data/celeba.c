@@ -32,18 +32,15 @@ void pt_celeba_options_init(pt_celeba_options *o) {
 /* ---- text files ------------------------------------------------------------ */
 
 static char *read_all(const char *path, size_t *len, char *err, size_t errlen) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size > ((off_t)1 << 32)) {
+    off_t size = 0;
+    int fd = pt_open_regular(path, &size, err, errlen);
+    if (fd < 0) return NULL;
+    if (size > ((off_t)1 << 32)) {
         snprintf(err, errlen, "%s: cannot read (size)", path);
         close(fd);
         return NULL;
     }
-    size_t n = (size_t)st.st_size, got = 0;
+    size_t n = (size_t)size, got = 0;
     char *buf = malloc(n + 1);
     if (!buf) {
         snprintf(err, errlen, "%s: out of memory", path);
@@ -130,6 +127,23 @@ static int table_grow(table *t, long num) {
     return 0;
 }
 
+/* CelebA numbers its images 1..202,599 and lists them all, a line each (8 bytes at
+ * least). The table is indexed by number, so a number is checked against the list's
+ * size before the table grows to it: up to 262,144 always, beyond only when the file
+ * could list one in 64 of the numbers past that (a 14-byte list naming 9999999.jpg
+ * asked for 770 MB). */
+#define CELEBA_NUM_ALWAYS 262144L
+
+/* Room for image num in t (a line of path, a list of len bytes). 0, or -1 with err. */
+static int table_reserve(table *t, long num, size_t len, const char *path, long line, char *err, size_t errlen) {
+    if (num > CELEBA_NUM_ALWAYS && (size_t)(num - CELEBA_NUM_ALWAYS) / 64 > len / 8)
+        return snprintf(err, errlen, "%s:%ld: image number %ld is implausible for a list of %zu bytes", path, line,
+                        num, len),
+               -1;
+    if (table_grow(t, num)) return snprintf(err, errlen, "%s: out of memory", path), -1;
+    return 0;
+}
+
 static void table_free(table *t) {
     free(t->has_attr);
     free(t->attrs);
@@ -179,10 +193,7 @@ static int parse_attrs(const char *path, table *t, char names[PT_CELEBA_ATTRS][3
             snprintf(err, errlen, "%s:%ld: '%.40s' is not an image name like 000001.jpg", path, line, f[0]);
             goto out;
         }
-        if (table_grow(t, num)) {
-            snprintf(err, errlen, "%s: out of memory", path);
-            goto out;
-        }
+        if (table_reserve(t, num, len, path, line, err, errlen)) goto out;
         if (t->has_attr[num]) {
             snprintf(err, errlen, "%s:%ld: %s listed twice", path, line, f[0]);
             goto out;
@@ -233,10 +244,7 @@ static int parse_pairs(const char *path, table *t, int partition, int64_t *count
                      partition ? "0|1|2" : "ID", nf > 0 ? f[0] : "", nf > 1 ? " " : "", nf > 1 ? f[1] : "");
             goto out;
         }
-        if (table_grow(t, num)) {
-            snprintf(err, errlen, "%s: out of memory", path);
-            goto out;
-        }
+        if (table_reserve(t, num, len, path, line, err, errlen)) goto out;
         if (partition ? t->partition[num] != 3 : t->identity[num] != 0) {
             snprintf(err, errlen, "%s:%ld: %s listed twice", path, line, f[0]);
             goto out;
@@ -306,7 +314,7 @@ static void attach(pt_celeba *c, void *blob) {
 }
 
 static int cache_read(pt_celeba *c, uint64_t key) {
-    int fd = open(c->cache_path, O_RDONLY | O_CLOEXEC);
+    int fd = pt_open_regular(c->cache_path, NULL, NULL, 0); /* a FIFO there is no cache */
     if (fd < 0) return -1;
     struct stat st;
     if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(blob_header)) {
@@ -439,6 +447,7 @@ static int check_options(const pt_celeba_options *o, char *err, size_t errlen) {
 
 /* The three label files (the partition is optional). */
 static int read_labels(build *b, const char *dir, char *err, size_t errlen) {
+    if (pt_check_dir(dir, err, errlen) != 0) return -1;
     if (!realpath(dir, b->absdir)) {
         snprintf(err, errlen, "%s: %s", dir, strerror(errno));
         return -1;

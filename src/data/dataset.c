@@ -120,8 +120,8 @@ void pt_dataset_set_norm(pt_dataset *ds, const float *mean, const float *std) {
 }
 
 int pt_dataset_class_counts(const pt_dataset *ds, int64_t *counts) {
+    if (ds->nclasses > 0) memset(counts, 0, (size_t)ds->nclasses * sizeof *counts);
     if (!ds->label) return -1;
-    memset(counts, 0, (size_t)ds->nclasses * sizeof *counts);
     for (int64_t i = 0; i < ds->n; i++) {
         int l = ds->label[pt_dataset_row(ds, i)];
         if (l < ds->nclasses) counts[l]++;

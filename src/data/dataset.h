@@ -83,7 +83,8 @@ void pt_dataset_channel_stats(const pt_dataset *ds, float *mean, float *std);
 /* Sets the normalisation (channels entries each). */
 void pt_dataset_set_norm(pt_dataset *ds, const float *mean, const float *std);
 
-/* Samples per class (counts has nclasses entries). 0, or -1 when the view has no labels. */
+/* Samples per class (counts has nclasses entries, zeroed first). 0, or -1 when the view
+ * has no labels (an empty view may have none: its counts are all 0). */
 int pt_dataset_class_counts(const pt_dataset *ds, int64_t *counts);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "data/idx.h"
+#include "util/fs.h"
 
 static const char *const class_names[PT_FMNIST_CLASSES] = {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -28,6 +29,8 @@ static void find_file(char *path, size_t n, const char *dir, const char *base) {
 int pt_fmnist_load(const char *dir, int train, pt_fmnist *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     if (!dir) dir = PT_FMNIST_DEFAULT_DIR;
+    /* a missing folder is named by its first file below; something else is refused here */
+    if (access(dir, F_OK) == 0 && pt_check_dir(dir, err, errlen) != 0) return -1;
     const char *pre = train ? "train" : "t10k";
     char ipath[4096], lpath[4096], base[64];
     snprintf(base, sizeof base, "%s-images-idx3-ubyte", pre);

@@ -1,5 +1,6 @@
 /* idx.c -- reads and writes IDX files (gzip or plain) with validated magic and sizes. */
 #include "data/idx.h"
+#include "util/fs.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -87,6 +88,29 @@ static int read_dims(gzFile g, const char *path, int nd, pt_idx *out, char *err,
     return 0;
 }
 
+/* deflate expands at most 1032:1, so a gzip file of n bytes holds at most this many */
+#define IDX_GZ_MAX_RATIO 1032
+
+/* The declared data size against the file's size (file_size bytes on disk), before
+ * anything is allocated: a plain file must hold the bytes after its header; a gzip file
+ * cannot hold more than deflate's ratio allows. 0, or -1 with err. */
+static int check_data_size(gzFile g, const char *path, const pt_idx *out, long long file_size, char *err,
+                           size_t errlen) {
+    long long header = 4 + 4LL * out->ndims;
+    if (gzdirect(g)) {
+        long long have = file_size > header ? file_size - header : 0;
+        if ((unsigned long long)have < out->size)
+            return snprintf(err, errlen, "%s: truncated: %lld of %zu data bytes", path, have, out->size), -1;
+        return 0;
+    }
+    if (out->size / IDX_GZ_MAX_RATIO > (size_t)file_size)
+        return snprintf(err, errlen,
+                        "%s: the header declares %zu data bytes, more than a %lld-byte gzip file can hold",
+                        path, out->size, file_size),
+               -1;
+    return 0;
+}
+
 /* Exactly out->size data bytes, then the end of the file. 0, or -1 with err. */
 static int read_data(gzFile g, const char *path, pt_idx *out, char *err, size_t errlen) {
     size_t total = out->size;
@@ -108,14 +132,20 @@ static int read_data(gzFile g, const char *path, pt_idx *out, char *err, size_t 
 
 int pt_idx_read(const char *path, int expect_ndims, pt_idx *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
-    gzFile g = gzopen(path, "rb");
+    off_t file_size = 0;
+    int fd = pt_open_regular(path, &file_size, err, errlen);
+    if (fd < 0) return -1;
+    gzFile g = gzdopen(fd, "rb");
     if (!g) {
         snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+        close(fd);
         return -1;
     }
     gzbuffer(g, 1 << 18);
     int nd = read_magic(g, path, expect_ndims, err, errlen);
-    int rc = nd < 0 || read_dims(g, path, nd, out, err, errlen) != 0 || read_data(g, path, out, err, errlen) != 0;
+    int rc = nd < 0 || read_dims(g, path, nd, out, err, errlen) != 0 ||
+             check_data_size(g, path, out, (long long)file_size, err, errlen) != 0 ||
+             read_data(g, path, out, err, errlen) != 0;
     gzclose(g);
     if (rc) {
         pt_idx_free(out);

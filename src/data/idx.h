@@ -17,6 +17,8 @@ typedef struct {
 
 /* Reads path: magic 0x0000 0x08 ndims (unsigned byte data), ndims big-endian uint32
  * sizes, then exactly the data (no more, no less). expect_ndims > 0 must match.
+ * The declared size is checked against the file's size before anything is allocated
+ * (a plain file must hold it; a gzip file cannot hold more than 1032 times its size).
  * Errors name the file and say what was wrong ("wrong magic 0x00000803, expected an
  * IDX file of unsigned bytes with 1 dimension", "truncated: ...", gzip's own message).
  * Returns 0, or -1 with err filled (and nothing allocated). */

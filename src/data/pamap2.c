@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -190,13 +191,37 @@ typedef struct {
     vec t, act, v; /* double, int, float (rows x C) */
 } file_rows;
 
+/* The activity column as an ID: a whole number 0..255 that names a PAMAP2 activity,
+ * range-checked before the cast (a NaN or huge double cast to int is undefined). -1 if not. */
+static int activity_id(double a) {
+    if (!(a >= 0 && a <= 255) || a != floor(a)) return -1;
+    int id = (int)a;
+    return pt_pamap2_activity_name(id) ? id : -1;
+}
+
+/* The channels of one row as floats; a finite value beyond float's range is an error
+ * (it would become inf). 0, or -1 with err. */
+static int row_channels(file_rows *fr, long long line, const double *x, float *v) {
+    for (int c = 0; c < fr->o->nchannels; c++) {
+        int col = fr->o->columns[c];
+        if (fabs(x[col]) > FLT_MAX) {
+            char name[32];
+            snprintf(fr->err, fr->errlen, "%s:%lld: field %d (%s): '%g' is out of range", fr->path, line, col + 1,
+                     pt_pamap2_column_name(col, name, sizeof name), x[col]);
+            return -1;
+        }
+        v[c] = (float)x[col]; /* NaN stays NaN (heart rate is held later, IMU gaps filled) */
+    }
+    return 0;
+}
+
 static int on_row(void *ctx, long long line, const double *x) {
     file_rows *fr = ctx;
     double a = x[1];
-    int id = (int)a;
-    if (!(a >= 0 && a <= 255 && a == (double)id) || !pt_pamap2_activity_name(id)) {
-        char tok[64];
-        snprintf(tok, sizeof tok, "%g", a);
+    int id = activity_id(a);
+    if (id < 0) {
+        char tok[64] = "NaN";
+        if (!isnan(a)) snprintf(tok, sizeof tok, "%g", a);
         snprintf(fr->err, fr->errlen, "%s:%lld: field 2 (activity): '%s' is not a PAMAP2 activity ID",
                  fr->path, line, tok);
         return -1;
@@ -210,10 +235,9 @@ static int on_row(void *ctx, long long line, const double *x) {
         snprintf(fr->err, fr->errlen, "%s:%lld: out of memory", fr->path, line);
         return -1;
     }
+    if (row_channels(fr, line, x, (float *)fr->v.p + fr->v.n) != 0) return -1;
     ((double *)fr->t.p)[fr->t.n++] = x[0];
     ((int *)fr->act.p)[fr->act.n++] = id;
-    float *v = (float *)fr->v.p + fr->v.n;
-    for (int c = 0; c < C; c++) v[c] = (float)x[fr->o->columns[c]];
     fr->v.n += (size_t)C;
     return 0;
 }
@@ -360,7 +384,7 @@ static void cache_layout(const cache_header *h, size_t off[4], size_t *total) {
 }
 
 static int cache_read(pt_pamap2 *p, uint64_t key) {
-    int fd = open(p->cache_path, O_RDONLY | O_CLOEXEC);
+    int fd = pt_open_regular(p->cache_path, NULL, NULL, 0); /* a FIFO there is no cache */
     if (fd < 0) return -1;
     struct stat st;
     if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(cache_header)) {
@@ -531,6 +555,7 @@ static int check_options(const pt_pamap2_options *o, char *err, size_t errlen) {
  * Returns their count (> 0), or -1 with err. */
 static int find_files(const char *dir, const pt_pamap2_options *o, src_file **files, char *err, size_t errlen) {
     char absdir[PATH_MAX], sub[PATH_MAX + 16];
+    if (pt_check_dir(dir, err, errlen) != 0) return -1;
     if (!realpath(dir, absdir)) return snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1;
     int nfiles = 0;
     size_t cap = 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "data/pamap2_parse.h"
+#include "util/fs.h"
 
 static const double pow10tab[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -203,11 +204,8 @@ static int parse_fd(int fd, char *buf, size_t cap, parse_state *st) {
 long long pt_pamap2_parse_file(const char *path, pt_pamap2_row_fn row, void *ctx, char *err,
                                size_t errlen) {
     enum { CHUNK = 1 << 20 };
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
+    int fd = pt_open_regular(path, NULL, err, errlen);
+    if (fd < 0) return -1;
     char *buf = malloc(CHUNK + 1);
     if (!buf) {
         close(fd);

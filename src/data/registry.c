@@ -2,6 +2,7 @@
  * (see fmnist_entry.c) and one line below. */
 #include "data/registry.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,7 +48,8 @@ const char *pt_data_names(char *buf, size_t n, const char *sep, const char *last
 
 void pt_data_print_splits(int nclasses, const char *(*name)(int, void *), void *ctx,
                           const pt_dataset *views, int nviews, const char *const *vnames) {
-    int64_t counts[3][256];
+    int64_t counts[3][256] = {{0}}; /* an empty view (no labels) counts 0 */
+    assert(nviews >= 1 && nviews <= 3 && nclasses >= 0 && nclasses <= 256);
     printf("%-22s", "class");
     for (int v = 0; v < nviews; v++) {
         pt_dataset_class_counts(&views[v], counts[v]);
@@ -66,4 +68,5 @@ void pt_data_print_splits(int nclasses, const char *(*name)(int, void *), void *
     printf("%-22s", "total");
     for (int v = 0; v < nviews; v++) printf(" %9lld", (long long)tot[v]);
     printf("\n");
+    if (tot[0] + tot[1] + tot[2] == 0) printf("note      empty: no samples in any split\n");
 }

@@ -88,7 +88,8 @@ const pt_data_entry *pt_data_find_task(const char *name, const pt_data_task **ta
  * fmnist" (", ", " or "); synth_only: only those with a generator. */
 const char *pt_data_names(char *buf, size_t n, const char *sep, const char *last, int synth_only);
 
-/* For the entries' info: a table of samples per class (rows) and view (columns). */
+/* For the entries' info: a table of samples per class (rows) and view (columns, 1..3),
+ * and a "note      empty: ..." line when every view is empty. */
 void pt_data_print_splits(int nclasses, const char *(*name)(int, void *), void *ctx,
                           const pt_dataset *views, int nviews, const char *const *vnames);
 

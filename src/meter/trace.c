@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "meter/source.h"
+#include "util/fs.h"
 #include "util/grow.h"
 #include "util/str.h"
 
@@ -211,9 +212,10 @@ int pt_trace_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_s
         return -1;
     }
     const char *path = cfg->trace_path;
-    FILE *f = fopen(path, "re");
+    char oerr[1024];
+    FILE *f = pt_fopen_regular(path, NULL, oerr, sizeof oerr);
     if (!f) {
-        pt_say(why, whylen, "cannot open trace file %s: %s", path, strerror(errno));
+        pt_say(why, whylen, "cannot open trace file %s", oerr);
         return -2;
     }
     trace_impl *ti = calloc(1, sizeof *ti);

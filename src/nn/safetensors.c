@@ -241,11 +241,12 @@ static int read_header_length(st_open *o, size_t size, uint64_t *n) {
 
 /* reads the header into o->hdr and the data (64-byte aligned) into f->data */
 static int read_file(st_open *o, pt_safetensors *f) {
-    o->fp = fopen(o->path, "rb");
-    struct stat st;
-    if (!o->fp || fstat(fileno(o->fp), &st)) return FAIL(o, "cannot open: %s", strerror(errno));
-    if (!S_ISREG(st.st_mode)) return FAIL(o, "not a regular file");
-    size_t size = (size_t)st.st_size;
+    off_t fsize = 0;
+    char oerr[4200];
+    o->fp = pt_fopen_regular(o->path, &fsize, oerr, sizeof oerr);
+    size_t k = strlen(o->path) + 2; /* oerr: "PATH: why" */
+    if (!o->fp) return FAIL(o, "cannot open: %s", strlen(oerr) > k ? oerr + k : oerr);
+    size_t size = (size_t)fsize;
     uint64_t n = 0;
     if (read_header_length(o, size, &n)) return -1;
     o->hlen = (size_t)n;

@@ -1,4 +1,5 @@
-/* fs.c -- read a short text file; write files atomically (temp + rename). */
+/* fs.c -- open input files that must be regular; read a short text file; write files
+ * atomically (temp + rename); mkdir -p. */
 #include "util/fs.h"
 
 #include <errno.h>
@@ -13,6 +14,79 @@
 
 #include "util/rng.h"
 #include "util/str.h"
+
+/* err gets the message when there is room for it (err may be NULL). */
+static void say(char *err, size_t errlen, const char *fmt, const char *a, const char *b) {
+    if (err && errlen) snprintf(err, errlen, fmt, a, b);
+}
+
+/* What stands at a path that is not a regular file, for the error. */
+static const char *file_kind(mode_t m) {
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a plain file";
+}
+
+int pt_open_regular(const char *path, off_t *size, char *err, size_t errlen) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        say(err, errlen, "%s: %s", path, strerror(e));
+        if (fd >= 0) close(fd);
+        errno = e;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        say(err, errlen, "%s: not a regular file (%s)", path, file_kind(st.st_mode));
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        int e = errno;
+        say(err, errlen, "%s: %s", path, strerror(e));
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    if (size) *size = st.st_size;
+    return fd;
+}
+
+FILE *pt_fopen_regular(const char *path, off_t *size, char *err, size_t errlen) {
+    int fd = pt_open_regular(path, size, err, errlen);
+    if (fd < 0) return NULL;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        say(err, errlen, "%s: %s", path, strerror(e));
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
+int pt_check_dir(const char *path, char *err, size_t errlen) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        say(err, errlen, "%s: %s", path, strerror(e));
+        errno = e;
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        say(err, errlen, "%s: not a directory (%s)", path,
+            S_ISREG(st.st_mode) ? "a regular file" : file_kind(st.st_mode));
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
 
 int pt_read_small_file(const char *path, char *buf, size_t n) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -1,10 +1,24 @@
-/* fs.h -- small file helpers: read a short text file, write a file atomically. */
+/* fs.h -- small file helpers: open a user-given input file safely, read a short text
+ * file, write a file atomically, mkdir -p. */
 #ifndef PT_UTIL_FS_H
 #define PT_UTIL_FS_H
 
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
+
+/* Opens a user-given input file for reading (O_RDONLY | O_CLOEXEC, blocking reads)
+ * after making sure it is a regular file: a FIFO, a device, a socket or a directory is
+ * refused without blocking on it (the open uses O_NONBLOCK, which is cleared after the
+ * fstat). *size gets the file's size when size != NULL. Returns the descriptor, or -1
+ * with err "PATH: not a regular file (a FIFO)" or "PATH: <strerror>" (errno set). */
+int pt_open_regular(const char *path, off_t *size, char *err, size_t errlen);
+/* The same as a stdio stream ("rb"). NULL with err as above. */
+FILE *pt_fopen_regular(const char *path, off_t *size, char *err, size_t errlen);
+
+/* 0 when path is a directory (after symbolic links), else -1 with err
+ * "PATH: not a directory (a FIFO)" or "PATH: <strerror>" (errno set). */
+int pt_check_dir(const char *path, char *err, size_t errlen);
 
 /* Reads up to n-1 bytes of path into buf, trimmed. Returns 0, or -1 with errno set. */
 int pt_read_small_file(const char *path, char *buf, size_t n);
