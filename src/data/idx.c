@@ -163,11 +163,17 @@ void pt_idx_free(pt_idx *idx) {
 
 int pt_idx_write(const char *path, int gz, int ndims, const uint32_t *dims, const uint8_t *data,
                  char *err, size_t errlen) {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    gzFile g = gzopen(tmp, gz ? "wb6" : "wbT");
+    pt_atomic_file af; /* an unpredictable temp name, never through a symlink */
+    if (pt_atomic_open(&af, path) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int fd = dup(fileno(af.f));
+    gzFile g = fd >= 0 ? gzdopen(fd, gz ? "wb6" : "wbT") : NULL;
     if (!g) {
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        snprintf(err, errlen, "%s: %s", af.tmp, strerror(errno ? errno : ENOMEM));
+        if (fd >= 0) close(fd);
+        pt_atomic_abort(&af);
         return -1;
     }
     unsigned char h[4 + 4 * PT_IDX_MAX_DIMS];
@@ -189,9 +195,9 @@ int pt_idx_write(const char *path, int gz, int ndims, const uint32_t *dims, cons
         off += chunk;
     }
     if (gzclose(g) != Z_OK) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
+    if (!ok) pt_atomic_abort(&af);
+    if (!ok || pt_atomic_commit(&af) != 0) {
         snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
-        unlink(tmp);
         return -1;
     }
     return 0;
