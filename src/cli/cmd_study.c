@@ -186,8 +186,9 @@ static void catch_interrupt(void) {
     signal(SIGTERM, on_sigint);
 }
 
-/* The study's exit: 130 after Ctrl-C (resumable), else 0. */
+/* The study's exit: 130 after Ctrl-C (resumable), 1 when every run failed, else 0. */
 static int study_exit(const char *verb, int interrupted_rc) {
+    if (interrupted_rc == 2) return PT_EXIT_FAIL; /* the study said so */
     if (interrupted_rc == 1) {
         fprintf(stderr, "powertrain %s: interrupted; finished runs are stored, rerun with --resume to continue\n",
                 verb);

@@ -40,7 +40,8 @@ typedef struct pt_study_kind {
     int (*flag)(const char *verb, int argc, char **argv, int *i, pt_study_config *c, pt_kind_opts *o);
     /* After the preset and the grid are set: 0, or the exit code of the error printed. May be NULL. */
     int (*check)(const char *verb, pt_study_config *c, pt_kind_opts *o);
-    /* The study: 0 done, 1 interrupted (resumable), -1 setup problem (err). */
+    /* The study: 0 done, 1 interrupted (resumable), 2 every run failed (said on
+       stderr), -1 setup problem (err; nothing trained). */
     int (*run)(const pt_study_config *c, const pt_kind_opts *o, char *err, size_t errlen);
 } pt_study_kind;
 

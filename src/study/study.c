@@ -133,7 +133,8 @@ static void describe_hardware(pt_study *s) {
     }
 }
 
-int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, char *err, size_t errlen) {
+/* The backend, the data and the meter (idle measured): all but the store. 0, or -1 with err. */
+static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
     s->study_id = -1;
@@ -174,6 +175,15 @@ int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, cha
                 fprintf(stderr, "powertrain: idle %.2f W (%s)\n", s->idle_w, pt_meter_method_name(iw.method));
         }
     }
+    return 0;
+fail:
+    pt_study_close(s);
+    return -1;
+}
+
+/* The store and the study row of this kind and config (found with resume). 0, or -1 with err. */
+static int study_open_store(pt_study *s, const char *kind, char *err, size_t errlen) {
+    const pt_study_config *cfg = s->cfg;
     s->store = pt_store_open(cfg->db, 1, err, errlen);
     if (!s->store) goto fail;
     char json[2048];
@@ -189,6 +199,11 @@ int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, cha
 fail:
     pt_study_close(s);
     return -1;
+}
+
+int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, char *err, size_t errlen) {
+    if (study_open_base(s, cfg, err, errlen) != 0) return -1;
+    return study_open_store(s, kind, err, errlen);
 }
 
 void pt_study_close(pt_study *s) {
@@ -287,6 +302,24 @@ static pt_net *setup_net(pt_study *s, const pt_setup_opts *o, const char *model,
     return net;
 }
 
+/* A dry run of o's checkpoint (o->load_path, given by flag) into its model
+   on batch 1, as setup_net loads it: 0 (also without one), or -1 with err
+   "FLAG: <why>" naming the file. Nothing is stored. */
+static int check_load(pt_study *s, const pt_setup_opts *o, const char *flag, char *err, size_t errlen) {
+    if (!o->load_path) return 0;
+    const char *model = o->model ? o->model : s->cfg->model ? s->cfg->model : s->data.model;
+    char terr[512] = "";
+    pt_net *net;
+    int ok = setup_net(s, o, model, 1, 1, &net, terr, sizeof terr) != NULL;
+    pt_net_free(net);
+    if (ok) return 0;
+    for (char *c = terr; *c; c++) /* one line */
+        if (*c == '\n') *c = ' ';
+    if (strstr(terr, o->load_path)) pt_say(err, errlen, "%s: %s", flag, terr);
+    else pt_say(err, errlen, "%s %s: %s", flag, o->load_path, terr);
+    return -1;
+}
+
 /* Trains net as run rid (stopping by the preset), then saves it to
    o->save_path. Returns 0, -1 when it could not train (terr). */
 static int setup_train(pt_study *s, const pt_setup_opts *o, pt_net *net, const char *model, int setup,
@@ -373,6 +406,8 @@ static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr
         fprintf(stderr, "[%d/%d] setup %d: batch %d, lr %g, repeat %d%s%s\n", k, total, setup, bs, lr, repeat,
                 strcmp(phase, "train") ? ", " : "", strcmp(phase, "train") ? phase : "");
     if (pt_study_run_setup(s, setup, bs, lr, repeat, phase, o, res, &skipped, err, errlen) != 0) return -1;
+    s->nruns++;
+    if (res->status == PT_RUN_FAILED) s->nfailed++;
     if (cfg->progress) {
         if (skipped)
             fprintf(stderr, "  already %s in the store: skipped\n", pt_run_status_name(res->status));
@@ -382,6 +417,14 @@ static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr
                     pt_meter_method_name(res->method), res->energy_to_target_j);
     }
     return cfg->interrupt && *cfg->interrupt ? 1 : 0;
+}
+
+/* The study's outcome: rc, or 2 when every run of it failed (said on stderr). */
+static int study_outcome(const pt_study *s, const char *kind, int rc) {
+    if (rc != 0 || s->nruns == 0 || s->nfailed < s->nruns) return rc;
+    fprintf(stderr, "powertrain %s: every one of the %d runs failed (reasons above); nothing was trained\n", kind,
+            s->nruns);
+    return 2;
 }
 
 int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
@@ -417,6 +460,7 @@ int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
         }
         free(g);
     }
+    rc = study_outcome(&s, "regime", rc);
     pt_study_close(&s);
     return rc;
 }
@@ -498,6 +542,7 @@ int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen) {
     free(e_frozen);
     free(e_unfrozen);
     free(e_base);
+    rc = study_outcome(&s, "pretrain", rc);
     pt_study_close(&s);
     return rc;
 }
@@ -512,18 +557,24 @@ int pt_study_multitask(const pt_study_config *cfg, char *err, size_t errlen) {
         pt_say(err, errlen, "multitask: the encoder weights path is too long to record in the store");
         return -1;
     }
+    pt_setup_opts types[3] = {
+        {"celeba_attr", PT_TASK_MULTILABEL, 0, cfg->encoder_weights, NULL, NULL, 0, note, NULL, NULL},
+        {"celeba_id", PT_TASK_CLASSIFY, 0, cfg->encoder_weights, NULL, NULL, 0, note, NULL, NULL},
+        {"celeba_multitask", PT_TASK_MULTITASK, 0, cfg->encoder_weights, NULL, NULL, 0, note, NULL, NULL}};
     pt_study s;
-    if (pt_study_open(&s, cfg, "multitask", err, errlen) != 0) return -1;
+    if (study_open_base(&s, cfg, err, errlen) != 0) return -1;
+    for (int t = 0; t < 3; t++) /* a bad --encoder-weights is one error before any run, not 3 failed per setup */
+        if (check_load(&s, &types[t], "--encoder-weights", err, errlen) != 0) {
+            pt_study_close(&s);
+            return -1;
+        }
+    if (study_open_store(&s, "multitask", err, errlen) != 0) return -1;
     const pt_preset *p = &cfg->preset;
     int total = (cfg->one_task > 0 ? 1 : p->nbs * p->nlr * p->repeats) * 3, k = 0, rc = 0;
     fprintf(stderr, "powertrain multitask: %s, preset %s, %d runs (%d setups x %d repeats x 3 types) on %s into %s "
                     "(study %lld); encoder %s\n",
             cfg->dataset, p->name, total, p->nbs * p->nlr, p->repeats, cfg->device, cfg->db, (long long)s.study_id,
             cfg->encoder_weights ? cfg->encoder_weights : "randomly initialised");
-    pt_setup_opts types[3] = {
-        {"celeba_attr", PT_TASK_MULTILABEL, 0, cfg->encoder_weights, NULL, NULL, 0, note, NULL, NULL},
-        {"celeba_id", PT_TASK_CLASSIFY, 0, cfg->encoder_weights, NULL, NULL, 0, note, NULL, NULL},
-        {"celeba_multitask", PT_TASK_MULTITASK, 0, cfg->encoder_weights, NULL, NULL, 0, note, NULL, NULL}};
     static const char *names[3] = {"attr", "id", "both"};
     for (int r = 1; r <= p->repeats && rc == 0; r++)
         for (int b = 0; b < p->nbs && rc == 0; b++)
@@ -534,6 +585,7 @@ int pt_study_multitask(const pt_study_config *cfg, char *err, size_t errlen) {
                     rc = run_phase(&s, ++k, total, b * p->nlr + l + 1, p->batch_sizes[b], p->lrs[l], r, names[t],
                                    &types[t], &res, err, errlen);
                 }
+    rc = study_outcome(&s, "multitask", rc);
     pt_study_close(&s);
     return rc;
 }

@@ -105,6 +105,7 @@ typedef struct {
     char host[128], cpu[160], gpu[160];
     double idle_w; /* billed idle power measured at open (--idle), NAN when not measured */
     char gpu_bill[64]; /* the GPU backend's PCI bus id the meter bills (no --gpus), else "" */
+    int nruns, nfailed; /* runs of this invocation's studies (stored ones included), of them failed */
 } pt_study;
 
 /* Opens the store, the data, the backend and the meter; creates (or, with
@@ -143,7 +144,8 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
                        const pt_setup_opts *o, pt_train_result *res, int *skipped, char *err, size_t errlen);
 
 /* The studies. Each returns 0 when every run ended (whatever its status), 1
- * when interrupted (resumable), -1 on error.
+ * when interrupted (resumable), 2 when every run failed (said on stderr), -1
+ * on error (nothing stored when an input, e.g. --encoder-weights, is bad).
  *   regime    every setup x repeat: one run ("train")
  *   pretrain  per setup x repeat (PAMAP2): the autoencoder ("pretrain", early
  *             stopping on validation loss, its encoder saved), the classifier on

@@ -1,0 +1,103 @@
+/* test_study_inputs.c -- a study's inputs are checked before its first run,
+ * and a study that trains nothing says so: a multitask study with an
+ * --encoder-weights file that is not safetensors, or holds no tensor of the
+ * model, exits 2 with one line naming the flag and the file and stores
+ * nothing; a regime study whose every run fails (its batch exceeds the
+ * data) exits 1 with a line saying so, each run's reason on stderr.
+ * argv[1] is the powertrain binary. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+
+static const char *bin;
+static char dir[] = "/tmp/pt-inputs-XXXXXX";
+static char db[512];
+
+#include "cli_test.h"
+
+/* A valid safetensors file holding one F32 tensor "not_a_layer.weight" [1]. */
+static int write_foreign_safetensors(const char *path) {
+    const char hdr[] = "{\"not_a_layer.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    uint64_t n = sizeof hdr - 1;
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++) len[i] = (unsigned char)(n >> (8 * i));
+    float one = 1.0f;
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    int ok = fwrite(len, 1, 8, f) == 8 && fwrite(hdr, 1, n, f) == n && fwrite(&one, 4, 1, f) == 1;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static void test_bad_encoder_weights(const char *celeba) {
+    char err[8192], garbage[600], foreign[600];
+    snprintf(garbage, sizeof garbage, "%s/garbage.safetensors", dir);
+    snprintf(foreign, sizeof foreign, "%s/foreign.safetensors", dir);
+    FILE *f = fopen(garbage, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("this is not a safetensors file\n", f);
+        fclose(f);
+    }
+    CHECK(write_foreign_safetensors(foreign) == 0);
+    const char *files[2] = {garbage, foreign};
+    for (int i = 0; i < 2; i++) {
+        snprintf(db, sizeof db, "%s/mt%d.db", dir, i);
+        char *args[] = {(char *)bin, "multitask", "--data", (char *)celeba, "--batch-sizes", "4", "--lrs", "0.01",
+                        "--repeats", "1", "--max-epochs", "1", "--threads", "1", "--quiet", "--encoder-weights",
+                        (char *)files[i], "--db", db, NULL};
+        int rc = run(args, err, sizeof err);
+        CHECK(rc == 2);
+        CHECK_CONTAINS(err, "--encoder-weights");
+        CHECK_CONTAINS(err, files[i]);
+        CHECK(lines(err) == 1);
+        if (rc != 2 || lines(err) != 1) fprintf(stderr, "%s: rc %d: %s\n", files[i], rc, err);
+        /* nothing stored: no store, or one without runs or studies */
+        CHECK(access(db, F_OK) != 0 || (q1("SELECT count(*) FROM runs") <= 0 && q1("SELECT count(*) FROM studies") <= 0));
+    }
+}
+
+static void test_all_failed(const char *pamap2) {
+    char err[8192];
+    snprintf(db, sizeof db, "%s/fail.db", dir);
+    /* batch 200 exceeds the data (112 training samples): every run is stored as failed */
+    char *args[] = {(char *)bin, "regime", "--dataset", "pamap2", "--data", (char *)pamap2, "--batch-sizes", "200",
+                    "--lrs", "0.01,0.001", "--repeats", "1", "--max-epochs", "1", "--threads", "1", "--quiet", "--db",
+                    db, NULL};
+    int rc = run(args, err, sizeof err);
+    CHECK(rc == 1);
+    CHECK_CONTAINS(err, "every one of the 2 runs failed");
+    CHECK_CONTAINS(err, "failed: batch size 200 exceeds"); /* each run's reason */
+    if (rc != 1) fprintf(stderr, "all failed: rc %d: %s\n", rc, err);
+    CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed'") == 2);
+    /* one run that trains is no failed study */
+    snprintf(db, sizeof db, "%s/mixed.db", dir);
+    char *mixed[] = {(char *)bin, "regime", "--dataset", "pamap2", "--data", (char *)pamap2, "--batch-sizes",
+                     "16,200", "--lrs", "0.01", "--repeats", "1", "--max-epochs", "1", "--threads", "1", "--quiet",
+                     "--db", db, NULL};
+    CHECK(run(mixed, err, sizeof err) == 0);
+    CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed'") == 1);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return 2;
+    bin = argv[1];
+    if (!mkdtemp(dir)) return 1;
+    char cache[600], pamap2[600], celeba[600];
+    snprintf(cache, sizeof cache, "%s/cache", dir);
+    setenv("POWERTRAIN_CACHE_DIR", cache, 1);
+    snprintf(pamap2, sizeof pamap2, "%s/pamap2", dir);
+    snprintf(celeba, sizeof celeba, "%s/celeba", dir);
+    char *s1[] = {(char *)bin, "synth", "pamap2", "--out", pamap2, "--subjects", "4", "--seconds", "4", NULL};
+    CHECK(run(s1, NULL, 0) == 0);
+    char *s2[] = {(char *)bin, "synth", "celeba", "--out", celeba, "--identities", "40", "--images-per-id", "10", NULL};
+    CHECK(run(s2, NULL, 0) == 0);
+    test_bad_encoder_weights(celeba);
+    test_all_failed(pamap2);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return pt_test_finish("test_study_inputs");
+}
