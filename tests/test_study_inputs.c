@@ -3,7 +3,9 @@
  * --encoder-weights file that is not safetensors, or holds no tensor of the
  * model, exits 2 with one line naming the flag and the file and stores
  * nothing; a regime study whose every run fails (its batch exceeds the
- * data) exits 1 with a line saying so, each run's reason on stderr.
+ * data) exits 1 with a line saying so, each run's reason (and phase) on
+ * stderr; so does a pretrain study (the phases after a failed autoencoder
+ * fail for want of its checkpoint).
  * argv[1] is the powertrain binary. */
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +74,15 @@ static void test_all_failed(const char *pamap2) {
     CHECK_CONTAINS(err, "failed: batch size 200 exceeds"); /* each run's reason */
     if (rc != 1) fprintf(stderr, "all failed: rc %d: %s\n", rc, err);
     CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed'") == 2);
+    /* pretrain: the frozen phase fails too (no autoencoder saved); each line names its phase */
+    snprintf(db, sizeof db, "%s/pre.db", dir);
+    char *pre[] = {(char *)bin, "pretrain", "--data", (char *)pamap2, "--batch-sizes", "200", "--lrs", "0.01",
+                   "--repeats", "1", "--max-epochs", "1", "--threads", "1", "--quiet", "--db", db, NULL};
+    CHECK(run(pre, err, sizeof err) == 1);
+    CHECK_CONTAINS(err, "every one of the 4 runs failed");
+    CHECK_CONTAINS(err, "setup 1 repeat 1 (pretrain) failed: batch size 200 exceeds");
+    CHECK_CONTAINS(err, "setup 1 repeat 1 (frozen) failed: ");
+    CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed'") == 4);
     /* one run that trains is no failed study */
     snprintf(db, sizeof db, "%s/mixed.db", dir);
     char *mixed[] = {(char *)bin, "regime", "--dataset", "pamap2", "--data", (char *)pamap2, "--batch-sizes",
