@@ -4,8 +4,8 @@
  * model, exits 2 with one line naming the flag and the file and stores
  * nothing; a regime study whose every run fails (its batch exceeds the
  * data) exits 1 with a line saying so, each run's reason (and phase) on
- * stderr; so does a pretrain study (the phases after a failed autoencoder
- * fail for want of its checkpoint).
+ * stderr; so do a pretrain study (the phases after a failed autoencoder
+ * fail for want of its checkpoint) and a `train` whose run failed.
  * argv[1] is the powertrain binary. */
 #include <stdint.h>
 #include <stdio.h>
@@ -83,6 +83,13 @@ static void test_all_failed(const char *pamap2) {
     CHECK_CONTAINS(err, "setup 1 repeat 1 (pretrain) failed: batch size 200 exceeds");
     CHECK_CONTAINS(err, "setup 1 repeat 1 (frozen) failed: ");
     CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed'") == 4);
+    /* train: its one run failed */
+    snprintf(db, sizeof db, "%s/train.db", dir);
+    char *one[] = {(char *)bin, "train", "--dataset", "pamap2", "--data", (char *)pamap2, "--batch-size", "200",
+                   "--lr", "0.01", "--max-epochs", "1", "--threads", "1", "--quiet", "--db", db, NULL};
+    CHECK(run(one, err, sizeof err) == 1);
+    CHECK_CONTAINS(err, "failed: batch size 200 exceeds");
+    CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed'") == 1);
     /* one run that trains is no failed study */
     snprintf(db, sizeof db, "%s/mixed.db", dir);
     char *mixed[] = {(char *)bin, "regime", "--dataset", "pamap2", "--data", (char *)pamap2, "--batch-sizes",

@@ -197,7 +197,8 @@ static int study_exit(const char *verb, int interrupted_rc) {
     return PT_EXIT_OK;
 }
 
-/* `train`: one setup as study kind "train", its summary line on stdout. */
+/* `train`: one setup as study kind "train", its summary line on stdout;
+   exit 1 when the run failed. */
 static int run_single(const char *verb, pt_study_config *c, int bs, double lr) {
     char err[1024] = "";
     catch_interrupt();
@@ -214,6 +215,7 @@ static int run_single(const char *verb, pt_study_config *c, int bs, double lr) {
                (long long)s.study_id, c->db);
     pt_study_close(&s);
     if (rc != 0) return pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);
+    if (res.status == PT_RUN_FAILED) return PT_EXIT_FAIL; /* its reason is on stderr, its summary above */
     return study_exit(verb, interrupted ? 1 : 0);
 }
 
