@@ -17,8 +17,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (size_t i = 0; i < idx.size; i++) sum += idx.data[i];
             (void)sum;
             pt_idx_free(&idx);
+            pt_fuzz_note(NULL);
         } else if (!err[0]) {
             abort(); /* a failure always says why */
+        } else {
+            pt_fuzz_note(err);
         }
     }
     unlink(path);

@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     err[0] = '\0';
     long long n = pt_pamap2_parse_file(path, row, &rows, err, sizeof err);
     if (n < 0 && !err[0]) abort();
+    pt_fuzz_note(n < 0 ? err : NULL);
     unlink(path);
     double v;
     (void)pt_pamap2_parse_number((const char *)data, (const char *)data + size, &v);

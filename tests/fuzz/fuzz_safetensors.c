@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pt_safetensors *f = pt_safetensors_open(path, err, sizeof err);
     if (!f) {
         if (!err[0]) abort();
+        pt_fuzz_note(err);
     } else {
         int n = pt_safetensors_count(f);
         for (int i = 0; i < n; i++) {
@@ -28,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         (void)pt_safetensors_meta(f, "format");
         pt_safetensors_close(f);
+        pt_fuzz_note(NULL);
     }
     unlink(path);
     return 0;

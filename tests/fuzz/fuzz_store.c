@@ -13,8 +13,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (st) {
         (void)pt_store_schema_version(st);
         pt_store_close(st);
+        pt_fuzz_note(NULL);
     } else if (!err[0]) {
         abort();
+    } else {
+        pt_fuzz_note(err);
     }
     unlink(path);
     return 0;

@@ -22,8 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (size_t k = 0; k < sizeof ts / sizeof ts[0]; k++) (void)s->ops->read(s, ts[k], (int)(k % 2), r);
         free(r);
         s->ops->close(s);
+        pt_fuzz_note(NULL);
     } else if (!why[0]) {
         abort();
+    } else {
+        pt_fuzz_note(why);
     }
     unlink(path);
     return 0;

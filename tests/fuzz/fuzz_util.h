@@ -24,4 +24,11 @@ static inline const char *pt_fuzz_file(const char *tag, const char *suffix, cons
     return path;
 }
 
+/* With PT_FUZZ_VERBOSE set (replay), prints a reader's verdict on the input. */
+static inline void pt_fuzz_note(const char *what) {
+    static int verbose = -1;
+    if (verbose < 0) verbose = getenv("PT_FUZZ_VERBOSE") != NULL;
+    if (verbose) fprintf(stderr, "  %s\n", what && *what ? what : "ok");
+}
+
 #endif

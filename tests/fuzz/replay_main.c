@@ -36,6 +36,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     for (int i = 1; i < argc; i++) {
+        if (getenv("PT_FUZZ_VERBOSE")) fprintf(stderr, "%s\n", argv[i]);
         size_t size = 0;
         uint8_t *data = slurp(argv[i], &size);
         if (!data) {
