@@ -114,6 +114,7 @@ typedef struct {
     int nphase;
     size_t capphase;
     char phase[PT_METER_NAME_MAX];
+    double sum_j, sum2_j; /* the kept epochs' energies and their squares, J, J^2 */
     long merged_epochs;  /* epoch marks past MEASURE_MAX_WINDOWS */
     long dropped_phases; /* phase marks past MEASURE_MAX_WINDOWS */
     int warned_mark;
@@ -135,13 +136,7 @@ static int push_int(int **a, int *n, size_t *cap, int v) {
 static void print_prediction(measure_state *st) {
     if (st->epochs_total <= 0 || st->nep == 0) return;
     int n = st->nep;
-    double sum = 0, sum2 = 0;
-    for (int i = 0; i < n; i++) {
-        pt_meter_window w;
-        pt_meter_window_read(st->m, st->ep[i].win, &w);
-        sum += w.energy_j;
-        sum2 += w.energy_j * w.energy_j;
-    }
+    double sum = st->sum_j, sum2 = st->sum2_j;
     double mean = sum / n;
     double var = n > 1 ? (sum2 - n * mean * mean) / (n - 1) : 0;
     if (var < 0) var = 0;
@@ -176,9 +171,11 @@ static void end_epoch(measure_state *st, int given_index) {
     e->win = ended;
     e->index = given_index > 0 ? given_index : st->nep;
     pt_strlcpy(e->phase, st->phase, sizeof e->phase);
+    pt_meter_window w;
+    pt_meter_window_read(st->m, e->win, &w);
+    st->sum_j += w.energy_j; /* for the prediction: no pass over every epoch */
+    st->sum2_j += w.energy_j * w.energy_j;
     if (!st->quiet) {
-        pt_meter_window w;
-        pt_meter_window_read(st->m, e->win, &w);
         char en[32];
         pt_fmt_joules(en, sizeof en, w.energy_j);
         fprintf(stderr, "powertrain: epoch %d: %.2f s, %s (%s)%s%s\n", e->index, w.end_s - w.start_s, en,
