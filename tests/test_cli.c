@@ -321,6 +321,127 @@ static void test_fifo_marks(void) {
     cJSON_Delete(j);
 }
 
+/* Seconds since t0 (CLOCK_MONOTONIC). */
+static double since(const struct timespec *t0) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+static long file_size(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* The last n-1 bytes of a file (stderr after a long epoch table). */
+static void slurp_tail(const char *path, char *buf, size_t n) {
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long sz = ftell(f);
+        fseek(f, sz > (long)n - 1 ? sz - ((long)n - 1) : 0, SEEK_SET);
+    }
+    size_t k = fread(buf, 1, n - 1, f);
+    buf[k] = '\0';
+    fclose(f);
+}
+
+/* A JSON file of any size (load_json reads 1 MiB at most). */
+static cJSON *load_big_json(const char *path) {
+    long sz = file_size(path);
+    if (sz < 0) return NULL;
+    char *buf = malloc((size_t)sz + 1);
+    if (!buf) return NULL;
+    slurp(path, buf, (size_t)sz + 1);
+    cJSON *j = cJSON_Parse(buf);
+    free(buf);
+    return j;
+}
+
+/* A command that leaves a background writer holding the marks FIFO open and
+   flooding it, then exits (0.02 s later, so the flood is under way): measure stops reading marks when the
+   command exits (it read them forever: hundreds of MB of JSON). Run under
+   timeout(1) so the unfixed code cannot hang the suite; the writer dies of
+   SIGPIPE once measure closes the FIFO. */
+static void test_fifo_writer_outlives_command(void) {
+    char tr[512], js[512];
+    make_trace(tr, sizeof tr);
+    snprintf(js, sizeof js, "%s/flood.json", tmpdir);
+    unlink(js);
+    char *argv[] = {"/usr/bin/timeout", "-k", "2", "20", (char *)pt_bin, "measure", "--trace", tr, "--quiet",
+                    "--json", js, "--", "sh", "-c",
+                    "(yes 'epoch_end 1' > \"$POWERTRAIN_MARKS\") & sleep 0.02; exit 0", NULL};
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    run_result r;
+    run_argv(argv, &r, NULL);
+    double took = since(&t0);
+    fprintf(stderr, "fifo writer outlives command: %.2f s, status %d, JSON %ld bytes\n", took, r.status,
+            file_size(js));
+    CHECK(r.status == 0);
+    CHECK(took < 10.0);
+    /* the marks read during the command's 0.02 s (measure takes up to some
+       400,000 a second) and at most one pipe's worth after it (64 KiB: ~5,500);
+       the unfixed code read on (300,000 epochs, 100 MB of JSON, in 5 s) or
+       until timeout(1) killed it. Below the cap of 100,000 epochs. */
+    CHECK(file_size(js) > 0);
+    CHECK(file_size(js) < 30L * 1000 * 1000);
+    if (file_size(js) < 30L * 1000 * 1000) {
+        cJSON *j = load_big_json(js);
+        CHECK(j != NULL);
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "epochs")) < 90000);
+        cJSON_Delete(j);
+    }
+}
+
+/* More epoch marks than measure keeps (100,000): the JSON lists the first
+   100,000 epochs, the rest are merged into after_last_epoch and one warning
+   line names the cap; the epochs and the tail still tile the total. */
+static void test_epoch_cap(void) {
+    enum { CAP = 100000 };
+    char tr[512], js[512], ep[512], cmd[256];
+    make_trace(tr, sizeof tr);
+    snprintf(js, sizeof js, "%s/cap.json", tmpdir);
+    snprintf(ep, sizeof ep, "%s/stderr.txt", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "i=0; while [ $i -lt %d ]; do echo epoch_end; i=$((i+1)); done > \"$POWERTRAIN_MARKS\"; sleep 0.3",
+             CAP + 10);
+    char *argv[] = {"/usr/bin/timeout", "-k", "2", "60", (char *)pt_bin, "measure", "--trace", tr, "--quiet",
+                    "--interval", "20", "--json", js, "--", "sh", "-c", cmd, NULL};
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    run_result r;
+    run_argv(argv, &r, NULL);
+    fprintf(stderr, "epoch cap: %.2f s, JSON %ld bytes\n", since(&t0), file_size(js));
+    CHECK(r.status == 0);
+    static char tail[8192];
+    slurp_tail(ep, tail, sizeof tail);
+    CHECK_CONTAINS(tail, "more than 100000 epochs");
+    CHECK_CONTAINS(tail, "10 merged");
+    cJSON *j = load_big_json(js);
+    CHECK(j != NULL);
+    if (!j) return;
+    const cJSON *eps = cJSON_GetObjectItemCaseSensitive(j, "epochs");
+    CHECK(cJSON_GetArraySize(eps) == CAP);
+    const cJSON *after = cJSON_GetObjectItemCaseSensitive(j, "after_last_epoch");
+    CHECK(after != NULL);
+    if (after) {
+        /* the epochs and the tail tile the run: their durations sum to it */
+        double sum = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, eps) sum += jnum(e, "end_s") - jnum(e, "start_s");
+        sum += jnum(after, "end_s") - jnum(after, "start_s");
+        CHECK_NEAR(sum, jnum(j, "duration_s"), 0, 1e-3);
+        /* the merged marks and the 0.3 s sleep are in the tail, at 50 W */
+        double tail_s = jnum(after, "end_s") - jnum(after, "start_s");
+        CHECK(tail_s > 0.29);
+        CHECK_NEAR(jnum(after, "energy_j"), 50.0 * tail_s, 1e-6, 1e-6);
+        CHECK_NEAR(jnum(j, "total_energy_j"), 50.0 * jnum(j, "duration_s"), 1e-6, 1e-6);
+    }
+    cJSON_Delete(j);
+}
+
 /* ---- acceptance: a fake RAPL package counter rising at 20 W ------------- */
 
 static volatile int writer_stop;
@@ -524,6 +645,8 @@ int main(int argc, char **argv) {
     test_exit_status();
     test_regex_epochs();
     test_fifo_marks();
+    test_fifo_writer_outlives_command();
+    test_epoch_cap();
     test_attribute_and_idle();
     test_devices();
     unsetenv("POWERTRAIN_SYSFS_ROOT");

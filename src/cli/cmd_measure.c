@@ -1,8 +1,11 @@
 /* cmd_measure.c -- `powertrain measure -- CMD`: runs a command under the meter and
  * cuts its run into epochs, from lines of its output matching --epoch-regex
  * and from `epoch_end [N]` / `phase NAME` lines written to the FIFO named in
- * its POWERTRAIN_MARKS variable. Prints a per-epoch table and totals; writes
- * samples.csv / windows.csv (--out) and a JSON summary (--json) atomically.
+ * its POWERTRAIN_MARKS variable (read while the command runs, and what the FIFO
+ * holds when it exits: a writer that outlives it is not followed). Keeps at
+ * most MEASURE_MAX_WINDOWS epochs and as many phases. Prints a per-epoch table
+ * and totals; writes samples.csv / windows.csv (--out) and a JSON summary
+ * (--json) atomically.
  * The command's exit status is ours (128+N when it died of signal N). */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +14,7 @@
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,6 +30,14 @@
 #include "util/str.h"
 #include "util/units.h"
 
+/* The most epochs, and the most phases, one run keeps (each is a meter window
+   and some 330 bytes of JSON): epochs past it are merged into the window after
+   the last kept one (after_last_epoch), phases past it are not listed; the
+   total holds them all. README's measure section and --help name it. */
+#define MEASURE_MAX_WINDOWS 100000
+#define MEASURE_STR_(x) #x
+#define MEASURE_STR(x) MEASURE_STR_(x)
+
 static const char *measure_help =
     "usage: powertrain measure [options] -- CMD ARGS...\n"
     "\n"
@@ -37,7 +49,11 @@ static const char *measure_help =
     "  - each line of CMD's stdout or stderr matching --epoch-regex ends an epoch\n"
     "    (lines pass through unchanged, in order, unbuffered);\n"
     "  - CMD writes `epoch_end [N]` or `phase NAME` lines to the FIFO named in its\n"
-    "    POWERTRAIN_MARKS environment variable.\n"
+    "    POWERTRAIN_MARKS environment variable; marks count while CMD runs (and\n"
+    "    those in the FIFO when it exits: a background writer is not followed).\n"
+    "At most " MEASURE_STR(MEASURE_MAX_WINDOWS) " epochs and " MEASURE_STR(MEASURE_MAX_WINDOWS)
+    " phases are kept: later epochs are merged\n"
+    "into after_last_epoch, later phases only counted in the total (one warning).\n"
     "\n"
     "options:\n"
     "  --interval MS       sampling interval, 1..60000 ms (default 100)\n"
@@ -98,6 +114,9 @@ typedef struct {
     int nphase;
     size_t capphase;
     char phase[PT_METER_NAME_MAX];
+    double sum_j, sum2_j; /* the kept epochs' energies and their squares, J, J^2 */
+    long merged_epochs;  /* epoch marks past MEASURE_MAX_WINDOWS */
+    long dropped_phases; /* phase marks past MEASURE_MAX_WINDOWS */
     int warned_mark;
     regex_t re;
     int have_re;
@@ -117,13 +136,7 @@ static int push_int(int **a, int *n, size_t *cap, int v) {
 static void print_prediction(measure_state *st) {
     if (st->epochs_total <= 0 || st->nep == 0) return;
     int n = st->nep;
-    double sum = 0, sum2 = 0;
-    for (int i = 0; i < n; i++) {
-        pt_meter_window w;
-        pt_meter_window_read(st->m, st->ep[i].win, &w);
-        sum += w.energy_j;
-        sum2 += w.energy_j * w.energy_j;
-    }
+    double sum = st->sum_j, sum2 = st->sum2_j;
     double mean = sum / n;
     double var = n > 1 ? (sum2 - n * mean * mean) / (n - 1) : 0;
     if (var < 0) var = 0;
@@ -141,6 +154,10 @@ static void print_prediction(measure_state *st) {
 }
 
 static void end_epoch(measure_state *st, int given_index) {
+    if (st->nep >= MEASURE_MAX_WINDOWS) {
+        st->merged_epochs++; /* the window in flight goes on: after_last_epoch */
+        return;
+    }
     char label[PT_METER_NAME_MAX];
     snprintf(label, sizeof label, "epoch %d", st->nep + 2);
     /* one read ends this epoch and begins the next: epochs tile the run */
@@ -154,9 +171,11 @@ static void end_epoch(measure_state *st, int given_index) {
     e->win = ended;
     e->index = given_index > 0 ? given_index : st->nep;
     pt_strlcpy(e->phase, st->phase, sizeof e->phase);
+    pt_meter_window w;
+    pt_meter_window_read(st->m, e->win, &w);
+    st->sum_j += w.energy_j; /* for the prediction: no pass over every epoch */
+    st->sum2_j += w.energy_j * w.energy_j;
     if (!st->quiet) {
-        pt_meter_window w;
-        pt_meter_window_read(st->m, e->win, &w);
         char en[32];
         pt_fmt_joules(en, sizeof en, w.energy_j);
         fprintf(stderr, "powertrain: epoch %d: %.2f s, %s (%s)%s%s\n", e->index, w.end_s - w.start_s, en,
@@ -167,8 +186,12 @@ static void end_epoch(measure_state *st, int given_index) {
 }
 
 static void begin_phase(measure_state *st, const char *name) {
-    if (st->nphase > 0) pt_meter_window_end(st->m, st->phase_win[st->nphase - 1]);
+    if (st->nphase > 0 && st->dropped_phases == 0) pt_meter_window_end(st->m, st->phase_win[st->nphase - 1]);
     pt_strlcpy(st->phase, name, sizeof st->phase);
+    if (st->nphase >= MEASURE_MAX_WINDOWS) {
+        st->dropped_phases++; /* the last kept phase ended here; this one is in the total only */
+        return;
+    }
     int w = pt_meter_window_begin(st->m, name);
     if (w >= 0) push_int(&st->phase_win, &st->nphase, &st->capphase, w);
 }
@@ -243,13 +266,26 @@ static void drain_fd(int fd) {
     }
 }
 
-/* Reads what the FIFO holds; marks count only while the command runs. */
-static int pump_fifo(int fd, linebuf *lb, measure_state *st, int live) {
+/* Reads the marks the FIFO holds at this moment (FIONREAD) and no more: a
+   writer that outlives the command may keep it full for ever. */
+static void drain_fifo_now(int fd, linebuf *lb, measure_state *st) {
+    int left = 0;
+    if (ioctl(fd, FIONREAD, &left) != 0) return;
+    char buf[4096];
+    while (left > 0) {
+        ssize_t r = read(fd, buf, (size_t)left < sizeof buf ? (size_t)left : sizeof buf);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        feed_lines(lb, buf, (size_t)r, st, handle_mark_line);
+        left -= (int)r;
+    }
+}
+
+/* Reads one chunk of marks while the command runs. */
+static void pump_fifo(int fd, linebuf *lb, measure_state *st) {
     char buf[4096];
     ssize_t r = read(fd, buf, sizeof buf);
-    if (r <= 0) return 0;
-    if (live) feed_lines(lb, buf, (size_t)r, st, handle_mark_line);
-    return 1;
+    if (r > 0) feed_lines(lb, buf, (size_t)r, st, handle_mark_line);
 }
 
 /* Passes one read of the child's output through to outfd and matches its
@@ -798,12 +834,12 @@ static int start_command(const measure_opts *o, measure_run *run) {
     return -1;
 }
 
-/* The command has exited: the marks and lines it wrote before count still,
-   and the energy stops with it. lbs: stdout, stderr, FIFO line buffers. */
+/* The command has exited: the marks (those in the FIFO now) and lines it wrote
+   before count still, and the energy stops with it. lbs: stdout, stderr, FIFO
+   line buffers. */
 static void drain_after_exit(measure_run *run, int *fds[2], linebuf *lbs[3]) {
     measure_state *st = &run->st;
-    while (pump_fifo(run->fifo_rd, lbs[2], st, 1)) {
-    }
+    drain_fifo_now(run->fifo_rd, lbs[2], st);
     for (int s = 0; s < 2; s++) {
         struct pollfd q = {*fds[s], POLLIN, 0};
         while (*fds[s] >= 0 && poll(&q, 1, 0) > 0 && pump_stream(fds[s], s + 1, lbs[s], st, 1)) {
@@ -816,8 +852,9 @@ static void drain_after_exit(measure_run *run, int *fds[2], linebuf *lbs[3]) {
 }
 
 /* Passes the command's output through and reads its marks until it has
-   exited and its pipes are drained (or stay quiet: grandchildren may hold
-   them open); waits for it. */
+   exited and its pipes are drained (or stay quiet, or 2 s have passed:
+   grandchildren may hold them open); the FIFO is not read after the exit.
+   Waits for the command. */
 static void follow_command(measure_run *run) {
     measure_state *st = &run->st;
     linebuf *lbs[3] = {calloc(1, sizeof(linebuf)), calloc(1, sizeof(linebuf)), calloc(1, sizeof(linebuf))};
@@ -828,7 +865,7 @@ static void follow_command(measure_run *run) {
         struct pollfd pf[4];
         int np = 0, idx[2] = {-1, -1};
         pf[np++] = (struct pollfd){sigchld_pipe[0], POLLIN, 0};
-        pf[np++] = (struct pollfd){run->fifo_rd, POLLIN, 0};
+        pf[np++] = (struct pollfd){exited ? -1 : run->fifo_rd, POLLIN, 0};
         for (int s = 0; s < 2; s++)
             if (*fds[s] >= 0) idx[s] = np, pf[np++] = (struct pollfd){*fds[s], POLLIN, 0};
         /* After the exit, drain what is left without waiting long on
@@ -837,7 +874,7 @@ static void follow_command(measure_run *run) {
         if (n < 0 && errno != EINTR) break;
         int progressed = 0;
         if (n > 0 && (pf[0].revents & POLLIN)) drain_fd(sigchld_pipe[0]);
-        if (n > 0 && (pf[1].revents & POLLIN)) progressed |= pump_fifo(run->fifo_rd, lbs[2], st, !exited);
+        if (n > 0 && (pf[1].revents & POLLIN)) pump_fifo(run->fifo_rd, lbs[2], st);
         for (int s = 0; s < 2; s++)
             if (idx[s] >= 0 && (pf[idx[s]].revents & (POLLIN | POLLHUP | POLLERR)))
                 progressed |= pump_stream(fds[s], s + 1, lbs[s], st, !exited);
@@ -868,9 +905,20 @@ static void close_windows(measure_run *run) {
         pt_meter_window_read(st->m, st->cur_win, &w);
         if (w.end_s - w.start_s > 0) run->tail_win = st->cur_win;
     }
-    if (st->nphase > 0) pt_meter_window_end(st->m, st->phase_win[st->nphase - 1]);
+    if (st->nphase > 0 && st->dropped_phases == 0) pt_meter_window_end(st->m, st->phase_win[st->nphase - 1]);
     pt_meter_stop(st->m);
     pt_meter_set_sample_fn(st->m, NULL, NULL);
+}
+
+/* One line when marks went past MEASURE_MAX_WINDOWS. */
+static void warn_capped(const measure_state *st) {
+    if (st->merged_epochs > 0)
+        pt_cli_error(verb, 0,
+                     "warning: more than %d epochs: the last %ld merged into after_last_epoch (the total holds them)",
+                     MEASURE_MAX_WINDOWS, st->merged_epochs);
+    if (st->dropped_phases > 0)
+        pt_cli_error(verb, 0, "warning: more than %d phases: the last %ld not listed (the total holds them)",
+                     MEASURE_MAX_WINDOWS, st->dropped_phases);
 }
 
 /* The tables on stderr; returns the command's exit status (128+N when it
@@ -882,6 +930,7 @@ static int summarise(const measure_opts *o, measure_run *run) {
     else print_report(&run->st, run->total_win, run->idle_w, o->attribute);
     if (WIFSIGNALED(status) && !run->exec_failed)
         fprintf(stderr, "powertrain: the command was killed by signal %d\n", WTERMSIG(status));
+    warn_capped(&run->st);
     return exit_status;
 }
 
