@@ -101,7 +101,7 @@ static void make_shard(const char *file, const char *config, int setup, int repe
         CHECK(pt_store_epoch_add(st, run, &r, err, sizeof err) == 0);
     }
     if (status != PT_RUN_RUNNING) {
-        pt_run_result rr = {status, epochs, 0.5, 1.0, 10.0 * epochs, NAN, "counter"};
+        pt_run_result rr = {status, epochs, 0.5, 1.0, 10.0 * epochs, NAN, "counter", NULL};
         CHECK(pt_store_run_finish(st, run, &rr, err, sizeof err) == 0);
     }
     pt_store_close(st);

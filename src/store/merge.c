@@ -159,7 +159,20 @@ typedef struct {
     const char *into, *shard;
     char *err;
     size_t errlen;
+    int reason; /* the shard's runs have end_reason (version 4 on) */
 } merge_ctx;
+
+/* 1 when the attached shard's runs table has the column end_reason. */
+static int shard_has_reason(sqlite3 *db) {
+    sqlite3_stmt *q = NULL;
+    int has = 0;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('runs','shard') WHERE name='end_reason'", -1,
+                           &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        has = sqlite3_column_int(q, 0) > 0;
+    sqlite3_finalize(q);
+    return has;
+}
 
 static int fail_db(merge_ctx *m, const char *what) {
     pt_say(m->err, m->errlen, "%s: %s from %s: %s", m->into, what, m->shard, sqlite3_errmsg(m->db));
@@ -182,15 +195,17 @@ static int exec_ids(merge_ctx *m, const char *sql, const char *what, int n, cons
  * `study`. The run's row, epochs and components. */
 static int copy_run(merge_ctx *m, int64_t src, int64_t dst, int64_t study, int final, pt_merge_stats *ms) {
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(m->db,
-                           "INSERT INTO main.runs(id, study_id, setup, batch_size, lr, repeat, phase, frozen, status, "
-                           "epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method, device, host, "
-                           "cpu, gpu, config_json, started_at, finished_at) "
-                           "SELECT ?1, ?2, setup, batch_size, lr, repeat, phase, frozen, "
-                           "CASE WHEN ?4 AND status='running' THEN 'failed' ELSE status END, "
-                           "epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method, device, host, "
-                           "cpu, gpu, config_json, started_at, finished_at FROM shard.runs WHERE id=?3",
-                           -1, &q, NULL) != SQLITE_OK)
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO main.runs(id, study_id, setup, batch_size, lr, repeat, phase, frozen, status, "
+             "epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method, device, host, "
+             "cpu, gpu, config_json, started_at, finished_at, end_reason) "
+             "SELECT ?1, ?2, setup, batch_size, lr, repeat, phase, frozen, "
+             "CASE WHEN ?4 AND status='running' THEN 'failed' ELSE status END, "
+             "epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method, device, host, "
+             "cpu, gpu, config_json, started_at, finished_at, %s FROM shard.runs WHERE id=?3",
+             m->reason ? "end_reason" : "NULL");
+    if (sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) != SQLITE_OK)
         return fail_db(m, "copying a run");
     if (dst > 0) sqlite3_bind_int64(q, 1, dst);
     else sqlite3_bind_null(q, 1);
@@ -338,7 +353,7 @@ static int merge_runs(merge_ctx *m, int64_t *study, const identity *ident, int f
 
 static int merge_one(sqlite3 *db, const char *into, const char *shard, int64_t *study, const identity *ident,
                      int final, pt_merge_stats *ms, char *err, size_t errlen) {
-    merge_ctx m = {db, into, shard, err, errlen};
+    merge_ctx m = {db, into, shard, err, errlen, 0};
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS shard", -1, &q, NULL) != SQLITE_OK)
         return fail_db(&m, "attaching");
@@ -346,6 +361,7 @@ static int merge_one(sqlite3 *db, const char *into, const char *shard, int64_t *
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) return fail_db(&m, "attaching");
+    m.reason = shard_has_reason(db);
     pt_merge_stats before = *ms;
     int64_t study_before = *study;
     int ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;

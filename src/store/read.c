@@ -63,15 +63,18 @@ int pt_store_read_studies(pt_store *st, int64_t study_id, int (*fn)(void *ctx, c
  * config that is not valid JSON reads as absent. */
 #define CFG(key) "CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json,'$." key "') END"
 
-static const char *runs_sql =
-    "SELECT r.id, r.study_id, r.setup, r.batch_size, r.lr, r.repeat, r.phase, r.frozen, r.status, r.epochs,"
-    " r.best_val_acc, r.energy_j, r.energy_to_target_j, r.method, r.device, r.host, r.cpu, r.gpu,"
-    " " CFG("interval_ms") ", " CFG("update_period_s") ", " CFG("idle_w") ", " CFG("versions") ", "
-    CFG("encoder_weights") ","
-    " (SELECT group_concat(DISTINCT e.method) FROM epochs e WHERE e.run_id=r.id),"
-    " " CFG("probe_steps") ", " CFG("probe_seconds")
-    " FROM runs r WHERE (?1=0 OR r.study_id=?1) ORDER BY r.study_id, r.setup, r.batch_size, r.lr DESC,"
-    " r.repeat, r.phase, r.frozen";
+/* REASON: r.end_reason, or NULL on a store older than version 4. */
+#define RUNS_SQL(REASON)                                                                                           \
+    "SELECT r.id, r.study_id, r.setup, r.batch_size, r.lr, r.repeat, r.phase, r.frozen, r.status, r.epochs," \
+    " r.best_val_acc, r.energy_j, r.energy_to_target_j, r.method, r.device, r.host, r.cpu, r.gpu," \
+    " " CFG("interval_ms") ", " CFG("update_period_s") ", " CFG("idle_w") ", " CFG("versions") ", " \
+    CFG("encoder_weights") "," \
+    " (SELECT group_concat(DISTINCT e.method) FROM epochs e WHERE e.run_id=r.id)," \
+    " " CFG("probe_steps") ", " CFG("probe_seconds") ", " REASON                                                   \
+    " FROM runs r WHERE (?1=0 OR r.study_id=?1) ORDER BY r.study_id, r.setup, r.batch_size, r.lr DESC,"           \
+    " r.repeat, r.phase, r.frozen"
+static const char *runs_sql = RUNS_SQL("r.end_reason");
+static const char *runs_sql_v3 = RUNS_SQL("NULL");
 
 static void fill_run(sqlite3_stmt *q, pt_store_run_row *r) {
     r->id = sqlite3_column_int64(q, 0);
@@ -100,11 +103,12 @@ static void fill_run(sqlite3_stmt *q, pt_store_run_row *r) {
     col_text(q, 23, r->epoch_methods, sizeof r->epoch_methods);
     r->probe_steps = col_or_nan(q, 24);
     r->probe_seconds = col_or_nan(q, 25);
+    col_text(q, 26, r->end_reason, sizeof r->end_reason);
 }
 
 int pt_store_read_runs(pt_store *st, int64_t study_id, int (*fn)(void *ctx, const pt_store_run_row *row), void *ctx,
                        char *err, size_t errlen) {
-    sqlite3_stmt *q = prepare_id(st, runs_sql, study_id, err, errlen);
+    sqlite3_stmt *q = prepare_id(st, st->version >= 4 ? runs_sql : runs_sql_v3, study_id, err, errlen);
     if (!q) return -1;
     READ_ROWS(st, q, pt_store_run_row, fill_run, fn, ctx, err, errlen);
 }

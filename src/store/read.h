@@ -37,6 +37,7 @@ typedef struct {
     /* members of runs.config_json (NAN / "" when absent or not JSON) */
     double interval_ms, update_period_s, idle_w, probe_steps, probe_seconds;
     char versions[256], encoder_weights[256];
+    char end_reason[512]; /* why a failed run failed ("" when not stored, or a store older than version 4) */
 } pt_store_run_row;
 
 /* Runs ordered by study, setup, batch size, lr descending, repeat, phase, frozen. */

@@ -16,6 +16,9 @@
 #include "store/store_internal.h"
 #include "util/str.h"
 
+/* The runs columns version 4 added (appended by its upgrade, so the last). */
+#define RUNS_V4_COLUMNS "  end_reason TEXT,\n"
+
 static const char *schema_sql =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
     "CREATE TABLE studies(\n"
@@ -44,7 +47,7 @@ static const char *schema_sql =
     "  device TEXT, host TEXT, cpu TEXT, gpu TEXT,\n"
     "  config_json TEXT,\n"
     "  started_at TEXT NOT NULL,\n"
-    "  finished_at TEXT,\n"
+    "  finished_at TEXT,\n" RUNS_V4_COLUMNS
     "  UNIQUE(study_id, setup, repeat, phase, frozen));\n"
     "CREATE TABLE epochs(\n"
     "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
@@ -117,14 +120,16 @@ pt_store *pt_store_open_readonly(const char *path, char *err, size_t errlen) {
 static int upgrade_v1_stopped(pt_store *st, char *err, size_t errlen) {
     const char *runs_def = strstr(schema_sql, "CREATE TABLE runs(");
     const char *runs_end = runs_def ? strstr(runs_def, "CREATE TABLE epochs(") : NULL;
-    if (!runs_end) return pt_say(err, errlen, "%s: internal: no runs table in the schema", st->path), -1;
+    const char *v4 = runs_end ? strstr(runs_def, RUNS_V4_COLUMNS) : NULL;
+    if (!v4 || v4 > runs_end) return pt_say(err, errlen, "%s: internal: no runs table in the schema", st->path), -1;
+    const char *after = v4 + strlen(RUNS_V4_COLUMNS); /* version 2's table: without version 4's columns */
     char sql[4096];
     int n = snprintf(sql, sizeof sql,
-                     "ALTER TABLE runs RENAME TO runs_v1;\n%.*s"
+                     "ALTER TABLE runs RENAME TO runs_v1;\n%.*s%.*s"
                      "INSERT INTO runs SELECT * FROM runs_v1;\n"
                      "DROP TABLE runs_v1;\n"
                      "CREATE INDEX IF NOT EXISTS runs_study ON runs(study_id);\n",
-                     (int)(runs_end - runs_def), runs_def);
+                     (int)(v4 - runs_def), runs_def, (int)(runs_end - after), after);
     if (n < 0 || (size_t)n >= sizeof sql) return pt_say(err, errlen, "%s: internal: migration too long", st->path), -1;
     return exec(st, sql, err, errlen);
 }
@@ -134,10 +139,16 @@ static int upgrade_v2_drop_samples(pt_store *st, char *err, size_t errlen) {
     return exec(st, "DROP TABLE IF EXISTS samples;", err, errlen);
 }
 
+/* 3 -> 4: runs.end_reason, why a failed run failed (NULL for older runs). */
+static int upgrade_v3_end_reason(pt_store *st, char *err, size_t errlen) {
+    return exec(st, "ALTER TABLE runs ADD COLUMN end_reason TEXT;", err, errlen);
+}
+
 typedef int (*upgrade_fn)(pt_store *st, char *err, size_t errlen);
 static const upgrade_fn upgrades[] = {
     upgrade_v1_stopped,      /* 1 -> 2 */
     upgrade_v2_drop_samples, /* 2 -> 3 */
+    upgrade_v3_end_reason,   /* 3 -> 4 */
 };
 _Static_assert(sizeof upgrades / sizeof upgrades[0] == PT_STORE_SCHEMA_VERSION - 1,
                "one upgrade step per schema version");
@@ -550,7 +561,7 @@ static sqlite3_stmt *run_restart(pt_store *st, int64_t id, char *err, size_t err
     if (rc != SQLITE_DONE ||
         sqlite3_prepare_v2(st->db,
                            "UPDATE runs SET epochs=0, energy_j=0, best_val_acc=NULL, best_val_loss=NULL, "
-                           "energy_to_target_j=NULL, method=NULL, device=?2, host=?3, cpu=?4, gpu=?5, "
+                           "energy_to_target_j=NULL, method=NULL, end_reason=NULL, device=?2, host=?3, cpu=?4, gpu=?5, "
                            "started_at=?6, batch_size=?7, lr=?8, config_json=?9 WHERE id=?1",
                            -1, &q, NULL) != SQLITE_OK)
         goto fail;
@@ -705,7 +716,7 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE runs SET status=?2, epochs=?3, best_val_acc=?4, best_val_loss=?5, energy_j=?6, "
-                           "energy_to_target_j=?7, method=?8, finished_at=?9 WHERE id=?1",
+                           "energy_to_target_j=?7, method=?8, finished_at=?9, end_reason=?10 WHERE id=?1",
                            -1, &q, NULL) != SQLITE_OK)
         return store_fail(st, err, errlen, "finishing a run");
     sqlite3_bind_int64(q, 1, run_id);
@@ -717,6 +728,7 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
     bind_real_or_null(q, 7, res->energy_to_target_j);
     bind_text_or_null(q, 8, res->method);
     sqlite3_bind_text(q, 9, now, -1, SQLITE_STATIC);
+    bind_text_or_null(q, 10, res->reason && res->reason[0] ? res->reason : NULL);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) return store_fail(st, err, errlen, "finishing a run");

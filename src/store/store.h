@@ -19,10 +19,11 @@
 #include <stdint.h>
 
 /* 2: runs.status may be 'stopped'. 3: no samples table (it was never
- * written). An older store (version 1 or 2) is upgraded in place when opened
+ * written). 4: runs.end_reason (why a failed run failed, NULL otherwise).
+ * An older store (version 1..3) is upgraded in place when opened
  * for writing, one transaction per version step (store.c: upgrades[]), and
  * read as it is when opened read-only. */
-#define PT_STORE_SCHEMA_VERSION 3
+#define PT_STORE_SCHEMA_VERSION 4
 
 typedef struct pt_store pt_store;
 
@@ -124,6 +125,7 @@ typedef struct {
     double energy_j;                    /* total until the stop */
     double energy_to_target_j;          /* until the first epoch at the threshold; NAN if never */
     const char *method;
+    const char *reason; /* why it ended (stored for a failed run; NULL or "" = none) */
 } pt_run_result;
 
 int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, char *err, size_t errlen);

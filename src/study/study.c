@@ -388,10 +388,10 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
              setup_train(s, o, net, model, setup, batch_size, lr, repeat, phase, rid, res, terr, sizeof terr) == 0;
     pt_net_free(net);
     if (!ok) { /* could not train: stored as failed with what it cost (nothing) */
-        int named = strcmp(phase, "train") != 0; /* the reason is not stored: the runs table has no column */
+        int named = strcmp(phase, "train") != 0; /* the reason is also stored: runs.end_reason */
         fprintf(stderr, "powertrain: setup %d repeat %d%s%s%s failed: %s\n", setup, repeat, named ? " (" : "",
                 named ? phase : "", named ? ")" : "", terr);
-        pt_run_result rr = {PT_RUN_FAILED, 0, NAN, NAN, 0, NAN, "estimated"};
+        pt_run_result rr = {PT_RUN_FAILED, 0, NAN, NAN, 0, NAN, "estimated", terr};
         if (pt_store_run_finish(s->store, rid, &rr, err, errlen) != 0) return -1;
         res->status = PT_RUN_FAILED;
         pt_strlcpy(res->reason, terr, sizeof res->reason);
