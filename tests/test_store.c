@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "store/read.h"
 #include "store/store.h"
 #include "test.h"
 
@@ -487,6 +488,10 @@ static void test_migrate_v2(void) {
     CHECK(pt_store_count(st, "epoch_components", err, sizeof err) == (long)comps);
     CHECK_NEAR(query_double(st, "SELECT sum(energy_j) FROM runs"), energy, 1e-9, 0);
     CHECK(query_double(st, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check='ok'") == 1);
+    /* 4: runs.end_reason, NULL for every run stored before it */
+    CHECK(pt_store_schema_version(st) == 4);
+    CHECK(query_double(st, "SELECT count(*) FROM pragma_table_info('runs') WHERE name='end_reason'") == 1);
+    CHECK(query_double(st, "SELECT count(*) FROM runs WHERE end_reason IS NULL") == runs);
     pt_run_result back;
     CHECK(pt_store_run_result(st, (int64_t)query_double(st, "SELECT min(id) FROM runs"), &back, err, sizeof err) == 0);
     pt_store_close(st);
@@ -494,6 +499,56 @@ static void test_migrate_v2(void) {
     st = pt_store_open(path, 0, err, sizeof err);
     CHECK(st != NULL);
     if (st) pt_store_close(st);
+}
+
+static int count_reason(void *ctx, const pt_store_run_row *row) {
+    if (row->end_reason[0]) ++*(int *)ctx;
+    return 0;
+}
+
+/* A store of the schema-3 layout (full.db less its samples table, at version
+ * 3): read-only it reads without end_reason; opened for writing it gains the
+ * column (version 4), keeps every row, and a failed run's reason is stored
+ * and read back. */
+static void test_migrate_v3(void) {
+    char path[256], cmd[700], err[512];
+    snprintf(path, sizeof path, "%s/v3.db", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s/full.db' '%s'", PT_GOLDEN_DIR, path);
+    CHECK(system(cmd) == 0);
+    CHECK(exec_path(path, "DROP TABLE samples; UPDATE meta SET value='3' WHERE key='schema_version'") == SQLITE_OK);
+    double runs = query_path(path, "SELECT count(*) FROM runs"), epochs = query_path(path, "SELECT count(*) FROM epochs");
+    CHECK(runs > 0);
+    pt_store *st = pt_store_open_readonly(path, err, sizeof err);
+    CHECK(st != NULL);
+    if (st) {
+        int n = 0;
+        CHECK(pt_store_schema_version(st) == 3);
+        CHECK(pt_store_read_runs(st, 0, count_reason, &n, err, sizeof err) == 0 && n == 0);
+        pt_store_close(st);
+    }
+    CHECK(query_path(path, "SELECT count(*) FROM pragma_table_info('runs') WHERE name='end_reason'") == 0);
+    st = pt_store_open(path, 0, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    CHECK(query_double(st, "SELECT value FROM meta WHERE key='schema_version'") == 4);
+    CHECK(query_double(st, "SELECT count(*) FROM pragma_table_info('runs') WHERE name='end_reason'") == 1);
+    CHECK(pt_store_count(st, "runs", err, sizeof err) == (long)runs);
+    CHECK(pt_store_count(st, "epochs", err, sizeof err) == (long)epochs);
+    CHECK(query_double(st, "SELECT count(*) FROM runs WHERE end_reason IS NULL") == runs);
+    int64_t id = (int64_t)query_double(st, "SELECT min(id) FROM runs");
+    pt_run_result res = {.status = PT_RUN_FAILED, .method = "estimated", .reason = "batch size 200 exceeds the data"};
+    CHECK(pt_store_run_finish(st, id, &res, err, sizeof err) == 0);
+    int n = 0;
+    CHECK(pt_store_read_runs(st, 0, count_reason, &n, err, sizeof err) == 0 && n == 1);
+    pt_store_close(st);
+    CHECK(query_path(path, "SELECT count(*) FROM runs WHERE end_reason='batch size 200 exceeds the data'") == 1);
+    /* a new store has the column where an upgraded one has it: last */
+    snprintf(path, sizeof path, "%s/v4new.db", dir);
+    st = pt_store_open(path, 1, err, sizeof err);
+    CHECK(st != NULL);
+    if (st) pt_store_close(st);
+    CHECK(query_path(path, "SELECT cid + 1 = (SELECT count(*) FROM pragma_table_info('runs')) FROM "
+                           "pragma_table_info('runs') WHERE name='end_reason'") == 1);
 }
 
 /* An upgrade step that fails is rolled back whole: a version-1 store whose
@@ -535,6 +590,7 @@ int main(void) {
     test_readonly_media();
     test_migrate_v1();
     test_migrate_v2();
+    test_migrate_v3();
     test_migrate_rollback();
     test_kill9();
     char cmd[300];

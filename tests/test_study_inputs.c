@@ -74,6 +74,8 @@ static void test_all_failed(const char *pamap2) {
     CHECK_CONTAINS(err, "failed: batch size 200 exceeds"); /* each run's reason */
     if (rc != 1) fprintf(stderr, "all failed: rc %d: %s\n", rc, err);
     CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed'") == 2);
+    /* and each run's reason is stored with it (schema 4: runs.end_reason) */
+    CHECK(q1("SELECT count(*) FROM runs WHERE end_reason LIKE 'batch size 200 exceeds%112%'") == 2);
     /* pretrain: the frozen phase fails too (no autoencoder saved); each line names its phase */
     snprintf(db, sizeof db, "%s/pre.db", dir);
     char *pre[] = {(char *)bin, "pretrain", "--data", (char *)pamap2, "--batch-sizes", "200", "--lrs", "0.01",
@@ -83,6 +85,8 @@ static void test_all_failed(const char *pamap2) {
     CHECK_CONTAINS(err, "setup 1 repeat 1 (pretrain) failed: batch size 200 exceeds");
     CHECK_CONTAINS(err, "setup 1 repeat 1 (frozen) failed: ");
     CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed'") == 4);
+    CHECK(q1("SELECT count(*) FROM runs WHERE phase = 'pretrain' AND end_reason LIKE '%exceeds%'") == 1);
+    CHECK(q1("SELECT count(*) FROM runs WHERE end_reason IS NOT NULL AND end_reason != ''") == 4);
     /* train: its one run failed */
     snprintf(db, sizeof db, "%s/train.db", dir);
     char *one[] = {(char *)bin, "train", "--dataset", "pamap2", "--data", (char *)pamap2, "--batch-size", "200",
@@ -97,6 +101,8 @@ static void test_all_failed(const char *pamap2) {
                      "--db", db, NULL};
     CHECK(run(mixed, err, sizeof err) == 0);
     CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed'") == 1);
+    CHECK(q1("SELECT count(*) FROM runs WHERE status != 'failed' AND end_reason IS NULL") == 1); /* none for a run that trained */
+    CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed' AND end_reason LIKE '%exceeds%'") == 1);
 }
 
 int main(int argc, char **argv) {
