@@ -101,7 +101,8 @@ static void make_shard(const char *file, const char *config, int setup, int repe
         CHECK(pt_store_epoch_add(st, run, &r, err, sizeof err) == 0);
     }
     if (status != PT_RUN_RUNNING) {
-        pt_run_result rr = {status, epochs, 0.5, 1.0, 10.0 * epochs, NAN, "counter", NULL};
+        pt_run_result rr = {status, epochs, 0.5, 1.0, 10.0 * epochs, NAN, "counter",
+                            status == PT_RUN_FAILED ? "out of memory on the node" : NULL};
         CHECK(pt_store_run_finish(st, run, &rr, err, sizeof err) == 0);
     }
     pt_store_close(st);
@@ -159,6 +160,10 @@ int main(int argc, char **argv) {
     CHECK(q1(t, "SELECT count(*) FROM runs WHERE setup=1 AND host='node-a' AND status='done' AND epochs=2") == 1);
     CHECK(q1(t, "SELECT count(*) FROM epochs") == 6);
     CHECK(q1(t, "SELECT count(*) FROM epoch_components") == 6);
+    /* a failed run's reason (schema 4: runs.end_reason) is copied with it */
+    CHECK(merge("--into", path("reason.db"), path("e.db"), NULL, NULL, NULL) == 0);
+    CHECK(q1(path("reason.db"), "SELECT count(*) FROM runs WHERE status='failed' AND "
+                                "end_reason='out of memory on the node'") == 1);
 
     /* --final: a run a killed task left running is stored as failed; a later finished copy replaces it */
     make_shard(path("f.db"), CONFIG, 3, 2, 2, PT_RUN_RUNNING, "node-f");
@@ -231,6 +236,8 @@ int main(int argc, char **argv) {
     CHECK(q1(path("from2.db"), "SELECT count(*) FROM epochs") == q1(path("v2.db"), "SELECT count(*) FROM epochs"));
     CHECK(q1(path("from2.db"), "SELECT value FROM meta WHERE key='schema_version'") == PT_STORE_SCHEMA_VERSION);
     CHECK(q1(path("v2.db"), "SELECT value FROM meta WHERE key='schema_version'") == 2); /* the shard untouched */
+    CHECK(q1(path("from2.db"), "SELECT count(*) FROM runs WHERE end_reason IS NULL") ==
+          q1(path("v2.db"), "SELECT count(*) FROM runs")); /* no column in the shard: no reason */
 
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
