@@ -125,7 +125,7 @@ typedef struct {
     double energy_j;                    /* total until the stop */
     double energy_to_target_j;          /* until the first epoch at the threshold; NAN if never */
     const char *method;
-    const char *reason; /* why it ended (stored for a failed run; NULL or "" = none) */
+    const char *reason; /* why it failed (runs.end_reason; NULL or "" = none); pt_store_run_result leaves it NULL */
 } pt_run_result;
 
 int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, char *err, size_t errlen);
