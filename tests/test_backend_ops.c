@@ -20,6 +20,7 @@
 
 #include "nn/backend.h"
 #include "test.h"
+#include "util/rng.h"
 
 static pt_backend *ref, *dev;
 
@@ -60,13 +61,7 @@ static int op_rows[N_TABLE_OPS];
 /* ---- random numbers, host buffers ----------------------------------------------------- */
 
 static uint64_t rng_state = 20251117;
-static double rng_uniform(void) {
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return (double)(z >> 11) / 9007199254740992.0;
-}
+static double rng_uniform(void) { return (double)(pt_splitmix64(&rng_state) >> 11) / 9007199254740992.0; }
 static void fill(float *p, size_t n, double lo, double hi) {
     for (size_t i = 0; i < n; i++) p[i] = (float)(lo + (hi - lo) * rng_uniform());
 }

@@ -44,6 +44,19 @@ static pt_store *open_fixture(const char *name, int which, char *path, size_t n)
     return pt_store_open(path, 0, err, sizeof err);
 }
 
+/* The report data of fixture `which` written to `name` (the store opened, loaded and
+ * closed); 1 when it loaded, else 0 (the failed check counted). */
+static int load_fixture(const char *name, int which, pt_report_data *d) {
+    char path[256], err[512];
+    pt_store *st = open_fixture(name, which, path, sizeof path);
+    CHECK(st != NULL);
+    if (!st) return 0;
+    int ok = pt_report_load(st, 0, d, err, sizeof err) == 0;
+    pt_store_close(st);
+    CHECK(ok);
+    return ok;
+}
+
 static const pt_report_setup *setup_of(const pt_report_regime *g, int setup) {
     for (int k = 0; k < g->nsetups; k++)
         if (g->setups[k].setup == setup) return &g->setups[k];
@@ -220,15 +233,9 @@ static int no_temp_files(const char *path) {
 }
 
 static void test_write(void) {
-    char path[256], out[300], file[400], err[512];
-    pt_store *st = open_fixture("w.db", FIX_FULL, path, sizeof path);
-    CHECK(st != NULL);
-    if (!st) return;
+    char out[300], file[400], err[512];
     pt_report_data d;
-    int ok = pt_report_load(st, 0, &d, err, sizeof err) == 0;
-    pt_store_close(st);
-    CHECK(ok);
-    if (!ok) return;
+    if (!load_fixture("w.db", FIX_FULL, &d)) return;
     snprintf(out, sizeof out, "%s/out/nested", dir);
     pt_report_options o;
     pt_report_options_init(&o);
@@ -408,15 +415,9 @@ static int count_of(const char *hay, const char *needle) {
 /* `powertrain tune` beside its grid (FIX_TUNE): the search section's figures,
  * tune studies kept out of the regime figures, methods named everywhere */
 static void test_tune(void) {
-    char path[256], err[512], out[300], file[400], names[4096];
-    pt_store *st = open_fixture("tune.db", FIX_TUNE, path, sizeof path);
-    CHECK(st != NULL);
-    if (!st) return;
+    char err[512], out[300], file[400], names[4096];
     pt_report_data d;
-    int ok = pt_report_load(st, 0, &d, err, sizeof err) == 0;
-    pt_store_close(st);
-    CHECK(ok);
-    if (!ok) return;
+    if (!load_fixture("tune.db", FIX_TUNE, &d)) return;
     CHECK(d.nstudies == 4);
     /* the regime figures: the grid and the other-threshold study only, never a tune run */
     CHECK(d.nregimes == 2);
@@ -711,15 +712,8 @@ static void test_named_columns(void) {
     int which[2] = {FIX_FULL, FIX_TUNE};
     const char *names[2] = {"cols-full.db", "cols-tune.db"};
     for (int w = 0; w < 2; w++) {
-        char path[256], err[512];
-        pt_store *st = open_fixture(names[w], which[w], path, sizeof path);
-        CHECK(st != NULL);
-        if (!st) return;
         pt_report_data d;
-        int ok = pt_report_load(st, 0, &d, err, sizeof err) == 0;
-        pt_store_close(st);
-        CHECK(ok);
-        if (!ok) return;
+        if (!load_fixture(names[w], which[w], &d)) return;
         pt_report_options o;
         pt_report_options_init(&o);
         static pt_report_tables ts;
