@@ -76,13 +76,12 @@ static int flag(const char *verb, int argc, char **argv, int *i, pt_study_config
     return 0;
 }
 
+/* The CLI refuses a grid past PT_STUDY_MAX_GRID squared (cmd_study.c), so every
+   grid it passes fits the search. */
+_Static_assert(PT_STUDY_MAX_GRID * PT_STUDY_MAX_GRID <= PT_TUNE_MAX_SETUPS, "a study grid must fit tune's search");
+
 static int check(const char *verb, pt_study_config *c, pt_kind_opts *o) {
-    const char *space = o->bs_list ? "--space" : NULL;
-    if (space && c->preset.nbs > 16)
-        return pt_cli_error(verb, PT_EXIT_USAGE, "--space: at most 16 batch sizes, got %d", c->preset.nbs);
-    if (c->preset.nbs * c->preset.nlr > PT_TUNE_MAX_SETUPS)
-        return pt_cli_error(verb, PT_EXIT_USAGE, "--space: at most %d setups, got %d", PT_TUNE_MAX_SETUPS,
-                            c->preset.nbs * c->preset.nlr);
+    (void)c;
     if (o->tune.probe_steps < 0) o->tune.probe_steps = !strcmp(o->preset, "quick") ? 20 : 200;
     if (o->pmax > 0) o->tune.objective.pmax_w = o->pmax;
     if (o->pmax > 0 && o->tune.objective.kind != PT_OBJ_COST)
