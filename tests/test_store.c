@@ -488,8 +488,8 @@ static void test_migrate_v2(void) {
     CHECK(pt_store_count(st, "epoch_components", err, sizeof err) == (long)comps);
     CHECK_NEAR(query_double(st, "SELECT sum(energy_j) FROM runs"), energy, 1e-9, 0);
     CHECK(query_double(st, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check='ok'") == 1);
-    /* 4: runs.end_reason, NULL for every run stored before it */
-    CHECK(pt_store_schema_version(st) == 4);
+    /* 4: runs.end_reason, NULL for every run stored before it; 5: claims */
+    CHECK(pt_store_schema_version(st) == PT_STORE_SCHEMA_VERSION);
     CHECK(query_double(st, "SELECT count(*) FROM pragma_table_info('runs') WHERE name='end_reason'") == 1);
     CHECK(query_double(st, "SELECT count(*) FROM runs WHERE end_reason IS NULL") == runs);
     pt_run_result back;
@@ -530,7 +530,7 @@ static void test_migrate_v3(void) {
     st = pt_store_open(path, 0, err, sizeof err);
     CHECK(st != NULL);
     if (!st) return;
-    CHECK(query_double(st, "SELECT value FROM meta WHERE key='schema_version'") == 4);
+    CHECK(query_double(st, "SELECT value FROM meta WHERE key='schema_version'") == PT_STORE_SCHEMA_VERSION);
     CHECK(query_double(st, "SELECT count(*) FROM pragma_table_info('runs') WHERE name='end_reason'") == 1);
     CHECK(pt_store_count(st, "runs", err, sizeof err) == (long)runs);
     CHECK(pt_store_count(st, "epochs", err, sizeof err) == (long)epochs);
@@ -547,8 +547,19 @@ static void test_migrate_v3(void) {
     st = pt_store_open(path, 1, err, sizeof err);
     CHECK(st != NULL);
     if (st) pt_store_close(st);
-    CHECK(query_path(path, "SELECT cid + 1 = (SELECT count(*) FROM pragma_table_info('runs')) FROM "
-                           "pragma_table_info('runs') WHERE name='end_reason'") == 1);
+    /* every column at the same place in a new store as in an upgraded one */
+    char upgraded[256];
+    snprintf(upgraded, sizeof upgraded, "%s/v3.db", dir);
+    CHECK(query_path(path, "SELECT count(*) FROM pragma_table_info('runs')") ==
+          query_path(upgraded, "SELECT count(*) FROM pragma_table_info('runs')"));
+    CHECK(query_path(path, "SELECT max(cid) FROM pragma_table_info('runs') WHERE name IN ('end_reason','heartbeat')") ==
+          query_path(upgraded, "SELECT max(cid) FROM pragma_table_info('runs') WHERE name IN ('end_reason','heartbeat')"));
+    CHECK(query_path(path, "SELECT group_concat(name) = 'end_reason,owner_host,owner_pid,heartbeat' FROM "
+                           "(SELECT name FROM pragma_table_info('runs') WHERE cid >= (SELECT cid FROM "
+                           "pragma_table_info('runs') WHERE name='end_reason') ORDER BY cid)") == 1);
+    CHECK(query_path(upgraded, "SELECT group_concat(name) = 'end_reason,owner_host,owner_pid,heartbeat' FROM "
+                               "(SELECT name FROM pragma_table_info('runs') WHERE cid >= (SELECT cid FROM "
+                               "pragma_table_info('runs') WHERE name='end_reason') ORDER BY cid)") == 1);
 }
 
 /* An upgrade step that fails is rolled back whole: a version-1 store whose
@@ -582,6 +593,85 @@ static void test_migrate_rollback(void) {
     CHECK(query_path(path, "SELECT count(*) FROM epochs") == 1);
 }
 
+/* Sets run rid's owner to host:pid with a heartbeat `age` seconds old. */
+static void set_owner(const char *path, int64_t rid, const char *host, long pid, double age) {
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "UPDATE runs SET owner_host='%s', owner_pid=%ld, heartbeat=(julianday('now')-2440587.5)*86400.0-%f WHERE id=%lld", host,
+             pid, age, (long long)rid);
+    CHECK(exec_path(path, sql) == SQLITE_OK);
+}
+
+/* Claims: a new run is ours; a live owner's (this host's live pid, or another
+ * host's fresh heartbeat) is left alone and its epochs and finish are refused
+ * to us; a dead pid of this host or a stale heartbeat is taken over with the
+ * stored epochs kept; truncation keeps the first k epochs and their energy;
+ * the heartbeat says when the claim was lost. */
+static void test_claims(void) {
+    char path[256], err[512], host[256];
+    snprintf(path, sizeof path, "%s/claims.db", dir);
+    gethostname(host, sizeof host);
+    pt_store *st = pt_store_open(path, 1, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    int created;
+    int64_t sid = pt_store_study_get(st, "regime", "synth", "quick", "{}", &created, err, sizeof err);
+    pt_run_info info = {.study_id = sid, .setup = 1, .batch_size = 32, .lr = 0.01, .repeat = 1, .phase = "train"};
+    pt_run_claim c;
+    CHECK(pt_store_run_claim(st, &info, &c, err, sizeof err) == 0 && c.state == PT_CLAIM_NEW && c.run_id > 0);
+    int64_t rid = c.run_id;
+    CHECK(query_double(st, "SELECT owner_pid FROM runs") == (double)getpid());
+    CHECK(pt_store_run_heartbeat(st, rid, err, sizeof err) == 1);
+    pt_epoch_component comp;
+    for (int e = 1; e <= 3; e++) {
+        pt_epoch_row row = make_epoch(e, &comp);
+        CHECK(pt_store_epoch_add(st, rid, &row, err, sizeof err) == 0);
+    }
+    /* a live process of this host holds it (the parent of this test: alive) */
+    set_owner(path, rid, host, (long)getppid(), 1);
+    CHECK(pt_store_run_claim(st, &info, &c, err, sizeof err) == 0 && c.state == PT_CLAIM_BUSY);
+    CHECK(c.run_id == rid && c.epochs == 3 && strstr(c.owner, host) && c.heartbeat_age_s < 60);
+    CHECK(pt_store_run_begin(st, &info, err, sizeof err) == -1);
+    CHECK_CONTAINS(err, "being trained by");
+    CHECK(pt_store_run_heartbeat(st, rid, err, sizeof err) == 0); /* lost */
+    pt_epoch_row row4 = make_epoch(4, &comp);
+    CHECK(pt_store_epoch_add(st, rid, &row4, err, sizeof err) == -1);
+    CHECK_CONTAINS(err, "claim");
+    pt_run_result res = {.status = PT_RUN_DONE, .epochs = 3, .energy_j = 60, .method = "counter"};
+    CHECK(pt_store_run_finish(st, rid, &res, err, sizeof err) == -1);
+    CHECK(pt_store_run_truncate(st, rid, 1, err, sizeof err) == -1);
+    CHECK(query_double(st, "SELECT count(*) FROM epochs") == 3);
+    /* another host with a fresh heartbeat: busy; with a stale one: ours */
+    set_owner(path, rid, "elsewhere", 1, 5);
+    CHECK(pt_store_run_claim(st, &info, &c, err, sizeof err) == 0 && c.state == PT_CLAIM_BUSY);
+    set_owner(path, rid, "elsewhere", 1, pt_store_claim_stale_s() + 5);
+    CHECK(pt_store_run_claim(st, &info, &c, err, sizeof err) == 0 && c.state == PT_CLAIM_RESUMED);
+    CHECK(c.epochs == 3 && strcmp(c.owner, "elsewhere:1") == 0);
+    CHECK(query_double(st, "SELECT count(*) FROM epochs") == 3); /* kept */
+    /* a pid of this host that is gone: ours at once, whatever its heartbeat */
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, NULL, 0);
+    set_owner(path, rid, host, (long)child, 0);
+    CHECK(pt_store_run_claim(st, &info, &c, err, sizeof err) == 0 && c.state == PT_CLAIM_RESUMED);
+    CHECK(query_double(st, "SELECT owner_pid FROM runs") == (double)getpid());
+    /* resume from a checkpoint after epoch 2: epoch 3 goes, with its energy */
+    CHECK(pt_store_run_truncate(st, rid, 2, err, sizeof err) == 0);
+    CHECK(query_double(st, "SELECT count(*) FROM epochs") == 2);
+    CHECK(query_double(st, "SELECT count(*) FROM epoch_components") == 2);
+    CHECK_NEAR(query_double(st, "SELECT energy_j FROM runs"), 30.0, 1e-12, 0);
+    CHECK(query_double(st, "SELECT epochs FROM runs") == 2);
+    CHECK(pt_store_run_release(st, rid, err, sizeof err) == 0);
+    CHECK(isnan(query_double(st, "SELECT owner_pid FROM runs")));
+    CHECK(pt_store_run_claim(st, &info, &c, err, sizeof err) == 0 && c.state == PT_CLAIM_RESUMED && c.owner[0] == 0);
+    res.epochs = 2;
+    CHECK(pt_store_run_finish(st, rid, &res, err, sizeof err) == 0);
+    CHECK(isnan(query_double(st, "SELECT owner_pid FROM runs")));
+    CHECK(pt_store_run_claim(st, &info, &c, err, sizeof err) == 0 && c.state == PT_CLAIM_FINISHED);
+    CHECK(c.status == PT_RUN_DONE);
+    pt_store_close(st);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) return 1;
     test_lifecycle();
@@ -593,6 +683,7 @@ int main(void) {
     test_migrate_v3();
     test_migrate_rollback();
     test_kill9();
+    test_claims();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

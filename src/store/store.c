@@ -16,8 +16,10 @@
 #include "store/store_internal.h"
 #include "util/str.h"
 
-/* The runs columns version 4 added (appended by its upgrade, so the last). */
+/* The runs columns versions 4 and 5 added (appended by their upgrades, so the last). */
 #define RUNS_V4_COLUMNS "  end_reason TEXT,\n"
+#define RUNS_V5_COLUMNS "  owner_host TEXT, owner_pid INTEGER, heartbeat REAL,\n"
+#define RUNS_ADDED_COLUMNS RUNS_V4_COLUMNS RUNS_V5_COLUMNS
 
 static const char *schema_sql =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -47,7 +49,7 @@ static const char *schema_sql =
     "  device TEXT, host TEXT, cpu TEXT, gpu TEXT,\n"
     "  config_json TEXT,\n"
     "  started_at TEXT NOT NULL,\n"
-    "  finished_at TEXT,\n" RUNS_V4_COLUMNS
+    "  finished_at TEXT,\n" RUNS_ADDED_COLUMNS
     "  UNIQUE(study_id, setup, repeat, phase, frozen));\n"
     "CREATE TABLE epochs(\n"
     "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
@@ -120,9 +122,9 @@ pt_store *pt_store_open_readonly(const char *path, char *err, size_t errlen) {
 static int upgrade_v1_stopped(pt_store *st, char *err, size_t errlen) {
     const char *runs_def = strstr(schema_sql, "CREATE TABLE runs(");
     const char *runs_end = runs_def ? strstr(runs_def, "CREATE TABLE epochs(") : NULL;
-    const char *v4 = runs_end ? strstr(runs_def, RUNS_V4_COLUMNS) : NULL;
+    const char *v4 = runs_end ? strstr(runs_def, RUNS_ADDED_COLUMNS) : NULL;
     if (!v4 || v4 > runs_end) return pt_say(err, errlen, "%s: internal: no runs table in the schema", st->path), -1;
-    const char *after = v4 + strlen(RUNS_V4_COLUMNS); /* version 2's table: without version 4's columns */
+    const char *after = v4 + strlen(RUNS_ADDED_COLUMNS); /* version 2's table: without later versions' columns */
     char sql[4096];
     int n = snprintf(sql, sizeof sql,
                      "ALTER TABLE runs RENAME TO runs_v1;\n%.*s%.*s"
@@ -144,11 +146,20 @@ static int upgrade_v3_end_reason(pt_store *st, char *err, size_t errlen) {
     return exec(st, "ALTER TABLE runs ADD COLUMN end_reason TEXT;", err, errlen);
 }
 
+/* 4 -> 5: the claim of a running run (store/claim.c): its owner and heartbeat. */
+static int upgrade_v4_claims(pt_store *st, char *err, size_t errlen) {
+    return exec(st,
+                "ALTER TABLE runs ADD COLUMN owner_host TEXT; ALTER TABLE runs ADD COLUMN owner_pid INTEGER; "
+                "ALTER TABLE runs ADD COLUMN heartbeat REAL;",
+                err, errlen);
+}
+
 typedef int (*upgrade_fn)(pt_store *st, char *err, size_t errlen);
 static const upgrade_fn upgrades[] = {
     upgrade_v1_stopped,      /* 1 -> 2 */
     upgrade_v2_drop_samples, /* 2 -> 3 */
     upgrade_v3_end_reason,   /* 3 -> 4 */
+    upgrade_v4_claims,       /* 4 -> 5 */
 };
 _Static_assert(sizeof upgrades / sizeof upgrades[0] == PT_STORE_SCHEMA_VERSION - 1,
                "one upgrade step per schema version");
@@ -549,92 +560,23 @@ int pt_store_run_finished(pt_store *st, int64_t study_id, int setup, int repeat,
     return n > 0;
 }
 
-/* Restart in place: the partial epochs go, the row stays; returns the
- * prepared UPDATE of the row (parameters 2..9 for the caller), or NULL. */
-static sqlite3_stmt *run_restart(pt_store *st, int64_t id, char *err, size_t errlen) {
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM epochs WHERE run_id=?1", -1, &q, NULL) != SQLITE_OK) goto fail;
-    sqlite3_bind_int64(q, 1, id);
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    q = NULL;
-    if (rc != SQLITE_DONE ||
-        sqlite3_prepare_v2(st->db,
-                           "UPDATE runs SET epochs=0, energy_j=0, best_val_acc=NULL, best_val_loss=NULL, "
-                           "energy_to_target_j=NULL, method=NULL, end_reason=NULL, device=?2, host=?3, cpu=?4, gpu=?5, "
-                           "started_at=?6, batch_size=?7, lr=?8, config_json=?9 WHERE id=?1",
-                           -1, &q, NULL) != SQLITE_OK)
-        goto fail;
-    sqlite3_bind_int64(q, 1, id);
-    return q;
-fail:
-    sqlite3_finalize(q);
-    store_fail(st, err, errlen, "restarting a run");
-    return NULL;
-}
-
-/* The prepared INSERT of a new run (parameters 2..9 for the caller), or NULL. */
-static sqlite3_stmt *run_insert(pt_store *st, const pt_run_info *info, char *err, size_t errlen) {
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO runs(study_id, device, host, cpu, gpu, started_at, batch_size, lr, "
-                           "config_json, setup, repeat, phase, frozen, status) "
-                           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,'running')",
-                           -1, &q, NULL) != SQLITE_OK) {
-        sqlite3_finalize(q);
-        store_fail(st, err, errlen, "beginning a run");
-        return NULL;
-    }
-    sqlite3_bind_int64(q, 1, info->study_id);
-    sqlite3_bind_int(q, 10, info->setup);
-    sqlite3_bind_int(q, 11, info->repeat);
-    sqlite3_bind_text(q, 12, info->phase ? info->phase : "train", -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 13, info->frozen);
-    return q;
-}
-
 int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, size_t errlen) {
-    if (info->batch_size <= 0 || !(info->lr > 0)) {
-        pt_say(err, errlen, "%s: a run needs a positive batch size and learning rate", st->path);
+    pt_run_claim c;
+    if (pt_store_run_claim(st, info, &c, err, errlen) != 0) return -1;
+    if (c.state == PT_CLAIM_FINISHED) {
+        pt_say(err, errlen, "%s: run %lld (setup %d, repeat %d, %s) already finished as %s", st->path,
+               (long long)c.run_id, info->setup, info->repeat, info->phase ? info->phase : "train",
+               pt_run_status_name(c.status));
         return -1;
     }
-    char ferr[512] = "";
-    if (exec(st, "BEGIN IMMEDIATE;", err, errlen)) return -1;
-    pt_run_status status = PT_RUN_RUNNING;
-    int64_t id = pt_store_run_find(st, info, &status, ferr, sizeof ferr);
-    if (id < 0 && ferr[0]) {
-        pt_say(err, errlen, "%s", ferr);
-        goto fail;
+    if (c.state == PT_CLAIM_BUSY) {
+        pt_say(err, errlen, "%s: run %lld (setup %d, repeat %d, %s) is being trained by %s (heartbeat %.0f s ago)",
+               st->path, (long long)c.run_id, info->setup, info->repeat, info->phase ? info->phase : "train",
+               c.owner, c.heartbeat_age_s);
+        return -1;
     }
-    if (id > 0 && status != PT_RUN_RUNNING) {
-        pt_say(err, errlen, "%s: run %lld (setup %d, repeat %d, %s) already finished as %s", st->path, (long long)id,
-               info->setup, info->repeat, info->phase ? info->phase : "train", pt_run_status_name(status));
-        goto fail;
-    }
-    char now[32];
-    now_iso(now, sizeof now);
-    sqlite3_stmt *q = id > 0 ? run_restart(st, id, err, errlen) : run_insert(st, info, err, errlen);
-    if (!q) goto fail;
-    bind_text_or_null(q, 2, info->device);
-    bind_text_or_null(q, 3, info->host);
-    bind_text_or_null(q, 4, info->cpu);
-    bind_text_or_null(q, 5, info->gpu);
-    sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 7, info->batch_size);
-    sqlite3_bind_double(q, 8, info->lr);
-    bind_text_or_null(q, 9, info->config_json);
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        store_fail(st, err, errlen, "beginning a run");
-        goto fail;
-    }
-    if (id <= 0) id = sqlite3_last_insert_rowid(st->db);
-    if (exec(st, "COMMIT;", err, errlen)) goto fail;
-    return id;
-fail:
-    sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
-    return -1;
+    if (c.state == PT_CLAIM_RESUMED && pt_store_run_truncate(st, c.run_id, 0, err, errlen) != 0) return -1;
+    return c.run_id;
 }
 
 int pt_store_epoch_add(pt_store *st, int64_t run_id, const pt_epoch_row *row, char *err, size_t errlen) {
@@ -685,16 +627,22 @@ int pt_store_epoch_add(pt_store *st, int64_t run_id, const pt_epoch_row *row, ch
         if (rc != SQLITE_DONE) goto fail_db;
     }
     if (sqlite3_prepare_v2(st->db,
-                           "UPDATE runs SET epochs=?2, energy_j=energy_j+?3 WHERE id=?1 AND status='running'", -1,
-                           &q, NULL) != SQLITE_OK)
+                           "UPDATE runs SET epochs=?2, energy_j=energy_j+?3 WHERE id=?1 AND status='running' AND "
+                           PT_STORE_MINE(4, 5), -1, &q, NULL) != SQLITE_OK)
         goto fail_db;
+    char host[256];
+    long pid;
+    pt_store_me(host, sizeof host, &pid);
+    sqlite3_bind_text(q, 4, host, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, pid);
     sqlite3_bind_int64(q, 1, run_id);
     sqlite3_bind_int(q, 2, row->epoch);
     sqlite3_bind_double(q, 3, isfinite(row->energy_j) ? row->energy_j : 0);
     rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE || sqlite3_changes(st->db) != 1) {
-        pt_say(err, errlen, "%s: run %lld is not running", st->path, (long long)run_id);
+        pt_say(err, errlen, "%s: run %lld is not running, or another process took over its claim", st->path,
+               (long long)run_id);
         goto fail;
     }
     if (exec(st, "COMMIT;", err, errlen)) goto fail;
@@ -716,9 +664,15 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE runs SET status=?2, epochs=?3, best_val_acc=?4, best_val_loss=?5, energy_j=?6, "
-                           "energy_to_target_j=?7, method=?8, finished_at=?9, end_reason=?10 WHERE id=?1",
+                           "energy_to_target_j=?7, method=?8, finished_at=?9, end_reason=?10, owner_host=NULL, "
+                           "owner_pid=NULL, heartbeat=NULL WHERE id=?1 AND " PT_STORE_MINE(11, 12),
                            -1, &q, NULL) != SQLITE_OK)
         return store_fail(st, err, errlen, "finishing a run");
+    char host[256];
+    long pid;
+    pt_store_me(host, sizeof host, &pid);
+    sqlite3_bind_text(q, 11, host, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 12, pid);
     sqlite3_bind_int64(q, 1, run_id);
     sqlite3_bind_text(q, 2, pt_run_status_name(res->status), -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, res->epochs);
@@ -733,7 +687,7 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) return store_fail(st, err, errlen, "finishing a run");
     if (sqlite3_changes(st->db) != 1) {
-        pt_say(err, errlen, "%s: no run %lld", st->path, (long long)run_id);
+        pt_say(err, errlen, "%s: no run %lld, or another process holds its claim", st->path, (long long)run_id);
         return -1;
     }
     return 0;

@@ -19,11 +19,12 @@
 #include <stdint.h>
 
 /* 2: runs.status may be 'stopped'. 3: no samples table (it was never
- * written). 4: runs.end_reason (why a failed run failed, NULL otherwise).
- * An older store (version 1..3) is upgraded in place when opened
+ * written). 4: runs.end_reason (why a failed run failed, NULL otherwise). 5: a running
+ * run's claim (runs.owner_host, owner_pid, heartbeat).
+ * An older store (version 1..4) is upgraded in place when opened
  * for writing, one transaction per version step (store.c: upgrades[]), and
  * read as it is when opened read-only. */
-#define PT_STORE_SCHEMA_VERSION 4
+#define PT_STORE_SCHEMA_VERSION 5
 
 typedef struct pt_store pt_store;
 
@@ -90,8 +91,50 @@ int64_t pt_store_run_find(pt_store *st, const pt_run_info *key, pt_run_status *s
 int pt_store_run_finished(pt_store *st, int64_t study_id, int setup, int repeat, const char *phase, char *err,
                           size_t errlen);
 
-/* Begins a run: inserts it as running, or restarts an unfinished one (its
- * epoch rows are deleted). Beginning a finished run is an error. */
+/* ---- claims: several processes share one store's grid --------------------------
+ * A process claims a run before it trains it, in one BEGIN IMMEDIATE
+ * transaction: the run's row names its owner (runs.owner_host, owner_pid) and
+ * a heartbeat (unix seconds) that the owner refreshes while it trains
+ * (pt_store_run_heartbeat, every few seconds). A running run is free when it
+ * has no owner, when its heartbeat is older than the stale time
+ * (pt_store_claim_stale_s), or when its owner is a pid of this host that no
+ * longer exists; a free run is taken over with its stored epochs kept (the
+ * trainer truncates them to its checkpoint: pt_store_run_truncate). A run
+ * with a live owner is left to it. Epoch rows and a run's finish are
+ * refused once another process holds the claim. Clocks of the hosts sharing
+ * a store are assumed to agree to well under the stale time. */
+typedef enum {
+    PT_CLAIM_NEW = 0,  /* no run of that key: inserted, ours */
+    PT_CLAIM_RESUMED,  /* an unfinished run with no live owner: ours now, its epochs kept */
+    PT_CLAIM_BUSY,     /* a live owner trains it: left alone */
+    PT_CLAIM_FINISHED  /* it ended earlier: status says how */
+} pt_claim_state;
+
+typedef struct {
+    int64_t run_id;
+    pt_claim_state state;
+    pt_run_status status;   /* PT_CLAIM_FINISHED: how it ended; else running */
+    int epochs;             /* epochs stored for it */
+    char owner[300];        /* "host:pid" of its owner before this claim ("" = none) */
+    double heartbeat_age_s; /* seconds since that owner's heartbeat; NAN = none */
+} pt_run_claim;
+
+/* POWERTRAIN_CLAIM_STALE_S when set (> 0), else 90 seconds. */
+double pt_store_claim_stale_s(void);
+int pt_store_run_claim(pt_store *st, const pt_run_info *info, pt_run_claim *out, char *err, size_t errlen);
+/* Refreshes this process's claim: 1 still ours, 0 lost (taken over), -1 error. */
+int pt_store_run_heartbeat(pt_store *st, int64_t run_id, char *err, size_t errlen);
+/* Gives the claim of an unfinished run back (an interrupted run): 0 or -1. */
+int pt_store_run_release(pt_store *st, int64_t run_id, char *err, size_t errlen);
+/* 1 when this process may write run_id (its claim, or no owner), 0 when not, -1 error. */
+int pt_store_run_owned(pt_store *st, int64_t run_id, char *err, size_t errlen);
+/* Keeps a claimed run's first `keep` epochs, deleting later ones with their
+ * components, and its running totals (epochs, energy_j) those of the kept
+ * ones: one transaction. 0, or -1 (not ours, or the database). */
+int pt_store_run_truncate(pt_store *st, int64_t run_id, int keep, char *err, size_t errlen);
+
+/* Claims a run and restarts it from its first epoch (its epoch rows are
+ * deleted). A finished run, or one a live process holds, is an error. */
 int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, size_t errlen);
 
 typedef struct {

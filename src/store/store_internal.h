@@ -33,4 +33,13 @@ static inline int store_fail(pt_store *st, char *err, size_t n, const char *what
     return -1;
 }
 
+/* This process as a claim's owner (claim.c): its host name ("" when
+ * unknown) and pid. Writes of a run bind these to refuse a run whose claim
+ * another process holds. */
+void pt_store_me(char *host, size_t n, long *pid);
+
+/* The SQL condition "this process may write the run" with the host and pid
+ * bound at parameters HOST and PID. */
+#define PT_STORE_MINE(HOST, PID) "(owner_host IS NULL OR (owner_host=?" #HOST " AND owner_pid=?" #PID "))"
+
 #endif
