@@ -820,6 +820,8 @@ void pt_net_zero_grad(pt_net *net) {
 /* ---- accessors ----------------------------------------------------------------- */
 
 int pt_net_batch(const pt_net *net) { return net->batch; }
+uint64_t pt_net_train_steps(const pt_net *net) { return net->train_steps; }
+void pt_net_set_train_steps(pt_net *net, uint64_t steps) { net->train_steps = steps; }
 int pt_net_num_heads(const pt_net *net) { return net->nheads; }
 
 size_t pt_net_tensor_shape(const pt_net *net, int x, int *h, int *w, int *c) {

@@ -139,6 +139,10 @@ int pt_net_backward(pt_net *net);
 void pt_net_zero_grad(pt_net *net);
 
 int pt_net_batch(const pt_net *net);   /* planned batch size */
+/* Train forwards so far: with the init seed, what fixes the next dropout
+ * masks. A training checkpoint saves it and sets it back (nn/resume.h). */
+uint64_t pt_net_train_steps(const pt_net *net);
+void pt_net_set_train_steps(pt_net *net, uint64_t steps);
 int pt_net_num_heads(const pt_net *net);
 /* per-sample shape of a tensor or head; returns h*w*c (0 for a bad id) */
 size_t pt_net_tensor_shape(const pt_net *net, int tensor, int *h, int *w, int *c);

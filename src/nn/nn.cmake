@@ -11,7 +11,8 @@ add_library(pt_nn STATIC
   ${CMAKE_CURRENT_LIST_DIR}/loss.c
   ${CMAKE_CURRENT_LIST_DIR}/optim.c
   ${CMAKE_CURRENT_LIST_DIR}/safetensors.c
-  ${CMAKE_CURRENT_LIST_DIR}/checkpoint.c)
+  ${CMAKE_CURRENT_LIST_DIR}/checkpoint.c
+  ${CMAKE_CURRENT_LIST_DIR}/resume.c)
 # safetensors headers are JSON, parsed with cJSON (libcjson-dev)
 find_path(PT_CJSON_INCLUDE cjson/cJSON.h REQUIRED)
 find_library(PT_CJSON_LIB cjson REQUIRED)

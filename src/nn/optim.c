@@ -100,6 +100,38 @@ int pt_optim_step(pt_optim *o) {
 
 size_t pt_optim_memory(const pt_optim *o) { return o->bytes; }
 
+const char *pt_optim_kind_name(const pt_optim *o) { return o->cfg.kind == PT_OPTIM_ADAM ? "adam" : "sgd"; }
+
+int pt_optim_buffers(const pt_optim *o, int i) {
+    if (i < 0 || i >= o->net->nstates) return 0;
+    return o->v[i] ? 2 : o->m[i] ? 1 : 0;
+}
+
+static float *buffer(const pt_optim *o, int i, int k) {
+    if (i < 0 || i >= o->net->nstates || k < 0 || k > 1) return NULL;
+    return k == 0 ? o->m[i] : o->v[i];
+}
+
+int pt_optim_buffer_read(const pt_optim *o, int i, int k, float *host) {
+    float *b = buffer(o, i, k);
+    if (!b) return -1;
+    o->net->be->ops->download(o->net->be, host, b, o->net->states[i].count * sizeof(float));
+    return 0;
+}
+
+int pt_optim_buffer_write(pt_optim *o, int i, int k, const float *host) {
+    float *b = buffer(o, i, k);
+    if (!b) return -1;
+    o->net->be->ops->upload(o->net->be, b, host, o->net->states[i].count * sizeof(float));
+    return 0;
+}
+
+int pt_optim_steps(const pt_optim *o, int i) { return i >= 0 && i < o->net->nstates ? o->t[i] : 0; }
+
+void pt_optim_set_steps(pt_optim *o, int i, int steps) {
+    if (i >= 0 && i < o->net->nstates) o->t[i] = steps;
+}
+
 void pt_optim_free(pt_optim *o) {
     if (!o) return;
     if (o->pool) o->net->be->ops->free(o->net->be, o->pool);

@@ -29,6 +29,16 @@ pt_optim *pt_optim_create(pt_net *net, const pt_optim_config *cfg, char *err, si
 /* Updates every trainable, unfrozen parameter with a gradient; returns the
  * number of parameter tensors updated. */
 int pt_optim_step(pt_optim *opt);
+/* The state of state tensor i (pt_net_state_at's order) for checkpoints:
+ * how many buffers of its count floats it keeps (0 for statistics and plain
+ * SGD, 1 momentum, 2 Adam's m and v) and Adam's step count. read/write copy
+ * buffer k (0: momentum or m, 1: v) to or from host; -1 when out of range. */
+const char *pt_optim_kind_name(const pt_optim *opt); /* "sgd" or "adam" */
+int pt_optim_buffers(const pt_optim *opt, int i);
+int pt_optim_buffer_read(const pt_optim *opt, int i, int k, float *host);
+int pt_optim_buffer_write(pt_optim *opt, int i, int k, const float *host);
+int pt_optim_steps(const pt_optim *opt, int i);
+void pt_optim_set_steps(pt_optim *opt, int i, int steps);
 /* bytes of optimizer state on the backend */
 size_t pt_optim_memory(const pt_optim *opt);
 void pt_optim_free(pt_optim *opt);

@@ -180,11 +180,15 @@ static void fill_epoch(sqlite3_stmt *q, pt_store_epoch_row *e) {
     e->energy_j = sqlite3_column_double(q, 1);
     e->seconds = sqlite3_column_double(q, 2);
     e->val_acc = col_or_nan(q, 3);
+    e->train_loss = col_or_nan(q, 4);
+    e->val_loss = col_or_nan(q, 5);
+    col_text(q, 6, e->method, sizeof e->method);
 }
 
 int pt_store_read_epochs(pt_store *st, int64_t run_id, int (*fn)(void *ctx, const pt_store_epoch_row *row),
                          void *ctx, char *err, size_t errlen) {
-    sqlite3_stmt *q = prepare_id(st, "SELECT epoch, energy_j, seconds, val_acc FROM epochs WHERE run_id=?1 ORDER BY epoch",
+    sqlite3_stmt *q = prepare_id(st, "SELECT epoch, energy_j, seconds, val_acc, train_loss, val_loss, method FROM epochs WHERE run_id=?1 "
+                                 "ORDER BY epoch",
                                  run_id, err, errlen);
     if (!q) return -1;
     READ_ROWS(st, q, pt_store_epoch_row, fill_epoch, fn, ctx, err, errlen);

@@ -77,6 +77,8 @@ int pt_store_read_train_runs(pt_store *st, int64_t study_id, int (*fn)(void *ctx
 typedef struct {
     int epoch;
     double seconds, energy_j, val_acc;
+    double train_loss, val_loss; /* NAN when not measured */
+    char method[16];             /* "counter", "eq1", "estimated" */
 } pt_store_epoch_row;
 
 /* A run's epochs in order. */

@@ -323,8 +323,8 @@ static int check_load(pt_study *s, const pt_setup_opts *o, const char *flag, cha
 /* Trains net as run rid (stopping by the preset), then saves it to
    o->save_path. Returns 0, -1 when it could not train (terr). */
 static int setup_train(pt_study *s, const pt_setup_opts *o, pt_net *net, const char *model, int setup,
-                       int batch_size, double lr, int repeat, const char *phase, int64_t rid, pt_train_result *res,
-                       char *terr, size_t tlen) {
+                       int batch_size, double lr, int repeat, const char *phase, int64_t rid, const char *ckpt,
+                       pt_train_result *res, char *terr, size_t tlen) {
     const pt_study_config *cfg = s->cfg;
     pt_train_config tc;
     pt_study_train_config(s, net, lr, cfg->seed + (uint64_t)repeat - 1, &tc);
@@ -338,6 +338,7 @@ static int setup_train(pt_study *s, const pt_setup_opts *o, pt_net *net, const c
     if (o->stop_on_loss) tc.stop.mode = PT_STOP_LOSS;
     tc.store = s->store;
     tc.run_id = rid;
+    tc.checkpoint = ckpt;
     tc.progress = cfg->progress;
     tc.label = label;
     tc.watch = o->watch;
@@ -350,6 +351,25 @@ static int setup_train(pt_study *s, const pt_setup_opts *o, pt_net *net, const c
             fprintf(stderr, "powertrain: %s\n", terr);
         }
     }
+    return 0;
+}
+
+/* A run another process trains: left to it (status running, reason who). */
+static void busy_result(const pt_run_claim *c, pt_train_result *res) {
+    res->status = PT_RUN_RUNNING;
+    res->best_val_acc = res->best_val_loss = res->energy_to_target_j = NAN;
+    res->method = PT_METHOD_ESTIMATED;
+    snprintf(res->reason, sizeof res->reason, "being trained by %.100s (heartbeat %.0f s ago)", c->owner,
+             c->heartbeat_age_s);
+}
+
+static int checkpoint_dir(const pt_study *s, char *out, size_t n, char *err, size_t errlen);
+
+/* DB.checkpoints/study<id>/run<rid>.resume (its folder created). 0 or -1. */
+static int resume_path(const pt_study *s, int64_t rid, char *out, size_t n, char *err, size_t errlen) {
+    char dir[4300];
+    if (checkpoint_dir(s, dir, sizeof dir, err, errlen) != 0) return -1;
+    snprintf(out, n, "%s/run%lld.resume", dir, (long long)rid);
     return 0;
 }
 
@@ -374,19 +394,28 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
                       .cpu = s->cpu[0] ? s->cpu : NULL,
                       .gpu = s->gpu[0] ? s->gpu : NULL,
                       .config_json = json};
-    pt_run_status st = PT_RUN_RUNNING;
-    char ferr[512] = "";
-    int64_t found = pt_store_run_find(s->store, &ri, &st, ferr, sizeof ferr);
-    if (found < 0 && ferr[0]) return pt_say(err, errlen, "%s", ferr), -1;
-    if (found > 0 && st != PT_RUN_RUNNING) return *skipped = 1, stored_result(s, found, res, err, errlen);
-    int64_t rid = pt_store_run_begin(s->store, &ri, err, errlen);
-    if (rid <= 0) return -1;
+    pt_run_claim claim;
+    if (pt_store_run_claim(s->store, &ri, &claim, err, errlen) != 0) return -1;
+    if (claim.state == PT_CLAIM_FINISHED) return *skipped = 1, stored_result(s, claim.run_id, res, err, errlen);
+    if (claim.state == PT_CLAIM_BUSY) return *skipped = 2, busy_result(&claim, res), 0;
+    int64_t rid = claim.run_id;
+    char ckpt[4400] = "";
+    if (!o->watch && resume_path(s, rid, ckpt, sizeof ckpt, err, errlen) != 0) return -1;
+    if (claim.state == PT_CLAIM_RESUMED && cfg->progress)
+        fprintf(stderr, "  resuming run %lld (%d epochs stored%s%s)\n", (long long)rid, claim.epochs,
+                claim.owner[0] ? "; its owner " : "", claim.owner[0] ? claim.owner : "");
     char terr[512] = "";
     const char *model = o->model ? o->model : cfg->model ? cfg->model : s->data.model;
     pt_net *net;
     int ok = setup_net(s, o, model, batch_size, repeat, &net, terr, sizeof terr) != NULL &&
-             setup_train(s, o, net, model, setup, batch_size, lr, repeat, phase, rid, res, terr, sizeof terr) == 0;
+             setup_train(s, o, net, model, setup, batch_size, lr, repeat, phase, rid, ckpt[0] ? ckpt : NULL, res,
+                         terr, sizeof terr) == 0;
     pt_net_free(net);
+    if (ok && res->claim_lost) { /* another process took it over: theirs to finish */
+        *skipped = 2;
+        res->status = PT_RUN_RUNNING;
+        return 0;
+    }
     if (!ok) { /* could not train: stored as failed with what it cost (nothing) */
         int named = strcmp(phase, "train") != 0; /* the reason is also stored: runs.end_reason */
         fprintf(stderr, "powertrain: setup %d repeat %d%s%s%s failed: %s\n", setup, repeat, named ? " (" : "",
@@ -411,7 +440,9 @@ static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr
     s->nruns++;
     if (res->status == PT_RUN_FAILED) s->nfailed++;
     if (cfg->progress) {
-        if (skipped)
+        if (skipped == 2)
+            fprintf(stderr, "  %s: left to it\n", res->reason);
+        else if (skipped)
             fprintf(stderr, "  already %s in the store: skipped\n", pt_run_status_name(res->status));
         else
             fprintf(stderr, "  -> %s after %d epochs, best val acc %.4f, %.1f J (%s), to target %.1f J\n",
@@ -522,6 +553,8 @@ int pt_study_pretrain(const pt_study_config *cfg, char *err, size_t errlen) {
                     rc = run_phase(&s, ++k, total, setup, bs, lr, r, ph[i].phase, ph[i].o, &res, err, errlen);
                     ph[i].sum[setup - 1] += res.energy_j / p->repeats;
                     if (res.method > method) method = res.method;
+                    if (i == 0 && rc == 0 && res.status == PT_RUN_RUNNING) i = 2; /* another process pretrains
+                        this setup: its frozen and unfrozen phases need that encoder, so they are its too */
                 }
             }
     if (rc == 0 && e_enc && e_frozen && e_base && e_unfrozen && cfg->one_task <= 0) { /* a task sees one setup */

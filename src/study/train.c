@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "data/batcher.h"
+#include "nn/resume.h"
+#include "store/read.h"
+#include "study/study.h"
 #include "util/clock.h"
 #include "util/str.h"
 
@@ -188,6 +191,10 @@ typedef struct {
     double seconds_done;      /* whole epochs' seconds */
     double t0;
     long nbatches;
+    int first_epoch;          /* 1, or the epoch after the checkpoint's */
+    double last_beat;         /* when the claim's heartbeat was last refreshed */
+    int claim_lost;           /* another process took the run over */
+    int ckpt_failed;          /* a checkpoint could not be written (said once) */
 } train_state;
 
 static double now_s(const pt_train_config *cfg) { return cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now(); }
@@ -268,6 +275,19 @@ static int watch_in_flight(const pt_train_config *cfg, train_state *st, int epoc
     return cfg->watch(cfg->watch_ctx, &st->wp) != 0;
 }
 
+/* At most every PT_TRAIN_HEARTBEAT_S: the claim's heartbeat. 1 when another
+   process took the run over (it stops now, leaving the run to them). */
+static int train_heartbeat(const pt_train_config *cfg, train_state *st) {
+    if (!cfg->store) return 0;
+    double now = pt_clock_now();
+    if (now - st->last_beat < PT_TRAIN_HEARTBEAT_S) return 0;
+    st->last_beat = now;
+    char e[512];
+    if (pt_store_run_heartbeat(cfg->store, cfg->run_id, e, sizeof e) != 0) return 0; /* still ours (1), or busy (-1) */
+    st->claim_lost = st->interrupted = 1;
+    return 1;
+}
+
 /* One pass over the training batches; stops early on a non-finite loss
    (*bad_loss), Ctrl-C or the watch. Returns the mean training loss. */
 static double train_pass(const pt_train_config *cfg, train_state *st, int epoch, int win, double e0, int *bad_loss) {
@@ -290,7 +310,7 @@ static double train_pass(const pt_train_config *cfg, train_state *st, int epoch,
         pt_net_zero_grad(cfg->net);
         pt_net_backward(cfg->net);
         pt_optim_step(st->opt);
-        if (cfg->interrupt && *cfg->interrupt) {
+        if ((cfg->interrupt && *cfg->interrupt) || train_heartbeat(cfg, st)) {
             st->interrupted = 1;
             break;
         }
@@ -327,6 +347,72 @@ static int watch_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
     return cfg->watch(cfg->watch_ctx, &st->wp) != 0;
 }
 
+/* After a stored epoch the run continues from: its checkpoint, atomically
+   (a failure is said once; the run goes on, resumable from an older one). */
+static void train_checkpoint(const pt_train_config *cfg, train_state *st, int epoch) {
+    if (!cfg->checkpoint || st->stop.finished) return;
+    char e[512];
+    if (pt_resume_save(cfg->checkpoint, cfg->net, st->opt, epoch, e, sizeof e) == 0 || st->ckpt_failed) return;
+    st->ckpt_failed = 1;
+    fprintf(stderr, "powertrain: %s (the run goes on; a resume would repeat its epochs since)\n", e);
+}
+
+/* What the replay of a resumed run's stored epochs shares. */
+typedef struct {
+    const pt_train_config *cfg;
+    train_state *st;
+    pt_train_result *res;
+    int keep; /* epochs to replay: 1..keep */
+    int n;    /* contiguous epochs from 1 (counting pass) */
+} replay_ctx;
+
+static int count_epoch(void *vctx, const pt_store_epoch_row *e) {
+    replay_ctx *c = vctx;
+    if (e->epoch == c->n + 1) c->n++;
+    return 0;
+}
+
+/* A stored epoch through the checkpoint's, fed to the stopper as when it ran. */
+static int replay_epoch(void *vctx, const pt_store_epoch_row *e) {
+    replay_ctx *c = vctx;
+    train_state *st = c->st;
+    if (e->epoch > c->keep) return 0;
+    pt_stop_update(&st->stop, e->train_loss, e->val_loss, e->val_acc, e->energy_j);
+    st->seconds_done += e->seconds;
+    if (st->stop.target_epoch == e->epoch) c->res->seconds_to_target = st->seconds_done;
+    pt_meter_method m = pt_study_method_parse(e->method);
+    if (m > c->res->method) c->res->method = m;
+    int cap = watch_cap(c->cfg);
+    if (st->hist && e->epoch <= cap) {
+        st->hist[e->epoch - 1] = e->val_acc;
+        st->hist[cap + e->epoch - 1] = e->energy_j;
+        st->wp.nacc = e->epoch;
+    }
+    return 0;
+}
+
+/* Where the run starts: after its checkpoint's epoch when there is a usable
+   one (the store's later epochs dropped, the kept ones replayed), else at
+   epoch 1 with the run's stored epochs dropped. 0, or -1 (err). */
+static int train_resume(const pt_train_config *cfg, train_state *st, pt_train_result *res, char *err, size_t errlen) {
+    st->first_epoch = 1;
+    if (!cfg->store) return 0;
+    replay_ctx c = {cfg, st, res, 0, 0};
+    if (cfg->checkpoint && pt_store_read_epochs(cfg->store, cfg->run_id, count_epoch, &c, err, errlen) != 0)
+        return -1;
+    if (c.n > 0) {
+        char e[512];
+        c.keep = pt_resume_load(cfg->checkpoint, cfg->net, st->opt, c.n, e, sizeof e);
+        if (c.keep < 0) fprintf(stderr, "powertrain: %s; the run restarts from epoch 1\n", e);
+        if (c.keep < 0) c.keep = 0;
+    }
+    if (pt_store_run_truncate(cfg->store, cfg->run_id, c.keep, err, errlen) != 0) return -1;
+    if (c.keep > 0 && pt_store_read_epochs(cfg->store, cfg->run_id, replay_epoch, &c, err, errlen) != 0) return -1;
+    st->first_epoch = c.keep + 1;
+    res->resumed_epochs = c.keep;
+    return 0;
+}
+
 /* One epoch: train, evaluate, its energy, its row in the store, the stopper,
    its line, the watch. Returns 1 when the run ends here. */
 static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_result *res, int epoch, char *err,
@@ -353,7 +439,11 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
         /* the epoch in flight is not a whole epoch: its energy counts, its row is not kept */
         st->stop.energy_j += row.energy_j;
         if (!res->reason[0])
-            pt_strlcpy(res->reason, st->watched ? "stopped by the search" : "interrupted", sizeof res->reason);
+            pt_strlcpy(res->reason,
+                       st->watched      ? "stopped by the search"
+                       : st->claim_lost ? "another process took over this run's claim"
+                                        : "interrupted",
+                       sizeof res->reason);
         return 1;
     }
     row.epoch = epoch;
@@ -371,6 +461,7 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
         return 1;
     }
     pt_stop_update(&st->stop, train_loss, val_loss, val_acc, row.energy_j);
+    train_checkpoint(cfg, st, epoch);
     st->seconds_done += seconds;
     if (st->stop.target_epoch == epoch) res->seconds_to_target = st->seconds_done;
     if (cfg->progress >= 1) {
@@ -407,6 +498,11 @@ static void train_finish(const pt_train_config *cfg, train_state *st, pt_train_r
         res->status = PT_RUN_FAILED;
     }
     if (!cfg->meter) res->method = PT_METHOD_ESTIMATED;
+    res->claim_lost = st->claim_lost;
+    if (cfg->store && st->interrupted && !st->claim_lost) {
+        char serr[512]; /* resumable: another process may take it over at once */
+        pt_store_run_release(cfg->store, cfg->run_id, serr, sizeof serr);
+    }
     if (cfg->store && !st->store_failed && !st->interrupted) {
         char serr[512];
         pt_run_result rr = {res->status, res->epochs, res->best_val_acc, res->best_val_loss, res->energy_j,
@@ -415,6 +511,8 @@ static void train_finish(const pt_train_config *cfg, train_state *st, pt_train_r
         if (pt_store_run_finish(cfg->store, cfg->run_id, &rr, serr, sizeof serr) != 0) {
             pt_say(err, errlen, "%s", serr);
             res->status = PT_RUN_FAILED;
+        } else if (cfg->checkpoint) {
+            unlink(cfg->checkpoint); /* the run is over: nothing to resume */
         }
     }
 }
@@ -428,7 +526,11 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
     train_state st;
     if (train_check(cfg, bs, err, errlen) != 0 || train_open(cfg, bs, &st, err, errlen) != 0) return -1;
     res->seconds_to_target = NAN;
-    for (int epoch = 1; !st.stop.finished; epoch++)
+    if (train_resume(cfg, &st, res, err, errlen) != 0) {
+        train_close(&st);
+        return -1;
+    }
+    for (int epoch = st.first_epoch; !st.stop.finished; epoch++)
         if (train_epoch(cfg, &st, res, epoch, err, errlen)) break;
     train_finish(cfg, &st, res, err, errlen);
     train_close(&st);

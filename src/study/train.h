@@ -4,7 +4,11 @@
  * An epoch is the training pass (shuffled batches of exactly the planned batch
  * size, the short last batch dropped) plus the validation pass (eval mode, all
  * samples). Its energy is the meter window around both. The run's result is
- * its best epoch's metrics, its total energy and its energy to target. */
+ * its best epoch's metrics, its total energy and its energy to target.
+ *
+ * With a store, the run is this process's claim (store.h, "Claims"): its
+ * heartbeat is refreshed every PT_TRAIN_HEARTBEAT_S seconds, and a run whose
+ * claim another process took over stops at once, leaving the run to it. */
 #ifndef PT_STUDY_TRAIN_H
 #define PT_STUDY_TRAIN_H
 
@@ -18,6 +22,8 @@
 #include "powertrain/meter.h"
 #include "store/store.h"
 #include "study/stop.h"
+
+#define PT_TRAIN_HEARTBEAT_S 5.0
 
 typedef enum {
     PT_TASK_CLASSIFY = 0,   /* head 0: softmax cross-entropy on the class label */
@@ -60,7 +66,12 @@ typedef struct {
     int progress;            /* 0 quiet, 1 a line per epoch, 2 also a live line (terminal) */
     const char *label;       /* prefix of progress lines, e.g. "setup 6 repeat 1" */
     volatile sig_atomic_t *interrupt; /* when set: stop after the batch in flight; the result is
-                                         failed, the stored run stays running (resumable) */
+                                         failed, the stored run stays running (resumable) and its
+                                         claim is given back */
+    const char *checkpoint;  /* NULL, or the run's training checkpoint (nn/resume.h): when the file is
+                                there, the run continues after its epoch (the store's later epochs
+                                dropped); it is rewritten after every stored epoch and removed when
+                                the run ends. Without one a stored run restarts from epoch 1. */
     pt_run_watch watch;      /* NULL, or called after each batch (at most every 50 ms) and epoch */
     void *watch_ctx;
 } pt_train_config;
@@ -74,6 +85,8 @@ typedef struct {
     double seconds;
     double seconds_to_target; /* through the first epoch at the threshold; NAN when never */
     char reason[160];       /* why it stopped */
+    int resumed_epochs;     /* epochs continued from the checkpoint (0: from the start) */
+    int claim_lost;         /* another process took over the run's claim: it is theirs now */
 } pt_train_result;
 
 /* Runs to the end. Returns 0 with res filled (any status, failed included,
