@@ -473,13 +473,15 @@ int64_t pt_store_study_find(pt_store *st, const char *kind, const char *dataset,
 int64_t pt_store_study_get(pt_store *st, const char *kind, const char *dataset, const char *preset,
                            const char *config_json, int *created, char *err, size_t errlen) {
     char ferr[512] = "";
+    if (exec(st, "BEGIN IMMEDIATE;", err, errlen)) return -1; /* two processes resuming at once find one study */
     int64_t id = pt_store_study_find(st, kind, dataset, preset, config_json, ferr, sizeof ferr);
-    if (id < 0 && ferr[0]) return pt_say(err, errlen, "%s", ferr), -1;
-    if (created) *created = 0;
-    if (id > 0) return id;
-    id = pt_store_study_new(st, kind, dataset, preset, config_json, err, errlen);
-    if (created) *created = id > 0;
-    return id;
+    int made = 0;
+    if (id < 0 && ferr[0]) pt_say(err, errlen, "%s", ferr);
+    else if (id <= 0) made = (id = pt_store_study_new(st, kind, dataset, preset, config_json, err, errlen)) > 0;
+    if (created) *created = made;
+    if (id > 0 && exec(st, "COMMIT;", err, errlen) == 0) return id;
+    sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
+    return -1;
 }
 
 int pt_store_study_drop_empty(pt_store *st, int64_t study_id, char *err, size_t errlen) {
