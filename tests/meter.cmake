@@ -6,3 +6,7 @@ add_executable(test_shared_lib test_shared_lib.c)
 target_include_directories(test_shared_lib PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/tests)
 target_link_libraries(test_shared_lib PRIVATE powertrain-meter m)
 add_test(NAME test_shared_lib COMMAND test_shared_lib)
+
+# Fork while metering (issue 17, defect 16): the child's inherited meter is
+# inert and cannot hang; the parent's known answer holds.
+pt_add_test(test_meter_fork test_meter_fork.c)

@@ -21,6 +21,14 @@
  * All functions returning int return >= 0 on success and -1 on error, with
  * the reason in pt_meter_last_error() (thread-local). Marks, window calls and
  * reads are thread-safe. Units are joules, watts and seconds.
+ *
+ * fork(): a meter is inert in a child of fork() (a data-loader worker). Every
+ * call on the inherited copy returns -1 with "meter unavailable: it was
+ * inherited across fork() ..." in pt_meter_last_error(); pt_meter_now returns
+ * NAN and pt_meter_close does nothing (the copy goes with the child). No such
+ * call takes the meter's mutex, which the parent's sampler thread may have
+ * held at the fork, so none can hang; the child counts no energy and the
+ * parent's figures are unaffected. A child may open a meter of its own.
  */
 #ifndef POWERTRAIN_METER_H
 #define POWERTRAIN_METER_H

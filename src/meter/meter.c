@@ -18,6 +18,16 @@
  * window whose begin and end counts differ is degraded. A failed read leaves
  * the cumulative counter where it was, and a counter that goes backwards
  * without a wrap range adds nothing, so energy is never negative.
+ *
+ * Fork. A child of fork() has no sampler thread, and the meter's mutex may
+ * have been held (by the sampler or another thread) at the instant of the
+ * fork. A pthread_atfork child handler (registered once, by the first open)
+ * advances fork_gen; a meter opened in another generation is inherited, and
+ * every call on it fails with "unavailable" before touching its mutex, its
+ * thread or its sources (pt_meter_now gives NAN, pt_meter_close does
+ * nothing). The child cannot deadlock, nor count the energy the parent
+ * counts; the parent's figures are its own memory. No prepare handler: fork
+ * never waits for a sample (nor for a sample callback that forks).
  */
 #include <errno.h>
 #include <math.h>
@@ -27,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "meter/meter_internal.h"
 #include "meter/proc.h"
@@ -38,6 +49,12 @@
 #define PT_PENDING_MAX 4
 
 static _Thread_local char last_error[512];
+
+/* Fork generation: 0 in the process that loaded the library, advanced in
+   every child of fork() (the atfork child handler runs while the child has one
+   thread, and nothing else writes it, so plain reads are race-free). */
+static unsigned fork_gen;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
 static void set_error(const char *fmt, ...) {
     va_list ap;
@@ -134,7 +151,23 @@ struct pt_meter {
     /* process attribution */
     unsigned long long tree_prev, busy_prev;
     int have_attr;
+
+    unsigned gen; /* fork_gen at open: another value means inherited across fork */
+    long pid;     /* the process that opened it, for the message */
 };
+
+static void fork_child(void) { fork_gen++; }
+
+static void fork_register(void) { pthread_atfork(NULL, NULL, fork_child); }
+
+/* 1 (with the error set) when m was inherited across fork: the caller returns
+   at once, touching nothing the parent's threads may have held or changed. */
+static int inherited(const pt_meter *m) {
+    if (m->gen == fork_gen) return 0;
+    set_error("meter unavailable: it was inherited across fork() from process %ld; "
+              "a child's copy is inert (open a new meter in the child)", m->pid);
+    return 1;
+}
 
 static double default_clock(void *ctx) {
     (void)ctx;
@@ -194,7 +227,7 @@ void pt_meter_config_init(pt_meter_config *cfg) {
 
 static double now_abs(const pt_meter *m) { return m->clock(m->clock_ctx); }
 
-double pt_meter_now(const pt_meter *m) { return now_abs(m) - m->origin; }
+double pt_meter_now(const pt_meter *m) { return inherited(m) ? NAN : now_abs(m) - m->origin; }
 
 /* ---- discovery -------------------------------------------------------- */
 
@@ -329,11 +362,14 @@ pt_meter *pt_meter_open(const pt_meter_config *cfg_in) {
     if (cfg_in) cfg = *cfg_in;
     else pt_meter_config_init(&cfg);
     if (validate_config(&cfg) != 0) return NULL;
+    pthread_once(&fork_once, fork_register);
     pt_meter *m = calloc(1, sizeof *m);
     if (!m) {
         set_error("out of memory");
         return NULL;
     }
+    m->gen = fork_gen;
+    m->pid = (long)getpid();
     if (own_config(m, cfg) != 0) {
         free(m);
         return NULL;
@@ -348,6 +384,7 @@ pt_meter *pt_meter_open(const pt_meter_config *cfg_in) {
 }
 
 int pt_meter_set_clock(pt_meter *m, pt_meter_clock_fn fn, void *ctx) {
+    if (m && inherited(m)) return -1;
     if (!m || !fn || m->running) {
         set_error("pt_meter_set_clock: bad argument or meter already started");
         return -1;
@@ -358,9 +395,10 @@ int pt_meter_set_clock(pt_meter *m, pt_meter_clock_fn fn, void *ctx) {
     return 0;
 }
 
-int pt_meter_source_count(const pt_meter *m) { return m->nsources; }
+int pt_meter_source_count(const pt_meter *m) { return inherited(m) ? -1 : m->nsources; }
 
 int pt_meter_source_info(const pt_meter *m, int i, pt_meter_source *out) {
+    if (inherited(m)) return -1;
     if (i < 0 || i >= m->nsources) {
         set_error("source index %d out of range", i);
         return -1;
@@ -369,9 +407,10 @@ int pt_meter_source_info(const pt_meter *m, int i, pt_meter_source *out) {
     return 0;
 }
 
-int pt_meter_component_count(const pt_meter *m) { return m->ncomp; }
+int pt_meter_component_count(const pt_meter *m) { return inherited(m) ? -1 : m->ncomp; }
 
 int pt_meter_component_info(const pt_meter *m, int i, pt_meter_component *out) {
+    if (inherited(m)) return -1;
     if (i < 0 || i >= m->ncomp) {
         set_error("component index %d out of range", i);
         return -1;
@@ -541,6 +580,7 @@ static void regular_sample_locked(pt_meter *m) {
 }
 
 int pt_meter_sample(pt_meter *m) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock(&m->mu);
     regular_sample_locked(m);
     unlock(m);
@@ -578,6 +618,7 @@ static void *sampler_main(void *arg) {
 }
 
 int pt_meter_start(pt_meter *m) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock(&m->mu);
     if (m->running) {
         unlock(m);
@@ -603,6 +644,7 @@ int pt_meter_start(pt_meter *m) {
 static void end_window_locked(pt_meter *m, window *w, double t);
 
 int pt_meter_stop(pt_meter *m) {
+    if (inherited(m)) return -1;
     if (!m->running) return 0;
     if (m->thread_started) {
         pthread_mutex_lock(&m->mu);
@@ -627,7 +669,7 @@ int pt_meter_stop(pt_meter *m) {
 }
 
 void pt_meter_close(pt_meter *m) {
-    if (!m) return;
+    if (!m || inherited(m)) return; /* a child's copy: left to the process's exit */
     pt_meter_stop(m);
     for (int s = 0; s < m->nsrc; s++) m->src[s]->ops->close(m->src[s]);
     for (int w = 0; w < m->nwin; w++) free(m->win[w].c);
@@ -644,6 +686,7 @@ void pt_meter_close(pt_meter *m) {
 }
 
 int pt_meter_attribute(pt_meter *m, int pid) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock(&m->mu);
     m->cfg.attribute_pid = pid > 0 ? pid : 0;
     m->have_attr = 0;
@@ -652,6 +695,7 @@ int pt_meter_attribute(pt_meter *m, int pid) {
 }
 
 int pt_meter_set_sample_fn(pt_meter *m, pt_meter_sample_fn fn, void *ctx) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock(&m->mu);
     m->sample_fn = fn;
     m->sample_ctx = ctx;
@@ -662,6 +706,7 @@ int pt_meter_set_sample_fn(pt_meter *m, pt_meter_sample_fn fn, void *ctx) {
 /* ---- marks and windows ------------------------------------------------ */
 
 int pt_meter_mark(pt_meter *m, const char *label) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock(&m->mu);
     mark *nm = pt_grow(m->marks, sizeof *nm, (size_t)m->nmarks, &m->capmarks, 16);
     if (!nm) {
@@ -681,6 +726,7 @@ int pt_meter_mark(pt_meter *m, const char *label) {
 }
 
 int pt_meter_mark_count(const pt_meter *m) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock((pthread_mutex_t *)&m->mu);
     int n = m->nmarks;
     pthread_mutex_unlock((pthread_mutex_t *)&m->mu);
@@ -688,6 +734,7 @@ int pt_meter_mark_count(const pt_meter *m) {
 }
 
 int pt_meter_mark_read(const pt_meter *m, int i, char label[PT_METER_NAME_MAX], double *t_s) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock((pthread_mutex_t *)&m->mu);
     int ok = i >= 0 && i < m->nmarks;
     if (ok) {
@@ -731,6 +778,7 @@ static void begin_window_locked(pt_meter *m, window *w, double t, const long *fa
 
 /* Shared by begin and cut: end (when cut >= 0) and begin at one boundary read. */
 static int begin_at_boundary(pt_meter *m, int cut, const char *label) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock(&m->mu);
     if (!m->running) {
         unlock(m);
@@ -793,6 +841,7 @@ static void end_window_locked(pt_meter *m, window *w, double t) {
 }
 
 int pt_meter_window_end(pt_meter *m, int id) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock(&m->mu);
     if (id < 0 || id >= m->nwin || !m->win[id].open) {
         unlock(m);
@@ -807,6 +856,7 @@ int pt_meter_window_end(pt_meter *m, int id) {
 }
 
 int pt_meter_window_count(const pt_meter *m) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock((pthread_mutex_t *)&m->mu);
     int n = m->nwin;
     pthread_mutex_unlock((pthread_mutex_t *)&m->mu);
@@ -842,6 +892,7 @@ static void component_energy(const pt_meter *m, const window *w, int k, pt_meter
 }
 
 int pt_meter_window_component(const pt_meter *m, int id, int k, pt_meter_energy *out) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock((pthread_mutex_t *)&m->mu);
     int ok = id >= 0 && id < m->nwin && k >= 0 && k < m->ncomp;
     if (ok) component_energy(m, &m->win[id], k, out);
@@ -854,6 +905,7 @@ int pt_meter_window_component(const pt_meter *m, int id, int k, pt_meter_energy 
 }
 
 int pt_meter_window_read(const pt_meter *m, int id, pt_meter_window *out) {
+    if (inherited(m)) return -1;
     pthread_mutex_lock((pthread_mutex_t *)&m->mu);
     if (id < 0 || id >= m->nwin) {
         pthread_mutex_unlock((pthread_mutex_t *)&m->mu);

@@ -5,13 +5,14 @@ errors with the library's text, warnings, the sampler thread, fork safety."""
 import json
 import math
 import os
+import signal
 import threading
 import time
 
 import pytest
 
 import powertrain_meter
-from powertrain_meter import Meter, MeterError, MeterWarning
+from powertrain_meter import Meter, MeterError, MeterWarning, _lib
 
 PKG = "intel-rapl:0"
 
@@ -321,6 +322,34 @@ def test_forked_child_leaves_the_parents_meter_alone(machine):
             os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
+        machine.energy(PKG, 2000000)
+        e = m.epoch_end()
+    assert e.energy_j == 1.0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_the_library_meter_is_inert_in_a_forked_child(machine):
+    """Below the binding's own pid check: the C meter a child inherits answers
+    every call with -1 and "inherited across fork", and never hangs on the
+    mutex the parent's 1 ms sampler may hold at the fork (alarm catches a hang)."""
+    rapl_machine(machine)
+    with Meter(interval_ms=1, sources=["rapl"]) as m:
+        lib, h = m._lib, m._handle
+        for _ in range(50):
+            pid = os.fork()
+            if pid == 0:
+                code = 9  # killed by SIGALRM if a call hangs
+                try:
+                    signal.alarm(5)
+                    rcs = [lib.pt_meter_window_count(h), lib.pt_meter_mark(h, b"child"),
+                           lib.pt_meter_sample(h), lib.pt_meter_window_end(h, 0)]
+                    inert = "inherited across fork" in _lib.last_error(lib)
+                    lib.pt_meter_close(h)  # a no-op in the child
+                    code = 0 if rcs == [-1] * 4 and inert and math.isnan(lib.pt_meter_now(h)) else 3
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(pid, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
         machine.energy(PKG, 2000000)
         e = m.epoch_end()
     assert e.energy_j == 1.0

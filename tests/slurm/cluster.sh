@@ -3,11 +3,44 @@
 # munge, for tests. Source it, then:
 #   pt_cluster_start DIR   munged, slurmctld and slurmd (each in the foreground,
 #                          -D, in the background) with everything under DIR;
-#                          exports SLURM_CONF; returns 77 when SLURM is not installed
+#                          exports SLURM_CONF; returns 77 with the reason in
+#                          pt_cluster_skip when SLURM is not installed or a daemon
+#                          cannot start on this host (the daemon's own error lines)
 #   pt_cluster_stop        stops the daemons by pid (call it from a trap)
 # Installs nothing: `make deps` installs scripts/deps.d/slurm.txt.
+#
+# No cgroups: proctrack/linuxproc, task/none and jobacct_gather/none use none,
+# but Debian 12's slurmd (22.05) initialises a cgroup plugin at start whatever
+# the plugins (it has no "disabled" one before 24.05), and its default,
+# autodetect, refuses a host without a cgroup filesystem on /sys/fs/cgroup (a
+# chroot, a minimal container): "No filesystem mounted on /sys/fs/cgroup". The
+# cluster's cgroup.conf names cgroup/v1, whose init touches no file system.
 
 pt_cluster_pids=()
+pt_cluster_names=()
+pt_cluster_skip=""
+
+# The error lines of daemon NAME's output in DIR/log (its log file when the
+# output has none), less the harmless ones of a throwaway cluster.
+pt_cluster_errors() {
+  local dir=$1 name=$2 f lines
+  for f in "$dir/log/$name.out" "$dir/log/$name.log"; do
+    lines=$(grep -Ei 'error|fatal' "$f" 2>/dev/null |
+      grep -Ev 'state file|NOTE: Trying|mpi/pmix|MPI: Cannot create|configuration differs' | tail -n 4)
+    [ -n "$lines" ] && break
+  done
+  [ -n "$lines" ] || lines=$(tail -n 4 "$dir/log/$name.out" "$dir/log/$name.log" 2>/dev/null)
+  echo "$lines"
+}
+
+# Sets pt_cluster_skip to WHAT and the errors of daemon NAME, prints it; 77.
+pt_cluster_cannot() {
+  local dir=$1 name=$2 what=$3
+  pt_cluster_skip="the test cluster cannot run on this host: $what; $name said:
+$(pt_cluster_errors "$dir" "$name" | sed 's/^/    /')"
+  echo "cluster: $pt_cluster_skip" >&2
+  return 77
+}
 
 pt_cluster_missing() {
   local m=() b
@@ -22,7 +55,8 @@ pt_cluster_start() {
   export PATH="$PATH:/usr/sbin:/sbin"
   local missing; missing=$(pt_cluster_missing)
   if [ -n "$missing" ]; then
-    echo "cluster: not installed: $missing (make deps installs slurm-wlm and munge)" >&2
+    pt_cluster_skip="SLURM is not installed: $missing (make deps installs slurm-wlm and munge)"
+    echo "cluster: $pt_cluster_skip" >&2
     return 77
   fi
   host=$(hostname -s)
@@ -38,8 +72,9 @@ pt_cluster_start() {
     --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" --seed-file="$dir/munge/seed" \
     >"$dir/log/munged.out" 2>&1 &
   pt_cluster_pids+=($!)
+  pt_cluster_names+=(munged)
   for i in $(seq 50); do [ -S "$dir/munge/munge.socket" ] && break; sleep 0.1; done
-  [ -S "$dir/munge/munge.socket" ] || { echo "cluster: munged did not start:" >&2; cat "$dir/log/munged."* >&2; return 1; }
+  [ -S "$dir/munge/munge.socket" ] || { pt_cluster_cannot "$dir" munged "munged did not start"; return 77; }
   cat >"$dir/slurm.conf" <<CONF
 ClusterName=pttest
 SlurmctldHost=$host(127.0.0.1)
@@ -78,21 +113,27 @@ NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=256 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
   : >"$dir/plugstack.conf"
+  printf "CgroupPlugin=cgroup/v1\nCgroupAutomount=no\n" >"$dir/cgroup.conf"
   export SLURM_CONF="$dir/slurm.conf"
   slurmctld -D -i -f "$SLURM_CONF" >"$dir/log/slurmctld.out" 2>&1 &
   pt_cluster_pids+=($!)
+  pt_cluster_names+=(slurmctld)
   slurmd -D -N "$host" -f "$SLURM_CONF" >"$dir/log/slurmd.out" 2>&1 &
   pt_cluster_pids+=($!)
-  # ready when the node takes jobs
+  pt_cluster_names+=(slurmd)
+  # ready when the node takes jobs; a daemon that exits cannot run here
   for i in $(seq 60); do
-    local p
-    for p in "${pt_cluster_pids[@]}"; do kill -0 "$p" 2>/dev/null || break 2; done
+    local k
+    for k in "${!pt_cluster_pids[@]}"; do
+      kill -0 "${pt_cluster_pids[k]}" 2>/dev/null && continue
+      pt_cluster_cannot "$dir" "${pt_cluster_names[k]}" "${pt_cluster_names[k]} exited at start"
+      return 77
+    done
     if timeout 5 sinfo -h -N -o '%T' 2>/dev/null | grep -Eq '^(idle|mixed|allocated)'; then return 0; fi
     sleep 0.5
   done
-  echo "cluster: the node did not come up; logs:" >&2
-  tail -n 20 "$dir"/log/* >&2
-  return 1
+  pt_cluster_cannot "$dir" slurmd "the node did not come up in 30 s (sinfo: $(timeout 5 sinfo -h -N -o '%T %E' 2>&1 | head -n 1))"
+  return 77
 }
 
 pt_cluster_stop() {
@@ -107,4 +148,5 @@ pt_cluster_stop() {
     wait "$p" 2>/dev/null || true
   done
   pt_cluster_pids=()
+  pt_cluster_names=()
 }
