@@ -56,7 +56,7 @@ static double q1(const char *sql) {
     return v;
 }
 
-static int lines(const char *s) {
+static inline int lines(const char *s) {
     int n = 0;
     for (; *s; s++) n += *s == '\n';
     return n;

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <sqlite3.h>
+#include <string.h>
 
 #include "store/store.h"
 #include "util/str.h"
@@ -27,9 +28,19 @@ static inline void col_text(sqlite3_stmt *q, int i, char *dst, size_t n) {
     pt_strlcpy(dst, t ? (const char *)t : "", n);
 }
 
-/* "PATH: WHAT: sqlite's message" into err; returns -1. */
+/* "PATH: WHAT: sqlite's message" into err, with the system's reason when
+ * SQLite kept one ("disk I/O error (No space left on device)"), or the
+ * likely one for a failed write; returns -1. */
 static inline int store_fail(pt_store *st, char *err, size_t n, const char *what) {
-    pt_say(err, n, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+    int sys = sqlite3_system_errno(st->db), code = sqlite3_errcode(st->db);
+    int ext = sqlite3_extended_errcode(st->db);
+    if (sys && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN))
+        pt_say(err, n, "%s: %s: %s (%s)", st->path, what, sqlite3_errmsg(st->db), strerror(sys));
+    else if (ext == SQLITE_IOERR_WRITE || code == SQLITE_FULL)
+        pt_say(err, n, "%s: %s: %s (a write failed: the disk is full or a file size limit, ulimit -f, was reached)",
+               st->path, what, sqlite3_errmsg(st->db));
+    else
+        pt_say(err, n, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
     return -1;
 }
 

@@ -437,7 +437,7 @@ static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr
         fprintf(stderr, "[%d/%d] setup %d: batch %d, lr %g, repeat %d%s%s\n", k, total, setup, bs, lr, repeat,
                 strcmp(phase, "train") ? ", " : "", strcmp(phase, "train") ? phase : "");
     if (pt_study_run_setup(s, setup, bs, lr, repeat, phase, o, res, &skipped, err, errlen) != 0) return -1;
-    s->nruns++;
+    if (skipped != 2) s->nruns++; /* a run left to another process is theirs to count */
     if (res->status == PT_RUN_FAILED) s->nfailed++;
     if (cfg->progress) {
         if (skipped == 2)
@@ -460,6 +460,27 @@ static int study_outcome(const pt_study *s, const char *kind, int rc) {
     return 2;
 }
 
+/* One pass over the grid (run k of total as it goes). The first pass marks
+   in busy[] the runs left to another process; the second (retry = 1) goes
+   back to just those: a run whose owner has died since is taken over, one
+   still trained elsewhere is left. 0, 1 (interrupted), -1. */
+static int regime_pass(pt_study *s, unsigned char *busy, int retry, int *k, int total, char *err, size_t errlen) {
+    const pt_study_config *cfg = s->cfg;
+    const pt_preset *p = &cfg->preset;
+    int rc = 0;
+    for (int r = 1; r <= p->repeats && rc == 0; r++)
+        for (int b = 0; b < p->nbs && rc == 0; b++)
+            for (int l = 0; l < p->nlr && rc == 0; l++) {
+                int setup = b * p->nlr + l + 1, i = (r - 1) * p->nbs * p->nlr + setup - 1;
+                if (!in_task(cfg, setup, r) || (retry && !busy[i])) continue;
+                pt_train_result res;
+                rc = run_phase(s, retry ? *k : ++*k, total, setup, p->batch_sizes[b], p->lrs[l], r, "train", NULL,
+                               &res, err, errlen);
+                busy[i] = rc == 0 && res.status == PT_RUN_RUNNING;
+            }
+    return rc;
+}
+
 int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
     pt_study s;
     if (pt_study_open(&s, cfg, "regime", err, errlen) != 0) return -1;
@@ -467,14 +488,11 @@ int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
     int total = cfg->one_task > 0 ? 1 : p->nbs * p->nlr * p->repeats, k = 0, rc = 0;
     fprintf(stderr, "powertrain regime: %s, preset %s, %d runs (%d setups x %d repeats) on %s into %s (study %lld)\n",
             cfg->dataset, p->name, total, p->nbs * p->nlr, p->repeats, cfg->device, cfg->db, (long long)s.study_id);
-    for (int r = 1; r <= p->repeats && rc == 0; r++)
-        for (int b = 0; b < p->nbs && rc == 0; b++)
-            for (int l = 0; l < p->nlr && rc == 0; l++) {
-                if (!in_task(cfg, b * p->nlr + l + 1, r)) continue;
-                pt_train_result res;
-                rc = run_phase(&s, ++k, total, b * p->nlr + l + 1, p->batch_sizes[b], p->lrs[l], r, "train", NULL,
-                               &res, err, errlen);
-            }
+    unsigned char *busy = calloc((size_t)(p->nbs * p->nlr * p->repeats), 1);
+    if (!busy) rc = -1, pt_say(err, errlen, "out of memory");
+    if (rc == 0) rc = regime_pass(&s, busy, 0, &k, total, err, errlen);
+    if (rc == 0) rc = regime_pass(&s, busy, 1, &k, total, err, errlen);
+    free(busy);
     if (rc == 0) { /* the grid's best setups, as tune compares against them */
         static const char *objs[2] = {"energy-to-target", "total-energy"};
         pt_grid *g = calloc(1, sizeof *g);
