@@ -76,6 +76,13 @@ static void test_all_failed(const char *pamap2) {
     CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed'") == 2);
     /* and each run's reason is stored with it (schema 4: runs.end_reason) */
     CHECK(q1("SELECT count(*) FROM runs WHERE end_reason LIKE 'batch size 200 exceeds%112%'") == 2);
+    /* a batch far beyond the data is refused as such, before memory is planned for it */
+    snprintf(db, sizeof db, "%s/huge.db", dir);
+    char *huge[] = {(char *)bin, "regime", "--dataset", "pamap2", "--data", (char *)pamap2, "--batch-sizes", "65536",
+                    "--lrs", "0.01", "--repeats", "1", "--max-epochs", "1", "--threads", "1", "--quiet", "--db", db,
+                    NULL};
+    CHECK(run(huge, err, sizeof err) == 1);
+    CHECK_CONTAINS(err, "batch size 65536 exceeds the 112 training samples");
     /* pretrain: the frozen phase fails too (no autoencoder saved); each line names its phase */
     snprintf(db, sizeof db, "%s/pre.db", dir);
     char *pre[] = {(char *)bin, "pretrain", "--data", (char *)pamap2, "--batch-sizes", "200", "--lrs", "0.01",

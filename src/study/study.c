@@ -221,6 +221,11 @@ pt_net *pt_study_net(pt_study *s, const char *model, int batch_size, uint64_t se
     mo.w = s->data.w;
     mo.c = s->data.c;
     mo.classes = s->data.classes;
+    if (s->data.train.n > 0 && batch_size > s->data.train.n) { /* before planning memory for it */
+        pt_say(err, errlen, "batch size %d exceeds the %lld training samples", batch_size,
+               (long long)s->data.train.n);
+        return NULL;
+    }
     pt_net *net = pt_model_build(model, &mo, err, errlen);
     if (net && (pt_net_plan(net, s->be, batch_size) != 0 || pt_net_init(net, seed) != 0)) {
         pt_say(err, errlen, "%s", pt_net_error(net));
