@@ -160,12 +160,19 @@ static int write_json(const char *path, pt_meter *m, int w, const char *host) {
     return PT_EXIT_OK;
 }
 
+/* The meter's warnings, less the unavailable sources the listing shows anyway. */
+static void devices_warn(void *ctx, const char *message) {
+    (void)ctx;
+    if (!strstr(message, " unavailable: ")) fprintf(stderr, "powertrain devices: warning: %s\n", message);
+}
+
 /* parse, open the meter, probe it for period_s, list, write the JSON. */
 int pt_cli_devices(int argc, char **argv) {
     pt_meter_config cfg;
     pt_meter_config_init(&cfg);
     cfg.interval_ms = 2;
     cfg.quiet_short_windows = 1; /* the 1 s probe is short by design */
+    cfg.warn = devices_warn;
     double period_s = 1.0;
     const char *json_path = NULL;
     int rc = parse_options(argc, argv, &cfg, &period_s, &json_path);
