@@ -155,7 +155,10 @@ static void test_selection(void) {
     CHECK_STR(billed("all"), "amdgpu-0,amdgpu-1"); /* --gpus wins over everything */
     CHECK_STR(billed("d1:00.0"), "amdgpu-1");
     CHECK_STR(billed("0000:c1:00.0,1"), "amdgpu-0,amdgpu-1");
-    CHECK_STR(billed("5"), "error: --gpus: no AMD GPU matches '5'");
+    /* an item that is no AMD GPU may be an NVIDIA one: unavailable, not an error */
+    CHECK_STR(billed("5"), "why: no GPU selected: --gpus '5' matches none of the 2 AMD GPUs");
+    CHECK_STR(billed("GPU-8c3f9a2e-0000-0000-0000-000000000000"),
+              "why: no GPU selected: --gpus 'GPU-8c3f9a2e-0000-0000-0000-000000000000' matches none of the 2 AMD GPUs");
 }
 
 static void test_unavailable(void) {

@@ -237,8 +237,8 @@ static int select_rocm(const amd_gpu *g, int *list, int *n, char *note, size_t n
     return 0;
 }
 
-/* Fills list with the physical numbers of the billed GPUs. 0 (maybe with
- * *n == 0 and why set), or -2 for a bad --gpus list. */
+/* Fills list with the physical numbers of the billed GPUs; 0, with *n == 0
+ * and why set when none is selected. */
 static int select_gpus(const pt_meter_config *cfg, const amd_gpu *g, int ng, int *list, int *n, char *note,
                        size_t notelen, char *why, size_t whylen) {
     for (int i = 0; i < ng; i++) list[i] = i;
@@ -251,10 +251,13 @@ static int select_gpus(const pt_meter_config *cfg, const amd_gpu *g, int ng, int
             return 0;
         }
         char bad[64] = "";
+        /* not a configuration error: the list may name NVIDIA GPUs (NVML checks those) */
         if (narrow(cfg->gpus, g, list, n, 1, bad, sizeof bad) != 0 || *n == 0) {
-            pt_say(why, whylen, "--gpus: no AMD GPU matches '%s'", bad[0] ? bad : cfg->gpus);
-            return -2;
+            pt_say(why, whylen, "no GPU selected: --gpus '%s' matches none of the %d AMD GPUs",
+                   bad[0] ? bad : cfg->gpus, ng);
+            *n = 0;
         }
+        if (*n == 0) return 0;
         pt_say(note, notelen, "selected by --gpus");
         return 0;
     }
