@@ -35,7 +35,7 @@ test-asan: deps
 # for SECONDS seconds; fails on the first crash (the reproducer is left in build-fuzz/).
 SECONDS ?= 15
 FUZZ_BUILD ?= build-fuzz
-FUZZERS = idx pamap2 safetensors trace store celeba
+FUZZERS = idx pamap2 safetensors trace store celeba powermetrics
 fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DPT_SANITIZE=ON -DPT_FUZZ=ON \
 	  -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link >$(FUZZ_BUILD).configure.log 2>&1 || { cat $(FUZZ_BUILD).configure.log; exit 1; }

@@ -10,3 +10,5 @@ add_test(NAME test_shared_lib COMMAND test_shared_lib)
 # Fork while metering (issue 17, defect 16): the child's inherited meter is
 # inert and cannot hang; the parent's known answer holds.
 pt_add_test(test_meter_fork test_meter_fork.c)
+# Apple powermetrics logs (text and plist) replayed through the trace source.
+pt_add_test(test_powermetrics test_powermetrics.c)

@@ -314,8 +314,8 @@ static void test_sources_listed(void) {
     pt_meter *m = open_trace(path, 0);
     CHECK(m != NULL);
     if (!m) return;
-    /* all four sources are listed, the trace alone answers */
-    CHECK(pt_meter_source_count(m) == 4);
+    /* all five sources are listed, the trace alone answers */
+    CHECK(pt_meter_source_count(m) == 5);
     int trace_ok = 0;
     for (int i = 0; i < pt_meter_source_count(m); i++) {
         pt_meter_source s;
@@ -358,9 +358,9 @@ static void test_source_statuses(void) {
     pt_meter *m = pt_meter_open(&cfg);
     CHECK(m != NULL);
     if (m) {
-        const char *order[] = {"trace", "nvml", "rapl", "estimate"};
-        CHECK(pt_meter_source_count(m) == 4);
-        for (int i = 0; i < 4 && i < pt_meter_source_count(m); i++) {
+        const char *order[] = {"trace", "nvml", "amdsmi", "rapl", "estimate"};
+        CHECK(pt_meter_source_count(m) == 5);
+        for (int i = 0; i < 5 && i < pt_meter_source_count(m); i++) {
             pt_meter_source s;
             pt_meter_source_info(m, i, &s);
             CHECK_STR(s.name, order[i]);

@@ -334,8 +334,8 @@ static int permission_checks(void) {
     char want[1024];
     snprintf(want, sizeof want,
              "permission denied reading %s/sys/class/powercap/intel-rapl:0/energy_uj (root-only "
-             "since 2020, CVE-2020-8694); fix: sudo chmod o+r "
-             "/sys/class/powercap/intel-rapl:*/energy_uj or run as root",
+             "since 2020, CVE-2020-8694); fix, once: sudo powertrain rapl-access --install, then join "
+             "its group powercap (powertrain rapl-access --check says why)",
              g_root);
     if (strcmp(why, want) != 0) {
         fprintf(stderr, "permission message:\n  got  %s\n  want %s\n", why, want);

@@ -71,7 +71,8 @@ typedef enum {
 #define PT_SOURCE_RAPL 2u
 #define PT_SOURCE_ESTIMATE 4u
 #define PT_SOURCE_TRACE 8u
-#define PT_SOURCE_ALL 15u
+#define PT_SOURCE_AMDSMI 16u
+#define PT_SOURCE_ALL 31u
 
 typedef void (*pt_meter_warn_fn)(void *ctx, const char *message);
 
@@ -97,7 +98,7 @@ typedef struct {
 
 typedef struct {
     char name[PT_METER_NAME_MAX];   /* "gpu-0", "package-0", "dram-0", "psys", "cpu" */
-    char source[16];                /* "nvml", "rapl", "estimate", "trace" */
+    char source[16];                /* "nvml", "amdsmi", "rapl", "estimate", "trace" */
     char model[PT_METER_TEXT_MAX];  /* device or CPU model name */
     char id[PT_METER_TEXT_MAX];     /* GPU UUID, powercap zone path, ... */
     char bus_id[32];                /* PCI bus id of a GPU, else "" */
@@ -113,7 +114,7 @@ typedef struct {
 } pt_meter_component;
 
 typedef struct {
-    char name[16];                 /* "nvml", "rapl", "estimate", "trace" */
+    char name[16];                 /* "nvml", "amdsmi", "rapl", "estimate", "trace" */
     int available;                 /* 1 when it gave at least one component */
     /* "ok: 2 components", "unavailable: <why and fix>", "not selected",
        "not used: <why>" or "not needed: <why>" */

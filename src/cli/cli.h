@@ -16,6 +16,7 @@
  * verb table of main.c; each returns the process exit status. */
 int pt_cli_devices(int argc, char **argv);   /* cmd_devices.c */
 int pt_cli_measure(int argc, char **argv);   /* cmd_measure.c */
+int pt_cli_rapl_access(int argc, char **argv); /* cmd_rapl_access.c */
 int pt_cli_report(int argc, char **argv);    /* cmd_report.c */
 int pt_cli_models(int argc, char **argv);    /* cmd_models.c */
 int pt_cli_train(int argc, char **argv);     /* cmd_study.c: train .. multitask */

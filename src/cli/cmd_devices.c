@@ -16,15 +16,17 @@ static const char *devices_help =
     "usage: powertrain devices [--gpus all|LIST] [--cpu-tdp W] [--period-s S]\n"
     "                          [--interval MS] [--json FILE]\n"
     "\n"
-    "Lists every energy source (nvml, rapl, estimate), found or not and why, and\n"
+    "Lists every energy source (nvml, amdsmi, rapl, estimate), found or not and why\n"
+    "(RAPL refused to a user: see powertrain rapl-access), and\n"
     "each component: model, whether an energy counter exists, the power now and\n"
     "the update period (how often its reading really changes), measured by\n"
     "sampling every --interval MS (default 2) for --period-s S (default 1).\n"
     "Exits 0 even when only the estimate is available.\n"
     "\n"
-    "  --gpus all|LIST   GPUs to list: NVML indices, GPU-UUIDs or PCI bus ids\n"
+    "  --gpus all|LIST   GPUs to list: NVML/AMD SMI indices, GPU UUIDs or PCI bus ids\n"
     "                    (default: those the job can see: SLURM_STEP_GPUS,\n"
-    "                    SLURM_JOB_GPUS, CUDA_VISIBLE_DEVICES)\n"
+    "                    SLURM_JOB_GPUS, CUDA_VISIBLE_DEVICES; AMD: ROCR_VISIBLE_DEVICES\n"
+    "                    then HIP_VISIBLE_DEVICES)\n"
     "  --cpu-tdp W       CPU TDP for the estimate (default: built-in table, else\n"
     "                    10 W per logical CPU)\n"
     "  --json FILE       also write the listing as JSON\n";
@@ -160,12 +162,19 @@ static int write_json(const char *path, pt_meter *m, int w, const char *host) {
     return PT_EXIT_OK;
 }
 
+/* The meter's warnings, less the unavailable sources the listing shows anyway. */
+static void devices_warn(void *ctx, const char *message) {
+    (void)ctx;
+    if (!strstr(message, " unavailable: ")) fprintf(stderr, "powertrain devices: warning: %s\n", message);
+}
+
 /* parse, open the meter, probe it for period_s, list, write the JSON. */
 int pt_cli_devices(int argc, char **argv) {
     pt_meter_config cfg;
     pt_meter_config_init(&cfg);
     cfg.interval_ms = 2;
     cfg.quiet_short_windows = 1; /* the 1 s probe is short by design */
+    cfg.warn = devices_warn;
     double period_s = 1.0;
     const char *json_path = NULL;
     int rc = parse_options(argc, argv, &cfg, &period_s, &json_path);

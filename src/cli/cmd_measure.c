@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/metrics.h"
 #include "powertrain/meter.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -61,13 +62,17 @@ static const char *measure_help =
     "  --epochs-total K    after each epoch, predict the total energy of K epochs\n"
     "  --idle S            measure S seconds of idle first; report energy above idle\n"
     "  --attribute process also report the command's process tree's share of CPU energy\n"
-    "  --gpus all|LIST     GPUs to bill: NVML indices, GPU-UUIDs or PCI bus ids\n"
-    "                      (default: SLURM_STEP_GPUS, SLURM_JOB_GPUS, CUDA_VISIBLE_DEVICES)\n"
+    "  --gpus all|LIST     GPUs to bill: NVML/AMD SMI indices, GPU UUIDs or PCI bus ids\n"
+    "                      (default: SLURM_STEP_GPUS, SLURM_JOB_GPUS, CUDA_VISIBLE_DEVICES;\n"
+    "                      AMD: ROCR_VISIBLE_DEVICES, then HIP_VISIBLE_DEVICES)\n"
     "  --cpu-tdp W         CPU TDP for the estimate when no RAPL counter is readable\n"
-    "  --trace FILE        replay a power trace (CSV t_seconds,component,watts) instead\n"
-    "                      of the hardware (what-if and tests)\n"
+    "  --trace FILE        replay a power trace (CSV t_seconds,component,watts, or an\n"
+    "                      Apple powermetrics log, text or plist) instead of the hardware\n"
     "  --out DIR           write DIR/samples.csv and DIR/windows.csv\n"
     "  --json FILE         write a JSON summary\n"
+    "  --metrics FILE      rewrite FILE every second in the Prometheus text format\n"
+    "                      (power and energy per component, epoch, job and machine energy)\n"
+    "  --metrics-port PORT serve the same at http://127.0.0.1:PORT/metrics (0: a free port)\n"
     "  --quiet             no per-epoch lines while running (the table still prints)\n"
     "\n"
     "Reports go to stderr, so CMD's stdout stays clean. Methods: counter (hardware\n"
@@ -120,6 +125,7 @@ typedef struct {
     int warned_mark;
     regex_t re;
     int have_re;
+    struct pt_metrics *metrics; /* --metrics / --metrics-port, else NULL */
     /* samples.csv */
     FILE *samples;
     char (*names)[PT_METER_NAME_MAX];
@@ -171,6 +177,7 @@ static void end_epoch(measure_state *st, int given_index) {
     e->win = ended;
     e->index = given_index > 0 ? given_index : st->nep;
     pt_strlcpy(e->phase, st->phase, sizeof e->phase);
+    if (st->metrics) pt_metrics_epoch(st->metrics, st->nep + 1, st->nep);
     pt_meter_window w;
     pt_meter_window_read(st->m, e->win, &w);
     st->sum_j += w.energy_j; /* for the prediction: no pass over every epoch */
@@ -307,6 +314,8 @@ static int pump_stream(int *fd, int outfd, linebuf *lb, measure_state *st, int l
 
 static void on_sample(void *ctx, double t, int ncomp, const double *p, const double *c) {
     measure_state *st = ctx;
+    if (st->metrics) pt_metrics_sample(st->metrics, ncomp, p);
+    if (!st->samples) return;
     for (int k = 0; k < ncomp; k++) {
         fprintf(st->samples, "%.6f,%s,", t, st->names[k]);
         if (isfinite(p[k])) fprintf(st->samples, "%.6g", p[k]);
@@ -534,7 +543,8 @@ static const char verb[] = "measure";
 /* What the flags ask for. */
 typedef struct {
     pt_meter_config cfg;
-    const char *regex, *out_dir, *json_path;
+    const char *regex, *out_dir, *json_path, *metrics_file;
+    long metrics_port; /* -1: no server */
     double idle_s;
     int attribute, quiet;
     long epochs_total;
@@ -597,6 +607,11 @@ static int parse_option(measure_opts *o, int argc, char **argv, int *i) {
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--json", &v))) {
         if (r < 0) return PT_EXIT_USAGE;
         o->json_path = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--metrics", &v))) {
+        if (r < 0) return PT_EXIT_USAGE;
+        o->metrics_file = v;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--metrics-port", &v))) {
+        if (r < 0 || pt_cli_parse_long(verb, "--metrics-port", v, 0, 65535, &o->metrics_port)) return PT_EXIT_USAGE;
     } else if (argv[*i][0] == '-') {
         return pt_cli_error(verb, PT_EXIT_USAGE, "unknown option '%s' (see powertrain measure --help)", argv[*i]);
     } else {
@@ -610,6 +625,7 @@ static int parse_option(measure_opts *o, int argc, char **argv, int *i) {
    exit status (0 after --help, PT_EXIT_USAGE after the error line). */
 static int parse_options(int argc, char **argv, measure_opts *o) {
     memset(o, 0, sizeof *o);
+    o->metrics_port = -1;
     pt_meter_config_init(&o->cfg);
     /* short epochs are flagged in measure's own lines and table; the tail after
        the last epoch is no epoch */
@@ -671,6 +687,11 @@ static int check_options(const measure_opts *o, measure_run *run) {
             return pt_cli_error(verb, PT_EXIT_USAGE, "--json %s: %s", o->json_path, strerror(errno));
         pt_atomic_abort(&probe);
     }
+    if (o->metrics_file || o->metrics_port >= 0) {
+        char err[512];
+        run->st.metrics = pt_metrics_open(o->metrics_file, (int)o->metrics_port, err, sizeof err);
+        if (!run->st.metrics) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+    }
     return -1;
 }
 
@@ -700,6 +721,7 @@ static int open_meter(const measure_opts *o, measure_run *run) {
     if (!run->st.m) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", pt_meter_last_error());
     int nc = pt_meter_component_count(run->st.m);
     if (nc == 0) pt_cli_error(verb, 0, "warning: no energy source is available; energies will be zero");
+    if (run->st.metrics && !o->out_dir) pt_meter_set_sample_fn(run->st.m, on_sample, &run->st);
     return o->out_dir ? open_samples(run, nc) : -1;
 }
 
@@ -803,6 +825,10 @@ static int start_command(const measure_opts *o, measure_run *run) {
     run->st.t_cmd0 = pt_meter_now(m);
     run->total_win = pt_meter_window_begin(m, "total");
     run->st.cur_win = pt_meter_window_begin(m, "epoch 1");
+    if (run->st.metrics && pt_metrics_start(run->st.metrics, m, run->total_win) != 0)
+        return pt_cli_error(verb, PT_EXIT_FAIL, "cannot start the metrics thread: %s", strerror(errno));
+    if (pt_metrics_port(run->st.metrics) >= 0)
+        fprintf(stderr, "powertrain: metrics at http://127.0.0.1:%d/metrics\n", pt_metrics_port(run->st.metrics));
     fflush(stdout);
     fflush(stderr);
     sigset_t fwd, old;
@@ -908,6 +934,9 @@ static void close_windows(measure_run *run) {
     if (st->nphase > 0 && st->dropped_phases == 0) pt_meter_window_end(st->m, st->phase_win[st->nphase - 1]);
     pt_meter_stop(st->m);
     pt_meter_set_sample_fn(st->m, NULL, NULL);
+    if (st->metrics && pt_metrics_stop(st->metrics) != 0)
+        pt_cli_error(verb, 0, "warning: cannot write the last metrics: %s", strerror(errno));
+    st->metrics = NULL;
 }
 
 /* One line when marks went past MEASURE_MAX_WINDOWS. */
@@ -959,6 +988,7 @@ static int write_outputs(const measure_opts *o, measure_run *run, int exit_statu
 
 static void run_free(measure_run *run) {
     if (run->samples_open) pt_atomic_abort(&run->samples_af);
+    (void)pt_metrics_stop(run->st.metrics); /* on an early failure; NULL after close_windows */
     if (run->st.m) pt_meter_close(run->st.m);
     for (int i = 0; i < 2; i++) {
         if (run->out_pipe[i] >= 0) close(run->out_pipe[i]);

@@ -16,6 +16,7 @@ static const struct {
 } verbs[] = {
     {"devices", pt_cli_devices, "list energy sources and why any is unavailable"},
     {"measure", pt_cli_measure, "run a command, report its energy per epoch: measure [opts] -- CMD"},
+    {"rapl-access", pt_cli_rapl_access, "RAPL without root: rapl-access --install (as root), --check, --uninstall"},
     {"report", pt_cli_report, "the paper's tables and figures from a results store (HTML, SVG, CSV, JSON)"},
     {"models", pt_cli_models, "each model's layer table, parameters and activation bytes"},
     {"train", pt_cli_train, "train one setup, measuring every epoch: train --dataset D --batch-size B --lr L"},
@@ -35,11 +36,11 @@ static void usage(FILE *f) {
           f);
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
         if (verbs[i].name) {
-            fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+            fprintf(f, "  %-11s %s\n", verbs[i].name, verbs[i].summary);
             continue;
         }
         for (int k = 0; k < pt_study_kind_count(); k++)
-            fprintf(f, "  %-9s %s\n", pt_study_kind_at(k)->name, pt_study_kind_at(k)->summary);
+            fprintf(f, "  %-11s %s\n", pt_study_kind_at(k)->name, pt_study_kind_at(k)->summary);
     }
     fputs("\n"
           "`powertrain <verb> --help` (or `powertrain help <verb>`) describes a verb's options.\n"

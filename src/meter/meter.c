@@ -253,6 +253,9 @@ static int try_source(pt_meter *m, const char *name, int rc, pt_source *src, con
         if (rc == 0 && src) src->ops->close(src);
         snprintf(status, sizeof status, "unavailable: %s", why[0] ? why : "no components");
         add_status(m, name, 0, status);
+        /* the one refusal a user can fix for good: said once, also to studies
+           and the binding, which do not print the source list */
+        if (strstr(why, "permission denied")) warn(m, "%s unavailable: %s", name, why);
     }
     return 0;
 }
@@ -380,6 +383,8 @@ pt_meter *pt_meter_open(const pt_meter_config *cfg_in) {
         return NULL;
     }
     m->origin = now_abs(m);
+    pthread_mutex_lock(&m->mu);
+    unlock(m); /* hands the warnings of the opens to the callback */
     return m;
 }
 

@@ -116,6 +116,7 @@ static void list_zones(const char *dir, int want_depth, const char *want_prefix,
 static int read_uj(const char *zdir, const char *file, const char *prefix,
                    unsigned long long *out, char *err, size_t errlen, int *perm) {
     char path[RAPL_PATH_MAX + 32], buf[64];
+    (void)prefix; /* the fix is the same for intel-rapl and amd-rapl zones */
     pt_say(path, sizeof path, "%s/%s", zdir, file);
     if (pt_read_small_file(path, buf, sizeof buf) != 0) {
         int e = errno;
@@ -123,9 +124,10 @@ static int read_uj(const char *zdir, const char *file, const char *prefix,
             *perm = 1;
             /* prefix is "intel-rapl:" or "amd-rapl:" */
             pt_say(err, errlen,
-                     "permission denied reading %s (root-only since 2020, CVE-2020-8694); fix: "
-                     "sudo chmod o+r /sys/class/powercap/%s*/%s or run as root",
-                     path, prefix, file);
+                     "permission denied reading %s (root-only since 2020, CVE-2020-8694); fix, once: "
+                     "sudo powertrain rapl-access --install, then join its group powercap "
+                     "(powertrain rapl-access --check says why)",
+                     path);
         } else {
             pt_say(err, errlen, "cannot read %s: %s", path, strerror(e));
         }

@@ -9,6 +9,7 @@
 const pt_source_entry pt_sources[] = {
     {"trace", PT_SOURCE_TRACE, pt_trace_open, pt_trace_unused},
     {"nvml", PT_SOURCE_NVML, pt_nvml_open, NULL},
+    {"amdsmi", PT_SOURCE_AMDSMI, pt_amdsmi_open, NULL},
     {"rapl", PT_SOURCE_RAPL, pt_rapl_open, NULL},
     {"estimate", PT_SOURCE_ESTIMATE, pt_estimate_open, pt_estimate_unused},
 };

@@ -54,6 +54,8 @@ typedef int (*pt_source_open_fn)(const pt_meter_config *cfg, const pt_source_nee
                                  char *why, size_t whylen);
 int pt_nvml_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out, char *why,
                  size_t whylen);
+int pt_amdsmi_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out, char *why,
+                   size_t whylen);
 int pt_rapl_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out, char *why,
                  size_t whylen);
 int pt_estimate_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out,

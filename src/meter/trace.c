@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "meter/powermetrics.h"
 #include "meter/source.h"
 #include "util/fs.h"
 #include "util/grow.h"
@@ -31,6 +32,7 @@ typedef struct {
     trace_comp *c;
     int n;
     size_t cap;
+    int format; /* 0 CSV, else PT_PM_TEXT / PT_PM_PLIST */
 } trace_impl;
 
 static void trace_impl_free(trace_impl *ti) {
@@ -204,6 +206,33 @@ done:
     return rc;
 }
 
+/* A row of a powermetrics log (pt_trace_row_fn). */
+static int pm_row(void *ctx, double t, const char *name, double w, char *why, size_t whylen) {
+    trace_impl *ti = ctx;
+    trace_comp *c = find_or_add(ti, name);
+    if (!c || (!(c->n > 0 && !(t > c->t[c->n - 1])) && push_row(c, t, w) != 0)) {
+        pt_say(why, whylen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses f as a CSV trace or, when it is one, a powermetrics log. */
+static int parse_any(FILE *f, const char *path, trace_impl *ti, char *why, size_t whylen) {
+    char head[512];
+    size_t got = fread(head, 1, sizeof head, f);
+    rewind(f);
+    ti->format = pt_powermetrics_detect(head, got);
+    if (!ti->format) return parse_trace(f, path, ti, why, whylen);
+    if (pt_powermetrics_parse(f, ti->format, path, pm_row, ti, why, whylen) != 0) return -1;
+    if (ti->n == 0) {
+        pt_say(why, whylen, "%s: no CPU, GPU, ANE or package power in this powermetrics log "
+                            "(record with --samplers cpu_power,gpu_power)", path);
+        return -1;
+    }
+    return 0;
+}
+
 int pt_trace_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_source **out, char *why, size_t whylen) {
     (void)needs;
     *out = NULL;
@@ -224,7 +253,7 @@ int pt_trace_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_s
         pt_say(why, whylen, "out of memory");
         return -2;
     }
-    int prc = parse_trace(f, path, ti, why, whylen);
+    int prc = parse_any(f, path, ti, why, whylen);
     fclose(f);
     if (prc != 0) {
         trace_impl_free(ti);
@@ -241,7 +270,10 @@ int pt_trace_open(const pt_meter_config *cfg, const pt_source_needs *needs, pt_s
         pt_meter_component *c = &src->comp[i];
         pt_strlcpy(c->name, ti->c[i].name, sizeof c->name);
         pt_strlcpy(c->source, "trace", sizeof c->source);
-        pt_strlcpy(c->model, "recorded trace", sizeof c->model);
+        pt_strlcpy(c->model, ti->format == PT_PM_TEXT    ? "Apple powermetrics log (text)"
+                             : ti->format == PT_PM_PLIST ? "Apple powermetrics log (plist)"
+                                                         : "recorded trace",
+                   sizeof c->model);
         pt_strlcpy(c->id, path, sizeof c->id);
         c->kind = kind_of(c->name);
         c->method = PT_METHOD_EQ1;

@@ -68,12 +68,12 @@ int main(void) {
     END();
     printf(",\"enums\":{\"sizeof_method\":%zu,\"sizeof_kind\":%zu,\"PT_METER_NAME_MAX\":%d,"
            "\"PT_METER_TEXT_MAX\":%d,\"PT_SOURCE_NVML\":%u,\"PT_SOURCE_RAPL\":%u,"
-           "\"PT_SOURCE_ESTIMATE\":%u,\"PT_SOURCE_TRACE\":%u,\"PT_SOURCE_ALL\":%u,"
+           "\"PT_SOURCE_ESTIMATE\":%u,\"PT_SOURCE_TRACE\":%u,\"PT_SOURCE_AMDSMI\":%u,\"PT_SOURCE_ALL\":%u,"
            "\"PT_METHOD_COUNTER\":%d,\"PT_METHOD_EQ1\":%d,\"PT_METHOD_ESTIMATED\":%d,"
            "\"PT_KIND_CPU\":%d,\"PT_KIND_DRAM\":%d,\"PT_KIND_GPU\":%d,\"PT_KIND_PSYS\":%d,"
            "\"PT_KIND_OTHER\":%d}}\n",
            sizeof(pt_meter_method), sizeof(pt_meter_kind), PT_METER_NAME_MAX, PT_METER_TEXT_MAX,
-           PT_SOURCE_NVML, PT_SOURCE_RAPL, PT_SOURCE_ESTIMATE, PT_SOURCE_TRACE, PT_SOURCE_ALL,
+           PT_SOURCE_NVML, PT_SOURCE_RAPL, PT_SOURCE_ESTIMATE, PT_SOURCE_TRACE, PT_SOURCE_AMDSMI, PT_SOURCE_ALL,
            PT_METHOD_COUNTER, PT_METHOD_EQ1, PT_METHOD_ESTIMATED, PT_KIND_CPU, PT_KIND_DRAM,
            PT_KIND_GPU, PT_KIND_PSYS, PT_KIND_OTHER);
     return 0;

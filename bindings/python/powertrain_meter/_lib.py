@@ -16,8 +16,8 @@ TEXT_MAX = 160  # PT_METER_TEXT_MAX
 METHOD_NAMES = ("counter", "eq1", "estimated")   # pt_meter_method
 KIND_NAMES = ("cpu", "dram", "gpu", "psys", "other")  # pt_meter_kind
 
-SOURCE_BITS = {"nvml": 1, "rapl": 2, "estimate": 4, "trace": 8}  # PT_SOURCE_*
-SOURCE_ALL = 15
+SOURCE_BITS = {"nvml": 1, "rapl": 2, "estimate": 4, "trace": 8, "amdsmi": 16}  # PT_SOURCE_*
+SOURCE_ALL = 31
 
 c_enum = ctypes.c_int  # both enums hold small non-negative values: int-sized
 

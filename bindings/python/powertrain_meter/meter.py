@@ -63,7 +63,7 @@ def _num(x):
 class ComponentEnergy:
     """One component's energy over one window."""
     name: str          # "gpu-0", "package-0", "dram-0", "psys", "cpu"
-    source: str        # "nvml", "rapl", "estimate", "trace"
+    source: str        # "nvml", "amdsmi", "rapl", "estimate", "trace"
     method: str        # the method of energy_j: "counter", "eq1" or "estimated"
     billed: bool       # counted in the window's total (psys never is)
     energy_j: float    # the figure of `method`
@@ -211,7 +211,7 @@ class Meter:
 
     interval_ms   sampling interval, 1..60000 ms; 0 = no sampler thread (samples
                   only through sample(), window boundaries and epoch_end())
-    sources       None (all), or names among "nvml", "rapl", "estimate", "trace"
+    sources       None (all), or names among "nvml", "amdsmi", "rapl", "estimate", "trace"
     gpus          None (the GPUs the job can see), "all", or a comma list of NVML
                   indices, GPU-UUIDs or PCI bus ids
     cpu_tdp_w     TDP for the CPU estimate (None: the built-in table or default)
