@@ -6,3 +6,6 @@ add_executable(test_shared_lib test_shared_lib.c)
 target_include_directories(test_shared_lib PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/tests)
 target_link_libraries(test_shared_lib PRIVATE powertrain-meter m)
 add_test(NAME test_shared_lib COMMAND test_shared_lib)
+
+# The marks-line parser of `powertrain measure` (src/meter/marks.c).
+pt_add_test(test_marks test_marks.c)
