@@ -657,6 +657,7 @@ static int check_options(const measure_opts *o, measure_run *run) {
         }
         run->st.have_re = 1;
     }
+    if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: no directory made, no file probed */
     if (o->out_dir) {
         struct stat sb;
         if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST)
