@@ -36,7 +36,8 @@ test-asan: deps
 
 # Fuzzing: every harness (tests/fuzz) over a copy of its checked-in corpus for SECONDS
 # seconds; fails on the first crash, leak, UB or input slower than 25 s (the reproducer
-# is left in build-fuzz/). The build goes through ccache when there is one.
+# is left in build-fuzz/). The build goes through ccache when there is one (paths
+# relative to the checkout: a fresh clone elsewhere hits the same cache).
 SECONDS ?= 15
 FUZZ_BUILD ?= build-fuzz
 FUZZERS = idx pamap2 safetensors trace store celeba image marks checkpoint cli
@@ -44,7 +45,7 @@ FUZZ_LAUNCHER = $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_C_COMPILER_L
 fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DPT_SANITIZE=ON -DPT_FUZZ=ON \
 	  $(FUZZ_LAUNCHER) -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link >$(FUZZ_BUILD).configure.log 2>&1 || { cat $(FUZZ_BUILD).configure.log; exit 1; }
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZERS))
+	@CCACHE_BASEDIR=$${CCACHE_BASEDIR:-$(CURDIR)} CCACHE_NOHASHDIR=1 cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZERS))
 	@for h in $(FUZZERS); do \
 	  rm -rf $(FUZZ_BUILD)/corpus-$$h && cp -r tests/fuzz/corpus/$$h $(FUZZ_BUILD)/corpus-$$h || exit 1; \
 	  ( cd $(FUZZ_BUILD) && ASAN_OPTIONS=detect_leaks=1 ./tests/fuzz_$$h -max_total_time=$(SECONDS) -print_final_stats=1 \
