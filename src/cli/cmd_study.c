@@ -265,6 +265,7 @@ int pt_cli_train(int argc, char **argv) {
     c.preset.patience = (int)patience;
     c.preset.max_epochs = (int)max_epochs;
     pt_strlcpy(c.preset.name, "custom", sizeof c.preset.name);
+    if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: nothing past the checks */
     return run_single(verb, &c, (int)bs, lr);
 }
 
@@ -610,6 +611,7 @@ static int study_main(const char *name, int argc, char **argv) {
         return pt_cli_error(verb, PT_EXIT_USAGE, "--task-index runs one task of a --slurm study; not with --slurm");
     int rc = study_apply(k, &c, &o, &ov);
     if (rc) return rc;
+    if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: nothing past the checks */
     if (sa.on) return study_slurm(k, &c, argc, argv, keep, &sa);
     return run_kind(k, &c, &o);
 }
