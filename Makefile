@@ -40,7 +40,7 @@ test-asan: deps
 # relative to the checkout: a fresh clone elsewhere hits the same cache).
 SECONDS ?= 15
 FUZZ_BUILD ?= build-fuzz
-FUZZERS = idx pamap2 safetensors trace store celeba powermetrics image marks checkpoint cli
+FUZZERS = idx pamap2 safetensors trace store celeba powermetrics image marks checkpoint resume cli
 FUZZ_LAUNCHER = $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DPT_SANITIZE=ON -DPT_FUZZ=ON \

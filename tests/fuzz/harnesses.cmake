@@ -3,7 +3,7 @@
 # a PT_FUZZ_LIBS_<name> line, and its name in FUZZERS in the Makefile. A harness may
 # also compile sources of its own (PT_FUZZ_SOURCES_<name>) with definitions
 # (PT_FUZZ_DEFS_<name>).
-set(PT_FUZZ_HARNESSES idx pamap2 safetensors trace store celeba powermetrics image marks checkpoint cli)
+set(PT_FUZZ_HARNESSES idx pamap2 safetensors trace store celeba powermetrics image marks checkpoint resume cli)
 set(PT_FUZZ_LIBS_idx pt_data)
 set(PT_FUZZ_LIBS_pamap2 pt_data)
 set(PT_FUZZ_LIBS_safetensors pt_nn)
@@ -14,6 +14,7 @@ set(PT_FUZZ_LIBS_powermetrics pt_meter)
 set(PT_FUZZ_LIBS_image pt_data)
 set(PT_FUZZ_LIBS_marks pt_meter)
 set(PT_FUZZ_LIBS_checkpoint pt_models pt_nn)
+set(PT_FUZZ_LIBS_resume pt_nn)
 # cli: the powertrain command's own sources, whatever fragment added them (every
 # verb), main.c without its main (PT_CLI_NO_MAIN), and the libraries it links.
 get_target_property(pt_fuzz_cli_sources powertrain SOURCES)
