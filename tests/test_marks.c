@@ -21,6 +21,7 @@ static void test_epoch_end(void) {
         {"epoch_end", 0},         {"epoch_end 3", 3},    {"  epoch_end\t7  ", 7}, {"epoch_end\r", 0},
         {"epoch_end 0", 0},       {"epoch_end   12", 12}, {"epoch_end -4", 0},   {"epoch_end x", 0},
         {"epoch_end 3 4", 0},     {"epoch_end 99999999999999999999", 0},     {"epoch_end 2\r", 2},
+        {"epoch_end 4294967297", 0}, {"epoch_end 2147483647", 2147483647}, /* never wrapped into an int */
     };
     char buf[128];
     pt_mark m;

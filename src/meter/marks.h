@@ -13,7 +13,7 @@ typedef enum {
 
 typedef struct {
     pt_mark_kind kind;
-    long epoch;       /* EPOCH_END: N, or 0 when absent, not an integer or negative */
+    long epoch;       /* EPOCH_END: N, or 0 when absent, not an integer, negative or over INT_MAX */
     const char *text; /* PHASE: the name; UNKNOWN: the trimmed line; both point into line */
 } pt_mark;
 
