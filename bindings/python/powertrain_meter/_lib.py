@@ -55,6 +55,7 @@ class Component(ctypes.Structure):
         ("wrap_j", ctypes.c_double),
         ("update_period_s", ctypes.c_double),
         ("note", ctypes.c_char * TEXT_MAX),
+        ("idle_w", ctypes.c_double),
     ]
 
 
@@ -79,6 +80,11 @@ class Energy(ctypes.Structure):
         ("samples", ctypes.c_long),
         ("process_j", ctypes.c_double),
         ("degraded", ctypes.c_int),
+        ("machine_j", ctypes.c_double),
+        ("job_j", ctypes.c_double),
+        ("attribution", c_enum),
+        ("other_cpu_share", ctypes.c_double),
+        ("gpu_shared", ctypes.c_int),
     ]
 
 
@@ -94,6 +100,11 @@ class Window(ctypes.Structure):
         ("energy_j", ctypes.c_double),
         ("method", c_enum),
         ("process_j", ctypes.c_double),
+        ("machine_j", ctypes.c_double),
+        ("job_j", ctypes.c_double),
+        ("attribution", c_enum),
+        ("other_cpu_share", ctypes.c_double),
+        ("gpu_shared", ctypes.c_int),
     ]
 
 
