@@ -554,12 +554,89 @@ static void test_migrate_v3(void) {
           query_path(upgraded, "SELECT count(*) FROM pragma_table_info('runs')"));
     CHECK(query_path(path, "SELECT max(cid) FROM pragma_table_info('runs') WHERE name IN ('end_reason','heartbeat')") ==
           query_path(upgraded, "SELECT max(cid) FROM pragma_table_info('runs') WHERE name IN ('end_reason','heartbeat')"));
-    CHECK(query_path(path, "SELECT group_concat(name) = 'end_reason,owner_host,owner_pid,heartbeat' FROM "
+    CHECK(query_path(path, "SELECT group_concat(name) = 'end_reason,owner_host,owner_pid,heartbeat,job_energy_j,job_energy_to_target_j' FROM "
                            "(SELECT name FROM pragma_table_info('runs') WHERE cid >= (SELECT cid FROM "
                            "pragma_table_info('runs') WHERE name='end_reason') ORDER BY cid)") == 1);
-    CHECK(query_path(upgraded, "SELECT group_concat(name) = 'end_reason,owner_host,owner_pid,heartbeat' FROM "
+    CHECK(query_path(upgraded, "SELECT group_concat(name) = 'end_reason,owner_host,owner_pid,heartbeat,job_energy_j,job_energy_to_target_j' FROM "
                                "(SELECT name FROM pragma_table_info('runs') WHERE cid >= (SELECT cid FROM "
                                "pragma_table_info('runs') WHERE name='end_reason') ORDER BY cid)") == 1);
+}
+
+static int sum_epochs(void *ctx, const pt_store_epoch_row *row) {
+    double *acc = ctx;
+    acc[0] += row->energy_j;
+    acc[1] += row->machine_j;
+    acc[2] += row->contaminated;
+    return 0;
+}
+
+static int check_whole(void *ctx, const pt_store_run_row *row) {
+    int *bad = ctx;
+    int same = (isnan(row->energy_j) && isnan(row->machine_energy_j)) || row->energy_j == row->machine_energy_j;
+    if (!same || row->contaminated_epochs != 0 || (row->epochs > 0 && strcmp(row->attribution, "whole") != 0))
+        ++*bad;
+    return 0;
+}
+
+/* A store of the schema-5 layout (full.db with versions 3..5's changes made
+ * by hand): opened for writing it gains job energy (version 6); every older
+ * epoch, component and run reads as attribution 'whole' with job_j =
+ * machine_j = energy_j, none contaminated; and the new columns stand where a
+ * new store has them. */
+static void test_migrate_v5(void) {
+    char path[256], cmd[700], err[512];
+    snprintf(path, sizeof path, "%s/v5.db", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s/full.db' '%s'", PT_GOLDEN_DIR, path);
+    CHECK(system(cmd) == 0);
+    CHECK(exec_path(path, "DROP TABLE samples; ALTER TABLE runs ADD COLUMN end_reason TEXT; "
+                          "ALTER TABLE runs ADD COLUMN owner_host TEXT; ALTER TABLE runs ADD COLUMN owner_pid INTEGER; "
+                          "ALTER TABLE runs ADD COLUMN heartbeat REAL; "
+                          "UPDATE meta SET value='5' WHERE key='schema_version'") == SQLITE_OK);
+    double epochs = query_path(path, "SELECT count(*) FROM epochs");
+    double comps = query_path(path, "SELECT count(*) FROM epoch_components");
+    double total = query_path(path, "SELECT sum(energy_j) FROM epochs");
+    CHECK(epochs > 0 && comps > 0);
+    pt_store *st = pt_store_open_readonly(path, err, sizeof err); /* read-only: read as version 5 */
+    CHECK(st != NULL);
+    if (st) {
+        int bad = 0;
+        CHECK(pt_store_schema_version(st) == 5);
+        CHECK(pt_store_read_runs(st, 0, check_whole, &bad, err, sizeof err) == 0 && bad == 0);
+        pt_store_close(st);
+    }
+    st = pt_store_open(path, 0, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    CHECK(pt_store_schema_version(st) == 6);
+    CHECK(query_double(st, "SELECT count(*) FROM epochs WHERE job_j=energy_j AND machine_j=energy_j AND "
+                           "attribution='whole' AND contaminated=0 AND other_cpu_share IS NULL") == epochs);
+    CHECK(query_double(st, "SELECT count(*) FROM epoch_components WHERE job_j IS energy_j AND attribution='whole'") ==
+          comps);
+    CHECK(query_double(st, "SELECT count(*) FROM runs WHERE job_energy_j IS NOT energy_j OR "
+                           "job_energy_to_target_j IS NOT energy_to_target_j") == 0);
+    int bad = 0;
+    CHECK(pt_store_read_runs(st, 0, check_whole, &bad, err, sizeof err) == 0 && bad == 0);
+    double acc[3] = {0, 0, 0};
+    int64_t run = (int64_t)query_double(st, "SELECT min(run_id) FROM epochs");
+    CHECK(pt_store_read_epochs(st, run, sum_epochs, acc, err, sizeof err) == 0);
+    CHECK(acc[0] > 0 && acc[0] == acc[1] && acc[2] == 0);
+    CHECK(query_double(st, "SELECT sum(job_j) FROM epochs") == total);
+    pt_store_close(st);
+    /* the same columns in the same order as a new store's */
+    char fresh[256];
+    snprintf(fresh, sizeof fresh, "%s/v6new.db", dir);
+    st = pt_store_open(fresh, 1, err, sizeof err);
+    CHECK(st != NULL);
+    if (st) pt_store_close(st);
+    static const char *const tables[] = {"runs", "epochs", "epoch_components"};
+    for (int i = 0; i < 3; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name IN ('job_j', "
+                                  "'job_energy_j') AND cid = (SELECT max(cid) - %d FROM pragma_table_info('%s'))",
+                 tables[i], i == 0 ? 1 : i == 1 ? 4 : 1, tables[i]);
+        CHECK(query_path(fresh, sql) == 1);
+        CHECK(query_path(path, sql) == 1);
+    }
 }
 
 /* An upgrade step that fails is rolled back whole: a version-1 store whose
@@ -715,6 +792,7 @@ int main(void) {
     test_migrate_v1();
     test_migrate_v2();
     test_migrate_v3();
+    test_migrate_v5();
     test_migrate_rollback();
     test_kill9();
     test_claims();

@@ -41,7 +41,10 @@ static const char *common_help =
     "  --db FILE           the results store (default results.db)\n"
     "  --interval MS       meter sampling interval (default 100)\n"
     "  --gpus all|LIST     GPUs to bill (default: those the job can see)\n"
-    "  --idle S            measure S seconds of idle power first (stored with the runs)\n"
+    "  --idle S            measure S seconds of idle power first (stored with the runs;\n"
+    "                      the job's share of CPU energy is billed above it)\n"
+    "  --contamination F   an epoch where other processes used more than F of the\n"
+    "                      machine's CPU is flagged contaminated (default 0.1)\n"
     "  --quiet             no per-epoch lines\n";
 
 static int parse_list_int(const char *s, int *out, int max) {
@@ -152,6 +155,8 @@ static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study
         c->gpus = v;
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--idle", &v))) {
         if (r < 0 || pt_cli_parse_double(verb, "--idle", v, 0, 3600, &c->idle_s)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--contamination", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--contamination", v, 0.001, 1, &c->contamination)) return -1;
     } else {
         return 0;
     }

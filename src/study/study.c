@@ -156,6 +156,7 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
         mc.gpus = s->gpu_bill;
     }
     mc.quiet_short_windows = 1; /* epochs are stored with their figures; no warning per epoch */
+    mc.attribute_pid = (int)getpid(); /* job energy: this process tree's share */
     s->meter = pt_meter_open(&mc);
     if (!s->meter || pt_meter_start(s->meter) != 0) {
         pt_say(err, errlen, "meter: %s", pt_meter_last_error());
@@ -171,6 +172,7 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
         pt_meter_window iw;
         if (w >= 0 && pt_meter_window_read(s->meter, w, &iw) == 0 && iw.end_s > iw.start_s) {
             s->idle_w = iw.energy_j / (iw.end_s - iw.start_s);
+            pt_meter_idle_from_window(s->meter, w); /* the job's share is billed above it */
             if (cfg->progress)
                 fprintf(stderr, "powertrain: idle %.2f W (%s)\n", s->idle_w, pt_meter_method_name(iw.method));
         }
@@ -249,6 +251,7 @@ void pt_study_train_config(const pt_study *s, pt_net *net, double lr, uint64_t s
     tc->seed = seed;
     tc->meter = s->meter;
     tc->interrupt = cfg->interrupt;
+    tc->contamination = cfg->contamination;
 }
 
 pt_meter_method pt_study_method_parse(const char *name) {
@@ -283,8 +286,12 @@ static int stored_result(pt_study *s, int64_t run, pt_train_result *res, char *e
     res->epochs = rr.epochs;
     res->best_val_acc = rr.best_val_acc;
     res->best_val_loss = rr.best_val_loss;
-    res->energy_j = rr.energy_j;
-    res->energy_to_target_j = rr.energy_to_target_j;
+    /* decisions are on the job's energy; the machine's where it is unknown */
+    int job = isfinite(rr.job_energy_j);
+    res->energy_j = job ? rr.job_energy_j : rr.energy_j;
+    res->energy_to_target_j = job ? rr.job_energy_to_target_j : rr.energy_to_target_j;
+    res->machine_energy_j = rr.energy_j;
+    res->machine_energy_to_target_j = rr.energy_to_target_j;
     res->method = pt_study_method_parse(rr.method);
     return 0;
 }
@@ -425,7 +432,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
         int named = strcmp(phase, "train") != 0; /* the reason is also stored: runs.end_reason */
         fprintf(stderr, "powertrain: setup %d repeat %d%s%s%s failed: %s\n", setup, repeat, named ? " (" : "",
                 named ? phase : "", named ? ")" : "", terr);
-        pt_run_result rr = {PT_RUN_FAILED, 0, NAN, NAN, 0, NAN, "estimated", terr};
+        pt_run_result rr = {PT_RUN_FAILED, 0, NAN, NAN, 0, NAN, "estimated", terr, 0, NAN, 1};
         if (pt_store_run_finish(s->store, rid, &rr, err, errlen) != 0) return -1;
         res->status = PT_RUN_FAILED;
         pt_strlcpy(res->reason, terr, sizeof res->reason);

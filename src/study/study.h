@@ -62,6 +62,7 @@ typedef struct {
     int progress;                           /* 0, 1, 2 (terminal) */
     volatile sig_atomic_t *interrupt;
     double idle_s;                          /* measure this many seconds of idle first (0: none) */
+    double contamination;                   /* others' CPU share flagging an epoch (0: 0.1) */
     float alpha;                            /* multitask: weight of the attribute loss (0.5) */
     const char *encoder_weights;            /* multitask: resnet18 trunk safetensors, or NULL */
     const char *study_note;                 /* extra members of the study's config_json (tune), or NULL */
