@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/ompwait.h"
 #include "cli/metrics.h"
 #include "meter/marks.h"
 #include "powertrain/meter.h"
@@ -814,6 +815,7 @@ static void exec_command(const measure_opts *o, const measure_run *run, const si
         dup2(run->err_pipe[1], 2);
     }
     setenv("POWERTRAIN_MARKS", run->fifo_path, 1);
+    pt_omp_wait_child(); /* the command gets the user's OpenMP settings, not powertrain's */
     execvp(o->cmd[0], o->cmd);
     quit_child_exec(run->exec_pipe[1], errno);
 }

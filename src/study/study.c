@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "models/models.h"
 #include "nn/checkpoint.h"
 #include "study/grid.h"
+#include "util/ompwait.h"
 #include "util/clock.h"
 #include "util/json.h"
 #include "util/str.h"
@@ -141,6 +143,12 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
     /* the device first: a missing GPU is one line, before any data is read */
     s->be = pt_backend_create(cfg->device, cfg->threads, err, errlen);
     if (!s->be) goto fail;
+    int ours;
+    const char *wait = pt_omp_wait_policy(&ours);
+    if (cfg->progress && s->be->threads > 1)
+        fprintf(stderr, "powertrain: OpenMP threads wait %s (OMP_WAIT_POLICY=%s%s)\n",
+                !strcasecmp(wait, "PASSIVE") ? "passively, leaving idle cores to others" : "by spinning a while",
+                wait, ours ? ", powertrain's default for a shared machine" : "");
     if (pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit,
                            cfg->preset.image_size, cfg->seed, &s->data, err, errlen) != 0)
         goto fail;
@@ -270,9 +278,14 @@ static void run_config_json(const pt_study *s, int repeat, const char *note, cha
         pt_meter_component_info(s->meter, k, &c);
         if (c.billed && c.update_period_s > period) period = c.update_period_s;
     }
-    char per[96] = "";
+    char per[160] = "";
+    int ours;
+    const char *wait = pt_omp_wait_policy(&ours);
     if (period > 0) snprintf(per, sizeof per, ",\"update_period_s\":%.4g", period);
     if (isfinite(s->idle_w)) snprintf(per + strlen(per), sizeof per - strlen(per), ",\"idle_w\":%.4g", s->idle_w);
+    if (strlen(wait) < 16 && !strpbrk(wait, "\"\\"))
+        snprintf(per + strlen(per), sizeof per - strlen(per), ",\"omp_wait_policy\":\"%s%s\"", wait,
+                 ours ? " (default)" : "");
     snprintf(json, len, "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d,\"versions\":\"powertrain %s\"%s%s%s}",
              cfg->interval_ms ? cfg->interval_ms : 100, (unsigned long long)(cfg->seed + (uint64_t)repeat - 1),
              s->be->threads, PT_METER_VERSION, per, note ? "," : "", note ? note : "");
