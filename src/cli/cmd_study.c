@@ -218,6 +218,11 @@ static int run_single(const char *verb, pt_study_config *c, int bs, double lr) {
                c->dataset, pt_run_status_name(res.status), res.epochs, res.best_val_acc, res.energy_j,
                res.energy_j / 3600, pt_meter_method_name(res.method), res.energy_to_target_j,
                (long long)s.study_id, c->db);
+    if (rc == 0 && (res.job_unknown || res.contaminated || res.machine_energy_j > res.energy_j))
+        printf("energy: %s; the machine drew %.2f J in all; %d epoch%s contaminated by other processes\n",
+               res.job_unknown ? "the machine's (the job's share is unknown: no idle power; pass --idle)"
+                               : "the job's own share",
+               res.machine_energy_j, res.contaminated, res.contaminated == 1 ? "" : "s");
     pt_study_close(&s);
     if (rc != 0) return pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);
     if (res.status == PT_RUN_FAILED) return PT_EXIT_FAIL; /* its reason is on stderr, its summary above */

@@ -57,6 +57,11 @@ typedef struct {
     char versions[256], encoder_weights[256];
     char hardware[160]; /* gpu, else cpu, else device, else "unknown hardware" */
     double probe_steps, probe_seconds; /* a tune probe's runs.config_json (NAN otherwise) */
+    /* energy_j / energy_to_target_j are the job's share (what the report compares); the
+       machine's (every process's) beside them; equal for runs billed whole */
+    double machine_energy_j;
+    int job_known, contaminated_epochs;
+    char attribution[48]; /* the epochs' distinct attributions: "whole", "cpu-share", ... */
 } pt_report_run;
 
 typedef struct {

@@ -135,6 +135,16 @@ static void describe_hardware(pt_study *s) {
     }
 }
 
+/* How the cpu backend's OpenMP threads wait, said once the study has opened. */
+static void say_wait_policy(const pt_study *s) {
+    int ours;
+    const char *wait = pt_omp_wait_policy(&ours);
+    if (s->cfg->progress && s->be->threads > 1)
+        fprintf(stderr, "powertrain: OpenMP threads wait %s (OMP_WAIT_POLICY=%s%s)\n",
+                !strcasecmp(wait, "PASSIVE") ? "passively, leaving idle cores to others" : "by spinning a while",
+                wait, ours ? ", powertrain's default for a shared machine" : "");
+}
+
 /* The backend, the data and the meter (idle measured): all but the store. 0, or -1 with err. */
 static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
@@ -143,12 +153,6 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
     /* the device first: a missing GPU is one line, before any data is read */
     s->be = pt_backend_create(cfg->device, cfg->threads, err, errlen);
     if (!s->be) goto fail;
-    int ours;
-    const char *wait = pt_omp_wait_policy(&ours);
-    if (cfg->progress && s->be->threads > 1)
-        fprintf(stderr, "powertrain: OpenMP threads wait %s (OMP_WAIT_POLICY=%s%s)\n",
-                !strcasecmp(wait, "PASSIVE") ? "passively, leaving idle cores to others" : "by spinning a while",
-                wait, ours ? ", powertrain's default for a shared machine" : "");
     if (pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit,
                            cfg->preset.image_size, cfg->seed, &s->data, err, errlen) != 0)
         goto fail;
@@ -212,8 +216,9 @@ fail:
 }
 
 int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, char *err, size_t errlen) {
-    if (study_open_base(s, cfg, err, errlen) != 0) return -1;
-    return study_open_store(s, kind, err, errlen);
+    if (study_open_base(s, cfg, err, errlen) != 0 || study_open_store(s, kind, err, errlen) != 0) return -1;
+    say_wait_policy(s);
+    return 0;
 }
 
 void pt_study_close(pt_study *s) {

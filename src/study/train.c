@@ -210,6 +210,22 @@ typedef struct {
     double machine_to_target; /* of them, through the first epoch at the threshold; NAN until then */
 } train_state;
 
+/* An epoch's line: losses, accuracy, seconds, the job's energy and the machine's. */
+static void epoch_line(const pt_train_config *cfg, const train_state *st, const pt_epoch_row *row) {
+    char en[96];
+    if (!isfinite(row->job_j))
+        snprintf(en, sizeof en, "%.1f J machine, the job's share unknown (no idle power)", row->energy_j);
+    else if (row->job_j < row->energy_j)
+        snprintf(en, sizeof en, "%.1f J job of %.1f J machine", row->job_j, row->energy_j);
+    else
+        snprintf(en, sizeof en, "%.1f J", row->energy_j);
+    if (cfg->progress >= 2) fputs("\r\033[K", stderr);
+    fprintf(stderr, "%s%sepoch %d: train loss %.4f, val loss %.4f, val acc %.4f, %.1f s, %s (%s)%s%s\n",
+            cfg->label ? cfg->label : "", cfg->label ? ": " : "", row->epoch, row->train_loss, row->val_loss,
+            row->val_acc, row->seconds, en, row->method, st->stop.finished ? " -> " : "",
+            st->stop.finished ? pt_run_status_name(st->stop.status) : "");
+}
+
 /* The energy a run decides on: the job's, or the machine's where that is unknown. */
 static double decision_j(const pt_epoch_row *row) { return isfinite(row->job_j) ? row->job_j : row->energy_j; }
 
@@ -505,13 +521,7 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
     train_checkpoint(cfg, st, epoch);
     st->seconds_done += seconds;
     if (st->stop.target_epoch == epoch) res->seconds_to_target = st->seconds_done;
-    if (cfg->progress >= 1) {
-        if (cfg->progress >= 2) fputs("\r\033[K", stderr);
-        fprintf(stderr, "%s%sepoch %d: train loss %.4f, val loss %.4f, val acc %.4f, %.1f s, %.1f J (%s)%s%s\n",
-                cfg->label ? cfg->label : "", cfg->label ? ": " : "", epoch, train_loss, val_loss, val_acc, seconds,
-                decision_j(&row), row.method, st->stop.finished ? " -> " : "",
-                st->stop.finished ? pt_run_status_name(st->stop.status) : "");
-    }
+    if (cfg->progress >= 1) epoch_line(cfg, st, &row);
     if (cfg->watch && !st->stop.finished && watch_epoch(cfg, st, res, epoch, val_acc, decision_j(&row))) {
         st->watched = 1;
         pt_strlcpy(res->reason, "stopped by the search", sizeof res->reason);

@@ -160,6 +160,8 @@ static void print_search(const pt_tune_config *tc, const pt_tune_result *res, co
     }
     printf("search energy: %.1f J (%s): probes %.1f J, %d runs of which %d stopped early by the search\n", search_j,
            method, res->probe_j, res->nruns, res->nstopped);
+    printf("energy: the job's own share of the machine's where it is known (CPU share above idle, GPU "
+           "utilisation share); the search decides on it\n");
     if (res->budget_exhausted)
         printf("budget: %.1f J spent of %.1f J: the search stopped early; the choice is the best so far, not "
                "guaranteed\n", search_j, tc->budget_j);
