@@ -357,6 +357,12 @@ static void json_component(FILE *f, const pt_meter_component *c, const pt_meter_
         fprintf(f, ",\"process_j\":");
         pt_json_num(f, e->process_j);
     }
+    /* job energy beside machine energy (the meter's one code path, as studies store it) */
+    fprintf(f, ",\"machine_j\":");
+    pt_json_num(f, e->machine_j);
+    fprintf(f, ",\"job_j\":");
+    pt_json_num(f, e->job_j);
+    fprintf(f, ",\"attribution\":\"%s\"", pt_meter_attribution_name(e->attribution));
     fputc('}', f);
 }
 
@@ -773,6 +779,7 @@ static int start_meter(const measure_opts *o, measure_run *run) {
         pt_meter_window_component(m, run->idle_win, k, &e);
         run->idle_w[k] = d > 0 ? e.energy_j / d : 0;
     }
+    pt_meter_idle_from_window(m, run->idle_win); /* --attribute bills the job above it */
     char en[32];
     pt_fmt_joules(en, sizeof en, iw.energy_j);
     if (!o->quiet) fprintf(stderr, "powertrain: idle: %.2f W (%s over %.2f s)\n", d > 0 ? iw.energy_j / d : 0, en, d);
