@@ -247,6 +247,13 @@ static void epoch_contamination(const pt_train_config *cfg, train_state *st, pt_
             gpu ? " and a billed GPU" : "", gpu ? "GPU" : "CPU");
 }
 
+/* Waits for the backend's queued work (a GPU's kernels) before the meter
+   stamps an edge, so each window holds its own work and not the next's. */
+static void drain(const pt_train_config *cfg) {
+    pt_backend *be = cfg->net ? pt_net_backend(cfg->net) : NULL;
+    if (be && be->ops->synchronize) be->ops->synchronize(be);
+}
+
 static double now_s(const pt_train_config *cfg) { return cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now(); }
 
 static int watch_cap(const pt_train_config *cfg) { return cfg->stop.max_epochs > 0 ? cfg->stop.max_epochs : 1; }
@@ -473,6 +480,7 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
                        size_t errlen) {
     char label[48], serr[512];
     snprintf(label, sizeof label, "epoch %d", epoch);
+    drain(cfg);
     int win = cfg->meter ? pt_meter_window_begin(cfg->meter, label) : -1;
     double e0 = now_s(cfg);
     int bad_loss;
@@ -483,6 +491,7 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
         st->interrupted = 1; /* cannot evaluate: stop as failed */
         pt_strlcpy(res->reason, err, sizeof res->reason);
     }
+    drain(cfg); /* the window holds the epoch's last kernels */
     if (win >= 0) pt_meter_window_end(cfg->meter, win);
     double seconds = now_s(cfg) - e0;
     pt_epoch_row row;
@@ -621,6 +630,7 @@ int pt_train_probe(const pt_train_config *cfg, long min_steps, double min_second
         pt_optim_free(opt);
         return -1;
     }
+    drain(cfg);
     int win = cfg->meter ? pt_meter_window_begin(cfg->meter, "probe") : -1;
     double t0 = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now(), now = t0;
     int epoch = 0, stop = 0;
@@ -644,6 +654,7 @@ int pt_train_probe(const pt_train_config *cfg, long min_steps, double min_second
         }
         if (!any) break;
     }
+    drain(cfg);
     if (win >= 0) {
         pt_meter_window_end(cfg->meter, win);
         pt_meter_window w;
