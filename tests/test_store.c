@@ -639,6 +639,50 @@ static void test_migrate_v5(void) {
     }
 }
 
+static int collect_disagree(void *ctx, const pt_store_repeats_row *r) {
+    pt_store_repeats_row *out = ctx;
+    if (out[0].repeats == 0) out[0] = *r;
+    else out[1] = *r;
+    return 0;
+}
+
+/* Repeats that disagree (issue 18): setup 1's two repeats used 10 and 25 J
+ * per epoch of the job's energy (2.5x, the machine's 40 J each notwithstanding),
+ * setup 2's 10 and 12 J (1.2x): only setup 1 is named. A running run never counts. */
+static void test_disagreeing_repeats(void) {
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/repeats.db", dir);
+    pt_store *st = pt_store_open(path, 1, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    int64_t sid = pt_store_study_new(st, "regime", "synth", "quick", "{}", err, sizeof err);
+    const double job[4] = {10, 25, 10, 12};
+    for (int i = 0; i < 4; i++) {
+        pt_run_info info = {.study_id = sid, .setup = 1 + i / 2, .batch_size = 32, .lr = 0.01, .repeat = 1 + i % 2};
+        int64_t rid = pt_store_run_begin(st, &info, err, sizeof err);
+        pt_epoch_component comp;
+        for (int e = 1; e <= 2; e++) {
+            pt_epoch_row row = make_epoch(e, &comp);
+            row.energy_j = 40;
+            row.job_j = job[i];
+            row.attribution = "cpu-share";
+            CHECK(pt_store_epoch_add(st, rid, &row, err, sizeof err) == 0);
+        }
+        pt_run_result res = {.status = PT_RUN_DONE, .epochs = 2, .energy_j = 80, .energy_to_target_j = 40,
+                             .method = "counter", .job_energy_j = 2 * job[i], .job_energy_to_target_j = job[i],
+                             .has_job = 1};
+        CHECK(pt_store_run_finish(st, rid, &res, err, sizeof err) == 0);
+    }
+    pt_store_repeats_row rows[2];
+    memset(rows, 0, sizeof rows);
+    CHECK(pt_store_read_disagreeing(st, sid, 1.5, collect_disagree, rows, err, sizeof err) == 0);
+    CHECK(rows[0].setup == 1 && rows[0].repeats == 2 && rows[1].repeats == 0);
+    CHECK_NEAR(rows[0].epoch_ratio, 2.5, 1e-12, 0);
+    CHECK_NEAR(rows[0].target_ratio, 2.5, 1e-12, 0);
+    CHECK(query_double(st, "SELECT sum(job_energy_j) FROM runs") == 114);
+    pt_store_close(st);
+}
+
 /* An upgrade step that fails is rolled back whole: a version-1 store whose
  * epochs reference a missing run stays at version 1, every row kept. */
 static void test_migrate_rollback(void) {
@@ -793,6 +837,7 @@ int main(void) {
     test_migrate_v2();
     test_migrate_v3();
     test_migrate_v5();
+    test_disagreeing_repeats();
     test_migrate_rollback();
     test_kill9();
     test_claims();

@@ -159,6 +159,16 @@ static void job_notes(pt_report_data *d) {
     if (contaminated > 8) pt_report_note(d, "contaminated: %d more runs", contaminated - 8);
 }
 
+/* A setup whose repeats disagree by more than 1.5x, marked in the notes. */
+static int disagree_note(void *ctx, const pt_store_repeats_row *r) {
+    char t[48] = "";
+    if (isfinite(r->target_ratio)) snprintf(t, sizeof t, ", energy to target %.2fx", r->target_ratio);
+    pt_report_note(ctx, "repeats disagree: study %lld setup %d (%s%s): %d repeats, energy per epoch %.2fx%s",
+                   (long long)r->study_id, r->setup, r->phase, r->frozen ? ", frozen" : "", r->repeats,
+                   r->epoch_ratio, t);
+    return 0;
+}
+
 int pt_report_load(pt_store *st, int64_t study_id, pt_report_data *d, char *err, size_t errlen) {
     memset(d, 0, sizeof *d);
     pt_strlcpy(d->path, pt_store_path(st), sizeof d->path);
@@ -169,6 +179,8 @@ int pt_report_load(pt_store *st, int64_t study_id, pt_report_data *d, char *err,
         return -1;
     }
     job_notes(d);
+    char derr[256];
+    pt_store_read_disagreeing(st, study_id, 1.5, disagree_note, d, derr, sizeof derr);
     return 0;
 }
 

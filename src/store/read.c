@@ -198,6 +198,38 @@ int pt_store_read_train_runs(pt_store *st, int64_t study_id, int (*fn)(void *ctx
     READ_ROWS(st, q, pt_store_train_row, fill_train, fn, ctx, err, errlen);
 }
 
+/* ---- repeats that disagree ------------------------------------------------------------ */
+
+#define DISAGREE_SQL(E, T)                                                                                         \
+    "SELECT study_id, setup, frozen, phase, count(*), max(" E "/epochs)/min(" E "/epochs),"                      \
+    " CASE WHEN count(" T ") > 1 THEN max(" T ")/min(" T ") END FROM runs"                                       \
+    " WHERE (?1=0 OR study_id=?1) AND epochs > 0 AND status NOT IN ('failed','running') AND " E " > 0"          \
+    " GROUP BY study_id, setup, phase, frozen HAVING count(*) > 1 AND"                                            \
+    " (max(" E "/epochs) > ?2*min(" E "/epochs) OR coalesce(max(" T ") > ?2*min(" T "), 0))"                     \
+    " ORDER BY study_id, setup, phase, frozen"
+#define JOB_E "coalesce(job_energy_j, energy_j)"
+#define JOB_T "CASE WHEN job_energy_j IS NULL THEN energy_to_target_j ELSE job_energy_to_target_j END"
+
+static void fill_repeats(sqlite3_stmt *q, pt_store_repeats_row *r) {
+    r->study_id = sqlite3_column_int64(q, 0);
+    r->setup = sqlite3_column_int(q, 1);
+    r->frozen = sqlite3_column_int(q, 2);
+    col_text(q, 3, r->phase, sizeof r->phase);
+    r->repeats = sqlite3_column_int(q, 4);
+    r->epoch_ratio = col_or_nan(q, 5);
+    r->target_ratio = col_or_nan(q, 6);
+}
+
+int pt_store_read_disagreeing(pt_store *st, int64_t study_id, double ratio,
+                              int (*fn)(void *ctx, const pt_store_repeats_row *row), void *ctx, char *err,
+                              size_t errlen) {
+    const char *sql = st->version >= 6 ? DISAGREE_SQL(JOB_E, JOB_T) : DISAGREE_SQL("energy_j", "energy_to_target_j");
+    sqlite3_stmt *q = prepare_id(st, sql, study_id, err, errlen);
+    if (!q) return -1;
+    sqlite3_bind_double(q, 2, ratio);
+    READ_ROWS(st, q, pt_store_repeats_row, fill_repeats, fn, ctx, err, errlen);
+}
+
 static void fill_epoch(sqlite3_stmt *q, pt_store_epoch_row *e) {
     e->epoch = sqlite3_column_int(q, 0);
     e->energy_j = sqlite3_column_double(q, 1);

@@ -90,6 +90,22 @@ typedef struct {
     int contaminated;
 } pt_store_epoch_row;
 
+/* A setup whose repeats disagree: the largest over the smallest energy per
+ * epoch, and energy to target (NAN when fewer than two repeats reached it). */
+typedef struct {
+    int64_t study_id;
+    int setup, frozen, repeats;
+    char phase[24];
+    double epoch_ratio, target_ratio;
+} pt_store_repeats_row;
+
+/* Setups (phase, frozen) of study_id (0: every study) with at least two
+ * finished or stopped repeats whose energy per epoch or energy to target
+ * differ by more than `ratio` (the job's energy where known). */
+int pt_store_read_disagreeing(pt_store *st, int64_t study_id, double ratio,
+                              int (*fn)(void *ctx, const pt_store_repeats_row *row), void *ctx, char *err,
+                              size_t errlen);
+
 /* A run's epochs in order. */
 int pt_store_read_epochs(pt_store *st, int64_t run_id, int (*fn)(void *ctx, const pt_store_epoch_row *row),
                          void *ctx, char *err, size_t errlen);

@@ -13,10 +13,11 @@
 
 #include "models/models.h"
 #include "nn/checkpoint.h"
+#include "store/read.h"
 #include "study/grid.h"
-#include "util/ompwait.h"
 #include "util/clock.h"
 #include "util/json.h"
+#include "util/ompwait.h"
 #include "util/str.h"
 
 int pt_preset_get(const char *name, pt_preset *p) {
@@ -483,7 +484,20 @@ static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr
 }
 
 /* The study's outcome: rc, or 2 when every run of it failed (said on stderr). */
-static int study_outcome(const pt_study *s, const char *kind, int rc) {
+/* One line per setup whose repeats disagree (more than 1.5x). */
+static int say_disagreeing(void *ctx, const pt_store_repeats_row *r) {
+    (void)ctx;
+    fprintf(stderr, "powertrain: setup %d%s%s: its %d repeats disagree: energy per epoch %.2fx", r->setup,
+            strcmp(r->phase, "train") ? " " : "", strcmp(r->phase, "train") ? r->phase : "", r->repeats,
+            r->epoch_ratio);
+    if (isfinite(r->target_ratio)) fprintf(stderr, ", energy to target %.2fx", r->target_ratio);
+    fprintf(stderr, " (largest over smallest; a disturbed machine, or a setup that varies)\n");
+    return 0;
+}
+
+static int study_outcome(pt_study *s, const char *kind, int rc) {
+    char derr[256];
+    if (rc == 0 && s->store) pt_store_read_disagreeing(s->store, s->study_id, 1.5, say_disagreeing, NULL, derr, sizeof derr);
     if (rc != 0 || s->nruns == 0 || s->nfailed < s->nruns) return rc;
     fprintf(stderr, "powertrain %s: every one of the %d runs failed (reasons above); nothing was trained\n", kind,
             s->nruns);
