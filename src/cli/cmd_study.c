@@ -43,6 +43,8 @@ static const char *common_help =
     "  --gpus all|LIST     GPUs to bill (default: those the job can see)\n"
     "  --idle S            measure S seconds of idle power first (stored with the runs;\n"
     "                      the job's share of CPU energy is billed above it)\n"
+    "  --cooldown S        before each run after a trained one, wait until power is\n"
+    "                      within 5% of idle (needs --idle), at most S seconds (stored)\n"
     "  --contamination F   an epoch where other processes used more than F of the\n"
     "                      machine's CPU is flagged contaminated (default 0.1)\n"
     "  --quiet             no per-epoch lines\n";
@@ -79,6 +81,23 @@ static int list_count(const char *s) {
     int n = 1;
     for (; *s; s++) n += *s == ',';
     return n;
+}
+
+/* The energy flags of train and the studies (idle, cooldown, contamination):
+   1 when argv[*i] was one, 0 when not, -1 on a bad value (error printed). */
+static int energy_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c) {
+    const char *v;
+    int r;
+    if ((r = pt_cli_flag_value(verb, argc, argv, i, "--idle", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--idle", v, 0, 3600, &c->idle_s)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--cooldown", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--cooldown", v, 1, 86400, &c->cooldown_s)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--contamination", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--contamination", v, 0.001, 1, &c->contamination)) return -1;
+    } else {
+        return 0;
+    }
+    return 1;
 }
 
 /* Flags shared by train and regime. Returns 1 when argv[*i] was one, 0 when
@@ -153,12 +172,8 @@ static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--gpus", &v))) {
         if (r < 0) return -1;
         c->gpus = v;
-    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--idle", &v))) {
-        if (r < 0 || pt_cli_parse_double(verb, "--idle", v, 0, 3600, &c->idle_s)) return -1;
-    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--contamination", &v))) {
-        if (r < 0 || pt_cli_parse_double(verb, "--contamination", v, 0.001, 1, &c->contamination)) return -1;
     } else {
-        return 0;
+        return energy_flag(verb, argc, argv, i, c);
     }
     return 1;
 }

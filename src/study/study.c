@@ -176,7 +176,11 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
         goto fail;
     }
     describe_hardware(s);
-    s->idle_w = NAN;
+    s->idle_w = s->cool_w = NAN;
+    if (cfg->cooldown_s > 0 && !(cfg->idle_s > 0)) {
+        pt_say(err, errlen, "--cooldown needs --idle S: the idle power to cool down to");
+        goto fail;
+    }
     if (cfg->idle_s > 0) { /* the machine's draw before any training, billed components */
         if (cfg->progress) fprintf(stderr, "powertrain: measuring %.1f s of idle first...\n", cfg->idle_s);
         int w = pt_meter_window_begin(s->meter, "idle");
@@ -284,11 +288,14 @@ static void run_config_json(const pt_study *s, int repeat, const char *note, cha
         pt_meter_component_info(s->meter, k, &c);
         if (c.billed && c.update_period_s > period) period = c.update_period_s;
     }
-    char per[160] = "";
+    char per[320] = "";
     int ours;
     const char *wait = pt_omp_wait_policy(&ours);
     if (period > 0) snprintf(per, sizeof per, ",\"update_period_s\":%.4g", period);
     if (isfinite(s->idle_w)) snprintf(per + strlen(per), sizeof per - strlen(per), ",\"idle_w\":%.4g", s->idle_w);
+    if (s->cfg->cooldown_s > 0 && isfinite(s->cool_w))
+        snprintf(per + strlen(per), sizeof per - strlen(per), ",\"cooldown_s\":%.1f,\"cooldown_w\":%.4g,\"cooled\":%s",
+                 s->cool_waited_s, s->cool_w, s->cool_reached ? "true" : "false");
     if (strlen(wait) < 16 && !strpbrk(wait, "\"\\"))
         snprintf(per + strlen(per), sizeof per - strlen(per), ",\"omp_wait_policy\":\"%s%s\"", wait,
                  ours ? " (default)" : "");
@@ -385,6 +392,33 @@ static int setup_train(pt_study *s, const pt_setup_opts *o, pt_net *net, const c
     return 0;
 }
 
+/* Waits, in 1 s windows, until the billed power is within 5% of the idle
+   power measured at open, at most cfg->cooldown_s; the figures go into the
+   next run's config_json. */
+static void cooldown(pt_study *s) {
+    const pt_study_config *cfg = s->cfg;
+    s->hot = s->cool_reached = 0;
+    s->cool_waited_s = 0;
+    s->cool_w = NAN;
+    while (s->cool_waited_s < cfg->cooldown_s && !(cfg->interrupt && *cfg->interrupt)) {
+        int w = pt_meter_window_begin(s->meter, "cooldown");
+        pt_sleep(1.0);
+        pt_meter_window win;
+        if (w < 0 || pt_meter_window_end(s->meter, w) != 0 || pt_meter_window_read(s->meter, w, &win) != 0 ||
+            !(win.end_s > win.start_s))
+            break;
+        s->cool_waited_s += win.end_s - win.start_s;
+        s->cool_w = win.energy_j / (win.end_s - win.start_s);
+        if (s->cool_w <= 1.05 * s->idle_w) {
+            s->cool_reached = 1;
+            break;
+        }
+    }
+    if (cfg->progress)
+        fprintf(stderr, "powertrain: cooldown: %.1f W after %.0f s (idle %.1f W)%s\n", s->cool_w, s->cool_waited_s,
+                s->idle_w, s->cool_reached ? "" : ": not within 5% of idle at the maximum wait");
+}
+
 /* A run another process trains: left to it (status running, reason who). */
 static void busy_result(const pt_run_claim *c, pt_train_result *res) {
     res->status = PT_RUN_RUNNING;
@@ -412,6 +446,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     memset(res, 0, sizeof *res);
     *skipped = 0;
     char json[PT_STUDY_NOTE_MAX + 512];
+    if (cfg->cooldown_s > 0 && s->hot) cooldown(s);
     run_config_json(s, repeat, o->note, json, sizeof json);
     pt_run_info ri = {.study_id = s->study_id,
                       .setup = setup,
@@ -442,6 +477,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
              setup_train(s, o, net, model, setup, batch_size, lr, repeat, phase, rid, ckpt[0] ? ckpt : NULL, res,
                          terr, sizeof terr) == 0;
     pt_net_free(net);
+    s->hot = 1;
     if (ok && res->claim_lost) { /* another process took it over: theirs to finish */
         *skipped = 2;
         res->status = PT_RUN_RUNNING;
