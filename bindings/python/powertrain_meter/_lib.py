@@ -24,6 +24,9 @@ c_enum = ctypes.c_int  # both enums hold small non-negative values: int-sized
 WARN_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 
 
+ATTRIBUTION_NAMES = ("whole", "cpu-share", "gpu-share", "unknown")  # pt_meter_attribution
+
+
 class Config(ctypes.Structure):
     """pt_meter_config"""
     _fields_ = [
