@@ -471,7 +471,11 @@ static int attribution_share(pt_meter *m, double t) {
     unsigned long long tree;
     pt_cpu_times ct;
     int pid = m->cfg.attribute_pid;
-    if ((m->tree_fn ? m->tree_fn(m->tree_ctx, pid, &tree) : pt_proc_tree_jiffies(pid, &tree)) != 0 ||
+    /* the meter's own process (studies): its CPU time without a scan of /proc */
+    int self = pid == (int)m->pid && !m->tree_fn;
+    if ((m->tree_fn ? m->tree_fn(m->tree_ctx, pid, &tree)
+         : self     ? pt_proc_self_jiffies(&tree)
+                    : pt_proc_tree_jiffies(pid, &tree)) != 0 ||
         pt_proc_cpu_times(&ct) != 0)
         return m->sh_ok = 0;
     if (m->have_attr && ct.total > m->total_prev && ct.busy >= m->busy_prev) {

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "meter/source.h"
@@ -197,4 +199,16 @@ int pt_proc_in_tree(int root, long pid) {
         pid = ppid;
     }
     return pid == root;
+}
+
+int pt_proc_self_jiffies(unsigned long long *out) {
+    struct timespec ts;
+    struct rusage ru;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0 || clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0 || getrusage(RUSAGE_CHILDREN, &ru) != 0)
+        return -1;
+    double s = (double)ts.tv_sec + ts.tv_nsec * 1e-9 + (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+               (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+    *out = (unsigned long long)(s * (double)hz);
+    return 0;
 }
