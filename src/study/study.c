@@ -186,6 +186,7 @@ static int study_open_store(pt_study *s, const char *kind, char *err, size_t err
     const pt_study_config *cfg = s->cfg;
     s->store = pt_store_open(cfg->db, 1, err, errlen);
     if (!s->store) goto fail;
+    if (cfg->one_task > 0) pt_store_claims_private(s->store); /* a cluster task's own shard (slurm.c) */
     char json[2048];
     pt_study_config_json(cfg, s->data.model, json, sizeof json);
     if (cfg->study_note && strlen(json) + strlen(cfg->study_note) + 2 < sizeof json)
