@@ -379,6 +379,17 @@ static int resume_path(const pt_study *s, int64_t rid, char *out, size_t n, char
     return 0;
 }
 
+/* The checkpoint folders removed once empty (a finished run removes its
+   checkpoint): nothing is left beside the store when nothing is resumable. */
+static void checkpoint_tidy(const pt_study *s) {
+    char dir[4300];
+    snprintf(dir, sizeof dir, "%s.checkpoints/study%lld", s->cfg->db, (long long)s->study_id);
+    if (rmdir(dir) == 0) {
+        snprintf(dir, sizeof dir, "%s.checkpoints", s->cfg->db);
+        rmdir(dir); /* fails while another study keeps a file there */
+    }
+}
+
 int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int repeat, const char *phase,
                        const pt_setup_opts *o, pt_train_result *res, int *skipped, char *err, size_t errlen) {
     const pt_study_config *cfg = s->cfg;
@@ -417,6 +428,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
              setup_train(s, o, net, model, setup, batch_size, lr, repeat, phase, rid, ckpt[0] ? ckpt : NULL, res,
                          terr, sizeof terr) == 0;
     pt_net_free(net);
+    if (ckpt[0]) checkpoint_tidy(s);
     if (ok && res->claim_lost) { /* another process took it over: theirs to finish */
         *skipped = 2;
         res->status = PT_RUN_RUNNING;
