@@ -335,6 +335,10 @@ static int setup_train(pt_study *s, const pt_setup_opts *o, pt_net *net, const c
     tc.stop.threshold = cfg->preset.threshold;
     tc.stop.patience = cfg->preset.patience;
     tc.stop.max_epochs = cfg->preset.max_epochs;
+    if (cfg->diverge_factor > 0) tc.stop.diverge_factor = cfg->diverge_factor;
+    if (cfg->chance_epochs != 0) tc.stop.chance_epochs = cfg->chance_epochs < 0 ? 0 : cfg->chance_epochs;
+    if (tc.task == PT_TASK_CLASSIFY && pt_net_head_size(net, 0) > 1)
+        tc.stop.chance = 1.0 / (double)pt_net_head_size(net, 0); /* "stuck at chance" */
     if (o->stop_on_loss) tc.stop.mode = PT_STOP_LOSS;
     tc.store = s->store;
     tc.run_id = rid;
@@ -428,6 +432,15 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     return 0;
 }
 
+void pt_study_say_result(FILE *f, const char *prefix, const pt_train_result *res) {
+    char acc[32] = "no accuracy", target[48] = "target not reached";
+    if (isfinite(res->best_val_acc)) snprintf(acc, sizeof acc, "best val acc %.4f", res->best_val_acc);
+    if (isfinite(res->energy_to_target_j)) snprintf(target, sizeof target, "to target %.1f J", res->energy_to_target_j);
+    fprintf(f, "%s%s after %d epochs%s%.100s%s, %s, %.1f J (%s), %s\n", prefix, pt_run_status_name(res->status),
+            res->epochs, res->reason[0] ? " (" : "", res->reason, res->reason[0] ? ")" : "", acc,
+            isfinite(res->energy_j) ? res->energy_j : 0, pt_meter_method_name(res->method), target);
+}
+
 /* One phase of one setup, with its progress lines. 0, 1 (interrupted), -1. */
 static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr, int repeat, const char *phase,
                      const pt_setup_opts *o, pt_train_result *res, char *err, size_t errlen) {
@@ -445,9 +458,7 @@ static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr
         else if (skipped)
             fprintf(stderr, "  already %s in the store: skipped\n", pt_run_status_name(res->status));
         else
-            fprintf(stderr, "  -> %s after %d epochs, best val acc %.4f, %.1f J (%s), to target %.1f J\n",
-                    pt_run_status_name(res->status), res->epochs, res->best_val_acc, res->energy_j,
-                    pt_meter_method_name(res->method), res->energy_to_target_j);
+            pt_study_say_result(stderr, "  -> ", res);
     }
     return cfg->interrupt && *cfg->interrupt ? 1 : 0;
 }

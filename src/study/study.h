@@ -13,6 +13,7 @@
 #define PT_STUDY_STUDY_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "nn/backend.h"
@@ -66,7 +67,14 @@ typedef struct {
     const char *encoder_weights;            /* multitask: resnet18 trunk safetensors, or NULL */
     const char *study_note;                 /* extra members of the study's config_json (tune), or NULL */
     int one_task;                           /* 0: every task; k > 0: only task k - 1 (a cluster array task) */
+    double diverge_factor;                  /* diverged: train loss > factor x epoch 1's (0: 10) */
+    int chance_epochs;                      /* stuck at chance after N epochs (0: 5; < 0: never) */
 } pt_study_config;
+
+/* One line on f: PREFIX<status> after N epochs (<reason>), best val acc A,
+ * E J (method), to target T J -- "target not reached" where there is none,
+ * never nan. */
+void pt_study_say_result(FILE *f, const char *prefix, const pt_train_result *res);
 
 /* The study's config_json without study_note: what identifies a grid of the
  * same dataset, model, device, optimizer, seed and preset numbers. */

@@ -507,7 +507,7 @@ static void train_finish(const pt_train_config *cfg, train_state *st, pt_train_r
         char serr[512];
         pt_run_result rr = {res->status, res->epochs, res->best_val_acc, res->best_val_loss, res->energy_j,
                             res->energy_to_target_j, pt_meter_method_name(res->method),
-                            res->status == PT_RUN_FAILED ? res->reason : NULL};
+                            res->reason}; /* every end has its reason (runs.end_reason) */
         if (pt_store_run_finish(cfg->store, cfg->run_id, &rr, serr, sizeof serr) != 0) {
             pt_say(err, errlen, "%s", serr);
             res->status = PT_RUN_FAILED;
