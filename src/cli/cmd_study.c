@@ -83,6 +83,22 @@ static int list_count(const char *s) {
 
 /* Flags shared by train and regime. Returns 1 when argv[*i] was one, 0 when
    not, -1 on a bad value (error printed). */
+/* --diverge-factor, --chance-epochs: 1 (taken), 0 (not these), -1 (said). */
+static int stop_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c) {
+    const char *v;
+    int r;
+    if ((r = pt_cli_flag_value(verb, argc, argv, i, "--diverge-factor", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--diverge-factor", v, 1.0001, 1e6, &c->diverge_factor)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--chance-epochs", &v))) {
+        long n;
+        if (r < 0 || pt_cli_parse_long(verb, "--chance-epochs", v, 0, 1000000, &n)) return -1;
+        c->chance_epochs = n == 0 ? -1 : (int)n;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c, double *threshold,
                        long *patience, long *max_epochs) {
     const char *v;
@@ -139,12 +155,8 @@ static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study
         if (r < 0 || pt_cli_parse_long(verb, "--patience", v, 1, 100000, patience)) return -1;
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--max-epochs", &v))) {
         if (r < 0 || pt_cli_parse_long(verb, "--max-epochs", v, 1, 1000000, max_epochs)) return -1;
-    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--diverge-factor", &v))) {
-        if (r < 0 || pt_cli_parse_double(verb, "--diverge-factor", v, 1.0001, 1e6, &c->diverge_factor)) return -1;
-    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--chance-epochs", &v))) {
-        long n;
-        if (r < 0 || pt_cli_parse_long(verb, "--chance-epochs", v, 0, 1000000, &n)) return -1;
-        c->chance_epochs = n == 0 ? -1 : (int)n;
+    } else if ((r = stop_flag(verb, argc, argv, i, c))) {
+        if (r < 0) return -1;
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--seed", &v))) {
         long s;
         if (r < 0 || pt_cli_parse_long(verb, "--seed", v, 0, 2147483647L, &s)) return -1;
