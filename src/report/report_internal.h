@@ -37,6 +37,7 @@ typedef struct {
     const char *name; /* CSV/JSON key */
     const char *head; /* what readers see */
     pt_col_kind kind;
+    const char *empty; /* what readers see where a number is missing (NULL: "-"), e.g. "not reached" */
 } pt_col;
 
 typedef struct {
@@ -77,5 +78,7 @@ void pt_html_text(FILE *f, const char *s);      /* escapes & < > " */
 void pt_fig3(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone);
 void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone);
 void pt_fig5(FILE *f, const pt_report_data *d, const pt_report_pretrain *g, int standalone);
+/* the accuracy-energy Pareto front of a regime group: every run a point, the front drawn, its setups named */
+void pt_fig_pareto(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone);
 
 #endif

@@ -21,12 +21,15 @@ void pt_table_init(pt_table *t, const char *id, const char *title, const char *c
 
 void pt_table_col(pt_table *t, const char *name, const char *head, pt_col_kind kind) {
     if (t->ncols >= (int)(sizeof t->cols / sizeof t->cols[0])) return;
-    t->cols[t->ncols++] = (pt_col){name, head, kind};
+    t->cols[t->ncols++] = (pt_col){name, head, kind, NULL};
 }
 
 void pt_table_cols(pt_table *t, const pt_col *cols, int n) {
     assert(t->ncols + n <= (int)(sizeof t->cols / sizeof t->cols[0]));
-    for (int i = 0; i < n; i++) pt_table_col(t, cols[i].name, cols[i].head, cols[i].kind);
+    for (int i = 0; i < n; i++) {
+        pt_table_col(t, cols[i].name, cols[i].head, cols[i].kind);
+        t->cols[t->ncols - 1].empty = cols[i].empty;
+    }
 }
 
 int pt_table_col_index(const pt_table *t, const char *name) {
@@ -84,6 +87,10 @@ void pt_html_text(FILE *f, const char *s) {
 
 /* what readers see in a cell */
 static void reader_text(const pt_col *col, const pt_cell *c, char *buf, size_t n) {
+    if (col->kind != PT_COL_TEXT && col->empty && isnan(c->v)) {
+        pt_strlcpy(buf, col->empty, n);
+        return;
+    }
     switch (col->kind) {
     case PT_COL_TEXT: pt_strlcpy(buf, c->s ? c->s : "-", n); break;
     case PT_COL_INT:
