@@ -30,12 +30,14 @@ int pt_preset_get(const char *name, pt_preset *p) {
         memcpy(p->batch_sizes, bs, sizeof bs);
         p->patience = 40;
         p->max_epochs = 1000;
-    } else if (!strcmp(name, "quick")) {
-        static const int bs[4] = {16, 64, 256, 1024};
+        p->chance_epochs = 5;
+    } else if (!strcmp(name, "quick")) { /* README, "The quick preset": why these numbers */
+        static const int bs[4] = {16, 32, 64, 128};
         memcpy(p->batch_sizes, bs, sizeof bs);
-        p->patience = 3;
-        p->max_epochs = 15;
-        p->train_limit = 2048;
+        p->patience = 2;
+        p->max_epochs = 12;
+        p->chance_epochs = 3;
+        p->train_limit = 4096;
         p->val_limit = 512;
     } else {
         return -1;
@@ -50,12 +52,16 @@ int pt_preset_study(const char *name, const char *kind, pt_preset *p) {
     if (!strcmp(kind, "pretrain")) { /* 4 phases per setup: under a third of the data per run */
         static const int bs[4] = {16, 64, 256, 512};
         memcpy(p->batch_sizes, bs, sizeof bs);
+        p->patience = 3;
+        p->max_epochs = 15;
         p->repeats = 1;
         p->train_limit = 640;
         p->val_limit = 256;
     } else if (!strcmp(kind, "multitask")) { /* resnet18 on 2 cores: small images, small slices */
         static const int bs[4] = {16, 32, 64, 128}; /* batch 8 is per-step overhead on CPU */
         memcpy(p->batch_sizes, bs, sizeof bs);
+        p->patience = 3;
+        p->max_epochs = 15;
         p->repeats = 1;
         p->train_limit = 160;
         p->val_limit = 64;
@@ -336,7 +342,8 @@ static int setup_train(pt_study *s, const pt_setup_opts *o, pt_net *net, const c
     tc.stop.patience = cfg->preset.patience;
     tc.stop.max_epochs = cfg->preset.max_epochs;
     if (cfg->diverge_factor > 0) tc.stop.diverge_factor = cfg->diverge_factor;
-    if (cfg->chance_epochs != 0) tc.stop.chance_epochs = cfg->chance_epochs < 0 ? 0 : cfg->chance_epochs;
+    int chance = cfg->chance_epochs ? cfg->chance_epochs : cfg->preset.chance_epochs;
+    if (chance != 0) tc.stop.chance_epochs = chance < 0 ? 0 : chance;
     if (tc.task == PT_TASK_CLASSIFY && pt_net_head_size(net, 0) > 1)
         tc.stop.chance = 1.0 / (double)pt_net_head_size(net, 0); /* "stuck at chance" */
     if (o->stop_on_loss) tc.stop.mode = PT_STOP_LOSS;
@@ -447,8 +454,9 @@ static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr
     const pt_study_config *cfg = s->cfg;
     int skipped;
     if (cfg->progress)
-        fprintf(stderr, "[%d/%d] setup %d: batch %d, lr %g, repeat %d%s%s\n", k, total, setup, bs, lr, repeat,
-                strcmp(phase, "train") ? ", " : "", strcmp(phase, "train") ? phase : "");
+        fprintf(stderr, "[%d/%d] setup %d: batch %d, lr %g, repeat %d%s%s%s%s\n", k, total, setup, bs, lr, repeat,
+                strcmp(phase, "train") ? ", " : "", strcmp(phase, "train") ? phase : "", s->eta[0] ? "; " : "",
+                s->eta);
     if (pt_study_run_setup(s, setup, bs, lr, repeat, phase, o, res, &skipped, err, errlen) != 0) return -1;
     s->nruns++;
     if (res->status == PT_RUN_FAILED) s->nfailed++;
@@ -471,6 +479,39 @@ static int study_outcome(const pt_study *s, const char *kind, int rc) {
     return 2;
 }
 
+/* The ETA of a regime grid from the runs trained so far: a remaining run is
+   expected to take what the trained runs of its setup took (measured epoch
+   times of the same batch size and learning rate), else of its batch size,
+   else the mean trained run. */
+typedef struct {
+    double t0, secs[PT_STUDY_MAX_GRID][PT_STUDY_MAX_GRID];
+    int n[PT_STUDY_MAX_GRID][PT_STUDY_MAX_GRID];
+} regime_eta;
+
+static double eta_guess(const regime_eta *e, const pt_preset *p, int b, int l) {
+    double sb = 0, sa = 0;
+    int nb = 0, na = 0;
+    for (int i = 0; i < p->nbs; i++)
+        for (int j = 0; j < p->nlr; j++) {
+            sa += e->secs[i][j], na += e->n[i][j];
+            if (i == b) sb += e->secs[i][j], nb += e->n[i][j];
+        }
+    if (e->n[b][l]) return e->secs[b][l] / e->n[b][l];
+    return nb ? sb / nb : na ? sa / na : NAN;
+}
+
+/* s->eta before task (r, b, l): elapsed and, once a run was trained, what is left */
+static void eta_say(pt_study *s, const regime_eta *e, const pt_preset *p, int r0, int b0, int l0) {
+    double left = 0, el = pt_clock_now() - e->t0;
+    for (int r = r0; r <= p->repeats; r++)
+        for (int b = 0; b < p->nbs; b++)
+            for (int l = 0; l < p->nlr; l++)
+                if (r > r0 || b > b0 || (b == b0 && l >= l0)) left += eta_guess(e, p, b, l);
+    if (isfinite(left))
+        snprintf(s->eta, sizeof s->eta, "%.0f s elapsed, about %.0f s left", el, left);
+    else snprintf(s->eta, sizeof s->eta, "%.0f s elapsed", el);
+}
+
 int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
     pt_study s;
     if (pt_study_open(&s, cfg, "regime", err, errlen) != 0) return -1;
@@ -478,14 +519,30 @@ int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
     int total = cfg->one_task > 0 ? 1 : p->nbs * p->nlr * p->repeats, k = 0, rc = 0;
     fprintf(stderr, "powertrain regime: %s, preset %s, %d runs (%d setups x %d repeats) on %s into %s (study %lld)\n",
             cfg->dataset, p->name, total, p->nbs * p->nlr, p->repeats, cfg->device, cfg->db, (long long)s.study_id);
+    regime_eta eta;
+    memset(&eta, 0, sizeof eta);
+    int reached[PT_STUDY_MAX_GRID * PT_STUDY_MAX_GRID] = {0};
+    eta.t0 = pt_clock_now();
     for (int r = 1; r <= p->repeats && rc == 0; r++)
         for (int b = 0; b < p->nbs && rc == 0; b++)
             for (int l = 0; l < p->nlr && rc == 0; l++) {
                 if (!in_task(cfg, b * p->nlr + l + 1, r)) continue;
                 pt_train_result res;
+                if (cfg->one_task <= 0) eta_say(&s, &eta, p, r, b, l);
+                double t = pt_clock_now();
                 rc = run_phase(&s, ++k, total, b * p->nlr + l + 1, p->batch_sizes[b], p->lrs[l], r, "train", NULL,
                                &res, err, errlen);
+                if (res.epochs > res.resumed_epochs && res.status != PT_RUN_RUNNING)
+                    eta.secs[b][l] += pt_clock_now() - t, eta.n[b][l]++;
+                reached[b * p->nlr + l] |= isfinite(res.energy_to_target_j);
             }
+    s.eta[0] = '\0';
+    if (rc == 0 && cfg->one_task <= 0) {
+        int n = 0;
+        for (int i = 0; i < p->nbs * p->nlr; i++) n += reached[i];
+        printf("%d of %d setups reached the target (val acc %g) in at least one of %d repeats\n", n,
+               p->nbs * p->nlr, p->threshold, p->repeats);
+    }
     if (rc == 0) { /* the grid's best setups, as tune compares against them */
         static const char *objs[2] = {"energy-to-target", "total-energy"};
         pt_grid *g = calloc(1, sizeof *g);

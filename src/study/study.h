@@ -33,6 +33,7 @@ typedef struct {
     int repeats;
     double threshold;
     int patience, max_epochs;
+    int chance_epochs; /* not_reached "stuck at chance" after this many epochs near chance (stop.h) */
     int64_t train_limit, val_limit;
     int image_size;  /* CelebA images are image_size x image_size (0: the reader's 64) */
 } pt_preset;
@@ -114,6 +115,7 @@ typedef struct {
     double idle_w; /* billed idle power measured at open (--idle), NAN when not measured */
     char gpu_bill[64]; /* the GPU backend's PCI bus id the meter bills (no --gpus), else "" */
     int nruns, nfailed; /* runs of this invocation's studies (stored ones included), of them failed */
+    char eta[96];       /* run_phase's progress: "12 s elapsed, about 40 s left" ("" none) */
 } pt_study;
 
 /* Opens the store, the data, the backend and the meter; creates (or, with
