@@ -488,7 +488,7 @@ static void study_help(const pt_study_kind *k) {
     printf("%sCtrl-C stops after the batch in flight; --resume skips finished runs and\n"
            "restarts the one in flight.\n\n"
            "  --preset paper|quick  paper: 64..4096, patience 40; quick: data slices,\n"
-           "                      batch sizes 16..1024, patience 3, cap 15 (default quick;\n"
+           "                      batch sizes 16..128, patience 2, cap 15 (default quick;\n"
            "                      pretrain quick: 1 repeat, batch 16..512, 640 windows; multitask\n"
            "                      quick: 1 repeat, batch 16..128, 160 images at 24x24)\n"
            "  --batch-sizes LIST  e.g. 64,256,1024,4096\n"

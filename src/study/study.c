@@ -35,7 +35,7 @@ int pt_preset_get(const char *name, pt_preset *p) {
         static const int bs[4] = {16, 32, 64, 128};
         memcpy(p->batch_sizes, bs, sizeof bs);
         p->patience = 2;
-        p->max_epochs = 12;
+        p->max_epochs = 15;
         p->chance_epochs = 3;
         p->train_limit = 4096;
         p->val_limit = 512;

@@ -4,10 +4,11 @@
  * Presets only change numbers:
  *   paper  batch sizes 64,256,1024,4096; lrs 0.1,0.01,0.001,0.0001; 2 repeats;
  *          threshold 0.8, patience 40, cap 1000 epochs; all data
- *   quick  batch sizes 16,64,256,1024 (the grid scaled to the slices); the same
- *          lrs; 2 repeats; threshold 0.8, patience 3, cap 15; at most 2048
+ *   quick  batch sizes 16,32,64,128 (enough steps per epoch for lr 0.0001 to
+ *          reach the target within the cap); the same lrs; 2 repeats; threshold
+ *          0.8, patience 2, cap 15, stuck at chance after 3 epochs; at most 4096
  *          training and 512 validation samples (pretrain and multitask shrink
- *          further: pt_preset_study)
+ *          further, with patience 3: pt_preset_study). README: "The quick preset".
  * Setup numbers follow Table 1: setup = 4 * (batch size index) + lr index + 1. */
 #ifndef PT_STUDY_STUDY_H
 #define PT_STUDY_STUDY_H
