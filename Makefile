@@ -1,7 +1,8 @@
 # powertrain -- a thin wrapper over CMake. See README.md.
 #   make        Release build into build/ (installs missing Debian packages first)
 #   make test   build + ctest, then the same suite under ASan+UBSan (clang) in build-san/
-#   make demo   the regime study on Fashion-MNIST (quick) into results.db, then the HTML report
+#   make demo   builds powertrain only, the regime study on Fashion-MNIST (quick) into results.db,
+#               then the HTML report; prints the headline and the report's path
 #   make deps   install the missing Debian packages only
 #   make fuzz   libFuzzer harnesses (tests/fuzz) built with clang into build-fuzz/, each run SECONDS=15
 JOBS ?= 2

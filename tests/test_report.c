@@ -805,6 +805,8 @@ static void test_ends_and_front(void) {
     CHECK(cmp && cmp->nrows == 6);
     CHECK_CONTAINS(cell_s(cmp, 2, "ours"), "lr 0.1: 0 of 2 reached (1 stuck at chance, 1 diverged)");
     CHECK(!strcmp(cell_s(cmp, 2, "verdict"), "agree"));
+    CHECK(!strcmp(cell_s(cmp, 0, "verdict"), "not comparable")); /* one batch size */
+    CHECK_CONTAINS(cell_s(cmp, 0, "reason"), "fewer than two batch sizes");
     /* spread: setup 2's totals 1000-1500 J over n=2 */
     const pt_table *su = pt_report_table_find(ts, "regime-setups-1");
     CHECK(cell_v(su, 1, "setup") == 2 && cell_v(su, 1, "total_energy_min_j") == 1000 &&

@@ -143,6 +143,12 @@ static void row_batch(const pt_report_data *d, const pt_report_regime *g, cmp_ro
     if (g->nbs < 2 || !isfinite(bs_ratio)) {
         snprintf(c->verdict, sizeof c->verdict, "not comparable");
         snprintf(c->reason, sizeof c->reason, "fewer than two batch sizes with a stored epoch");
+    } else if (lr_ratio > 1.5) { /* the learning rate does not change the work of an epoch */
+        snprintf(c->verdict, sizeof c->verdict, "not comparable");
+        snprintf(c->reason, sizeof c->reason,
+                 "energy per epoch varies x%.2f across learning rates, which do not change an epoch's work: the "
+                 "measurement is noisy here (a shared or throttled machine?) on %s",
+                 lr_ratio, hw);
     } else if (bs_ratio >= 1.2 && bs_ratio > lr_ratio) {
         snprintf(c->verdict, sizeof c->verdict, "agree");
         snprintf(c->reason, sizeof c->reason,
