@@ -684,7 +684,7 @@ static const pt_report_schema *schema_of(const char *id) {
 
 static void test_named_columns(void) {
     /* the machinery: columns from an array, looked up by name */
-    static const pt_col cols[] = {{"a", "A", PT_COL_INT, NULL}, {"b", "B head", PT_COL_TEXT, NULL}, {"c", "C", PT_COL_J, NULL}};
+    static const pt_col cols[] = {{"a", "A", PT_COL_INT}, {"b", "B head", PT_COL_TEXT}, {"c", "C", PT_COL_J}};
     pt_table t;
     pt_table_init(&t, "x", "X", NULL);
     pt_table_cols(&t, cols, 3);

@@ -57,7 +57,7 @@ static const pt_col reg_setup_cols[REG_SETUP_NCOLS] = {
     [REG_SETUP_TOTAL_ENERGY_MIN_J] = {"total_energy_min_j", "min", PT_COL_J},
     [REG_SETUP_TOTAL_ENERGY_MAX_J] = {"total_energy_max_j", "max", PT_COL_J},
     [REG_SETUP_REACHED] = {"reached", "n reached", PT_COL_INT},
-    [REG_SETUP_ENERGY_TO_TARGET_J] = {"energy_to_target_j", "energy to target", PT_COL_J, "not reached"},
+    [REG_SETUP_ENERGY_TO_TARGET_J] = {"energy_to_target_j", "energy to target", PT_COL_J},
     [REG_SETUP_ENERGY_TO_TARGET_MIN_J] = {"energy_to_target_min_j", "min", PT_COL_J},
     [REG_SETUP_ENERGY_TO_TARGET_MAX_J] = {"energy_to_target_max_j", "max", PT_COL_J},
     [REG_SETUP_METHOD] = {"method", "method", PT_COL_TEXT},
@@ -242,7 +242,7 @@ static const pt_col runs_cols[RUNS_NCOLS] = {
     [RUNS_EPOCHS] = {"epochs", "epochs", PT_COL_INT},
     [RUNS_BEST_VAL_ACC] = {"best_val_acc", "best val. acc.", PT_COL_NUM},
     [RUNS_ENERGY_J] = {"energy_j", "energy", PT_COL_J},
-    [RUNS_ENERGY_TO_TARGET_J] = {"energy_to_target_j", "to target", PT_COL_J, "not reached"},
+    [RUNS_ENERGY_TO_TARGET_J] = {"energy_to_target_j", "to target", PT_COL_J},
     [RUNS_METHOD] = {"method", "method", PT_COL_TEXT},
     [RUNS_HARDWARE] = {"hardware", "hardware", PT_COL_TEXT},
     [RUNS_HOST] = {"host", "host", PT_COL_TEXT},
@@ -332,6 +332,7 @@ static void regime_tables(pt_report_tables *ts, const pt_report_data *d) {
                  cap);
         pt_table *t = add(ts, id, full, caption, PT_SEC_REGIME + i, reg_setup_cols, REG_SETUP_NCOLS);
         if (!t) continue;
+        pt_table_col_empty(t, REG_SETUP_ENERGY_TO_TARGET_J, "not reached");
         for (int k = 0; k < g->nsetups; k++) {
             const pt_report_setup *su = &g->setups[k];
             int r = pt_table_row(t);
@@ -806,6 +807,7 @@ static void runs_table(pt_report_tables *ts, const pt_report_data *d) {
                       "energy_j is the figure of the run's method; NULL/empty where not recorded", PT_SEC_RUNS,
                       runs_cols, RUNS_NCOLS);
     if (!t) return;
+    pt_table_col_empty(t, RUNS_ENERGY_TO_TARGET_J, "not reached");
     for (int i = 0; i < d->nruns; i++) {
         const pt_report_run *a = &d->runs[i];
         int r = pt_table_row(t);
