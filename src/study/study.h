@@ -19,6 +19,7 @@
 #include "powertrain/meter.h"
 #include "store/store.h"
 #include "study/data.h"
+#include "study/exec.h"
 #include "study/train.h"
 #include "study/tune.h"
 
@@ -66,10 +67,12 @@ typedef struct {
     const char *encoder_weights;            /* multitask: resnet18 trunk safetensors, or NULL */
     const char *study_note;                 /* extra members of the study's config_json (tune), or NULL */
     int one_task;                           /* 0: every task; k > 0: only task k - 1 (a cluster array task) */
+    pt_exec_spec exec;                      /* exec.argv: each run is this command (exec.h), no model of ours */
 } pt_study_config;
 
 /* The study's config_json without study_note: what identifies a grid of the
- * same dataset, model, device, optimizer, seed and preset numbers. */
+ * same dataset, model, device, optimizer, seed and preset numbers (and, with
+ * --exec, the command and its regexes). n: at least 8192 with --exec. */
 void pt_study_config_json(const pt_study_config *cfg, const char *model, char *buf, size_t n);
 
 /* The longest note (extra config_json members) of a run. */
