@@ -9,7 +9,8 @@
  * spaces, quotes or ';' reaches the command as it is. "{{" is a literal "{".
  * Any other {name} is refused when the flags are checked.
  *
- * Epochs, either way (both may be used):
+ * Epochs, one way or the other (with --acc-regex the marks are not read, so
+ * a trainer that does both is not counted twice):
  *   output  each line of the command's stdout or stderr matching
  *           --epoch-regex ends an epoch (default: --acc-regex); --acc-regex
  *           and --loss-regex (one group each) give its metrics from that line

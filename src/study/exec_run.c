@@ -202,7 +202,7 @@ static void on_output(exec_ctx *c, char *line) {
 static void on_mark(exec_ctx *c, char *line) {
     long n;
     double acc, loss;
-    if (!pt_exec_parse_mark(line, &n, &acc, &loss) || c->decided) return;
+    if (c->have[1] || !pt_exec_parse_mark(line, &n, &acc, &loss) || c->decided) return; /* --acc-regex: lines only */
     if (c->pending) finish_epoch(c);
     if (c->decided) return;
     cut_epoch(c);
