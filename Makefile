@@ -9,7 +9,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-san
 ASAN_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
 
-.PHONY: all deps build test test-release test-asan demo bench clean fuzz
+.PHONY: all deps build test test-release test-asan demo demo-pytorch bench clean fuzz
 
 all: build
 
@@ -57,6 +57,10 @@ demo: build
 	$(BUILD)/powertrain regime --dataset fmnist --preset quick --db results.db --resume
 	$(BUILD)/powertrain report --db results.db --out demo-report
 	@echo "demo: the report is $(CURDIR)/demo-report/report.html"
+
+# The regime study around a PyTorch trainer (powertrain regime --exec; installs python3-torch)
+demo-pytorch: build
+	scripts/demo_pytorch.sh $(BUILD)
 
 # Timing goals live here, never in tests (figures in bench/README.md).
 bench: build
