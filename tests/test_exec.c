@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -20,6 +21,12 @@ static const char *bin, *trainer;
 static char dir[512], db[1024];
 
 #include "cli_test.h"
+
+static double pt_test_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 /* Processes whose command line is "sleep 2999" (the trainer's worker). */
 static int workers_alive(void) {
@@ -174,6 +181,40 @@ static void test_tune(void) {
     CHECK(rc == 0 && strstr(out, "chosen: setup 1 (batch 16, lr 0.1)") != NULL);
 }
 
+/* A trainer that ignores SIGTERM (its worker too) is killed after --grace;
+   the energy runs until it is gone. */
+static void test_grace(void) {
+    char script[700], err[8192];
+    snprintf(script, sizeof script, "%s/stubborn.sh", dir);
+    FILE *f = fopen(script, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs("#!/bin/sh\ntrap '' TERM\nsleep 2999 &\ne=0\nwhile :; do\n  e=$((e + 1))\n  sleep 0.2\n"
+          "  echo \"epoch_end $e val_acc=0.9\" > \"$POWERTRAIN_MARKS\"\ndone\n", f);
+    fclose(f);
+    chmod(script, 0755);
+    snprintf(db, sizeof db, "%s/grace.db", dir);
+    char *args[] = {(char *)bin, "regime", "--db", db, "--batch-sizes", "16", "--lrs", "0.1", "--repeats", "1",
+                    "--patience", "1", "--grace", "1.5", "--quiet", "--exec", "--", script, NULL};
+    double t0 = pt_test_now();
+    CHECK(run(args, err, sizeof err) == 0);
+    double took = pt_test_now() - t0;
+    CHECK(took >= 1.5 + 0.4); /* two epochs, then the whole grace period */
+    CHECK(run_q(1, "status = 'done'") == 1 && run_q(1, "epochs") == 2);
+    CHECK(q1("SELECT r.energy_j > SUM(e.energy_j) FROM runs r JOIN epochs e ON e.run_id = r.id") == 1);
+    CHECK(workers_alive() == 0);
+}
+
+/* --slurm: the tasks' flags go before the --, the command stays last. */
+static void test_slurm_line(void) {
+    char out[65536];
+    snprintf(db, sizeof db, "%s/slurm.db", dir);
+    char *args[] = {(char *)bin, "regime", "--db", db, "--batch-sizes", "16", "--lrs", "0.1", "--repeats", "1",
+                    "--slurm", "--dry-run", "--exec", "--", "/bin/echo", "a b", "{lr}", NULL};
+    CHECK(run_capture(args, 1, out, sizeof out) == 0);
+    CHECK(strstr(out, "'--exec' --db \"$db\" --task-index \"$i\" --resume '--' '/bin/echo' 'a b' '{lr}' &\n") != NULL);
+}
+
 /* Bad input: one line naming the flag, nothing run. */
 static void test_refusals(void) {
     char err[4096];
@@ -208,6 +249,8 @@ int main(int argc, char **argv) {
     test_regime_regex();
     test_regime_marks();
     test_tune();
+    test_grace();
+    test_slurm_line();
     if (!pt_test_failures) {
         char cmd[700];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
