@@ -12,7 +12,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-san
 ASAN_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
 
-.PHONY: all deps build build-tool configure test test-release test-asan test-fuzz demo bench clean fuzz
+.PHONY: all deps build build-tool configure test test-release test-asan test-fuzz demo demo-pytorch bench clean fuzz
 
 all: build
 
@@ -89,6 +89,10 @@ demo: build-tool
 	@$(BUILD)/powertrain regime --dataset fmnist --preset quick --db results.db --resume | tee $(BUILD)/demo-regime.txt
 	@$(BUILD)/powertrain report --db results.db --out demo-report >$(BUILD)/demo-summary.md
 	@echo "demo: $$(head -1 $(BUILD)/demo-regime.txt | sed 's/ in at least.*//'), $$(sed -n 2p $(BUILD)/demo-regime.txt | sed 's/; grid.*//'); the report, opening with the paper vs this run: $(CURDIR)/demo-report/report.html"
+
+# The regime study around a PyTorch trainer (powertrain regime --exec; installs python3-torch)
+demo-pytorch: build
+	scripts/demo_pytorch.sh $(BUILD)
 
 # Timing goals live here, never in tests (figures in bench/README.md).
 bench: build

@@ -12,6 +12,7 @@
 
 #include "models/models.h"
 #include "nn/checkpoint.h"
+#include "study/exec_run.h"
 #include "study/grid.h"
 #include "util/clock.h"
 #include "util/json.h"
@@ -86,6 +87,7 @@ void pt_study_config_json(const pt_study_config *cfg, const char *model, char *j
              (long long)cfg->preset.val_limit);
     if (cfg->preset.image_size > 0 && strlen(json) + 32 < n) /* only where it applies: older studies resume */
         snprintf(json + strlen(json) - 1, n - strlen(json) + 1, ",\"image_size\":%d}", cfg->preset.image_size);
+    pt_exec_config_json(&cfg->exec, json, n); /* checked to fit (pt_exec_check) */
 }
 
 int pt_study_multitask_note(const pt_study_config *cfg, char *note, size_t n) {
@@ -144,10 +146,11 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
     s->study_id = -1;
-    /* the device first: a missing GPU is one line, before any data is read */
-    s->be = pt_backend_create(cfg->device, cfg->threads, err, errlen);
-    if (!s->be) goto fail;
-    if (pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit,
+    /* the device first: a missing GPU is one line, before any data is read;
+       a study around a command (--exec) has neither: the command trains */
+    s->be = cfg->exec.argv ? NULL : pt_backend_create(cfg->device, cfg->threads, err, errlen);
+    if (!s->be && !cfg->exec.argv) goto fail;
+    if (!cfg->exec.argv && pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit,
                            cfg->preset.image_size, cfg->seed, &s->data, err, errlen) != 0)
         goto fail;
     pt_meter_config mc;
@@ -157,7 +160,7 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
     /* training on a GPU without --gpus: bill exactly that GPU (by PCI bus id,
        so CUDA_VISIBLE_DEVICES' renumbering cannot mislead NVML's indices) */
     char bus[32];
-    if (!mc.gpus && pt_backend_gpu(s->be, bus, sizeof bus, NULL, 0) >= 0 && bus[0]) {
+    if (!mc.gpus && s->be && pt_backend_gpu(s->be, bus, sizeof bus, NULL, 0) >= 0 && bus[0]) {
         pt_strlcpy(s->gpu_bill, bus, sizeof s->gpu_bill);
         mc.gpus = s->gpu_bill;
     }
@@ -193,7 +196,7 @@ static int study_open_store(pt_study *s, const char *kind, char *err, size_t err
     s->store = pt_store_open(cfg->db, 1, err, errlen);
     if (!s->store) goto fail;
     if (cfg->one_task > 0) pt_store_claims_private(s->store); /* a cluster task's own shard (slurm.c) */
-    char json[2048];
+    char json[PT_EXEC_JSON_MAX + 2048];
     pt_study_config_json(cfg, s->data.model, json, sizeof json);
     if (cfg->study_note && strlen(json) + strlen(cfg->study_note) + 2 < sizeof json)
         snprintf(json + strlen(json) - 1, sizeof json - strlen(json) + 1, ",%s}", cfg->study_note);
@@ -279,7 +282,7 @@ static void run_config_json(const pt_study *s, int repeat, const char *note, cha
     if (isfinite(s->idle_w)) snprintf(per + strlen(per), sizeof per - strlen(per), ",\"idle_w\":%.4g", s->idle_w);
     snprintf(json, len, "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d,\"versions\":\"powertrain %s\"%s%s%s}",
              cfg->interval_ms ? cfg->interval_ms : 100, (unsigned long long)(cfg->seed + (uint64_t)repeat - 1),
-             s->be->threads, PT_METER_VERSION, per, note ? "," : "", note ? note : "");
+             s->be ? s->be->threads : 0, PT_METER_VERSION, per, note ? "," : "", note ? note : "");
 }
 
 /* A run finished earlier: its stored result stands. */
@@ -428,16 +431,18 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     if (claim.state == PT_CLAIM_BUSY) return *skipped = 2, busy_result(&claim, res), 0;
     int64_t rid = claim.run_id;
     char ckpt[4400] = "";
-    if (!o->watch && resume_path(s, rid, ckpt, sizeof ckpt, err, errlen) != 0) return -1;
+    if (!o->watch && !cfg->exec.argv && resume_path(s, rid, ckpt, sizeof ckpt, err, errlen) != 0) return -1;
     if (claim.state == PT_CLAIM_RESUMED && cfg->progress)
         fprintf(stderr, "  resuming run %lld (%d epochs stored%s%s)\n", (long long)rid, claim.epochs,
                 claim.owner[0] ? "; its owner " : "", claim.owner[0] ? claim.owner : "");
     char terr[512] = "";
     const char *model = o->model ? o->model : cfg->model ? cfg->model : s->data.model;
-    pt_net *net;
-    int ok = setup_net(s, o, model, batch_size, repeat, &net, terr, sizeof terr) != NULL &&
-             setup_train(s, o, net, model, setup, batch_size, lr, repeat, phase, rid, ckpt[0] ? ckpt : NULL, res,
-                         terr, sizeof terr) == 0;
+    pt_net *net = NULL;
+    pt_exec_job job = {rid, setup, batch_size, repeat, lr, o->watch, o->watch_ctx};
+    int ok = cfg->exec.argv ? pt_exec_run(s, &job, res, terr, sizeof terr) == 0 /* around the user's command */
+                            : setup_net(s, o, model, batch_size, repeat, &net, terr, sizeof terr) != NULL &&
+                                  setup_train(s, o, net, model, setup, batch_size, lr, repeat, phase, rid,
+                                              ckpt[0] ? ckpt : NULL, res, terr, sizeof terr) == 0;
     pt_net_free(net);
     if (ckpt[0]) checkpoint_tidy(s);
     if (ok && res->claim_lost) { /* another process took it over: theirs to finish */

@@ -21,6 +21,7 @@
 #include "powertrain/meter.h"
 #include "store/store.h"
 #include "study/data.h"
+#include "study/exec.h"
 #include "study/train.h"
 #include "study/tune.h"
 
@@ -71,6 +72,7 @@ typedef struct {
     int one_task;                           /* 0: every task; k > 0: only task k - 1 (a cluster array task) */
     double diverge_factor;                  /* diverged: train loss > factor x epoch 1's (0: 10) */
     int chance_epochs;                      /* stuck at chance after N epochs (0: 5; < 0: never) */
+    pt_exec_spec exec;                      /* exec.argv: each run is this command (exec.h), no model of ours */
 } pt_study_config;
 
 /* One line on f: PREFIX<status> after N epochs (<reason>), best val acc A,
@@ -79,7 +81,8 @@ typedef struct {
 void pt_study_say_result(FILE *f, const char *prefix, const pt_train_result *res);
 
 /* The study's config_json without study_note: what identifies a grid of the
- * same dataset, model, device, optimizer, seed and preset numbers. */
+ * same dataset, model, device, optimizer, seed and preset numbers (and, with
+ * --exec, the command and its regexes). n: at least 8192 with --exec. */
 void pt_study_config_json(const pt_study_config *cfg, const char *model, char *buf, size_t n);
 
 /* The longest note (extra config_json members) of a run. */

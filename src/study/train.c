@@ -115,8 +115,7 @@ int pt_train_evaluate(pt_net *net, pt_task task, float alpha, const pt_dataset *
     return 0;
 }
 
-/* The epoch window's energy into a store row (components into comp[]). */
-static void epoch_energy(pt_meter *m, int win, pt_epoch_row *row, pt_epoch_component *comp, int maxcomp,
+void pt_train_epoch_energy(pt_meter *m, int win, pt_epoch_row *row, pt_epoch_component *comp, int maxcomp,
                          pt_meter_method *method) {
     row->energy_j = 0;
     row->eq1_j = NAN;
@@ -443,7 +442,7 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
     pt_epoch_row row;
     memset(&row, 0, sizeof row);
     pt_meter_method m;
-    epoch_energy(cfg->meter, win, &row, st->comp, st->maxcomp, &m);
+    pt_train_epoch_energy(cfg->meter, win, &row, st->comp, st->maxcomp, &m);
     if (st->interrupted || st->watched) {
         /* the epoch in flight is not a whole epoch: its energy counts, its row is not kept */
         st->stop.energy_j += row.energy_j;
