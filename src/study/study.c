@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "models/models.h"
@@ -393,10 +394,26 @@ static int resume_path(const pt_study *s, int64_t rid, char *out, size_t n, char
     return 0;
 }
 
-/* The checkpoint folders removed once empty (a finished run removes its
-   checkpoint): nothing is left beside the store when nothing is resumable. */
-static void checkpoint_tidy(const pt_study *s) {
-    char dir[4300];
+/* After run ckpt's training: the temp files a killed writer of its
+   checkpoint left (util/fs.c names them "<path>.tmp.<hex>"; the run is ours,
+   nobody else writes them), then the checkpoint folders once empty (a
+   finished run removes its checkpoint): nothing is left beside the store
+   when nothing is resumable. */
+static void checkpoint_tidy(const pt_study *s, const char *ckpt) {
+    char dir[4300], tmp[4400];
+    const char *slash = strrchr(ckpt, '/');
+    size_t dl = slash ? (size_t)(slash - ckpt) : 0;
+    snprintf(dir, sizeof dir, "%.*s", (int)dl, ckpt);
+    snprintf(tmp, sizeof tmp, "%s.tmp.", slash ? slash + 1 : ckpt); /* a name prefix, no pattern */
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, tmp, strlen(tmp)) != 0) continue;
+        char full[4700];
+        snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
+        unlink(full);
+    }
+    if (d) closedir(d);
     snprintf(dir, sizeof dir, "%s.checkpoints/study%lld", s->cfg->db, (long long)s->study_id);
     if (rmdir(dir) == 0) {
         snprintf(dir, sizeof dir, "%s.checkpoints", s->cfg->db);
@@ -427,7 +444,13 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
                       .config_json = json};
     pt_run_claim claim;
     if (pt_store_run_claim(s->store, &ri, &claim, err, errlen) != 0) return -1;
-    if (claim.state == PT_CLAIM_FINISHED) return *skipped = 1, stored_result(s, claim.run_id, res, err, errlen);
+    if (claim.state == PT_CLAIM_FINISHED) {
+        char stale[4400]; /* a process killed between a run's end and its checkpoint's removal left it */
+        snprintf(stale, sizeof stale, "%s.checkpoints/study%lld/run%lld.resume", cfg->db, (long long)s->study_id,
+                 (long long)claim.run_id);
+        if (unlink(stale) == 0) checkpoint_tidy(s, stale);
+        return *skipped = 1, stored_result(s, claim.run_id, res, err, errlen);
+    }
     if (claim.state == PT_CLAIM_BUSY) return *skipped = 2, busy_result(&claim, res), 0;
     int64_t rid = claim.run_id;
     char ckpt[4400] = "";
@@ -444,7 +467,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
                                   setup_train(s, o, net, model, setup, batch_size, lr, repeat, phase, rid,
                                               ckpt[0] ? ckpt : NULL, res, terr, sizeof terr) == 0;
     pt_net_free(net);
-    if (ckpt[0]) checkpoint_tidy(s);
+    if (ckpt[0] && !res->claim_lost) checkpoint_tidy(s, ckpt);
     if (ok && res->claim_lost) { /* another process took it over: theirs to finish */
         *skipped = 2;
         res->status = PT_RUN_RUNNING;
