@@ -215,6 +215,35 @@ static void test_slurm_line(void) {
     CHECK(strstr(out, "'--exec' --db \"$db\" --task-index \"$i\" --resume '--' '/bin/echo' 'a b' '{lr}' &\n") != NULL);
 }
 
+/* Two cluster tasks (--task-index) into shards, merged: the runs, their
+   epochs and end reasons come through, and the merged store reports. */
+static void test_tasks_merge(void) {
+    char shard[2][700], log[700], err[65536], into[700];
+    snprintf(log, sizeof log, "%s/tasks.log", dir);
+    for (int t = 0; t < 2; t++) {
+        snprintf(shard[t], sizeof shard[t], "%s/shard%d.db", dir, t);
+        char idx[8];
+        snprintf(idx, sizeof idx, "%d", t == 0 ? 0 : 3); /* setups 1 (done) and 4 (32, 0.01: the crash) */
+        char *args[] = {(char *)bin, "regime", "--db", shard[t], "--batch-sizes", "16,32", "--lrs", "0.1,0.01",
+                        "--repeats", "1", "--patience", "2", "--max-epochs", "6", "--grace", "2", "--quiet",
+                        "--task-index", idx, "--exec", "--", (char *)trainer, "marks", log, "{batch_size}", "{lr}",
+                        "{max_epochs}", "{run_dir}", NULL};
+        CHECK(run(args, err, sizeof err) == (t == 0 ? 0 : 1)); /* the only run of task 3 fails */
+    }
+    snprintf(into, sizeof into, "%s/merged.db", dir);
+    char *merge[] = {(char *)bin, "merge", "--into", into, shard[0], shard[1], NULL};
+    CHECK(run(merge, err, sizeof err) == 0);
+    snprintf(db, sizeof db, "%s", into);
+    CHECK(q1("SELECT COUNT(*) FROM runs") == 2);
+    CHECK(run_q(1, "status = 'done'") == 1 && run_q(1, "epochs") == 4);
+    CHECK(run_q(4, "status = 'failed'") == 1 && reason_has(4, "exit status 3%"));
+    CHECK(q1("SELECT COUNT(*) FROM epochs") == 5);
+    char out[700];
+    snprintf(out, sizeof out, "%s/merged-report", dir);
+    char *rep[] = {(char *)bin, "report", "--db", into, "--out", out, NULL};
+    CHECK(run(rep, err, sizeof err) == 0);
+}
+
 /* Bad input: one line naming the flag, nothing run. */
 static void test_refusals(void) {
     char err[4096];
@@ -251,6 +280,7 @@ int main(int argc, char **argv) {
     test_tune();
     test_grace();
     test_slurm_line();
+    test_tasks_merge();
     if (!pt_test_failures) {
         char cmd[700];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
