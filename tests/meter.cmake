@@ -12,3 +12,5 @@ add_test(NAME test_shared_lib COMMAND test_shared_lib)
 pt_add_test(test_meter_fork test_meter_fork.c)
 # Apple powermetrics logs (text and plist) replayed through the trace source.
 pt_add_test(test_powermetrics test_powermetrics.c)
+# The marks-line parser of `powertrain measure` (src/meter/marks.c).
+pt_add_test(test_marks test_marks.c)

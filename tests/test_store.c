@@ -644,6 +644,13 @@ static void test_claims(void) {
     /* another host with a fresh heartbeat: busy; with a stale one: ours */
     set_owner(path, rid, "elsewhere", 1, 5);
     CHECK(pt_store_run_claim(st, &info, &c, err, sizeof err) == 0 && c.state == PT_CLAIM_BUSY);
+    pt_store *own = pt_store_open(path, 0, err, sizeof err); /* a cluster task's private shard: ours at once */
+    CHECK(own != NULL);
+    if (own) {
+        pt_store_claims_private(own);
+        CHECK(pt_store_run_claim(own, &info, &c, err, sizeof err) == 0 && c.state == PT_CLAIM_RESUMED);
+        pt_store_close(own);
+    }
     set_owner(path, rid, "elsewhere", 1, pt_store_claim_stale_s() + 5);
     CHECK(pt_store_run_claim(st, &info, &c, err, sizeof err) == 0 && c.state == PT_CLAIM_RESUMED);
     CHECK(c.epochs == 3 && strcmp(c.owner, "elsewhere:1") == 0);
@@ -672,6 +679,40 @@ static void test_claims(void) {
     pt_store_close(st);
 }
 
+/* Six processes open one new store at once and find-or-create one study: all
+ * succeed (one makes the schema, the others open it) and there is one study. */
+static void test_open_race(void) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/race.db", dir);
+    int gate[2];
+    CHECK(pipe(gate) == 0);
+    pid_t kids[6];
+    for (int i = 0; i < 6; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0) {
+            char b, err[512];
+            close(gate[1]);
+            if (read(gate[0], &b, 1) != 0) _exit(3); /* all start when the gate closes */
+            pt_store *st = pt_store_open(path, 1, err, sizeof err);
+            if (!st) fprintf(stderr, "child %d: %s\n", i, err);
+            int64_t sid = st ? pt_store_study_get(st, "regime", "synth", "quick", "{}", NULL, err, sizeof err) : -1;
+            if (st && sid <= 0) fprintf(stderr, "child %d: %s\n", i, err);
+            pt_store_close(st);
+            _exit(sid > 0 ? 0 : 1);
+        }
+    }
+    close(gate[0]);
+    close(gate[1]);
+    int ok = 0;
+    for (int i = 0; i < 6; i++) {
+        int w;
+        waitpid(kids[i], &w, 0);
+        ok += WIFEXITED(w) && WEXITSTATUS(w) == 0;
+    }
+    CHECK(ok == 6);
+    CHECK(query_path(path, "SELECT count(*) FROM studies") == 1);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) return 1;
     test_lifecycle();
@@ -684,6 +725,7 @@ int main(void) {
     test_migrate_rollback();
     test_kill9();
     test_claims();
+    test_open_race();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

@@ -7,6 +7,12 @@
 #include "util/json.h"
 #include "util/str.h"
 
+static int check_only;
+
+void pt_cli_set_check_only(int on) { check_only = on != 0; }
+
+int pt_cli_check_only(void) { return check_only; }
+
 int pt_cli_error(const char *verb, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -31,6 +31,18 @@ int pt_cli_data(int argc, char **argv);      /* cmd_data.c */
 struct pt_data_arg;
 int pt_cli_data_arg(const char *verb, const struct pt_data_arg *a, int argc, char **argv, int *i, void *opts);
 
+/* `powertrain ARGS...` (argv[0] the program): the verb table, the top-level help and
+ * version; returns the process exit status. main.c */
+int pt_cli_main(int argc, char **argv);
+
+/* Check-only mode, for the CLI fuzz harness (tests/fuzz/fuzz_cli.c): every verb
+ * parses and checks its arguments as always, then returns PT_EXIT_OK where its work
+ * would begin: nothing trained, measured, probed, read from stdin or written (the
+ * checks themselves only read: a --data folder's access(), --model's name). Off
+ * unless set; the powertrain command never sets it. args.c */
+void pt_cli_set_check_only(int on);
+int pt_cli_check_only(void);
+
 /* Prints "powertrain VERB: message" on stderr; returns code. */
 int pt_cli_error(const char *verb, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -130,6 +130,7 @@ static int run_info(const char *verb, const info_args *a) {
     if (!e)
         return pt_cli_error(verb, PT_EXIT_USAGE, "--dataset: unknown data set '%s' (%s)", a->dataset,
                             pt_data_names(names, sizeof names, ", ", " or ", 0));
+    if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: nothing past the checks */
     int rc = e->info(dir, a->cache_dir, a->opts[idx], isatty(2), err, sizeof err);
     if (rc == -2) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
     if (rc != 0) return pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);

@@ -179,6 +179,7 @@ int pt_cli_devices(int argc, char **argv) {
     const char *json_path = NULL;
     int rc = parse_options(argc, argv, &cfg, &period_s, &json_path);
     if (rc >= 0) return rc;
+    if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: nothing past the checks */
     pt_meter *m = pt_meter_open(&cfg);
     if (!m) return pt_cli_error("devices", PT_EXIT_USAGE, "%s", pt_meter_last_error());
     int w = probe(m, period_s);

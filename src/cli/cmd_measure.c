@@ -23,6 +23,7 @@
 
 #include "cli/cli.h"
 #include "cli/metrics.h"
+#include "meter/marks.h"
 #include "powertrain/meter.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -204,18 +205,18 @@ static void begin_phase(measure_state *st, const char *name) {
 }
 
 static void handle_mark_line(measure_state *st, char *line) {
-    char *s = pt_trim(line);
-    if (!*s) return;
-    if (!strncmp(s, "epoch_end", 9) && (s[9] == '\0' || s[9] == ' ' || s[9] == '\t')) {
-        long n = 0;
-        char *arg = pt_trim(s + 9);
-        if (*arg && (pt_parse_long(arg, &n) != 0 || n < 0)) n = 0;
-        end_epoch(st, (int)n);
-    } else if (!strncmp(s, "phase", 5) && (s[5] == ' ' || s[5] == '\t') && *pt_trim(s + 5)) {
-        begin_phase(st, pt_trim(s + 5));
-    } else if (!st->warned_mark) {
-        st->warned_mark = 1;
-        fprintf(stderr, "powertrain measure: ignoring unknown mark '%.60s' (expected 'epoch_end [N]' or 'phase NAME')\n", s);
+    pt_mark m;
+    switch (pt_marks_parse_line(line, &m)) {
+    case PT_MARK_BLANK: break;
+    case PT_MARK_EPOCH_END: end_epoch(st, (int)m.epoch); break;
+    case PT_MARK_PHASE: begin_phase(st, m.text); break;
+    case PT_MARK_UNKNOWN:
+        if (!st->warned_mark) {
+            st->warned_mark = 1;
+            fprintf(stderr, "powertrain measure: ignoring unknown mark '%.60s' (expected 'epoch_end [N]' or 'phase NAME')\n",
+                    m.text);
+        }
+        break;
     }
 }
 
@@ -672,6 +673,7 @@ static int check_options(const measure_opts *o, measure_run *run) {
         }
         run->st.have_re = 1;
     }
+    if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: no directory made, no file probed */
     if (o->out_dir) {
         struct stat sb;
         if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST)

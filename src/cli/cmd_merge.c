@@ -68,6 +68,10 @@ int pt_cli_merge(int argc, char **argv) {
         pt_cli_error(verb, PT_EXIT_USAGE, "no shard to merge (see powertrain merge --help)");
         goto out;
     }
+    if (pt_cli_check_only()) { /* fuzz_cli: nothing past the checks */
+        rc = PT_EXIT_OK;
+        goto out;
+    }
     pt_merge_options o = {study, final};
     pt_merge_stats ms;
     char err[2048] = "";

@@ -51,6 +51,7 @@ int pt_cli_models(int argc, char **argv) {
             names[nnames++] = argv[i];
         }
     }
+    if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: nothing past the checks */
     if (nnames == 0)
         for (int i = 0; i < pt_model_count(); i++) names[nnames++] = pt_model_at(i)->name;
     int rc = PT_EXIT_OK;

@@ -82,7 +82,7 @@ int pt_cli_report(int argc, char **argv) {
     if (gave_intensity && o.region)
         return pt_cli_error(verb, PT_EXIT_USAGE, "give --carbon-intensity or --region, not both");
     if (!(o.formats & PT_REPORT_MD)) o.md = NULL;
-
+    if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: nothing past the checks */
     char err[1024];
     pt_store *st = pt_store_open_readonly(db, err, sizeof err);
     if (!st) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);

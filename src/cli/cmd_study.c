@@ -37,6 +37,9 @@ static const char *common_help =
     "  --threshold A       early stopping arms at validation accuracy A (default 0.8)\n"
     "  --patience N        epochs without improvement after arming (default: preset)\n"
     "  --max-epochs N      the cap (default: preset)\n"
+    "  --diverge-factor F  diverged: training loss above F x the first epoch's (default 10)\n"
+    "  --chance-epochs N   not_reached \"stuck at chance\": best val acc still within 0.05\n"
+    "                      of chance after N epochs (default 5; 0: never)\n"
     "  --seed S            weights and batch order (repeat r uses S + r - 1; default 1)\n"
     "  --db FILE           the results store (default results.db)\n"
     "  --interval MS       meter sampling interval (default 100)\n"
@@ -86,6 +89,32 @@ static int list_count(const char *s) {
 
 /* Flags shared by train and regime. Returns 1 when argv[*i] was one, 0 when
    not, -1 on a bad value (error printed). */
+/* --diverge-factor, --chance-epochs: 1 (taken), 0 (not these), -1 (said). */
+static int stop_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c) {
+    const char *v;
+    int r;
+    if ((r = pt_cli_flag_value(verb, argc, argv, i, "--diverge-factor", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--diverge-factor", v, 1.0001, 1e6, &c->diverge_factor)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--chance-epochs", &v))) {
+        long n;
+        if (r < 0 || pt_cli_parse_long(verb, "--chance-epochs", v, 0, 1000000, &n)) return -1;
+        c->chance_epochs = n == 0 ? -1 : (int)n;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* --dataset's value: a known data set, or with --exec a plain label. 0, or -1 (said). */
+static int check_dataset(const char *verb, const pt_study_config *c, const char *v) {
+    if (c->exec.argv ? exec_label(v) : is_dataset(v)) return 0;
+    if (c->exec.argv)
+        pt_cli_error(verb, PT_EXIT_USAGE, "--dataset '%s': with --exec, a name of letters, digits, '.', '_' or '-'", v);
+    else
+        pt_cli_error(verb, PT_EXIT_USAGE, "--dataset: unknown dataset '%s' (datasets: %s)", v, pt_study_datasets());
+    return -1;
+}
+
 static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c, double *threshold,
                        long *patience, long *max_epochs) {
     const char *v;
@@ -99,14 +128,7 @@ static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study
         return 1;
     }
     if ((r = pt_cli_flag_value(verb, argc, argv, i, "--dataset", &v))) {
-        if (r < 0) return -1;
-        if (c->exec.argv ? !exec_label(v) : !is_dataset(v)) {
-            if (c->exec.argv)
-                pt_cli_error(verb, PT_EXIT_USAGE, "--dataset '%s': with --exec, a name of letters, digits, '.', '_' or '-'", v);
-            else
-                pt_cli_error(verb, PT_EXIT_USAGE, "--dataset: unknown dataset '%s' (datasets: %s)", v, pt_study_datasets());
-            return -1;
-        }
+        if (r < 0 || check_dataset(verb, c, v) != 0) return -1;
         c->dataset = v;
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--data", &v))) {
         if (r < 0) return -1;
@@ -145,6 +167,8 @@ static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study
         if (r < 0 || pt_cli_parse_long(verb, "--patience", v, 1, 100000, patience)) return -1;
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--max-epochs", &v))) {
         if (r < 0 || pt_cli_parse_long(verb, "--max-epochs", v, 1, 1000000, max_epochs)) return -1;
+    } else if ((r = stop_flag(verb, argc, argv, i, c))) {
+        if (r < 0) return -1;
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--seed", &v))) {
         long s;
         if (r < 0 || pt_cli_parse_long(verb, "--seed", v, 0, 2147483647L, &s)) return -1;
@@ -216,12 +240,12 @@ static int run_single(const char *verb, pt_study_config *c, int bs, double lr) {
     pt_train_result res;
     int skipped;
     int rc = pt_study_run_setup(&s, 0, bs, lr, 1, "train", NULL, &res, &skipped, err, sizeof err);
-    if (rc == 0)
-        printf("%s: %s after %d epochs, best val acc %.4f, energy %.2f J (%.4f Wh, %s), to target %.2f J; "
-               "study %lld in %s\n",
-               c->dataset, pt_run_status_name(res.status), res.epochs, res.best_val_acc, res.energy_j,
-               res.energy_j / 3600, pt_meter_method_name(res.method), res.energy_to_target_j,
-               (long long)s.study_id, c->db);
+    if (rc == 0) {
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "%s: ", c->dataset);
+        pt_study_say_result(stdout, prefix, &res);
+        printf("%s: %.4f Wh; study %lld in %s\n", c->dataset, res.energy_j / 3600, (long long)s.study_id, c->db);
+    }
     pt_study_close(&s);
     if (rc != 0) return pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);
     if (res.status == PT_RUN_FAILED) return PT_EXIT_FAIL; /* its reason is on stderr, its summary above */
@@ -274,6 +298,7 @@ int pt_cli_train(int argc, char **argv) {
     c.preset.patience = (int)patience;
     c.preset.max_epochs = (int)max_epochs;
     pt_strlcpy(c.preset.name, "custom", sizeof c.preset.name);
+    if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: nothing past the checks */
     return run_single(verb, &c, (int)bs, lr);
 }
 
@@ -521,7 +546,7 @@ static void study_help(const pt_study_kind *k) {
     printf("%sCtrl-C stops after the batch in flight; --resume skips finished runs and\n"
            "restarts the one in flight.\n\n"
            "  --preset paper|quick  paper: 64..4096, patience 40; quick: data slices,\n"
-           "                      batch sizes 16..1024, patience 3, cap 15 (default quick;\n"
+           "                      batch sizes 16..128, patience 2, cap 15 (default quick;\n"
            "                      pretrain quick: 1 repeat, batch 16..512, 640 windows; multitask\n"
            "                      quick: 1 repeat, batch 16..128, 160 images at 24x24)\n"
            "  --batch-sizes LIST  e.g. 64,256,1024,4096\n"
@@ -703,6 +728,7 @@ static int study_main(const char *name, int argc, char **argv) {
         return pt_cli_error(verb, PT_EXIT_USAGE, "--task-index runs one task of a --slurm study; not with --slurm");
     rc = study_apply(k, &c, &o, &ov);
     if (rc) return rc;
+    if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: nothing past the checks */
     if (sa.on) return study_slurm(k, &c, argc + (c.exec.argv ? c.exec.argc + 1 : 0), argv, keep, &sa);
     return run_kind(k, &c, &o);
 }

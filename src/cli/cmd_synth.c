@@ -74,6 +74,7 @@ static int run_synth(const char *verb, const pt_data_entry *e, int argc, char **
     if (rc == -1) return PT_EXIT_OK;
     if (rc != PT_EXIT_OK) return rc;
     if (!out) return pt_cli_error(verb, PT_EXIT_USAGE, "--out DIR is required");
+    if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: nothing past the checks */
     char err[1024];
     if (e->synth(out, opts, err, sizeof err) != 0) return pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);
     e->synth_done(out, opts);

@@ -1,4 +1,6 @@
-/* main.c -- `powertrain <verb>`: dispatch, top-level help and version. */
+/* main.c -- `powertrain <verb>`: dispatch, top-level help and version (pt_cli_main),
+ * and main. The CLI fuzz harness compiles this file with PT_CLI_NO_MAIN (libFuzzer
+ * brings its own main) and calls pt_cli_main. */
 #include <stdio.h>
 #include <string.h>
 
@@ -69,7 +71,7 @@ static int help_verb(const char *verb) {
     return run(2, args);
 }
 
-int main(int argc, char **argv) {
+int pt_cli_main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return PT_EXIT_USAGE;
@@ -89,3 +91,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "powertrain: unknown verb '%s' (try powertrain --help)\n", verb);
     return PT_EXIT_USAGE;
 }
+
+#ifndef PT_CLI_NO_MAIN
+int main(int argc, char **argv) { return pt_cli_main(argc, argv); }
+#endif

@@ -274,14 +274,25 @@ done:
     return rc;
 }
 
-/* An empty file becomes a store of this version. */
+static int count_tables(pt_store *st);
+
+/* An empty file becomes a store of this version: 0; 1 when another process
+   made it a store first (both saw it empty: the write lock decides); -1. */
 static int create_schema(pt_store *st, char *err, size_t errlen) {
     char sql[128];
     snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('schema_version','%d');", PT_STORE_SCHEMA_VERSION);
-    if (exec(st, "PRAGMA journal_mode=WAL;", err, errlen) || exec(st, "BEGIN;", err, errlen) ||
-        exec(st, schema_sql, err, errlen) || exec(st, sql, err, errlen) ||
-        exec(st, "INSERT INTO meta VALUES('created_by','powertrain');COMMIT;", err, errlen))
+    if (exec(st, "PRAGMA journal_mode=WAL;", err, errlen) || exec(st, "BEGIN IMMEDIATE;", err, errlen)) return -1;
+    int ntables = count_tables(st);
+    if (ntables != 0) {
+        exec(st, "ROLLBACK;", NULL, 0);
+        if (ntables < 0) pt_say(err, errlen, "%s: cannot read: %s", st->path, sqlite3_errmsg(st->db));
+        return ntables > 0 ? 1 : -1;
+    }
+    if (exec(st, schema_sql, err, errlen) || exec(st, sql, err, errlen) ||
+        exec(st, "INSERT INTO meta VALUES('created_by','powertrain');COMMIT;", err, errlen)) {
+        exec(st, "ROLLBACK;", NULL, 0);
         return -1;
+    }
     st->version = PT_STORE_SCHEMA_VERSION;
     return 0;
 }
@@ -392,6 +403,22 @@ static int open_connection(pt_store *st, int create, int readonly, char *err, si
     return 0;
 }
 
+/* The schema made (an empty file) or checked and upgraded. Switching to WAL
+   and creating take locks SQLite will not wait for when another process
+   races for them (it returns "locked" at once to avoid a deadlock): such a
+   step is retried for up to 10 s. 0 or -1. */
+static int settle(pt_store *st, int ntables, int readonly, char *err, size_t errlen) {
+    for (int tries = 0;; tries++) {
+        int made = ntables == 0 ? create_schema(st, err, errlen) : 1;
+        if (made == 0 || (made == 1 && check_version(st, readonly, err, errlen) == 0)) return 0;
+        int code = sqlite3_errcode(st->db) & 0xff;
+        if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || tries >= 500) return -1;
+        usleep(20000);
+        ntables = count_tables(st);
+        if (ntables < 0) return pt_say(err, errlen, "%s: cannot read: %s", st->path, sqlite3_errmsg(st->db)), -1;
+    }
+}
+
 static pt_store *store_open(const char *path, int create, int readonly, char *err, size_t errlen) {
     pt_store *st = calloc(1, sizeof *st);
     if (!st) {
@@ -415,7 +442,7 @@ static pt_store *store_open(const char *path, int create, int readonly, char *er
         pt_say(err, errlen, "%s: empty database, not a powertrain results store", path);
         goto fail;
     }
-    if (ntables == 0 ? create_schema(st, err, errlen) : check_version(st, readonly, err, errlen)) goto fail;
+    if (settle(st, ntables, readonly, err, errlen) != 0) goto fail;
     if (!readonly && exec(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err, errlen)) goto fail;
     return st;
 fail:

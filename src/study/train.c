@@ -157,6 +157,13 @@ void pt_train_epoch_energy(pt_meter *m, int win, pt_epoch_row *row, pt_epoch_com
     row->counter_j = have_counter ? counter : NAN;
 }
 
+/* v with 4 decimals, or `none` where it is not finite: no nan in front of a person */
+static const char *num4(char *buf, size_t n, double v, const char *none) {
+    if (isfinite(v)) snprintf(buf, n, "%.4f", v);
+    else snprintf(buf, n, "%s", none);
+    return buf;
+}
+
 static void live_line(const pt_train_config *cfg, int epoch, long batch, long nbatches, double loss, double t0,
                       int win, double energy_before) {
     double now = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now();
@@ -169,8 +176,10 @@ static void live_line(const pt_train_config *cfg, int epoch, long batch, long nb
             if (w.end_s > w.start_s) w_now = w.energy_j / (w.end_s - w.start_s);
         }
     }
-    fprintf(stderr, "\r\033[K%s epoch %d batch %ld/%ld loss %.4f  %.0f W  %.4f Wh  %.0f s", cfg->label ? cfg->label : "",
-            epoch, batch, nbatches, loss, w_now, e / 3600.0, now - t0);
+    char l[24], w[24];
+    fprintf(stderr, "\r\033[K%s epoch %d batch %ld/%ld loss %s  %s W  %.4f Wh  %.0f s", cfg->label ? cfg->label : "",
+            epoch, batch, nbatches, num4(l, sizeof l, loss, "not finite"), num4(w, sizeof w, w_now, "-"),
+            e / 3600.0, now - t0);
     fflush(stderr);
 }
 
@@ -465,10 +474,11 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
     if (st->stop.target_epoch == epoch) res->seconds_to_target = st->seconds_done;
     if (cfg->progress >= 1) {
         if (cfg->progress >= 2) fputs("\r\033[K", stderr);
-        fprintf(stderr, "%s%sepoch %d: train loss %.4f, val loss %.4f, val acc %.4f, %.1f s, %.1f J (%s)%s%s\n",
-                cfg->label ? cfg->label : "", cfg->label ? ": " : "", epoch, train_loss, val_loss, val_acc, seconds,
-                row.energy_j, row.method, st->stop.finished ? " -> " : "",
-                st->stop.finished ? pt_run_status_name(st->stop.status) : "");
+        char tl[24], vl[24], va[24];
+        fprintf(stderr, "%s%sepoch %d: train loss %s, val loss %s, val acc %s, %.1f s, %.1f J (%s)%s%s\n",
+                cfg->label ? cfg->label : "", cfg->label ? ": " : "", epoch, num4(tl, sizeof tl, train_loss, "not finite"),
+                num4(vl, sizeof vl, val_loss, "not finite"), num4(va, sizeof va, val_acc, "-"), seconds, row.energy_j,
+                row.method, st->stop.finished ? " -> " : "", st->stop.finished ? pt_run_status_name(st->stop.status) : "");
     }
     if (cfg->watch && !st->stop.finished && watch_epoch(cfg, st, res, epoch, val_acc, row.energy_j)) {
         st->watched = 1;
@@ -506,7 +516,7 @@ static void train_finish(const pt_train_config *cfg, train_state *st, pt_train_r
         char serr[512];
         pt_run_result rr = {res->status, res->epochs, res->best_val_acc, res->best_val_loss, res->energy_j,
                             res->energy_to_target_j, pt_meter_method_name(res->method),
-                            res->status == PT_RUN_FAILED ? res->reason : NULL};
+                            res->reason}; /* every end has its reason (runs.end_reason) */
         if (pt_store_run_finish(cfg->store, cfg->run_id, &rr, serr, sizeof serr) != 0) {
             pt_say(err, errlen, "%s", serr);
             res->status = PT_RUN_FAILED;

@@ -71,6 +71,11 @@ static void test_two_together(void) {
     pid_t a = start("a"), b = start("b");
     int ra = exit_code(a), rb = exit_code(b);
     CHECK(ra == 0 && rb == 0);
+    if (ra != 0 || rb != 0) {
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "tail -5 '%s/a.txt' '%s/b.txt' >&2", dir, dir);
+        if (system(cmd) != 0) fprintf(stderr, "no stderr\n");
+    }
     check_whole();
     int ta = count_lines("a", "  -> "), tb = count_lines("b", "  -> ");
     int busy = count_lines("a", "left to it") + count_lines("b", "left to it");
@@ -89,7 +94,13 @@ static void test_one_killed(void) {
     CHECK(waited < 3000);
     kill(a, SIGKILL);
     CHECK(exit_code(a) == 128 + SIGKILL);
-    CHECK(exit_code(b) == 0); /* b took over a's run (at once, or on its retry pass) */
+    int rb = exit_code(b);
+    CHECK(rb == 0); /* b took over a's run (at once, or on its retry pass) */
+    if (rb != 0) {
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "tail -20 '%s/kb.txt' >&2", dir);
+        if (system(cmd) != 0) fprintf(stderr, "no stderr of b\n");
+    }
     check_whole();
 }
 
