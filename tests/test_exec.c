@@ -28,10 +28,14 @@ static double pt_test_now(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Processes whose command line is "sleep 2999" (the trainer's worker). */
+/* The trainer's worker: "sleep 2999.<our pid>", so a test run beside this one is not counted. */
+static char worker[32];
+
+/* Processes whose command line is this run's worker's. */
 static int workers_alive(void) {
     DIR *d = opendir("/proc");
     int n = 0;
+    size_t wl = strlen(worker);
     struct dirent *e;
     while (d && (e = readdir(d))) {
         char path[300], buf[64] = "";
@@ -40,7 +44,7 @@ static int workers_alive(void) {
         if (!f) continue;
         size_t k = fread(buf, 1, sizeof buf - 1, f);
         fclose(f);
-        if (k == 11 && !memcmp(buf, "sleep\0" "2999", 11)) n++;
+        if (k == 6 + wl + 1 && !memcmp(buf, "sleep", 6) && !memcmp(buf + 6, worker, wl + 1)) n++;
     }
     if (d) closedir(d);
     return n;
@@ -81,7 +85,7 @@ static int regime(const char *mode, const char *log, char *errbuf, size_t n) {
                     "--repeats", "1", "--patience", "2", "--max-epochs", "6", "--grace", "2", "--epoch-regex",
                     "^epoch [0-9]+ done", "--acc-regex", "val_acc=([^ ]+)", "--loss-regex", "val_loss=([^ ]+)",
                     "--exec", "--", (char *)trainer, (char *)mode, (char *)log, "{batch_size}", "{lr}",
-                    "{max_epochs}", "{run_dir}", "x; touch INJECTED '{lr}\" $(id)", NULL};
+                    "{max_epochs}", "{run_dir}", "x; touch INJECTED '{lr}\" $(id) {seed}/{repeat} {{b}", NULL};
     if (!strcmp(mode, "marks")) /* no regexes: the marks FIFO */
         memmove(&args[16], &args[22], sizeof args - 22 * sizeof *args);
     return run(args, errbuf, n);
@@ -150,7 +154,7 @@ static void test_regime_marks(void) {
         got[k] = '\0';
         fclose(f);
     }
-    snprintf(want, sizeof want, "marks\n%s\n16\n0.1\n6\n%s.runs/study1/setup1-repeat1\nx; touch INJECTED '0.1\" $(id)\n",
+    snprintf(want, sizeof want, "marks\n%s\n16\n0.1\n6\n%s.runs/study1/setup1-repeat1\nx; touch INJECTED '0.1\" $(id) 1/1 {b}\n",
              log, db);
     CHECK(!strcmp(got, want));
     CHECK(access("INJECTED", F_OK) != 0);
@@ -175,7 +179,7 @@ static void test_tune(void) {
                   "--patience", "2", "--max-epochs", "6", "--grace", "2", "--epoch-regex", "^epoch [0-9]+ done",
                   "--acc-regex", "val_acc=([^ ]+)", "--loss-regex", "val_loss=([^ ]+)", "--replay", "--exec", "--",
                   (char *)trainer, "regex", regex_log, "{batch_size}", "{lr}", "{max_epochs}", "{run_dir}",
-                  "x; touch INJECTED '{lr}\" $(id)", NULL};
+                  "x; touch INJECTED '{lr}\" $(id) {seed}/{repeat} {{b}", NULL};
     rc = run_capture(rp, 1, out, sizeof out);
     if (rc != 0) fprintf(stderr, "%s", out);
     CHECK(rc == 0 && strstr(out, "chosen: setup 1 (batch 16, lr 0.1)") != NULL);
@@ -189,7 +193,7 @@ static void test_grace(void) {
     FILE *f = fopen(script, "w");
     CHECK(f != NULL);
     if (!f) return;
-    fputs("#!/bin/sh\ntrap '' TERM\nsleep 2999 &\ne=0\nwhile :; do\n  e=$((e + 1))\n  sleep 0.2\n"
+    fputs("#!/bin/sh\ntrap '' TERM\nsleep \"$PT_EXEC_WORKER\" &\ne=0\nwhile :; do\n  e=$((e + 1))\n  sleep 0.2\n"
           "  echo \"epoch_end $e val_acc=0.9\" > \"$POWERTRAIN_MARKS\"\ndone\n", f);
     fclose(f);
     chmod(script, 0755);
@@ -213,6 +217,35 @@ static void test_slurm_line(void) {
                     "--slurm", "--dry-run", "--exec", "--", "/bin/echo", "a b", "{lr}", NULL};
     CHECK(run_capture(args, 1, out, sizeof out) == 0);
     CHECK(strstr(out, "'--exec' --db \"$db\" --task-index \"$i\" --resume '--' '/bin/echo' 'a b' '{lr}' &\n") != NULL);
+}
+
+/* Two cluster tasks (--task-index) into shards, merged: the runs, their
+   epochs and end reasons come through, and the merged store reports. */
+static void test_tasks_merge(void) {
+    char shard[2][700], log[700], err[65536], into[700];
+    snprintf(log, sizeof log, "%s/tasks.log", dir);
+    for (int t = 0; t < 2; t++) {
+        snprintf(shard[t], sizeof shard[t], "%s/shard%d.db", dir, t);
+        char idx[8];
+        snprintf(idx, sizeof idx, "%d", t == 0 ? 0 : 3); /* setups 1 (done) and 4 (32, 0.01: the crash) */
+        char *args[] = {(char *)bin, "regime", "--db", shard[t], "--batch-sizes", "16,32", "--lrs", "0.1,0.01",
+                        "--repeats", "1", "--patience", "2", "--max-epochs", "6", "--grace", "2", "--quiet",
+                        "--task-index", idx, "--exec", "--", (char *)trainer, "marks", log, "{batch_size}", "{lr}",
+                        "{max_epochs}", "{run_dir}", NULL};
+        CHECK(run(args, err, sizeof err) == (t == 0 ? 0 : 1)); /* the only run of task 3 fails */
+    }
+    snprintf(into, sizeof into, "%s/merged.db", dir);
+    char *merge[] = {(char *)bin, "merge", "--into", into, shard[0], shard[1], NULL};
+    CHECK(run(merge, err, sizeof err) == 0);
+    snprintf(db, sizeof db, "%s", into);
+    CHECK(q1("SELECT COUNT(*) FROM runs") == 2);
+    CHECK(run_q(1, "status = 'done'") == 1 && run_q(1, "epochs") == 4);
+    CHECK(run_q(4, "status = 'failed'") == 1 && reason_has(4, "exit status 3%"));
+    CHECK(q1("SELECT COUNT(*) FROM epochs") == 5);
+    char out[700];
+    snprintf(out, sizeof out, "%s/merged-report", dir);
+    char *rep[] = {(char *)bin, "report", "--db", into, "--out", out, NULL};
+    CHECK(run(rep, err, sizeof err) == 0);
 }
 
 /* Bad input: one line naming the flag, nothing run. */
@@ -245,12 +278,15 @@ int main(int argc, char **argv) {
     if (!mkdtemp(dir)) return 2;
     if (chdir(dir) != 0) return 2;
     setenv("POWERTRAIN_CLAIM_STALE_S", "90", 1);
+    snprintf(worker, sizeof worker, "2999.%d", (int)getpid() % 100000);
+    setenv("PT_EXEC_WORKER", worker, 1); /* the trainers' worker sleeps this long */
     test_refusals();
     test_regime_regex();
     test_regime_marks();
     test_tune();
     test_grace();
     test_slurm_line();
+    test_tasks_merge();
     if (!pt_test_failures) {
         char cmd[700];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -30,7 +30,7 @@ typedef struct {
     char **argv;            /* the command after `--exec --` (NULL-terminated), NULL: powertrain's own models */
     int argc;
     const char *epoch_regex, *acc_regex, *loss_regex; /* NULL: not given */
-    double grace_s;         /* SIGTERM, then SIGKILL after this many seconds (10) */
+    double grace_s;         /* SIGTERM, then SIGKILL after this many seconds (the CLI's default 10; 0: at once) */
 } pt_exec_spec;
 
 /* One setup's values for the placeholders. */

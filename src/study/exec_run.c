@@ -53,14 +53,14 @@ typedef struct {
     int cap;
     pt_run_progress wp;
     int decided;               /* powertrain ends the run: later epochs are not counted */
-    int killed, interrupted, claim_lost, watched, store_failed, failed;
+    int killed, gone, interrupted, claim_lost, watched, store_failed, failed;
     char reason[1024];
 } exec_ctx;
 
 static void decide(exec_ctx *c) {
     if (c->decided) return;
     c->decided = 1;
-    if (!c->t_term) {
+    if (!c->t_term && !c->gone) {
         c->t_term = pt_clock_now();
         pt_exec_proc_kill(&c->proc, SIGTERM);
     }
@@ -280,7 +280,7 @@ static void check_run(exec_ctx *c, double now) {
    marks read, the group told to end (SIGTERM, SIGKILL after the grace
    period) once the run is decided or the command itself has exited. */
 static void follow(exec_ctx *c) {
-    double grace = c->s->cfg->exec.grace_s > 0 ? c->s->cfg->exec.grace_s : 10;
+    double grace = c->s->cfg->exec.grace_s; /* 0: SIGKILL at once */
     for (;;) {
         struct pollfd pf[2] = {{c->proc.out_fd, POLLIN, 0}, {c->proc.fifo_rd, POLLIN, 0}};
         if (poll(pf, 2, 50) < 0 && errno != EINTR) break;
@@ -290,7 +290,10 @@ static void follow(exec_ctx *c) {
         check_run(c, now);
         pt_exec_proc_reap(&c->proc);
         if (!c->decided && !c->proc.exited) continue;
-        if (!pt_exec_proc_alive(&c->proc)) break;
+        if (!pt_exec_proc_alive(&c->proc)) {
+            c->gone = 1; /* no signal is sent after this: its process group id may be reused */
+            break;
+        }
         if (!c->t_term) { /* the command has exited: what it left running goes too */
             c->t_term = now;
             pt_exec_proc_kill(&c->proc, SIGTERM);

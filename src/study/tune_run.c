@@ -213,6 +213,7 @@ typedef struct {
     size_t cap;
     int64_t train_n;
     long probe_steps;
+    int no_probe; /* a grid around a command (--exec): searched without probes, as live */
     double threshold;
     pt_meter_method method;
 } replay_ctx;
@@ -314,7 +315,7 @@ static void replay_free(replay_ctx *c) {
 /* The search over the loaded runs, and what it prints. */
 static int replay_search(pt_tune_config *tc, replay_ctx *c, const char *objname, const char *db, pt_store *st,
                          int64_t grid, char *err, size_t errlen) {
-    pt_tune_runner rn = {c, replay_probe, replay_run};
+    pt_tune_runner rn = {c, c->no_probe ? NULL : replay_probe, replay_run};
     pt_tune_result *res = calloc(1, sizeof *res);
     if (!res) return pt_say(err, errlen, "out of memory"), -1;
     fprintf(stderr, "powertrain tune: replaying regime study %lld of %s (%d runs): nothing is trained or stored\n",
@@ -351,7 +352,8 @@ static int tune_replay(const pt_study_config *cfg, const pt_tune_config *tc_in, 
     }
     c.train_n = data.train.n;
     c.threshold = cfg->preset.threshold;
-    c.probe_steps = cfg->exec.argv ? 0 : probe_steps; /* --exec searches without probes */
+    c.probe_steps = probe_steps;
+    c.no_probe = cfg->exec.argv != NULL;
     c.method = PT_METHOD_COUNTER;
     tc.train_samples = data.train.n;
     replay_load l = {&c, NULL, 0, st, err, errlen};

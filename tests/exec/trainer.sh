@@ -8,7 +8,7 @@
 mode=$1 log=$2 bs=$3 lr=$4 max=$5 dir=$6
 printf '%s\n' "$@" > "$dir/args.txt"
 echo "start $bs $lr $$" >> "$log"
-sleep 2999 &       # a data-loader worker: must be gone when the run is
+sleep "${PT_EXEC_WORKER:-2999}" &   # a data-loader worker: must be gone when the run is
 case "$bs:$lr" in
 16:0.1)   accs="0.50 0.85 0.84 0.83 0.83 0.83 0.83 0.83" ;;   # target at 2, done after 4
 16:0.01)  accs="0.50 0.60 0.70 0.90 0.91 0.90 0.90 0.90" ;;   # target at 4, best 5: done at the cap (6)
