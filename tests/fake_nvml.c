@@ -6,7 +6,8 @@
  * It exports, with NVML's ABI, nvmlInit_v2, nvmlShutdown, nvmlErrorString,
  * nvmlDeviceGetCount_v2, nvmlDeviceGetHandleByIndex_v2, nvmlDeviceGetName,
  * nvmlDeviceGetUUID, nvmlDeviceGetPciInfo_v3, nvmlDeviceGetPowerUsage,
- * nvmlDeviceGetTotalEnergyConsumption and nvmlDeviceGetEnforcedPowerLimit
+ * nvmlDeviceGetTotalEnergyConsumption, nvmlDeviceGetEnforcedPowerLimit and
+ * nvmlDeviceGetProcessUtilization
  * (built with -DFAKE_NVML_NO_ENERGY it lacks the last-but-one, like an old
  * driver).
  *
@@ -35,6 +36,12 @@
  *         limit=<mW>  enforced power limit (default 300000); limit=none gives
  *                     NVML_ERROR_NOT_SUPPORTED
  *         nopower     nvmlDeviceGetPowerUsage returns NVML_ERROR_NOT_SUPPORTED
+ *         procs=<pid>:<sm>[,<pid>:<sm>...]
+ *                     processes on this GPU with their SM utilisation (percent),
+ *                     as nvmlDeviceGetProcessUtilization returns them (each call
+ *                     gives every listed process one sample newer than the
+ *                     caller's lastSeenTimeStamp); pid "self" is the calling
+ *                     process. Without procs: no process samples.
  *
  * Example:
  *   gpu NVIDIA_A100-SXM4-40GB GPU-11111111-2222-3333-4444-555555555555 00000000:3B:00.0 250000 1000000
@@ -52,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -90,6 +98,8 @@ typedef struct {
     int nopower;
     int has_limit;
     unsigned long long limit_mw;
+    int nproc;
+    unsigned int proc_pid[16], proc_sm[16];
 } fake_gpu;
 
 typedef struct {
@@ -118,6 +128,22 @@ static int parse_ull(const char *s, unsigned long long *out) {
     if (!s || !*s || *s == '-') return -1;
     *out = strtoull(s, &end, 10);
     return *end ? -1 : 0;
+}
+
+/* "pid:sm,pid:sm" ("self" for this process) into g's process list. */
+static void parse_procs(fake_gpu *g, char *list) {
+    char *save = NULL;
+    for (char *it = strtok_r(list, ",", &save); it && g->nproc < 16; it = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(it, ':');
+        if (!colon) continue;
+        *colon = '\0';
+        unsigned long long pid, sm;
+        if (strcmp(it, "self") == 0) pid = (unsigned long long)getpid();
+        else if (parse_ull(it, &pid)) continue;
+        if (parse_ull(colon + 1, &sm)) continue;
+        g->proc_pid[g->nproc] = (unsigned int)pid;
+        g->proc_sm[g->nproc++] = (unsigned int)sm;
+    }
 }
 
 /* Reads the control file into st (under lock). */
@@ -170,6 +196,8 @@ static void load(fake_state *st) {
                 g->has_limit = 0;
             else if (strncmp(o, "limit=", 6) == 0)
                 parse_ull(o + 6, &g->limit_mw);
+            else if (strncmp(o, "procs=", 6) == 0)
+                parse_procs(g, o + 6);
         }
         st->ngpu++;
     }
@@ -374,6 +402,30 @@ EXPORT nvmlReturn_t nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t dev, unsigned i
         r = NVML_ERROR_NOT_SUPPORTED;
     else
         *limit = (unsigned int)g->limit_mw;
+    pthread_mutex_unlock(&lock);
+    return r;
+}
+
+typedef struct {
+    unsigned int pid;
+    unsigned long long timeStamp;
+    unsigned int smUtil, memUtil, encUtil, decUtil;
+} nvmlProcessUtilizationSample_t;
+
+EXPORT nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t dev, nvmlProcessUtilizationSample_t *smp,
+                                                    unsigned int *count, unsigned long long last_seen) {
+    if (!count) return NVML_ERROR_INVALID_ARGUMENT;
+    const fake_gpu *g;
+    nvmlReturn_t r = enter_device(dev, &state, &g);
+    if (r != NVML_SUCCESS) return r;
+    if (!smp || *count < (unsigned int)g->nproc) {
+        *count = (unsigned int)g->nproc;
+        r = NVML_ERROR_INSUFFICIENT_SIZE;
+    } else {
+        for (int i = 0; i < g->nproc; i++)
+            smp[i] = (nvmlProcessUtilizationSample_t){g->proc_pid[i], last_seen + 1, g->proc_sm[i], 0, 0, 0};
+        *count = (unsigned int)g->nproc;
+    }
     pthread_mutex_unlock(&lock);
     return r;
 }

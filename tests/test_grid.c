@@ -24,7 +24,7 @@ static int64_t make_grid(pt_store *st, const char *config, int n) {
             int64_t id = pt_store_run_begin(st, &ri, err, sizeof err);
             CHECK(id > 0);
             double e = 10 + k + (r == 2 ? 1 : 0);
-            pt_run_result res = {PT_RUN_DONE, 1, 0.9, 0.1, e, e, "counter", NULL};
+            pt_run_result res = {PT_RUN_DONE, 1, 0.9, 0.1, e, e, "counter", NULL, NAN, NAN, 0};
             CHECK(pt_store_run_finish(st, id, &res, err, sizeof err) == 0);
         }
     return sid;

@@ -102,7 +102,7 @@ static void make_shard(const char *file, const char *config, int setup, int repe
     }
     if (status != PT_RUN_RUNNING) {
         pt_run_result rr = {status, epochs, 0.5, 1.0, 10.0 * epochs, NAN, "counter",
-                            status == PT_RUN_FAILED ? "out of memory on the node" : NULL};
+                            status == PT_RUN_FAILED ? "out of memory on the node" : NULL, NAN, NAN, 0};
         CHECK(pt_store_run_finish(st, run, &rr, err, sizeof err) == 0);
     }
     pt_store_close(st);

@@ -640,6 +640,57 @@ static void remove_tmp(void) {
     rmdir(tmpdir);
 }
 
+/* Job energy on a GPU (issue 18): alone on it, the whole GPU is the job's;
+ * with a foreign process (pid 1, outside this process's tree) the job gets
+ * its share of the per-process SM utilisation, flagged gpu-share. 300 W for
+ * 2 s per window: 600 J; shared 60:20, the job's 3/4 is 450 J. */
+static void test_meter_gpu_share(void) {
+    reset_env();
+    char line[256];
+    snprintf(line, sizeof line, "gpu G0 " UUID0 " 00000000:3B:00.0 300000 1000000 procs=self:50\n");
+    write_ctl(line);
+    pt_meter_config cfg;
+    pt_meter_config_init(&cfg);
+    cfg.sources = PT_SOURCE_NVML;
+    cfg.interval_ms = 0;
+    cfg.attribute_pid = (int)getpid();
+    pt_meter *m = pt_meter_open(&cfg);
+    CHECK(m != NULL);
+    if (!m) return;
+    fake_now = 100.0;
+    CHECK(pt_meter_set_clock(m, fake_clock, NULL) == 0);
+    CHECK(pt_meter_start(m) == 0);
+    unsigned long long mj = 1000000;
+    int w[2];
+    for (int phase = 0; phase < 2; phase++) {
+        const char *procs = phase ? "procs=self:60,1:20" : "procs=self:50";
+        w[phase] = pt_meter_window_begin(m, phase ? "shared" : "alone");
+        for (int s = 0; s < 2; s++) {
+            fake_now += 1.0;
+            mj += 300000;
+            snprintf(line, sizeof line, "gpu G0 " UUID0 " 00000000:3B:00.0 300000 %llu %s\n", mj, procs);
+            write_ctl(line);
+            CHECK(pt_meter_sample(m) == 0);
+        }
+        CHECK(pt_meter_window_end(m, w[phase]) == 0);
+    }
+    pt_meter_energy e;
+    CHECK(pt_meter_window_component(m, w[0], 0, &e) == 0);
+    CHECK(e.machine_j == 600.0 && e.job_j == 600.0);
+    CHECK(e.attribution == PT_ATTR_WHOLE && e.gpu_shared == 0);
+    CHECK(pt_meter_window_component(m, w[1], 0, &e) == 0);
+    CHECK(e.machine_j == 600.0);
+    CHECK_NEAR(e.job_j, 450.0, 1e-9, 0);
+    CHECK(e.attribution == PT_ATTR_GPU_SHARE && e.gpu_shared == 1);
+    CHECK_STR(pt_meter_attribution_name(e.attribution), "gpu-share");
+    pt_meter_window win;
+    CHECK(pt_meter_window_read(m, w[1], &win) == 0);
+    CHECK(win.gpu_shared == 1 && win.attribution == PT_ATTR_GPU_SHARE);
+    CHECK_NEAR(win.job_j, 450.0, 1e-9, 0);
+    pt_meter_close(m);
+    CHECK(init_refs() == 0);
+}
+
 int main(void) {
     fake_lib = getenv("POWERTRAIN_NVML_LIBRARY");
     old_lib = getenv("FAKE_NVML_OLD_LIBRARY");
@@ -668,6 +719,7 @@ int main(void) {
     test_slurm();
     test_gpus_flag();
     test_unavailable();
+    test_meter_gpu_share();
     test_old_driver();
     test_no_power();
     test_failing_device();

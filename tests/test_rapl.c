@@ -4,6 +4,7 @@
  * dram as its own component, psys never in the total. */
 #include <errno.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,6 +471,8 @@ static void test_meter_counter_20w(void) {
     CHECK_NEAR(e.peak_w, 20.0, 0, 1e-6);
     CHECK(e.samples == 20);
     CHECK(e.degraded == 0);
+    CHECK(e.machine_j == 40.0 && e.job_j == 40.0 && e.attribution == PT_ATTR_WHOLE); /* no attribute_pid */
+    CHECK(isnan(e.other_cpu_share));
     pt_meter_window win;
     CHECK(pt_meter_window_read(m, w, &win) == 0);
     CHECK(win.energy_j == 40.0);
@@ -578,6 +581,84 @@ static void test_meter_rapl_unavailable(void) {
     drop_root();
 }
 
+/* <root>/proc/stat after step i on two CPUs (20 jiffies per 0.1 s): the
+ * machine busy for 10 of them, 5 of which are the job's (job_jiffies). */
+static void write_stat(int i) {
+    char text[128];
+    snprintf(text, sizeof text, "cpu  %d 0 0 %d 0 0 0 0\ncpu0 0 0 0 0\ncpu1 0 0 0 0\n", 1000 + 10 * i,
+             5000 + 10 * i);
+    writef(text, "%s/proc/stat", g_root);
+}
+static int g_step;
+static int job_jiffies(void *ctx, int pid, unsigned long long *out) {
+    (void)ctx;
+    (void)pid;
+    *out = 300 + 5ULL * (unsigned long long)g_step;
+    return 0;
+}
+
+/* Job energy on a RAPL package (issue 18): 30 W, idle unknown first (job_j
+ * NAN, "unknown": never a guess), then idle measured at 10 W. Per 0.1 s:
+ * 3 J = 1 J idle + 2 J above it; the job has 5 of 10 busy jiffies (1/2) and
+ * 5 of 20 jiffies of capacity (1/4): 2 x 1/2 + 1 x 1/4 = 1.25 J. Others
+ * used 5 of 20: other_cpu_share 0.25. Without attribute_pid: whole. */
+static void test_meter_job_cpu_share(void) {
+    new_root();
+    const fake_zone z[] = {{"intel-rapl:0", "package-0", 0, 262143328850ULL, 30000000}};
+    make_zones(z, 1);
+    g_step = 0;
+    write_stat(0);
+    pt_meter_config cfg;
+    pt_meter_config_init(&cfg);
+    cfg.interval_ms = 0;
+    cfg.sources = PT_SOURCE_RAPL;
+    cfg.attribute_pid = (int)getpid();
+    pt_meter *m = pt_meter_open(&cfg);
+    CHECK(m != NULL);
+    if (!m) {
+        drop_root();
+        return;
+    }
+    fake_clock fc = {0};
+    CHECK(pt_meter_set_clock(m, clock_fn, &fc) == 0);
+    CHECK(pt_meter_set_tree_fn(m, job_jiffies, NULL) == 0);
+    pt_meter_component ci;
+    CHECK(pt_meter_component_info(m, 0, &ci) == 0 && isnan(ci.idle_w)); /* RAPL has no idle model */
+    CHECK(pt_meter_start(m) == 0);
+    int w[2];
+    for (int phase = 0; phase < 2; phase++) {
+        if (phase == 1) CHECK(pt_meter_set_idle(m, 0, 10.0) == 0);
+        w[phase] = pt_meter_window_begin(m, phase ? "idle known" : "idle unknown");
+        for (int i = 0; i < 20; i++) {
+            g_step++;
+            fc.now = g_step * 0.1;
+            set_energy(z[0].rel, zone_uj(&z[0], g_step));
+            write_stat(g_step);
+            CHECK(pt_meter_sample(m) == 0);
+        }
+        CHECK(pt_meter_window_end(m, w[phase]) == 0);
+    }
+    pt_meter_energy e;
+    CHECK(pt_meter_window_component(m, w[0], 0, &e) == 0);
+    CHECK(e.machine_j == 60.0 && isnan(e.job_j) && e.attribution == PT_ATTR_UNKNOWN);
+    CHECK_STR(pt_meter_attribution_name(e.attribution), "unknown");
+    CHECK(pt_meter_window_component(m, w[1], 0, &e) == 0);
+    CHECK(e.machine_j == 60.0);
+    CHECK_NEAR(e.job_j, 25.0, 1e-9, 0);
+    CHECK(e.attribution == PT_ATTR_CPU_SHARE);
+    CHECK_NEAR(e.other_cpu_share, 0.25, 1e-12, 0);
+    pt_meter_window win;
+    CHECK(pt_meter_window_read(m, w[1], &win) == 0);
+    CHECK_NEAR(win.job_j, 25.0, 1e-9, 0);
+    CHECK(win.machine_j == 60.0 && win.attribution == PT_ATTR_CPU_SHARE);
+    CHECK_NEAR(win.other_cpu_share, 0.25, 1e-12, 0);
+    CHECK(pt_meter_window_read(m, w[0], &win) == 0);
+    CHECK(isnan(win.job_j) && win.attribution == PT_ATTR_UNKNOWN);
+    CHECK(pt_meter_set_idle(m, 0, -1) == -1 && pt_meter_set_idle(m, 7, 1) == -1);
+    pt_meter_close(m);
+    drop_root();
+}
+
 int main(void) {
     test_no_powercap();
     test_no_rapl_zones();
@@ -587,6 +668,7 @@ int main(void) {
     test_read_failure();
     test_permission_denied();
     test_meter_counter_20w();
+    test_meter_job_cpu_share();
     test_meter_wraps_dram_psys();
     test_meter_rapl_unavailable();
     return pt_test_finish("test_rapl");

@@ -554,12 +554,133 @@ static void test_migrate_v3(void) {
           query_path(upgraded, "SELECT count(*) FROM pragma_table_info('runs')"));
     CHECK(query_path(path, "SELECT max(cid) FROM pragma_table_info('runs') WHERE name IN ('end_reason','heartbeat')") ==
           query_path(upgraded, "SELECT max(cid) FROM pragma_table_info('runs') WHERE name IN ('end_reason','heartbeat')"));
-    CHECK(query_path(path, "SELECT group_concat(name) = 'end_reason,owner_host,owner_pid,heartbeat' FROM "
+    CHECK(query_path(path, "SELECT group_concat(name) = 'end_reason,owner_host,owner_pid,heartbeat,job_energy_j,job_energy_to_target_j' FROM "
                            "(SELECT name FROM pragma_table_info('runs') WHERE cid >= (SELECT cid FROM "
                            "pragma_table_info('runs') WHERE name='end_reason') ORDER BY cid)") == 1);
-    CHECK(query_path(upgraded, "SELECT group_concat(name) = 'end_reason,owner_host,owner_pid,heartbeat' FROM "
+    CHECK(query_path(upgraded, "SELECT group_concat(name) = 'end_reason,owner_host,owner_pid,heartbeat,job_energy_j,job_energy_to_target_j' FROM "
                                "(SELECT name FROM pragma_table_info('runs') WHERE cid >= (SELECT cid FROM "
                                "pragma_table_info('runs') WHERE name='end_reason') ORDER BY cid)") == 1);
+}
+
+static int sum_epochs(void *ctx, const pt_store_epoch_row *row) {
+    double *acc = ctx;
+    acc[0] += row->energy_j;
+    acc[1] += row->machine_j;
+    acc[2] += row->contaminated;
+    return 0;
+}
+
+static int check_whole(void *ctx, const pt_store_run_row *row) {
+    int *bad = ctx;
+    int same = (isnan(row->energy_j) && isnan(row->machine_energy_j)) || row->energy_j == row->machine_energy_j;
+    if (!same || row->contaminated_epochs != 0 || (row->epochs > 0 && strcmp(row->attribution, "whole") != 0))
+        ++*bad;
+    return 0;
+}
+
+/* A store of the schema-5 layout (full.db with versions 3..5's changes made
+ * by hand): opened for writing it gains job energy (version 6); every older
+ * epoch, component and run reads as attribution 'whole' with job_j =
+ * machine_j = energy_j, none contaminated; and the new columns stand where a
+ * new store has them. */
+static void test_migrate_v5(void) {
+    char path[256], cmd[700], err[512];
+    snprintf(path, sizeof path, "%s/v5.db", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s/full.db' '%s'", PT_GOLDEN_DIR, path);
+    CHECK(system(cmd) == 0);
+    CHECK(exec_path(path, "DROP TABLE samples; ALTER TABLE runs ADD COLUMN end_reason TEXT; "
+                          "ALTER TABLE runs ADD COLUMN owner_host TEXT; ALTER TABLE runs ADD COLUMN owner_pid INTEGER; "
+                          "ALTER TABLE runs ADD COLUMN heartbeat REAL; "
+                          "UPDATE meta SET value='5' WHERE key='schema_version'") == SQLITE_OK);
+    double epochs = query_path(path, "SELECT count(*) FROM epochs");
+    double comps = query_path(path, "SELECT count(*) FROM epoch_components");
+    double total = query_path(path, "SELECT sum(energy_j) FROM epochs");
+    CHECK(epochs > 0 && comps > 0);
+    pt_store *st = pt_store_open_readonly(path, err, sizeof err); /* read-only: read as version 5 */
+    CHECK(st != NULL);
+    if (st) {
+        int bad = 0;
+        CHECK(pt_store_schema_version(st) == 5);
+        CHECK(pt_store_read_runs(st, 0, check_whole, &bad, err, sizeof err) == 0 && bad == 0);
+        pt_store_close(st);
+    }
+    st = pt_store_open(path, 0, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    CHECK(pt_store_schema_version(st) == 6);
+    CHECK(query_double(st, "SELECT count(*) FROM epochs WHERE job_j=energy_j AND machine_j=energy_j AND "
+                           "attribution='whole' AND contaminated=0 AND other_cpu_share IS NULL") == epochs);
+    CHECK(query_double(st, "SELECT count(*) FROM epoch_components WHERE job_j IS energy_j AND attribution='whole'") ==
+          comps);
+    CHECK(query_double(st, "SELECT count(*) FROM runs WHERE job_energy_j IS NOT energy_j OR "
+                           "job_energy_to_target_j IS NOT energy_to_target_j") == 0);
+    int bad = 0;
+    CHECK(pt_store_read_runs(st, 0, check_whole, &bad, err, sizeof err) == 0 && bad == 0);
+    double acc[3] = {0, 0, 0};
+    int64_t run = (int64_t)query_double(st, "SELECT min(run_id) FROM epochs");
+    CHECK(pt_store_read_epochs(st, run, sum_epochs, acc, err, sizeof err) == 0);
+    CHECK(acc[0] > 0 && acc[0] == acc[1] && acc[2] == 0);
+    CHECK(query_double(st, "SELECT sum(job_j) FROM epochs") == total);
+    pt_store_close(st);
+    /* the same columns in the same order as a new store's */
+    char fresh[256];
+    snprintf(fresh, sizeof fresh, "%s/v6new.db", dir);
+    st = pt_store_open(fresh, 1, err, sizeof err);
+    CHECK(st != NULL);
+    if (st) pt_store_close(st);
+    static const char *const tables[] = {"runs", "epochs", "epoch_components"};
+    for (int i = 0; i < 3; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name IN ('job_j', "
+                                  "'job_energy_j') AND cid = (SELECT max(cid) - %d FROM pragma_table_info('%s'))",
+                 tables[i], i == 0 ? 1 : i == 1 ? 4 : 1, tables[i]);
+        CHECK(query_path(fresh, sql) == 1);
+        CHECK(query_path(path, sql) == 1);
+    }
+}
+
+static int collect_disagree(void *ctx, const pt_store_repeats_row *r) {
+    pt_store_repeats_row *out = ctx;
+    if (out[0].repeats == 0) out[0] = *r;
+    else out[1] = *r;
+    return 0;
+}
+
+/* Repeats that disagree (issue 18): setup 1's two repeats used 10 and 25 J
+ * per epoch of the job's energy (2.5x, the machine's 40 J each notwithstanding),
+ * setup 2's 10 and 12 J (1.2x): only setup 1 is named. A running run never counts. */
+static void test_disagreeing_repeats(void) {
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/repeats.db", dir);
+    pt_store *st = pt_store_open(path, 1, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) return;
+    int64_t sid = pt_store_study_new(st, "regime", "synth", "quick", "{}", err, sizeof err);
+    const double job[4] = {10, 25, 10, 12};
+    for (int i = 0; i < 4; i++) {
+        pt_run_info info = {.study_id = sid, .setup = 1 + i / 2, .batch_size = 32, .lr = 0.01, .repeat = 1 + i % 2};
+        int64_t rid = pt_store_run_begin(st, &info, err, sizeof err);
+        pt_epoch_component comp;
+        for (int e = 1; e <= 2; e++) {
+            pt_epoch_row row = make_epoch(e, &comp);
+            row.energy_j = 40;
+            row.job_j = job[i];
+            row.attribution = "cpu-share";
+            CHECK(pt_store_epoch_add(st, rid, &row, err, sizeof err) == 0);
+        }
+        pt_run_result res = {.status = PT_RUN_DONE, .epochs = 2, .energy_j = 80, .energy_to_target_j = 40,
+                             .method = "counter", .job_energy_j = 2 * job[i], .job_energy_to_target_j = job[i],
+                             .has_job = 1};
+        CHECK(pt_store_run_finish(st, rid, &res, err, sizeof err) == 0);
+    }
+    pt_store_repeats_row rows[2];
+    memset(rows, 0, sizeof rows);
+    CHECK(pt_store_read_disagreeing(st, sid, 1.5, collect_disagree, rows, err, sizeof err) == 0);
+    CHECK(rows[0].setup == 1 && rows[0].repeats == 2 && rows[1].repeats == 0);
+    CHECK_NEAR(rows[0].epoch_ratio, 2.5, 1e-12, 0);
+    CHECK_NEAR(rows[0].target_ratio, 2.5, 1e-12, 0);
+    CHECK(query_double(st, "SELECT sum(job_energy_j) FROM runs") == 114);
+    pt_store_close(st);
 }
 
 /* An upgrade step that fails is rolled back whole: a version-1 store whose
@@ -722,6 +843,8 @@ int main(void) {
     test_migrate_v1();
     test_migrate_v2();
     test_migrate_v3();
+    test_migrate_v5();
+    test_disagreeing_repeats();
     test_migrate_rollback();
     test_kill9();
     test_claims();

@@ -124,6 +124,28 @@ static void test_all_failed(const char *pamap2) {
     CHECK(q1("SELECT count(*) FROM runs WHERE end_reason = 'epoch cap reached below the threshold'") == 1);
 }
 
+/* --cooldown (issue 18): refused without --idle in one line; with it, the run
+ * after a trained one records how long it waited for the power to come back
+ * within 5% of idle (at most the given seconds) and the power it reached. */
+static void test_cooldown(const char *pamap2) {
+    char err[8192];
+    snprintf(db, sizeof db, "%s/cool.db", dir);
+    char *bad[] = {(char *)bin, "regime", "--dataset", "pamap2", "--data", (char *)pamap2, "--batch-sizes", "16",
+                   "--lrs", "0.01", "--repeats", "2", "--max-epochs", "1", "--threads", "1", "--quiet",
+                   "--cooldown", "2", "--db", db, NULL};
+    CHECK(run(bad, err, sizeof err) == 2);
+    CHECK_CONTAINS(err, "--cooldown needs --idle");
+    CHECK(lines(err) == 1);
+    char *ok[] = {(char *)bin, "regime", "--dataset", "pamap2", "--data", (char *)pamap2, "--batch-sizes", "16",
+                  "--lrs", "0.01", "--repeats", "2", "--max-epochs", "1", "--threads", "1", "--quiet",
+                  "--idle", "1", "--cooldown", "2", "--db", db, NULL};
+    CHECK(run(ok, err, sizeof err) == 0);
+    CHECK(q1("SELECT count(*) FROM runs WHERE repeat = 1 AND json_extract(config_json,'$.cooldown_s') IS NULL") == 1);
+    CHECK(q1("SELECT count(*) FROM runs WHERE repeat = 2 AND json_extract(config_json,'$.cooldown_s') BETWEEN 0.9 "
+             "AND 3 AND json_extract(config_json,'$.cooldown_w') > 0 AND "
+             "json_type(config_json,'$.cooled') IN ('true','false')") == 1);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     bin = argv[1];
@@ -139,6 +161,7 @@ int main(int argc, char **argv) {
     CHECK(run(s2, NULL, 0) == 0);
     test_bad_encoder_weights(celeba);
     test_all_failed(pamap2);
+    test_cooldown(pamap2);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

@@ -342,6 +342,71 @@ static void test_run(pt_backend *be) {
     toy_free(&va);
 }
 
+/* A backend whose work completes late (issue 18): its synchronize waits
+ * 0.15 s, as a GPU drains its queue. The epoch windows are stamped after it:
+ * each epoch's window ends after the drain that preceded it, so the window
+ * holds the late work (and its energy, 50 W x its seconds). */
+static pt_meter *late_meter;
+static double late_done[64];
+static int nlate;
+static void late_synchronize(pt_backend *be) {
+    (void)be;
+    usleep(150000);
+    if (nlate < 64) late_done[nlate++] = pt_meter_now(late_meter);
+}
+
+static void test_late_backend(pt_backend *ref) {
+    static pt_backend_ops ops;
+    ops = *ref->ops;
+    ops.synchronize = late_synchronize;
+    pt_backend late = *ref;
+    late.ops = &ops;
+    toy tr, va;
+    toy_make(&tr, 32, 1);
+    toy_make(&va, 12, 2);
+    late_meter = trace_meter();
+    pt_net *net = toy_net(&late, 16);
+    CHECK(late_meter != NULL && net != NULL);
+    if (!late_meter || !net) return;
+    nlate = 0;
+    pt_train_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.net = net;
+    tc.task = PT_TASK_CLASSIFY;
+    tc.train = &tr.ds;
+    tc.val = &va.ds;
+    tc.optim.kind = PT_OPTIM_ADAM;
+    tc.optim.lr = 0.01f;
+    pt_stop_config_default(&tc.stop);
+    tc.stop.max_epochs = 2;
+    tc.stop.patience = 10;
+    tc.seed = 5;
+    tc.meter = late_meter;
+    pt_train_result res;
+    char err[512];
+    CHECK(pt_train_run(&tc, &res, err, sizeof err) == 0);
+    CHECK(res.epochs == 2);
+    int epochs = 0;
+    for (int w = 0; w < pt_meter_window_count(late_meter); w++) {
+        pt_meter_window win;
+        if (pt_meter_window_read(late_meter, w, &win) != 0 || strncmp(win.label, "epoch ", 6) != 0) continue;
+        epochs++;
+        /* a drain finished inside the window, just before its end (the end is stamped after it) */
+        int drained = 0;
+        for (int i = 0; i < nlate; i++)
+            if (late_done[i] > win.start_s && late_done[i] <= win.end_s && win.end_s - late_done[i] < 0.05) drained = 1;
+        CHECK(drained);
+        CHECK(win.end_s - win.start_s >= 0.15);
+        CHECK_NEAR(win.energy_j, 50 * (win.end_s - win.start_s), 0.05, 0.5);
+    }
+    CHECK(epochs == 2);
+    CHECK(nlate >= 4); /* each epoch's two edges */
+    pt_net_free(net);
+    pt_meter_close(late_meter);
+    toy_free(&tr);
+    toy_free(&va);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) return 1;
     char err[256];
@@ -349,6 +414,7 @@ int main(void) {
     CHECK(be != NULL);
     if (be) {
         test_run(be);
+        test_late_backend(be);
         test_resume(be, PT_OPTIM_ADAM);
         test_resume(be, PT_OPTIM_SGD);
         pt_backend_destroy(be);

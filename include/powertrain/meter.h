@@ -66,6 +66,27 @@ typedef enum {
     PT_KIND_OTHER = 4 /* e.g. a trace component */
 } pt_meter_kind;
 
+/* How a component's energy was split between the job and the rest of the
+ * machine (job energy beside machine energy, per window and component):
+ *   whole      all of it is the job's: no process attribution was asked for
+ *              (attribute_pid 0), a GPU the job has alone, or a component
+ *              that is neither CPU, DRAM nor GPU
+ *   cpu-share  CPU and DRAM: per sampling interval,
+ *                (P - P_idle) x the job's share of busy CPU time
+ *              + P_idle x the job's share of the machine's cores (its CPU
+ *                time over the interval's CPU capacity, cores x interval)
+ *              with P_idle measured (pt_meter_set_idle) or the source's own
+ *              model (pt_meter_component.idle_w), never a residual
+ *   gpu-share  a GPU another process used: the job's share of its per-process
+ *              utilisation (NVML), flagged (pt_meter_energy.gpu_shared)
+ *   unknown    CPU share asked for but no idle power known: job_j is NAN */
+typedef enum {
+    PT_ATTR_WHOLE = 0,
+    PT_ATTR_CPU_SHARE = 1,
+    PT_ATTR_GPU_SHARE = 2,
+    PT_ATTR_UNKNOWN = 3
+} pt_meter_attribution;
+
 /* Source selection bits for pt_meter_config.sources. */
 #define PT_SOURCE_NVML 1u
 #define PT_SOURCE_RAPL 2u
@@ -111,6 +132,8 @@ typedef struct {
     double update_period_s;         /* measured: mean time between changes of the reading;
                                        0 = not yet known. Bounded below by the interval. */
     char note[PT_METER_TEXT_MAX];   /* e.g. "TDP 20 W: 10 W per logical CPU (default)" */
+    double idle_w;                  /* idle power: measured (pt_meter_set_idle) when set, else
+                                       the source's own model (the estimate's), else NAN */
 } pt_meter_component;
 
 typedef struct {
@@ -132,6 +155,12 @@ typedef struct {
     long samples;           /* power samples inside the window */
     double process_j;       /* with attribute_pid: the process tree's share, else NAN */
     int degraded;           /* the source failed during the window: figures are partial */
+    double machine_j;       /* = energy_j: the whole component's energy, every process's */
+    double job_j;           /* the job's share (see pt_meter_attribution); NAN when unknown */
+    pt_meter_attribution attribution;
+    double other_cpu_share; /* other processes' busy CPU time over the machine's CPU
+                               capacity in the window, 0..1 (NAN without attribute_pid) */
+    int gpu_shared;         /* a GPU component another process used during the window */
 } pt_meter_energy;
 
 typedef struct {
@@ -143,12 +172,19 @@ typedef struct {
     double energy_j;        /* sum of billed components' energy_j */
     pt_meter_method method; /* weakest method in the sum (estimated > eq1 > counter) */
     double process_j;       /* sum of components' process_j, NAN without attribute_pid */
+    double machine_j;       /* = energy_j */
+    double job_j;           /* sum of billed components' job_j; NAN when any is unknown */
+    pt_meter_attribution attribution; /* unknown > gpu-share > cpu-share > whole */
+    double other_cpu_share; /* as pt_meter_energy's (the same for every component) */
+    int gpu_shared;         /* some billed GPU was used by another process */
 } pt_meter_window;
 
 PT_METER_API const char *pt_meter_version(void);
 PT_METER_API const char *pt_meter_last_error(void);
 PT_METER_API const char *pt_meter_method_name(pt_meter_method m); /* "counter", "eq1", "estimated" */
 PT_METER_API const char *pt_meter_kind_name(pt_meter_kind k);
+/* "whole", "cpu-share", "gpu-share", "unknown" */
+PT_METER_API const char *pt_meter_attribution_name(pt_meter_attribution a);
 
 PT_METER_API void pt_meter_config_init(pt_meter_config *cfg);
 /* Discovers sources, one source-list entry each, in the order trace, nvml,
@@ -193,6 +229,12 @@ PT_METER_API int pt_meter_window_component(const pt_meter *m, int window, int co
 /* Attributes CPU energy to process tree `pid` from now on (its CPU time over
  * all busy CPU time in each interval); pid <= 0 turns it off. */
 PT_METER_API int pt_meter_attribute(pt_meter *m, int pid);
+/* Sets component k's measured idle power (watts; NAN forgets it, falling back
+ * to the source's model). Used by cpu-share attribution from then on. */
+PT_METER_API int pt_meter_set_idle(pt_meter *m, int component, double idle_w);
+/* Sets every component's idle power to its mean power over closed window w
+ * (measured while the machine was idle, e.g. `measure --idle`, `study --idle`). */
+PT_METER_API int pt_meter_idle_from_window(pt_meter *m, int window);
 
 /* Called from the sampler thread after every regular sample with each
  * component's power (NAN when unknown) and unwrapped cumulative counter energy

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/ompwait.h"
 #include "cli/metrics.h"
 #include "meter/marks.h"
 #include "powertrain/meter.h"
@@ -356,6 +357,12 @@ static void json_component(FILE *f, const pt_meter_component *c, const pt_meter_
         fprintf(f, ",\"process_j\":");
         pt_json_num(f, e->process_j);
     }
+    /* job energy beside machine energy (the meter's one code path, as studies store it) */
+    fprintf(f, ",\"machine_j\":");
+    pt_json_num(f, e->machine_j);
+    fprintf(f, ",\"job_j\":");
+    pt_json_num(f, e->job_j);
+    fprintf(f, ",\"attribution\":\"%s\"", pt_meter_attribution_name(e->attribution));
     fputc('}', f);
 }
 
@@ -772,6 +779,7 @@ static int start_meter(const measure_opts *o, measure_run *run) {
         pt_meter_window_component(m, run->idle_win, k, &e);
         run->idle_w[k] = d > 0 ? e.energy_j / d : 0;
     }
+    pt_meter_idle_from_window(m, run->idle_win); /* --attribute bills the job above it */
     char en[32];
     pt_fmt_joules(en, sizeof en, iw.energy_j);
     if (!o->quiet) fprintf(stderr, "powertrain: idle: %.2f W (%s over %.2f s)\n", d > 0 ? iw.energy_j / d : 0, en, d);
@@ -814,6 +822,7 @@ static void exec_command(const measure_opts *o, const measure_run *run, const si
         dup2(run->err_pipe[1], 2);
     }
     setenv("POWERTRAIN_MARKS", run->fifo_path, 1);
+    pt_omp_wait_child(); /* the command gets the user's OpenMP settings, not powertrain's */
     execvp(o->cmd[0], o->cmd);
     quit_child_exec(run->exec_pipe[1], errno);
 }

@@ -44,7 +44,12 @@ static const char *common_help =
     "  --db FILE           the results store (default results.db)\n"
     "  --interval MS       meter sampling interval (default 100)\n"
     "  --gpus all|LIST     GPUs to bill (default: those the job can see)\n"
-    "  --idle S            measure S seconds of idle power first (stored with the runs)\n"
+    "  --idle S            measure S seconds of idle power first (stored with the runs;\n"
+    "                      the job's share of CPU energy is billed above it)\n"
+    "  --cooldown S        before each run after a trained one, wait until power is\n"
+    "                      within 5% of idle (needs --idle), at most S seconds (stored)\n"
+    "  --contamination F   an epoch where other processes used more than F of the\n"
+    "                      machine's CPU is flagged contaminated (default 0.1)\n"
     "  --quiet             no per-epoch lines\n";
 
 static int parse_list_int(const char *s, int *out, int max) {
@@ -85,6 +90,23 @@ static int list_count(const char *s) {
     int n = 1;
     for (; *s; s++) n += *s == ',';
     return n;
+}
+
+/* The energy flags of train and the studies (idle, cooldown, contamination):
+   1 when argv[*i] was one, 0 when not, -1 on a bad value (error printed). */
+static int energy_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c) {
+    const char *v;
+    int r;
+    if ((r = pt_cli_flag_value(verb, argc, argv, i, "--idle", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--idle", v, 0, 3600, &c->idle_s)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--cooldown", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--cooldown", v, 1, 86400, &c->cooldown_s)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--contamination", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--contamination", v, 0.001, 1, &c->contamination)) return -1;
+    } else {
+        return 0;
+    }
+    return 1;
 }
 
 /* Flags shared by train and regime. Returns 1 when argv[*i] was one, 0 when
@@ -183,10 +205,8 @@ static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--gpus", &v))) {
         if (r < 0) return -1;
         c->gpus = v;
-    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--idle", &v))) {
-        if (r < 0 || pt_cli_parse_double(verb, "--idle", v, 0, 3600, &c->idle_s)) return -1;
     } else {
-        return 0;
+        return energy_flag(verb, argc, argv, i, c);
     }
     return 1;
 }
@@ -246,6 +266,11 @@ static int run_single(const char *verb, pt_study_config *c, int bs, double lr) {
         pt_study_say_result(stdout, prefix, &res);
         printf("%s: %.4f Wh; study %lld in %s\n", c->dataset, res.energy_j / 3600, (long long)s.study_id, c->db);
     }
+    if (rc == 0 && (res.job_unknown || res.contaminated || res.machine_energy_j > res.energy_j))
+        printf("energy: %s; the machine drew %.2f J in all; %d epoch%s contaminated by other processes\n",
+               res.job_unknown ? "the machine's (the job's share is unknown: no idle power; pass --idle)"
+                               : "the job's own share",
+               res.machine_energy_j, res.contaminated, res.contaminated == 1 ? "" : "s");
     pt_study_close(&s);
     if (rc != 0) return pt_cli_error(verb, PT_EXIT_FAIL, "%s", err);
     if (res.status == PT_RUN_FAILED) return PT_EXIT_FAIL; /* its reason is on stderr, its summary above */

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "powertrain/meter.h"
 #include "study/kind.h"
+#include "util/ompwait.h"
 
 /* The verbs: one line each (name, entry point, one-line summary for --help).
  * The line with no name stands for the study kinds of src/study/kind.c, listed
@@ -93,5 +94,10 @@ int pt_cli_main(int argc, char **argv) {
 }
 
 #ifndef PT_CLI_NO_MAIN
-int main(int argc, char **argv) { return pt_cli_main(argc, argv); }
+int main(int argc, char **argv) {
+    /* verbs that train in this process: OpenMP threads wait passively unless the
+       user chose (src/util/ompwait.h); a re-exec, as libgomp reads it at load */
+    if (argc > 1 && (!strcmp(argv[1], "train") || pt_study_kind_find(argv[1]))) pt_omp_wait_reexec(argv);
+    return pt_cli_main(argc, argv);
+}
 #endif

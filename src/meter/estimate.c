@@ -192,6 +192,7 @@ static void describe_components(pt_source *src, const est_impl *e, const char *m
         pt_strlcpy(c->model, model, sizeof c->model);
         pt_say(c->id, sizeof c->id, "%s/proc/stat", pt_proc_root());
         c->kind = PT_KIND_CPU;
+        c->idle_w = e->idle_w; /* the model's own idle: job attribution's baseline */
         pt_strlcpy(c->note, cpu_note, sizeof c->note);
     }
     if (e->dram >= 0) {
@@ -200,6 +201,7 @@ static void describe_components(pt_source *src, const est_impl *e, const char *m
         pt_say(c->model, sizeof c->model, "%.1f GB DRAM", mem_gb);
         pt_say(c->id, sizeof c->id, "%s/proc/meminfo", pt_proc_root());
         c->kind = PT_KIND_DRAM;
+        c->idle_w = e->dram_w; /* constant: all of it is idle power */
         pt_strlcpy(c->note, dram_note, sizeof c->note);
     }
     for (int i = 0; i < src->ncomp; i++) {

@@ -82,6 +82,8 @@ typedef struct {
     double last_val, last_change_t, sum_change_dt;
     long nchange;
     int have_val, have_change;
+    double idle_set_w; /* measured idle power (pt_meter_set_idle), NAN when not set */
+    double last_ratio; /* job share of the latest attributed interval, NAN before one */
 } comp_state;
 
 /* Per-window, per-component accumulators. */
@@ -91,12 +93,16 @@ typedef struct {
     long n;
     long fails0, fails1;
     double process_j;
+    double attr_e, attr_job; /* attributed intervals: machine and job energy */
+    int attr_unknown;        /* an interval whose idle power was unknown */
+    int gpu_shared;          /* an interval where another process used this GPU */
 } wcomp;
 
 typedef struct {
     char label[PT_METER_NAME_MAX];
     double t0, t1;
     int open, short_window;
+    unsigned long long other_jif, cap_jif; /* other processes' busy and total CPU jiffies */
     wcomp *c; /* ncomp entries */
 } window;
 
@@ -148,9 +154,13 @@ struct pt_meter {
     char pending[PT_PENDING_MAX][512];
     int npending;
 
-    /* process attribution */
-    unsigned long long tree_prev, busy_prev;
-    int have_attr;
+    /* process attribution: CPU jiffies at the previous regular read, and the
+       shares of the latest interval (job's of busy time, of capacity; others') */
+    unsigned long long tree_prev, busy_prev, total_prev;
+    int have_attr, sh_ok;
+    double sh_busy, sh_cores, sh_other;
+    pt_meter_tree_fn tree_fn; /* tests: stands for pt_proc_tree_jiffies */
+    void *tree_ctx;
 
     unsigned gen; /* fork_gen at open: another value means inherited across fork */
     long pid;     /* the process that opened it, for the message */
@@ -204,6 +214,16 @@ const char *pt_meter_method_name(pt_meter_method m) {
     case PT_METHOD_COUNTER: return "counter";
     case PT_METHOD_EQ1: return "eq1";
     case PT_METHOD_ESTIMATED: return "estimated";
+    }
+    return "?";
+}
+
+const char *pt_meter_attribution_name(pt_meter_attribution a) {
+    switch (a) {
+    case PT_ATTR_WHOLE: return "whole";
+    case PT_ATTR_CPU_SHARE: return "cpu-share";
+    case PT_ATTR_GPU_SHARE: return "gpu-share";
+    case PT_ATTR_UNKNOWN: return "unknown";
     }
     return "?";
 }
@@ -354,6 +374,8 @@ static int build_components(pt_meter *m) {
             m->cs[k].src = m->src[s];
             m->cs[k].idx = i;
             m->cs[k].power_w = NAN;
+            m->cs[k].idle_set_w = NAN;
+            m->cs[k].last_ratio = NAN;
             m->cinfo[k] = m->src[s]->comp[i];
             if (m->cinfo[k].kind == PT_KIND_PSYS) m->cinfo[k].billed = 0;
         }
@@ -400,6 +422,17 @@ int pt_meter_set_clock(pt_meter *m, pt_meter_clock_fn fn, void *ctx) {
     return 0;
 }
 
+int pt_meter_set_tree_fn(pt_meter *m, pt_meter_tree_fn fn, void *ctx) {
+    if (m && inherited(m)) return -1;
+    if (!m || m->running) {
+        set_error("pt_meter_set_tree_fn: bad argument or meter already started");
+        return -1;
+    }
+    m->tree_fn = fn;
+    m->tree_ctx = ctx;
+    return 0;
+}
+
 int pt_meter_source_count(const pt_meter *m) { return inherited(m) ? -1 : m->nsources; }
 
 int pt_meter_source_info(const pt_meter *m, int i, pt_meter_source *out) {
@@ -430,24 +463,86 @@ int pt_meter_component_info(const pt_meter *m, int i, pt_meter_component *out) {
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* The share of the machine's busy CPU time that the attributed process tree
-   used since the previous regular read; 0 when not known yet. Sets *ok. */
-static double attribution_share(pt_meter *m, int *ok) {
+/* The CPU shares of the interval since the previous regular read (sh_*):
+   the attributed process tree's share of busy CPU time and of the machine's
+   CPU capacity, and the other processes' share of the capacity; folds the
+   others' jiffies into the open windows. Returns 1 when the shares are known. */
+static int attribution_share(pt_meter *m, double t) {
     unsigned long long tree;
     pt_cpu_times ct;
-    double share = 0;
-    *ok = 0;
-    if (pt_proc_tree_jiffies(m->cfg.attribute_pid, &tree) != 0 || pt_proc_cpu_times(&ct) != 0) return 0;
-    if (m->have_attr && ct.busy > m->busy_prev) {
-        double d = tree > m->tree_prev ? (double)(tree - m->tree_prev) : 0;
-        share = d / (double)(ct.busy - m->busy_prev);
-        if (share > 1) share = 1;
-        *ok = 1;
+    int pid = m->cfg.attribute_pid;
+    if ((m->tree_fn ? m->tree_fn(m->tree_ctx, pid, &tree) : pt_proc_tree_jiffies(pid, &tree)) != 0 ||
+        pt_proc_cpu_times(&ct) != 0)
+        return m->sh_ok = 0;
+    if (m->have_attr && ct.total > m->total_prev && ct.busy >= m->busy_prev) {
+        double dt = (double)(tree > m->tree_prev ? tree - m->tree_prev : 0);
+        double db = (double)(ct.busy - m->busy_prev), dc = (double)(ct.total - m->total_prev);
+        if (dt > db) dt = db; /* tree and machine are read a moment apart */
+        m->sh_busy = db > 0 ? dt / db : 0;
+        m->sh_cores = dt / dc;
+        m->sh_other = (db - dt) / dc;
+        m->sh_ok = 1;
+        for (int w = 0; w < m->nwin; w++)
+            if (m->win[w].open && t > m->win[w].t0) {
+                m->win[w].other_jif += (unsigned long long)(db - dt);
+                m->win[w].cap_jif += ct.total - m->total_prev;
+            }
+    } /* else: no jiffy elapsed: the previous interval's shares stand */
+    if (!m->have_attr || ct.total > m->total_prev) {
+        m->tree_prev = tree;
+        m->busy_prev = ct.busy;
+        m->total_prev = ct.total;
     }
-    m->tree_prev = tree;
-    m->busy_prev = ct.busy;
     m->have_attr = 1;
-    return share;
+    return m->sh_ok;
+}
+
+/* Idle power of component k: measured, else the source's model, else NAN. */
+static double idle_of(const pt_meter *m, int k) {
+    return isfinite(m->cs[k].idle_set_w) ? m->cs[k].idle_set_w : m->cinfo[k].idle_w;
+}
+
+/* The job's part of component k's energy e over an interval of dt seconds
+   (see pt_meter_attribution); NAN when unknown. *unknown and *gpu_shared say why. */
+static double job_energy(const pt_meter *m, int k, const pt_reading *r, double e, double dt, int *unknown,
+                         int *gpu_shared) {
+    pt_meter_kind kind = m->cinfo[k].kind;
+    *unknown = *gpu_shared = 0;
+    if (kind == PT_KIND_GPU) {
+        if (!r->foreign || !isfinite(r->job_share)) return e;
+        *gpu_shared = 1;
+        return e * r->job_share;
+    }
+    if (kind != PT_KIND_CPU && kind != PT_KIND_DRAM) return e;
+    double idle = idle_of(m, k);
+    if (!isfinite(idle)) {
+        *unknown = 1;
+        return NAN;
+    }
+    double idle_e = idle * dt, dyn = e - idle_e;
+    if (dyn < 0) dyn = 0;
+    double job = dyn * m->sh_busy + idle_e * m->sh_cores;
+    return job < e ? job : e;
+}
+
+/* Folds the job's part of interval energy e (dt seconds, ending at t) of
+   component k into the open windows. Needs known CPU shares. */
+static void attribute_interval(pt_meter *m, int k, const pt_reading *r, double t, double e, double dt) {
+    pt_meter_kind kind = m->cinfo[k].kind;
+    if (m->cfg.attribute_pid <= 0 || !isfinite(e) || !(dt > 0)) return;
+    if ((kind == PT_KIND_CPU || kind == PT_KIND_DRAM) && !m->sh_ok) return; /* shares not known yet */
+    int unknown, shared;
+    double job = job_energy(m, k, r, e, dt, &unknown, &shared);
+    if (isfinite(job) && e > 0) m->cs[k].last_ratio = job / e;
+    for (int w = 0; w < m->nwin; w++) {
+        window *win = &m->win[w];
+        if (!win->open || !(t > win->t0)) continue;
+        wcomp *wc = &win->c[k];
+        wc->attr_e += e;
+        if (isfinite(job)) wc->attr_job += job;
+        wc->attr_unknown |= unknown;
+        wc->gpu_shared |= shared;
+    }
 }
 
 /* Adds a counter reading to the unwrapped cumulative energy. */
@@ -509,7 +604,7 @@ static void regular_reading(pt_meter *m, int k, const pt_reading *r, int has_pow
     comp_state *c = &m->cs[k];
     const pt_meter_component *info = &m->cinfo[k];
     double interval_e = NAN; /* energy since the previous regular read */
-    double p = NAN;
+    double p = NAN, dt = c->have_reg ? t - c->reg_t : NAN;
     if (has_power) p = r->power_w;
     else if (info->has_counter && c->have_reg && t > c->reg_t) p = (c->cum_j - c->reg_cum_j) / (t - c->reg_t);
     if (c->have_reg && t > c->reg_t) {
@@ -520,6 +615,7 @@ static void regular_reading(pt_meter *m, int k, const pt_reading *r, int has_pow
     c->reg_t = t;
     c->have_reg = 1;
     if (isfinite(p)) add_power_sample(m, k, t, p);
+    attribute_interval(m, k, r, t, interval_e, dt);
     if (attr_ok && info->kind == PT_KIND_CPU && isfinite(interval_e)) {
         for (int w = 0; w < m->nwin; w++)
             if (m->win[w].open && t > m->win[w].t0) m->win[w].c[k].process_j += attr_share * interval_e;
@@ -561,10 +657,14 @@ static void read_all(pt_meter *m, double t, int regular) {
     int k = 0;
     double attr_share = 0;
     int attr_ok = 0;
-    if (regular && m->cfg.attribute_pid > 0) attr_share = attribution_share(m, &attr_ok);
+    if (regular && m->cfg.attribute_pid > 0) {
+        attr_ok = attribution_share(m, t);
+        attr_share = m->sh_busy;
+    }
     for (int s = 0; s < m->nsrc; s++) {
         pt_source *src = m->src[s];
-        for (int i = 0; i < src->ncomp; i++) m->rbuf[i] = (pt_reading){0, 0, NAN};
+        src->job_pid = m->cfg.attribute_pid;
+        for (int i = 0; i < src->ncomp; i++) m->rbuf[i] = (pt_reading){0, 0, NAN, NAN, 0};
         src->ops->read(src, t, regular, m->rbuf);
         for (int i = 0; i < src->ncomp; i++, k++)
             take_reading(m, k, &m->rbuf[i], src->has_power[i], t, regular, attr_ok, attr_share);
@@ -694,8 +794,39 @@ int pt_meter_attribute(pt_meter *m, int pid) {
     if (inherited(m)) return -1;
     pthread_mutex_lock(&m->mu);
     m->cfg.attribute_pid = pid > 0 ? pid : 0;
-    m->have_attr = 0;
+    m->have_attr = m->sh_ok = 0;
+    if (m->running && pid > 0) attribution_share(m, pt_meter_now(m)); /* the baseline */
     unlock(m);
+    return 0;
+}
+
+int pt_meter_set_idle(pt_meter *m, int k, double idle_w) {
+    if (inherited(m)) return -1;
+    if (k < 0 || k >= m->ncomp || idle_w < 0 || isinf(idle_w)) {
+        set_error("pt_meter_set_idle: component %d or idle power %g W out of range", k, idle_w);
+        return -1;
+    }
+    pthread_mutex_lock(&m->mu);
+    m->cs[k].idle_set_w = idle_w;
+    m->cinfo[k].idle_w = isfinite(idle_w) ? idle_w : m->cs[k].src->comp[m->cs[k].idx].idle_w;
+    unlock(m);
+    return 0;
+}
+
+int pt_meter_idle_from_window(pt_meter *m, int w) {
+    if (inherited(m)) return -1;
+    pt_meter_window win;
+    if (pt_meter_window_read(m, w, &win) != 0) return -1;
+    double dur = win.end_s - win.start_s;
+    if (win.open || !(dur > 0)) {
+        set_error("window %d is open or empty: no idle power from it", w);
+        return -1;
+    }
+    for (int k = 0; k < m->ncomp; k++) {
+        pt_meter_energy e;
+        if (pt_meter_window_component(m, w, k, &e) == 0 && isfinite(e.machine_j))
+            pt_meter_set_idle(m, k, e.machine_j / dur);
+    }
     return 0;
 }
 
@@ -868,6 +999,38 @@ int pt_meter_window_count(const pt_meter *m) {
     return n;
 }
 
+/* The window's other_cpu_share: its intervals' jiffies, else the latest interval's. */
+static double other_share(const pt_meter *m, const window *w) {
+    if (m->cfg.attribute_pid <= 0) return NAN;
+    if (w->cap_jif > 0) return (double)w->other_jif / (double)w->cap_jif;
+    return m->sh_ok ? m->sh_other : NAN;
+}
+
+/* job_j and attribution of component k over window w into e (machine_j set).
+   The window's share of job energy in its attributed intervals scales its
+   machine energy, so job_j <= machine_j at any edge. Caller holds mu. */
+static void job_of_window(const pt_meter *m, const window *w, int k, pt_meter_energy *e) {
+    const wcomp *wc = &w->c[k];
+    pt_meter_kind kind = m->cinfo[k].kind;
+    double ratio = wc->attr_e > 0 ? wc->attr_job / wc->attr_e : m->cs[k].last_ratio;
+    e->other_cpu_share = other_share(m, w);
+    e->gpu_shared = wc->gpu_shared;
+    e->attribution = PT_ATTR_WHOLE;
+    e->job_j = e->machine_j;
+    if (m->cfg.attribute_pid <= 0) return;
+    if (kind == PT_KIND_GPU) {
+        if (!wc->gpu_shared) return;
+        e->attribution = PT_ATTR_GPU_SHARE;
+    } else if (kind == PT_KIND_CPU || kind == PT_KIND_DRAM) {
+        e->attribution = PT_ATTR_CPU_SHARE;
+        if (wc->attr_unknown || !isfinite(idle_of(m, k))) ratio = NAN;
+    } else {
+        return;
+    }
+    if (!isfinite(ratio)) e->attribution = PT_ATTR_UNKNOWN;
+    e->job_j = isfinite(ratio) ? e->machine_j * ratio : NAN;
+}
+
 /* Energy of component k over window w. Caller holds mu. */
 static void component_energy(const pt_meter *m, const window *w, int k, pt_meter_energy *e) {
     const pt_meter_component *info = &m->cinfo[k];
@@ -894,6 +1057,8 @@ static void component_energy(const pt_meter *m, const window *w, int k, pt_meter
     if (!isfinite(e->energy_j)) e->energy_j = 0;
     e->process_j = m->cfg.attribute_pid > 0 && info->kind == PT_KIND_CPU ? wc->process_j : NAN;
     e->degraded = fails1 != wc->fails0;
+    e->machine_j = e->energy_j;
+    job_of_window(m, w, k, e);
 }
 
 int pt_meter_window_component(const pt_meter *m, int id, int k, pt_meter_energy *out) {
@@ -926,15 +1091,20 @@ int pt_meter_window_read(const pt_meter *m, int id, pt_meter_window *out) {
     out->short_window = w->short_window;
     out->method = PT_METHOD_COUNTER;
     out->process_j = m->cfg.attribute_pid > 0 ? 0 : NAN;
+    out->other_cpu_share = other_share(m, w);
     for (int k = 0; k < m->ncomp; k++) {
         pt_meter_energy e;
         component_energy(m, w, k, &e);
         out->degraded |= e.degraded;
         if (!m->cinfo[k].billed) continue;
         out->energy_j += e.energy_j;
+        out->job_j += e.job_j;
+        out->gpu_shared |= e.gpu_shared;
+        if (e.attribution > out->attribution) out->attribution = e.attribution;
         if (e.method > out->method) out->method = e.method;
         if (isfinite(e.process_j)) out->process_j += e.process_j;
     }
+    out->machine_j = out->energy_j;
     pthread_mutex_unlock((pthread_mutex_t *)&m->mu);
     return 0;
 }

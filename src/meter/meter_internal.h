@@ -10,4 +10,9 @@ typedef double (*pt_meter_clock_fn)(void *ctx);
  * pt_meter_start; with interval_ms = 0 a test drives time and samples itself. */
 int pt_meter_set_clock(pt_meter *m, pt_meter_clock_fn fn, void *ctx);
 
+/* Replaces the process tree's CPU time (pt_proc_tree_jiffies) with fn, so a
+ * test with a fake <root>/proc/stat gives the job's shares exactly. */
+typedef int (*pt_meter_tree_fn)(void *ctx, int pid, unsigned long long *jiffies);
+int pt_meter_set_tree_fn(pt_meter *m, pt_meter_tree_fn fn, void *ctx);
+
 #endif

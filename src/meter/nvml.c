@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "meter/proc.h"
 #include "util/str.h"
 
 /* --- the slice of NVML's ABI that we use -------------------------------------- */
@@ -47,6 +48,14 @@ typedef nvmlReturn_t (*nvml_text_fn)(nvmlDevice_t, char *, unsigned int);
 typedef nvmlReturn_t (*nvml_pci_fn)(nvmlDevice_t, nvmlPciInfo_t *);
 typedef nvmlReturn_t (*nvml_uint_fn)(nvmlDevice_t, unsigned int *);
 typedef nvmlReturn_t (*nvml_energy_fn)(nvmlDevice_t, unsigned long long *);
+typedef struct {
+    unsigned int pid;
+    unsigned long long timeStamp; /* CPU timestamp, microseconds */
+    unsigned int smUtil, memUtil, encUtil, decUtil;
+} nvmlProcessUtilizationSample_t;
+typedef nvmlReturn_t (*nvml_putil_fn)(nvmlDevice_t, nvmlProcessUtilizationSample_t *, unsigned int *,
+                                      unsigned long long);
+#define NVML_PROC_SAMPLES 64
 
 #define NVML_DEFAULT_LIBRARY "libnvidia-ml.so.1"
 #define GPU_TEXT 96 /* NVML's name and UUID buffers need at most 96 bytes */
@@ -64,7 +73,9 @@ typedef struct {
     nvml_uint_fn power;
     nvml_energy_fn energy;  /* NULL on drivers without the counter */
     nvml_uint_fn limit;     /* NULL when absent */
+    nvml_putil_fn putil;    /* nvmlDeviceGetProcessUtilization; NULL when absent */
     nvmlDevice_t *dev;      /* per component */
+    unsigned long long *seen; /* per component: newest process sample read so far */
 } nvml_impl;
 
 /* One GPU as NVML enumerates it, before selection. */
@@ -104,9 +115,27 @@ static int resolve(void *dl, const char *sym, void *fnptr, size_t size) {
 
 /* --- reading ----------------------------------------------------------------- */
 
+/* The job's share of GPU i's SM utilisation in the process samples since the
+   last regular read (NVML's per-process utilisation): r->foreign when some
+   process outside the job's tree used it, r->job_share its share then. */
+static void process_share(nvml_impl *n, int i, int job_pid, pt_reading *r) {
+    nvmlProcessUtilizationSample_t smp[NVML_PROC_SAMPLES];
+    unsigned int cnt = NVML_PROC_SAMPLES;
+    if (!n->putil || job_pid <= 0 || n->putil(n->dev[i], smp, &cnt, n->seen[i]) != NVML_SUCCESS) return;
+    double job = 0, other = 0;
+    for (unsigned int s = 0; s < cnt && s < NVML_PROC_SAMPLES; s++) {
+        if (smp[s].timeStamp > n->seen[i]) n->seen[i] = smp[s].timeStamp;
+        if (pt_proc_in_tree(job_pid, (long)smp[s].pid)) job += smp[s].smUtil;
+        else other += smp[s].smUtil;
+    }
+    if (other > 0) {
+        r->foreign = 1;
+        r->job_share = job / (job + other);
+    }
+}
+
 static int nvml_read(pt_source *src, double t_s, int regular, pt_reading *out) {
-    (void)t_s;
-    (void)regular; /* both reads are cheap: marks read power too */
+    (void)t_s; /* both reads are cheap: marks read power too */
     nvml_impl *n = src->impl;
     int any = 0;
     for (int i = 0; i < src->ncomp; i++) {
@@ -127,6 +156,7 @@ static int nvml_read(pt_source *src, double t_s, int regular, pt_reading *out) {
             else
                 out[i].ok = 0;
         }
+        if (regular && out[i].ok) process_share(n, i, src->job_pid, &out[i]);
         any |= out[i].ok;
     }
     return any || src->ncomp == 0 ? 0 : -1;
@@ -137,6 +167,7 @@ static void nvml_unload(nvml_impl *n) {
     if (n->shutdown) n->shutdown();
     if (n->dl) dlclose(n->dl);
     free(n->dev);
+    free(n->seen);
     free(n);
 }
 
@@ -415,6 +446,7 @@ static int load_library(nvml_impl *n, char *why, size_t whylen) {
     /* Optional: older drivers lack the energy counter (power sampling, eq1). */
     if (RESOLVE(n->dl, "nvmlDeviceGetTotalEnergyConsumption", n->energy)) n->energy = NULL;
     if (RESOLVE(n->dl, "nvmlDeviceGetEnforcedPowerLimit", n->limit)) n->limit = NULL;
+    if (RESOLVE(n->dl, "nvmlDeviceGetProcessUtilization", n->putil)) n->putil = NULL;
     for (size_t i = 0; i < sizeof req / sizeof *req; i++) {
         if (req[i].rc) {
             put_text(why, whylen, "%s lacks %s (not NVML, or an NVIDIA driver too old)", path,
@@ -507,7 +539,8 @@ static int build_source(nvml_impl *n, const pt_meter_config *cfg, const gpu_info
     if (nsel == 0) return -1; /* why already says which selection came out empty */
     pt_source *src = pt_source_alloc(&nvml_ops, nsel);
     n->dev = calloc((size_t)nsel, sizeof *n->dev);
-    if (!src || !n->dev) {
+    n->seen = calloc((size_t)nsel, sizeof *n->seen);
+    if (!src || !n->dev || !n->seen) {
         put_text(why, whylen, "out of memory");
         pt_source_free(src);
         return -1;

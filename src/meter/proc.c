@@ -187,3 +187,14 @@ done:
     free(jif);
     return rc;
 }
+
+int pt_proc_in_tree(int root, long pid) {
+    for (int depth = 0; pid > 1 && depth < 256; depth++) {
+        if (pid == root) return 1;
+        long ppid;
+        unsigned long long j;
+        if (read_pid_stat(pid, &ppid, &j) != 0) return 0;
+        pid = ppid;
+    }
+    return pid == root;
+}

@@ -23,5 +23,8 @@ double pt_proc_mem_total_gb(void);
 /* utime+stime+cutime+cstime of pid and all its live descendants (jiffies).
  * Always reads the real /proc (process ids are real). 0 or -1 (pid gone). */
 int pt_proc_tree_jiffies(int pid, unsigned long long *out);
+/* 1 when process pid is root or one of its descendants (walks the real
+ * /proc's parent links), else 0. */
+int pt_proc_in_tree(int root, long pid);
 
 #endif

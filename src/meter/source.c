@@ -2,6 +2,7 @@
  * sysfs/procfs roots used by them. */
 #include "meter/source.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 /* Order matters: a trace stands for the hardware; the estimate fills what
@@ -27,6 +28,7 @@ pt_source *pt_source_alloc(const pt_source_ops *ops, int n) {
         pt_source_free(s);
         return NULL;
     }
+    for (int i = 0; i < n; i++) s->comp[i].idle_w = NAN; /* no idle model unless the source has one */
     return s;
 }
 

@@ -14,6 +14,9 @@ typedef struct {
     int ok;          /* 0: this component could not be read now */
     double energy_j; /* raw counter value in joules (has_counter) */
     double power_w;  /* instantaneous power in watts (has_power) */
+    double job_share; /* GPUs: the job's share of the utilisation since the last regular
+                         read, 0..1; NAN when the source cannot tell (counted whole) */
+    int foreign;      /* GPUs: another process used it since the last regular read */
 } pt_reading;
 
 typedef struct pt_source pt_source;
@@ -35,6 +38,8 @@ struct pt_source {
     int ncomp;
     pt_meter_component *comp; /* ncomp descriptors; the core fills update_period_s */
     int *has_power;           /* per component: reading.power_w is valid */
+    int job_pid;              /* set by the core before each read: the attributed
+                                 process tree's root (0: none) */
     void *impl;
 };
 

@@ -820,6 +820,7 @@ void pt_net_zero_grad(pt_net *net) {
 /* ---- accessors ----------------------------------------------------------------- */
 
 int pt_net_batch(const pt_net *net) { return net->batch; }
+pt_backend *pt_net_backend(const pt_net *net) { return net->be; }
 uint64_t pt_net_train_steps(const pt_net *net) { return net->train_steps; }
 void pt_net_set_train_steps(pt_net *net, uint64_t steps) { net->train_steps = steps; }
 int pt_net_num_heads(const pt_net *net) { return net->nheads; }

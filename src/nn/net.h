@@ -139,6 +139,7 @@ int pt_net_backward(pt_net *net);
 void pt_net_zero_grad(pt_net *net);
 
 int pt_net_batch(const pt_net *net);   /* planned batch size */
+pt_backend *pt_net_backend(const pt_net *net); /* the backend it is planned on; NULL before */
 /* Train forwards so far: with the init seed, what fixes the next dropout
  * masks. A training checkpoint saves it and sets it back (nn/resume.h). */
 uint64_t pt_net_train_steps(const pt_net *net);

@@ -83,6 +83,10 @@ static int add_run(void *vctx, const pt_store_run_row *row) {
     r->probe_steps = row->probe_steps;
     r->probe_seconds = row->probe_seconds;
     pt_strlcpy(r->end_reason, row->end_reason, sizeof r->end_reason);
+    r->machine_energy_j = row->machine_energy_j;
+    r->job_known = row->job_known;
+    r->contaminated_epochs = row->contaminated_epochs;
+    pt_strlcpy(r->attribution, row->attribution, sizeof r->attribution);
     hardware_of(r);
     return 0;
 }
@@ -132,6 +136,40 @@ static int load_rows(pt_store *st, int64_t study_id, pt_report_data *d, char *er
     return pt_store_read_components(st, study_id, add_component, &l, err, errlen);
 }
 
+/* Notes on job energy (issue 18): the report compares the job's share where a
+   run was attributed, and names the runs other processes disturbed. */
+static void job_notes(pt_report_data *d) {
+    double job = 0, machine = 0;
+    int shared = 0, contaminated = 0;
+    for (int i = 0; i < d->nruns; i++) {
+        const pt_report_run *r = &d->runs[i];
+        if (r->attribution[0] && strcmp(r->attribution, "whole") != 0) shared++;
+        if (isfinite(r->energy_j)) job += r->energy_j;
+        if (isfinite(r->machine_energy_j)) machine += r->machine_energy_j;
+        if (r->contaminated_epochs > 0) {
+            if (contaminated++ < 8)
+                pt_report_note(d, "contaminated: study %lld setup %d repeat %d (%s): %d epoch%s where other processes "
+                               "used the machine; energy attributed by share",
+                               (long long)r->study_id, r->setup, r->repeat, r->phase, r->contaminated_epochs,
+                               r->contaminated_epochs == 1 ? "" : "s");
+        }
+    }
+    if (shared)
+        pt_report_note(d, "energy is the job's share of the machine's (%d runs attributed by CPU or GPU share): "
+                       "%.1f J of the machine's %.1f J; comparisons and ratios use the job's", shared, job, machine);
+    if (contaminated > 8) pt_report_note(d, "contaminated: %d more runs", contaminated - 8);
+}
+
+/* A setup whose repeats disagree by more than 1.5x, marked in the notes. */
+static int disagree_note(void *ctx, const pt_store_repeats_row *r) {
+    char t[48] = "";
+    if (isfinite(r->target_ratio)) snprintf(t, sizeof t, ", energy to target %.2fx", r->target_ratio);
+    pt_report_note(ctx, "repeats disagree: study %lld setup %d (%s%s): %d repeats, energy per epoch %.2fx%s",
+                   (long long)r->study_id, r->setup, r->phase, r->frozen ? ", frozen" : "", r->repeats,
+                   r->epoch_ratio, t);
+    return 0;
+}
+
 int pt_report_load(pt_store *st, int64_t study_id, pt_report_data *d, char *err, size_t errlen) {
     memset(d, 0, sizeof *d);
     pt_strlcpy(d->path, pt_store_path(st), sizeof d->path);
@@ -141,6 +179,9 @@ int pt_report_load(pt_store *st, int64_t study_id, pt_report_data *d, char *err,
         pt_report_data_free(d);
         return -1;
     }
+    job_notes(d);
+    char derr[256];
+    pt_store_read_disagreeing(st, study_id, 1.5, disagree_note, d, derr, sizeof derr);
     return 0;
 }
 

@@ -58,6 +58,11 @@ typedef struct {
     char hardware[160]; /* gpu, else cpu, else device, else "unknown hardware" */
     double probe_steps, probe_seconds; /* a tune probe's runs.config_json (NAN otherwise) */
     char end_reason[160]; /* why it ended (runs.end_reason; "" when not stored) */
+    /* energy_j / energy_to_target_j are the job's share (what the report compares); the
+       machine's (every process's) beside them; equal for runs billed whole */
+    double machine_energy_j;
+    int job_known, contaminated_epochs;
+    char attribution[48]; /* the epochs' distinct attributions: "whole", "cpu-share", ... */
 } pt_report_run;
 
 typedef struct {

@@ -263,6 +263,8 @@ int pt_store_run_truncate(pt_store *st, int64_t run_id, int keep, char *err, siz
              truncate_step(st,
                            "UPDATE runs SET epochs=(SELECT count(*) FROM epochs WHERE run_id=?1 AND epoch<=?2), "
                            "energy_j=(SELECT coalesce(sum(energy_j),0) FROM epochs WHERE run_id=?1 AND epoch<=?2), "
+                           "job_energy_j=(SELECT CASE WHEN count(job_j)=count(*) THEN coalesce(sum(job_j),0) END "
+                           "FROM epochs WHERE run_id=?1 AND epoch<=?2), job_energy_to_target_j=NULL, "
                            "best_val_acc=NULL, best_val_loss=NULL, energy_to_target_j=NULL, method=NULL "
                            "WHERE id=?1 AND status='running'",
                            run_id, keep) == 0;

@@ -160,14 +160,16 @@ typedef struct {
     char *err;
     size_t errlen;
     int reason; /* the shard's runs have end_reason (version 4 on) */
+    int job;    /* the shard has job energy (version 6 on); older runs read as 'whole' */
 } merge_ctx;
 
 /* 1 when the attached shard's runs table has the column end_reason. */
-static int shard_has_reason(sqlite3 *db) {
+static int shard_has_column(sqlite3 *db, const char *column) {
     sqlite3_stmt *q = NULL;
     int has = 0;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('runs','shard') WHERE name='end_reason'", -1,
-                           &q, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('runs','shard') WHERE name=?1", -1, &q,
+                           NULL) == SQLITE_OK &&
+        sqlite3_bind_text(q, 1, column, -1, SQLITE_STATIC) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
         has = sqlite3_column_int(q, 0) > 0;
     sqlite3_finalize(q);
@@ -195,16 +197,17 @@ static int exec_ids(merge_ctx *m, const char *sql, const char *what, int n, cons
  * `study`. The run's row, epochs and components. */
 static int copy_run(merge_ctx *m, int64_t src, int64_t dst, int64_t study, int final, pt_merge_stats *ms) {
     sqlite3_stmt *q = NULL;
-    char sql[1024];
+    char sql[1400];
     snprintf(sql, sizeof sql,
              "INSERT INTO main.runs(id, study_id, setup, batch_size, lr, repeat, phase, frozen, status, "
              "epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method, device, host, "
-             "cpu, gpu, config_json, started_at, finished_at, end_reason) "
+             "cpu, gpu, config_json, started_at, finished_at, end_reason, job_energy_j, job_energy_to_target_j) "
              "SELECT ?1, ?2, setup, batch_size, lr, repeat, phase, frozen, "
              "CASE WHEN ?4 AND status='running' THEN 'failed' ELSE status END, "
              "epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method, device, host, "
-             "cpu, gpu, config_json, started_at, finished_at, %s FROM shard.runs WHERE id=?3",
-             m->reason ? "end_reason" : "NULL");
+             "cpu, gpu, config_json, started_at, finished_at, %s, %s FROM shard.runs WHERE id=?3",
+             m->reason ? "end_reason" : "NULL",
+             m->job ? "job_energy_j, job_energy_to_target_j" : "energy_j, energy_to_target_j");
     if (sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) != SQLITE_OK)
         return fail_db(m, "copying a run");
     if (dst > 0) sqlite3_bind_int64(q, 1, dst);
@@ -217,16 +220,22 @@ static int copy_run(merge_ctx *m, int64_t src, int64_t dst, int64_t study, int f
     if (rc != SQLITE_DONE) return fail_db(m, "copying a run");
     if (dst <= 0) dst = sqlite3_last_insert_rowid(m->db);
     int64_t v[2] = {dst, src};
-    if (exec_ids(m,
-                 "INSERT INTO main.epochs(run_id, epoch, seconds, train_loss, val_loss, val_acc, energy_j, eq1_j, "
-                 "counter_j, method) SELECT ?1, epoch, seconds, train_loss, val_loss, val_acc, energy_j, eq1_j, "
-                 "counter_j, method FROM shard.epochs WHERE run_id=?2 ORDER BY epoch",
-                 "copying epochs", 2, v, &ms->epochs) ||
-        exec_ids(m,
-                 "INSERT INTO main.epoch_components(run_id, epoch, component, source, method, energy_j, counter_j, "
-                 "eq1_j, mean_w, peak_w, samples, degraded) SELECT ?1, epoch, component, source, method, energy_j, "
-                 "counter_j, eq1_j, mean_w, peak_w, samples, degraded FROM shard.epoch_components WHERE run_id=?2",
-                 "copying epoch components", 2, v, NULL))
+    char esql[800], csql[800];
+    snprintf(esql, sizeof esql,
+             "INSERT INTO main.epochs(run_id, epoch, seconds, train_loss, val_loss, val_acc, energy_j, eq1_j, "
+             "counter_j, method, job_j, machine_j, other_cpu_share, contaminated, attribution) SELECT ?1, epoch, "
+             "seconds, train_loss, val_loss, val_acc, energy_j, eq1_j, counter_j, method, %s FROM shard.epochs "
+             "WHERE run_id=?2 ORDER BY epoch",
+             m->job ? "job_j, machine_j, other_cpu_share, contaminated, attribution"
+                    : "energy_j, energy_j, NULL, 0, 'whole'");
+    snprintf(csql, sizeof csql,
+             "INSERT INTO main.epoch_components(run_id, epoch, component, source, method, energy_j, counter_j, "
+             "eq1_j, mean_w, peak_w, samples, degraded, job_j, attribution) SELECT ?1, epoch, component, source, "
+             "method, energy_j, counter_j, eq1_j, mean_w, peak_w, samples, degraded, %s FROM shard.epoch_components "
+             "WHERE run_id=?2",
+             m->job ? "job_j, attribution" : "energy_j, 'whole'");
+    if (exec_ids(m, esql, "copying epochs", 2, v, &ms->epochs) ||
+        exec_ids(m, csql, "copying epoch components", 2, v, NULL))
         return -1;
     return 0;
 }
@@ -353,7 +362,7 @@ static int merge_runs(merge_ctx *m, int64_t *study, const identity *ident, int f
 
 static int merge_one(sqlite3 *db, const char *into, const char *shard, int64_t *study, const identity *ident,
                      int final, pt_merge_stats *ms, char *err, size_t errlen) {
-    merge_ctx m = {db, into, shard, err, errlen, 0};
+    merge_ctx m = {db, into, shard, err, errlen, 0, 0};
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS shard", -1, &q, NULL) != SQLITE_OK)
         return fail_db(&m, "attaching");
@@ -361,7 +370,8 @@ static int merge_one(sqlite3 *db, const char *into, const char *shard, int64_t *
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) return fail_db(&m, "attaching");
-    m.reason = shard_has_reason(db);
+    m.reason = shard_has_column(db, "end_reason");
+    m.job = shard_has_column(db, "job_energy_j");
     pt_merge_stats before = *ms;
     int64_t study_before = *study;
     int ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;

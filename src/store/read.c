@@ -63,18 +63,27 @@ int pt_store_read_studies(pt_store *st, int64_t study_id, int (*fn)(void *ctx, c
  * config that is not valid JSON reads as absent. */
 #define CFG(key) "CASE WHEN json_valid(r.config_json) THEN json_extract(r.config_json,'$." key "') END"
 
-/* REASON: r.end_reason, or NULL on a store older than version 4. */
-#define RUNS_SQL(REASON)                                                                                           \
+/* REASON: r.end_reason, or NULL on a store older than version 4. JOB: the
+   job's energy and energy to target, 1 when known, contaminated epochs and
+   attributions (version 6), or the machine's figures, 0, 0 and 'whole'. */
+#define JOB_V6                                                                                                     \
+    " coalesce(r.job_energy_j, r.energy_j), CASE WHEN r.job_energy_j IS NULL THEN r.energy_to_target_j"          \
+    " ELSE r.job_energy_to_target_j END, r.job_energy_j IS NOT NULL,"                                              \
+    " (SELECT count(*) FROM epochs e WHERE e.run_id=r.id AND e.contaminated),"                                   \
+    " (SELECT group_concat(DISTINCT e.attribution) FROM epochs e WHERE e.run_id=r.id)"
+#define JOB_V5 " r.energy_j, r.energy_to_target_j, 0, 0, 'whole'"
+#define RUNS_SQL(REASON, JOB)                                                                                      \
     "SELECT r.id, r.study_id, r.setup, r.batch_size, r.lr, r.repeat, r.phase, r.frozen, r.status, r.epochs," \
     " r.best_val_acc, r.energy_j, r.energy_to_target_j, r.method, r.device, r.host, r.cpu, r.gpu," \
     " " CFG("interval_ms") ", " CFG("update_period_s") ", " CFG("idle_w") ", " CFG("versions") ", " \
     CFG("encoder_weights") "," \
     " (SELECT group_concat(DISTINCT e.method) FROM epochs e WHERE e.run_id=r.id)," \
-    " " CFG("probe_steps") ", " CFG("probe_seconds") ", " REASON                                                   \
+    " " CFG("probe_steps") ", " CFG("probe_seconds") ", " REASON ", " JOB                                        \
     " FROM runs r WHERE (?1=0 OR r.study_id=?1) ORDER BY r.study_id, r.setup, r.batch_size, r.lr DESC,"           \
     " r.repeat, r.phase, r.frozen"
-static const char *runs_sql = RUNS_SQL("r.end_reason");
-static const char *runs_sql_v3 = RUNS_SQL("NULL");
+static const char *runs_sql = RUNS_SQL("r.end_reason", JOB_V6);
+static const char *runs_sql_v5 = RUNS_SQL("r.end_reason", JOB_V5);
+static const char *runs_sql_v3 = RUNS_SQL("NULL", JOB_V5);
 
 static void fill_run(sqlite3_stmt *q, pt_store_run_row *r) {
     r->id = sqlite3_column_int64(q, 0);
@@ -104,11 +113,19 @@ static void fill_run(sqlite3_stmt *q, pt_store_run_row *r) {
     r->probe_steps = col_or_nan(q, 24);
     r->probe_seconds = col_or_nan(q, 25);
     col_text(q, 26, r->end_reason, sizeof r->end_reason);
+    r->machine_energy_j = r->energy_j;
+    r->machine_energy_to_target_j = r->energy_to_target_j;
+    r->energy_j = col_or_nan(q, 27);
+    r->energy_to_target_j = col_or_nan(q, 28);
+    r->job_known = sqlite3_column_int(q, 29);
+    r->contaminated_epochs = sqlite3_column_int(q, 30);
+    col_text(q, 31, r->attribution, sizeof r->attribution);
 }
 
 int pt_store_read_runs(pt_store *st, int64_t study_id, int (*fn)(void *ctx, const pt_store_run_row *row), void *ctx,
                        char *err, size_t errlen) {
-    sqlite3_stmt *q = prepare_id(st, st->version >= 4 ? runs_sql : runs_sql_v3, study_id, err, errlen);
+    const char *sql = st->version >= 6 ? runs_sql : st->version >= 4 ? runs_sql_v5 : runs_sql_v3;
+    sqlite3_stmt *q = prepare_id(st, sql, study_id, err, errlen);
     if (!q) return -1;
     READ_ROWS(st, q, pt_store_run_row, fill_run, fn, ctx, err, errlen);
 }
@@ -167,12 +184,50 @@ static void fill_train(sqlite3_stmt *q, pt_store_train_row *r) {
 
 int pt_store_read_train_runs(pt_store *st, int64_t study_id, int (*fn)(void *ctx, const pt_store_train_row *row),
                              void *ctx, char *err, size_t errlen) {
+    /* the job's energy, the machine's where unknown (or before version 6) */
     sqlite3_stmt *q = prepare_id(st,
-                                 "SELECT id, setup, batch_size, lr, repeat, status, energy_j, energy_to_target_j, "
-                                 "method FROM runs WHERE study_id=?1 AND phase='train' ORDER BY setup, repeat",
+                                 st->version >= 6
+                                     ? "SELECT id, setup, batch_size, lr, repeat, status, coalesce(job_energy_j, "
+                                       "energy_j), CASE WHEN job_energy_j IS NULL THEN energy_to_target_j ELSE "
+                                       "job_energy_to_target_j END, method FROM runs WHERE study_id=?1 AND "
+                                       "phase='train' ORDER BY setup, repeat"
+                                     : "SELECT id, setup, batch_size, lr, repeat, status, energy_j, energy_to_target_j, "
+                                       "method FROM runs WHERE study_id=?1 AND phase='train' ORDER BY setup, repeat",
                                  study_id, err, errlen);
     if (!q) return -1;
     READ_ROWS(st, q, pt_store_train_row, fill_train, fn, ctx, err, errlen);
+}
+
+/* ---- repeats that disagree ------------------------------------------------------------ */
+
+#define DISAGREE_SQL(E, T)                                                                                         \
+    "SELECT study_id, setup, frozen, phase, count(*), max(" E "/epochs)/min(" E "/epochs),"                      \
+    " CASE WHEN count(" T ") > 1 THEN max(" T ")/min(" T ") END FROM runs"                                       \
+    " WHERE (?1=0 OR study_id=?1) AND epochs > 0 AND status NOT IN ('failed','running') AND " E " > 0"          \
+    " GROUP BY study_id, setup, phase, frozen HAVING count(*) > 1 AND"                                            \
+    " (max(" E "/epochs) > ?2*min(" E "/epochs) OR coalesce(max(" T ") > ?2*min(" T "), 0))"                     \
+    " ORDER BY study_id, setup, phase, frozen"
+#define JOB_E "coalesce(job_energy_j, energy_j)"
+#define JOB_T "CASE WHEN job_energy_j IS NULL THEN energy_to_target_j ELSE job_energy_to_target_j END"
+
+static void fill_repeats(sqlite3_stmt *q, pt_store_repeats_row *r) {
+    r->study_id = sqlite3_column_int64(q, 0);
+    r->setup = sqlite3_column_int(q, 1);
+    r->frozen = sqlite3_column_int(q, 2);
+    col_text(q, 3, r->phase, sizeof r->phase);
+    r->repeats = sqlite3_column_int(q, 4);
+    r->epoch_ratio = col_or_nan(q, 5);
+    r->target_ratio = col_or_nan(q, 6);
+}
+
+int pt_store_read_disagreeing(pt_store *st, int64_t study_id, double ratio,
+                              int (*fn)(void *ctx, const pt_store_repeats_row *row), void *ctx, char *err,
+                              size_t errlen) {
+    const char *sql = st->version >= 6 ? DISAGREE_SQL(JOB_E, JOB_T) : DISAGREE_SQL("energy_j", "energy_to_target_j");
+    sqlite3_stmt *q = prepare_id(st, sql, study_id, err, errlen);
+    if (!q) return -1;
+    sqlite3_bind_double(q, 2, ratio);
+    READ_ROWS(st, q, pt_store_repeats_row, fill_repeats, fn, ctx, err, errlen);
 }
 
 static void fill_epoch(sqlite3_stmt *q, pt_store_epoch_row *e) {
@@ -183,12 +238,18 @@ static void fill_epoch(sqlite3_stmt *q, pt_store_epoch_row *e) {
     e->train_loss = col_or_nan(q, 4);
     e->val_loss = col_or_nan(q, 5);
     col_text(q, 6, e->method, sizeof e->method);
+    e->machine_j = sqlite3_column_double(q, 7);
+    e->contaminated = sqlite3_column_int(q, 8);
 }
 
 int pt_store_read_epochs(pt_store *st, int64_t run_id, int (*fn)(void *ctx, const pt_store_epoch_row *row),
                          void *ctx, char *err, size_t errlen) {
-    sqlite3_stmt *q = prepare_id(st, "SELECT epoch, energy_j, seconds, val_acc, train_loss, val_loss, method FROM epochs WHERE run_id=?1 "
-                                 "ORDER BY epoch",
+    sqlite3_stmt *q = prepare_id(st,
+                                 st->version >= 6 ? "SELECT epoch, coalesce(job_j, energy_j), seconds, val_acc, "
+                                                    "train_loss, val_loss, method, energy_j, contaminated FROM epochs "
+                                                    "WHERE run_id=?1 ORDER BY epoch"
+                                                  : "SELECT epoch, energy_j, seconds, val_acc, train_loss, val_loss, "
+                                                    "method, energy_j, 0 FROM epochs WHERE run_id=?1 ORDER BY epoch",
                                  run_id, err, errlen);
     if (!q) return -1;
     READ_ROWS(st, q, pt_store_epoch_row, fill_epoch, fn, ctx, err, errlen);

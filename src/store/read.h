@@ -38,6 +38,13 @@ typedef struct {
     double interval_ms, update_period_s, idle_w, probe_steps, probe_seconds;
     char versions[256], encoder_weights[256];
     char end_reason[512]; /* why a failed run failed ("" when not stored, or a store older than version 4) */
+    /* energy_j and energy_to_target_j are the job's (what reports and tune decide on); the
+       machine's (every process's) beside them. Equal where the job's is unknown or the store
+       is older than version 6 (attribution "whole"). */
+    double machine_energy_j, machine_energy_to_target_j;
+    int job_known;            /* 1: energy_j is the job's share; 0: the machine's stands in */
+    int contaminated_epochs;  /* epochs where other processes used the machine (version 6 on) */
+    char attribution[48];     /* its epochs' distinct attributions ("whole", "cpu-share", ...) */
 } pt_store_run_row;
 
 /* Runs ordered by study, setup, batch size, lr descending, repeat, phase, frozen. */
@@ -67,7 +74,7 @@ typedef struct {
     int setup, batch_size, repeat;
     double lr;
     char status[16], method[16];
-    double energy_j, energy_to_target_j;
+    double energy_j, energy_to_target_j; /* the job's; the machine's where unknown or before version 6 */
 } pt_store_train_row;
 
 /* The runs of phase "train" of one study, ordered by setup and repeat. */
@@ -79,7 +86,25 @@ typedef struct {
     double seconds, energy_j, val_acc;
     double train_loss, val_loss; /* NAN when not measured */
     char method[16];             /* "counter", "eq1", "estimated" */
+    double machine_j;            /* the machine's energy; energy_j is the job's where known */
+    int contaminated;
 } pt_store_epoch_row;
+
+/* A setup whose repeats disagree: the largest over the smallest energy per
+ * epoch, and energy to target (NAN when fewer than two repeats reached it). */
+typedef struct {
+    int64_t study_id;
+    int setup, frozen, repeats;
+    char phase[24];
+    double epoch_ratio, target_ratio;
+} pt_store_repeats_row;
+
+/* Setups (phase, frozen) of study_id (0: every study) with at least two
+ * finished or stopped repeats whose energy per epoch or energy to target
+ * differ by more than `ratio` (the job's energy where known). */
+int pt_store_read_disagreeing(pt_store *st, int64_t study_id, double ratio,
+                              int (*fn)(void *ctx, const pt_store_repeats_row *row), void *ctx, char *err,
+                              size_t errlen);
 
 /* A run's epochs in order. */
 int pt_store_read_epochs(pt_store *st, int64_t run_id, int (*fn)(void *ctx, const pt_store_epoch_row *row),

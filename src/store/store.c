@@ -16,10 +16,11 @@
 #include "store/store_internal.h"
 #include "util/str.h"
 
-/* The runs columns versions 4 and 5 added (appended by their upgrades, so the last). */
+/* The runs columns versions 4, 5 and 6 added (appended by their upgrades, so the last). */
 #define RUNS_V4_COLUMNS "  end_reason TEXT,\n"
 #define RUNS_V5_COLUMNS "  owner_host TEXT, owner_pid INTEGER, heartbeat REAL,\n"
-#define RUNS_ADDED_COLUMNS RUNS_V4_COLUMNS RUNS_V5_COLUMNS
+#define RUNS_V6_COLUMNS "  job_energy_j REAL DEFAULT 0, job_energy_to_target_j REAL,\n"
+#define RUNS_ADDED_COLUMNS RUNS_V4_COLUMNS RUNS_V5_COLUMNS RUNS_V6_COLUMNS
 
 static const char *schema_sql =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -59,6 +60,8 @@ static const char *schema_sql =
     "  energy_j REAL NOT NULL,\n"
     "  eq1_j REAL, counter_j REAL,\n"
     "  method TEXT NOT NULL,\n"
+    "  job_j REAL, machine_j REAL, other_cpu_share REAL, contaminated INTEGER NOT NULL DEFAULT 0,\n"
+    "  attribution TEXT,\n"
     "  PRIMARY KEY(run_id, epoch));\n"
     "CREATE TABLE epoch_components(\n"
     "  run_id INTEGER NOT NULL,\n"
@@ -68,6 +71,7 @@ static const char *schema_sql =
     "  method TEXT NOT NULL,\n"
     "  energy_j REAL, counter_j REAL, eq1_j REAL, mean_w REAL, peak_w REAL,\n"
     "  samples INTEGER, degraded INTEGER NOT NULL DEFAULT 0,\n"
+    "  job_j REAL, attribution TEXT,\n"
     "  PRIMARY KEY(run_id, epoch, component),\n"
     "  FOREIGN KEY(run_id, epoch) REFERENCES epochs(run_id, epoch) ON DELETE CASCADE);\n"
     "CREATE INDEX runs_study ON runs(study_id);\n";
@@ -154,12 +158,31 @@ static int upgrade_v4_claims(pt_store *st, char *err, size_t errlen) {
                 err, errlen);
 }
 
+/* 5 -> 6: job energy beside machine energy (issue 18). Older rows billed the
+   whole machine: they read as attribution 'whole' with job_j = machine_j. */
+static int upgrade_v5_job_energy(pt_store *st, char *err, size_t errlen) {
+    return exec(st,
+                "ALTER TABLE epochs ADD COLUMN job_j REAL; ALTER TABLE epochs ADD COLUMN machine_j REAL; "
+                "ALTER TABLE epochs ADD COLUMN other_cpu_share REAL; "
+                "ALTER TABLE epochs ADD COLUMN contaminated INTEGER NOT NULL DEFAULT 0; "
+                "ALTER TABLE epochs ADD COLUMN attribution TEXT; "
+                "ALTER TABLE epoch_components ADD COLUMN job_j REAL; "
+                "ALTER TABLE epoch_components ADD COLUMN attribution TEXT; "
+                "ALTER TABLE runs ADD COLUMN job_energy_j REAL DEFAULT 0; "
+                "ALTER TABLE runs ADD COLUMN job_energy_to_target_j REAL; "
+                "UPDATE epochs SET job_j=energy_j, machine_j=energy_j, attribution='whole'; "
+                "UPDATE epoch_components SET job_j=energy_j, attribution='whole'; "
+                "UPDATE runs SET job_energy_j=energy_j, job_energy_to_target_j=energy_to_target_j;",
+                err, errlen);
+}
+
 typedef int (*upgrade_fn)(pt_store *st, char *err, size_t errlen);
 static const upgrade_fn upgrades[] = {
     upgrade_v1_stopped,      /* 1 -> 2 */
     upgrade_v2_drop_samples, /* 2 -> 3 */
     upgrade_v3_end_reason,   /* 3 -> 4 */
     upgrade_v4_claims,       /* 4 -> 5 */
+    upgrade_v5_job_energy,   /* 5 -> 6 */
 };
 _Static_assert(sizeof upgrades / sizeof upgrades[0] == PT_STORE_SCHEMA_VERSION - 1,
                "one upgrade step per schema version");
@@ -608,36 +631,18 @@ int64_t pt_store_run_begin(pt_store *st, const pt_run_info *info, char *err, siz
     return c.run_id;
 }
 
-int pt_store_epoch_add(pt_store *st, int64_t run_id, const pt_epoch_row *row, char *err, size_t errlen) {
-    if (exec(st, "BEGIN IMMEDIATE;", err, errlen)) return -1;
+/* The epoch's component rows (inside pt_store_epoch_add's transaction). 0, or -1. */
+static int epoch_components_add(pt_store *st, int64_t run_id, const pt_epoch_row *row) {
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO epochs(run_id, epoch, seconds, train_loss, val_loss, val_acc, energy_j, "
-                           "eq1_j, counter_j, method) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-                           -1, &q, NULL) != SQLITE_OK)
-        goto fail_db;
-    sqlite3_bind_int64(q, 1, run_id);
-    sqlite3_bind_int(q, 2, row->epoch);
-    sqlite3_bind_double(q, 3, row->seconds);
-    bind_real_or_null(q, 4, row->train_loss);
-    bind_real_or_null(q, 5, row->val_loss);
-    bind_real_or_null(q, 6, row->val_acc);
-    sqlite3_bind_double(q, 7, isfinite(row->energy_j) ? row->energy_j : 0);
-    bind_real_or_null(q, 8, row->eq1_j);
-    bind_real_or_null(q, 9, row->counter_j);
-    sqlite3_bind_text(q, 10, row->method ? row->method : "estimated", -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    q = NULL;
-    if (rc != SQLITE_DONE) goto fail_db;
+    int rc;
     for (int i = 0; i < row->ncomponents; i++) {
         const pt_epoch_component *c = &row->components[i];
         if (sqlite3_prepare_v2(st->db,
                                "INSERT INTO epoch_components(run_id, epoch, component, source, method, energy_j, "
-                               "counter_j, eq1_j, mean_w, peak_w, samples, degraded) "
-                               "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                               "counter_j, eq1_j, mean_w, peak_w, samples, degraded, job_j, attribution) "
+                               "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
                                -1, &q, NULL) != SQLITE_OK)
-            goto fail_db;
+            return -1;
         sqlite3_bind_int64(q, 1, run_id);
         sqlite3_bind_int(q, 2, row->epoch);
         sqlite3_bind_text(q, 3, c->name, -1, SQLITE_STATIC);
@@ -650,13 +655,48 @@ int pt_store_epoch_add(pt_store *st, int64_t run_id, const pt_epoch_row *row, ch
         bind_real_or_null(q, 10, c->peak_w);
         sqlite3_bind_int64(q, 11, c->samples);
         sqlite3_bind_int(q, 12, c->degraded);
+        bind_real_or_null(q, 13, c->attribution[0] ? c->job_j : c->energy_j);
+        sqlite3_bind_text(q, 14, c->attribution[0] ? c->attribution : "whole", -1, SQLITE_STATIC);
         rc = sqlite3_step(q);
         sqlite3_finalize(q);
         q = NULL;
-        if (rc != SQLITE_DONE) goto fail_db;
+        if (rc != SQLITE_DONE) return -1;
     }
+    return 0;
+}
+
+int pt_store_epoch_add(pt_store *st, int64_t run_id, const pt_epoch_row *row, char *err, size_t errlen) {
+    if (exec(st, "BEGIN IMMEDIATE;", err, errlen)) return -1;
+    sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(st->db,
-                           "UPDATE runs SET epochs=?2, energy_j=energy_j+?3 WHERE id=?1 AND status='running' AND "
+                           "INSERT INTO epochs(run_id, epoch, seconds, train_loss, val_loss, val_acc, energy_j, "
+                           "eq1_j, counter_j, method, job_j, machine_j, other_cpu_share, contaminated, attribution) "
+                           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?7,?12,?13,?14)",
+                           -1, &q, NULL) != SQLITE_OK)
+        goto fail_db;
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int(q, 2, row->epoch);
+    sqlite3_bind_double(q, 3, row->seconds);
+    bind_real_or_null(q, 4, row->train_loss);
+    bind_real_or_null(q, 5, row->val_loss);
+    bind_real_or_null(q, 6, row->val_acc);
+    sqlite3_bind_double(q, 7, isfinite(row->energy_j) ? row->energy_j : 0);
+    bind_real_or_null(q, 8, row->eq1_j);
+    bind_real_or_null(q, 9, row->counter_j);
+    sqlite3_bind_text(q, 10, row->method ? row->method : "estimated", -1, SQLITE_STATIC);
+    double job = row->attribution ? row->job_j : row->energy_j; /* NULL: billed whole */
+    bind_real_or_null(q, 11, job);
+    bind_real_or_null(q, 12, row->other_cpu_share);
+    sqlite3_bind_int(q, 13, row->contaminated);
+    sqlite3_bind_text(q, 14, row->attribution ? row->attribution : "whole", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc != SQLITE_DONE) goto fail_db;
+    if (epoch_components_add(st, run_id, row) != 0) goto fail_db;
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE runs SET epochs=?2, energy_j=energy_j+?3, job_energy_j=job_energy_j+?6 "
+                           "WHERE id=?1 AND status='running' AND "
                            PT_STORE_MINE(4, 5), -1, &q, NULL) != SQLITE_OK)
         goto fail_db;
     char host[256];
@@ -667,6 +707,7 @@ int pt_store_epoch_add(pt_store *st, int64_t run_id, const pt_epoch_row *row, ch
     sqlite3_bind_int64(q, 1, run_id);
     sqlite3_bind_int(q, 2, row->epoch);
     sqlite3_bind_double(q, 3, isfinite(row->energy_j) ? row->energy_j : 0);
+    bind_real_or_null(q, 6, job); /* NULL: the run's job energy is unknown from now on */
     rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE || sqlite3_changes(st->db) != 1) {
@@ -693,7 +734,8 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE runs SET status=?2, epochs=?3, best_val_acc=?4, best_val_loss=?5, energy_j=?6, "
-                           "energy_to_target_j=?7, method=?8, finished_at=?9, end_reason=?10, owner_host=NULL, "
+                           "energy_to_target_j=?7, method=?8, finished_at=?9, end_reason=?10, job_energy_j=?13, "
+                           "job_energy_to_target_j=?14, owner_host=NULL, "
                            "owner_pid=NULL, heartbeat=NULL WHERE id=?1 AND " PT_STORE_MINE(11, 12),
                            -1, &q, NULL) != SQLITE_OK)
         return store_fail(st, err, errlen, "finishing a run");
@@ -712,6 +754,13 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
     bind_text_or_null(q, 8, res->method);
     sqlite3_bind_text(q, 9, now, -1, SQLITE_STATIC);
     bind_text_or_null(q, 10, res->reason && res->reason[0] ? res->reason : NULL);
+    if (res->has_job) {
+        bind_real_or_null(q, 13, res->job_energy_j);
+        bind_real_or_null(q, 14, res->job_energy_to_target_j);
+    } else { /* billed whole */
+        sqlite3_bind_double(q, 13, isfinite(res->energy_j) ? res->energy_j : 0);
+        bind_real_or_null(q, 14, res->energy_to_target_j);
+    }
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) return store_fail(st, err, errlen, "finishing a run");
@@ -726,8 +775,8 @@ int pt_store_run_result(pt_store *st, int64_t run_id, pt_run_result *out, char *
     static _Thread_local char method[16];
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT status, epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method "
-                           "FROM runs WHERE id=?1",
+                           "SELECT status, epochs, best_val_acc, best_val_loss, energy_j, energy_to_target_j, method, "
+                           "job_energy_j, job_energy_to_target_j FROM runs WHERE id=?1",
                            -1, &q, NULL) != SQLITE_OK)
         return store_fail(st, err, errlen, "reading a run");
     sqlite3_bind_int64(q, 1, run_id);
@@ -747,6 +796,8 @@ int pt_store_run_result(pt_store *st, int64_t run_id, pt_run_result *out, char *
     out->best_val_loss = col_or_nan(q, 3);
     out->energy_j = col_or_nan(q, 4);
     out->energy_to_target_j = col_or_nan(q, 5);
+    out->job_energy_j = col_or_nan(q, 7);
+    out->job_energy_to_target_j = col_or_nan(q, 8);
     const unsigned char *m = sqlite3_column_text(q, 6);
     pt_strlcpy(method, m ? (const char *)m : "estimated", sizeof method);
     out->method = method;

@@ -24,7 +24,7 @@
  * An older store (version 1..4) is upgraded in place when opened
  * for writing, one transaction per version step (store.c: upgrades[]), and
  * read as it is when opened read-only. */
-#define PT_STORE_SCHEMA_VERSION 5
+#define PT_STORE_SCHEMA_VERSION 6
 
 typedef struct pt_store pt_store;
 
@@ -147,6 +147,9 @@ typedef struct {
     double energy_j, counter_j, eq1_j, mean_w, peak_w; /* NAN stored as NULL */
     long samples;
     int degraded;
+    double job_j;        /* the job's share (NAN: unknown) */
+    char attribution[16]; /* "whole", "cpu-share", "gpu-share", "unknown"; "": whole, job_j
+                             not set (stored as energy_j) */
 } pt_epoch_component;
 
 typedef struct {
@@ -156,6 +159,11 @@ typedef struct {
     double energy_j;                      /* figure of `method` */
     double eq1_j, counter_j;              /* NAN = none */
     const char *method;                   /* "counter", "eq1", "estimated" */
+    double job_j;                         /* the job's share of energy_j (machine_j); NAN: unknown */
+    double other_cpu_share;               /* others' share of the machine's CPU, 0..1; NAN: unknown */
+    int contaminated;                     /* others used more than the contamination threshold */
+    const char *attribution;              /* "whole", "cpu-share", "gpu-share", "unknown"; NULL: whole,
+                                             job_j not set (stored as energy_j) */
     int ncomponents;
     const pt_epoch_component *components;
 } pt_epoch_row;
@@ -172,6 +180,8 @@ typedef struct {
     double energy_to_target_j;          /* until the first epoch at the threshold; NAN if never */
     const char *method;
     const char *reason; /* why it failed (runs.end_reason; NULL or "" = none); pt_store_run_result leaves it NULL */
+    double job_energy_j, job_energy_to_target_j; /* the job's share of the two (NAN: unknown) */
+    int has_job; /* 0: the job fields are not set: the run billed the whole machine ('whole') */
 } pt_run_result;
 
 int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, char *err, size_t errlen);

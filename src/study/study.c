@@ -9,14 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "models/models.h"
 #include "nn/checkpoint.h"
 #include "study/exec_run.h"
+#include "store/read.h"
 #include "study/grid.h"
 #include "util/clock.h"
 #include "util/json.h"
+#include "util/ompwait.h"
 #include "util/str.h"
 
 int pt_preset_get(const char *name, pt_preset *p) {
@@ -142,6 +145,16 @@ static void describe_hardware(pt_study *s) {
     }
 }
 
+/* How the cpu backend's OpenMP threads wait, said once the study has opened. */
+static void say_wait_policy(const pt_study *s) {
+    int ours;
+    const char *wait = pt_omp_wait_policy(&ours);
+    if (s->cfg->progress && s->be->threads > 1)
+        fprintf(stderr, "powertrain: OpenMP threads wait %s (OMP_WAIT_POLICY=%s%s)\n",
+                !strcasecmp(wait, "PASSIVE") ? "passively, leaving idle cores to others" : "by spinning a while",
+                wait, ours ? ", powertrain's default for a shared machine" : "");
+}
+
 /* The backend, the data and the meter (idle measured): all but the store. 0, or -1 with err. */
 static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
@@ -166,13 +179,18 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
         mc.gpus = s->gpu_bill;
     }
     mc.quiet_short_windows = 1; /* epochs are stored with their figures; no warning per epoch */
+    mc.attribute_pid = (int)getpid(); /* job energy: this process tree's share */
     s->meter = pt_meter_open(&mc);
     if (!s->meter || pt_meter_start(s->meter) != 0) {
         pt_say(err, errlen, "meter: %s", pt_meter_last_error());
         goto fail;
     }
     describe_hardware(s);
-    s->idle_w = NAN;
+    s->idle_w = s->cool_w = NAN;
+    if (cfg->cooldown_s > 0 && !(cfg->idle_s > 0)) {
+        pt_say(err, errlen, "--cooldown needs --idle S: the idle power to cool down to");
+        goto fail;
+    }
     if (cfg->idle_s > 0) { /* the machine's draw before any training, billed components */
         if (cfg->progress) fprintf(stderr, "powertrain: measuring %.1f s of idle first...\n", cfg->idle_s);
         int w = pt_meter_window_begin(s->meter, "idle");
@@ -181,6 +199,7 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
         pt_meter_window iw;
         if (w >= 0 && pt_meter_window_read(s->meter, w, &iw) == 0 && iw.end_s > iw.start_s) {
             s->idle_w = iw.energy_j / (iw.end_s - iw.start_s);
+            pt_meter_idle_from_window(s->meter, w); /* the job's share is billed above it */
             if (cfg->progress)
                 fprintf(stderr, "powertrain: idle %.2f W (%s)\n", s->idle_w, pt_meter_method_name(iw.method));
         }
@@ -213,8 +232,9 @@ fail:
 }
 
 int pt_study_open(pt_study *s, const pt_study_config *cfg, const char *kind, char *err, size_t errlen) {
-    if (study_open_base(s, cfg, err, errlen) != 0) return -1;
-    return study_open_store(s, kind, err, errlen);
+    if (study_open_base(s, cfg, err, errlen) != 0 || study_open_store(s, kind, err, errlen) != 0) return -1;
+    say_wait_policy(s);
+    return 0;
 }
 
 void pt_study_close(pt_study *s) {
@@ -260,6 +280,7 @@ void pt_study_train_config(const pt_study *s, pt_net *net, double lr, uint64_t s
     tc->seed = seed;
     tc->meter = s->meter;
     tc->interrupt = cfg->interrupt;
+    tc->contamination = cfg->contamination;
 }
 
 pt_meter_method pt_study_method_parse(const char *name) {
@@ -278,9 +299,17 @@ static void run_config_json(const pt_study *s, int repeat, const char *note, cha
         pt_meter_component_info(s->meter, k, &c);
         if (c.billed && c.update_period_s > period) period = c.update_period_s;
     }
-    char per[96] = "";
+    char per[320] = "";
+    int ours;
+    const char *wait = pt_omp_wait_policy(&ours);
     if (period > 0) snprintf(per, sizeof per, ",\"update_period_s\":%.4g", period);
     if (isfinite(s->idle_w)) snprintf(per + strlen(per), sizeof per - strlen(per), ",\"idle_w\":%.4g", s->idle_w);
+    if (s->cfg->cooldown_s > 0 && isfinite(s->cool_w))
+        snprintf(per + strlen(per), sizeof per - strlen(per), ",\"cooldown_s\":%.1f,\"cooldown_w\":%.4g,\"cooled\":%s",
+                 s->cool_waited_s, s->cool_w, s->cool_reached ? "true" : "false");
+    if (strlen(wait) < 16 && !strpbrk(wait, "\"\\"))
+        snprintf(per + strlen(per), sizeof per - strlen(per), ",\"omp_wait_policy\":\"%s%s\"", wait,
+                 ours ? " (default)" : "");
     snprintf(json, len, "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d,\"versions\":\"powertrain %s\"%s%s%s}",
              cfg->interval_ms ? cfg->interval_ms : 100, (unsigned long long)(cfg->seed + (uint64_t)repeat - 1),
              s->be ? s->be->threads : 0, PT_METER_VERSION, per, note ? "," : "", note ? note : "");
@@ -294,8 +323,12 @@ static int stored_result(pt_study *s, int64_t run, pt_train_result *res, char *e
     res->epochs = rr.epochs;
     res->best_val_acc = rr.best_val_acc;
     res->best_val_loss = rr.best_val_loss;
-    res->energy_j = rr.energy_j;
-    res->energy_to_target_j = rr.energy_to_target_j;
+    /* decisions are on the job's energy; the machine's where it is unknown */
+    int job = isfinite(rr.job_energy_j);
+    res->energy_j = job ? rr.job_energy_j : rr.energy_j;
+    res->energy_to_target_j = job ? rr.job_energy_to_target_j : rr.energy_to_target_j;
+    res->machine_energy_j = rr.energy_j;
+    res->machine_energy_to_target_j = rr.energy_to_target_j;
     res->method = pt_study_method_parse(rr.method);
     return 0;
 }
@@ -375,6 +408,33 @@ static int setup_train(pt_study *s, const pt_setup_opts *o, pt_net *net, const c
     return 0;
 }
 
+/* Waits, in 1 s windows, until the billed power is within 5% of the idle
+   power measured at open, at most cfg->cooldown_s; the figures go into the
+   next run's config_json. */
+static void cooldown(pt_study *s) {
+    const pt_study_config *cfg = s->cfg;
+    s->hot = s->cool_reached = 0;
+    s->cool_waited_s = 0;
+    s->cool_w = NAN;
+    while (s->cool_waited_s < cfg->cooldown_s && !(cfg->interrupt && *cfg->interrupt)) {
+        int w = pt_meter_window_begin(s->meter, "cooldown");
+        pt_sleep(1.0);
+        pt_meter_window win;
+        if (w < 0 || pt_meter_window_end(s->meter, w) != 0 || pt_meter_window_read(s->meter, w, &win) != 0 ||
+            !(win.end_s > win.start_s))
+            break;
+        s->cool_waited_s += win.end_s - win.start_s;
+        s->cool_w = win.energy_j / (win.end_s - win.start_s);
+        if (s->cool_w <= 1.05 * s->idle_w) {
+            s->cool_reached = 1;
+            break;
+        }
+    }
+    if (cfg->progress)
+        fprintf(stderr, "powertrain: cooldown: %.1f W after %.0f s (idle %.1f W)%s\n", s->cool_w, s->cool_waited_s,
+                s->idle_w, s->cool_reached ? "" : ": not within 5% of idle at the maximum wait");
+}
+
 /* A run another process trains: left to it (status running, reason who). */
 static void busy_result(const pt_run_claim *c, pt_train_result *res) {
     res->status = PT_RUN_RUNNING;
@@ -429,6 +489,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     memset(res, 0, sizeof *res);
     *skipped = 0;
     char json[PT_STUDY_NOTE_MAX + 512];
+    if (cfg->cooldown_s > 0 && s->hot) cooldown(s);
     run_config_json(s, repeat, o->note, json, sizeof json);
     pt_run_info ri = {.study_id = s->study_id,
                       .setup = setup,
@@ -468,6 +529,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
                                               ckpt[0] ? ckpt : NULL, res, terr, sizeof terr) == 0;
     pt_net_free(net);
     if (ckpt[0] && !res->claim_lost) checkpoint_tidy(s, ckpt);
+    s->hot = 1;
     if (ok && res->claim_lost) { /* another process took it over: theirs to finish */
         *skipped = 2;
         res->status = PT_RUN_RUNNING;
@@ -477,7 +539,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
         int named = strcmp(phase, "train") != 0; /* the reason is also stored: runs.end_reason */
         fprintf(stderr, "powertrain: setup %d repeat %d%s%s%s failed: %s\n", setup, repeat, named ? " (" : "",
                 named ? phase : "", named ? ")" : "", terr);
-        pt_run_result rr = {PT_RUN_FAILED, 0, NAN, NAN, 0, NAN, "estimated", terr};
+        pt_run_result rr = {PT_RUN_FAILED, 0, NAN, NAN, 0, NAN, "estimated", terr, 0, NAN, 1};
         if (pt_store_run_finish(s->store, rid, &rr, err, errlen) != 0) return -1;
         res->status = PT_RUN_FAILED;
         pt_strlcpy(res->reason, terr, sizeof res->reason);
@@ -518,7 +580,20 @@ static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr
 }
 
 /* The study's outcome: rc, or 2 when every run of it failed (said on stderr). */
-static int study_outcome(const pt_study *s, const char *kind, int rc) {
+/* One line per setup whose repeats disagree (more than 1.5x). */
+static int say_disagreeing(void *ctx, const pt_store_repeats_row *r) {
+    (void)ctx;
+    fprintf(stderr, "powertrain: setup %d%s%s: its %d repeats disagree: energy per epoch %.2fx", r->setup,
+            strcmp(r->phase, "train") ? " " : "", strcmp(r->phase, "train") ? r->phase : "", r->repeats,
+            r->epoch_ratio);
+    if (isfinite(r->target_ratio)) fprintf(stderr, ", energy to target %.2fx", r->target_ratio);
+    fprintf(stderr, " (largest over smallest; a disturbed machine, or a setup that varies)\n");
+    return 0;
+}
+
+static int study_outcome(pt_study *s, const char *kind, int rc) {
+    char derr[256];
+    if (rc == 0 && s->store) pt_store_read_disagreeing(s->store, s->study_id, 1.5, say_disagreeing, NULL, derr, sizeof derr);
     if (rc != 0 || s->nruns == 0 || s->nfailed < s->nruns) return rc;
     fprintf(stderr, "powertrain %s: every one of the %d runs failed (reasons above); nothing was trained\n", kind,
             s->nruns);

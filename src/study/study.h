@@ -66,6 +66,10 @@ typedef struct {
     int progress;                           /* 0, 1, 2 (terminal) */
     volatile sig_atomic_t *interrupt;
     double idle_s;                          /* measure this many seconds of idle first (0: none) */
+    double contamination;                   /* others' CPU share flagging an epoch (0: 0.1) */
+    double cooldown_s;                      /* > 0: before each run after a trained one, wait until the
+                                               billed power is within 5% of idle, at most this long
+                                               (needs idle_s) */
     float alpha;                            /* multitask: weight of the attribute loss (0.5) */
     const char *encoder_weights;            /* multitask: resnet18 trunk safetensors, or NULL */
     const char *study_note;                 /* extra members of the study's config_json (tune), or NULL */
@@ -120,6 +124,9 @@ typedef struct {
     char gpu_bill[64]; /* the GPU backend's PCI bus id the meter bills (no --gpus), else "" */
     int nruns, nfailed; /* runs of this invocation's studies (stored ones included), of them failed */
     char eta[96];       /* run_phase's progress: "12 s elapsed, about 40 s left" ("" none) */
+    int hot;            /* a run was trained since the last cooldown */
+    double cool_waited_s, cool_w; /* the last cooldown: seconds waited, power at its end (NAN: none) */
+    int cool_reached;   /* it came within 5% of idle */
 } pt_study;
 
 /* Opens the store, the data, the backend and the meter; creates (or, with

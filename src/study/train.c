@@ -115,37 +115,49 @@ int pt_train_evaluate(pt_net *net, pt_task task, float alpha, const pt_dataset *
     return 0;
 }
 
+/* Component k's figures over window win into a store component. */
+static void epoch_component(pt_meter *m, int win, int k, pt_epoch_component *pc, pt_meter_component *c,
+                            pt_meter_energy *e) {
+    pt_meter_component_info(m, k, c);
+    pt_meter_window_component(m, win, k, e);
+    memset(pc, 0, sizeof *pc);
+    pt_strlcpy(pc->name, c->name, sizeof pc->name);
+    pt_strlcpy(pc->source, c->source, sizeof pc->source);
+    pt_strlcpy(pc->method, pt_meter_method_name(e->method), sizeof pc->method);
+    pc->energy_j = e->energy_j;
+    pc->counter_j = e->counter_j;
+    pc->eq1_j = e->eq1_j;
+    pc->mean_w = e->mean_w;
+    pc->peak_w = e->peak_w;
+    pc->samples = e->samples;
+    pc->degraded = e->degraded;
+    pc->job_j = e->job_j;
+    pt_strlcpy(pc->attribution, pt_meter_attribution_name(e->attribution), sizeof pc->attribution);
+}
+
+/* The epoch window's energy into a store row (components into comp[]): the
+   machine's (energy_j, the method's figure) and the job's share beside it. */
 void pt_train_epoch_energy(pt_meter *m, int win, pt_epoch_row *row, pt_epoch_component *comp, int maxcomp,
                          pt_meter_method *method) {
     row->energy_j = 0;
-    row->eq1_j = NAN;
-    row->counter_j = NAN;
+    row->eq1_j = row->counter_j = row->job_j = row->other_cpu_share = NAN;
+    row->attribution = "whole";
     row->ncomponents = 0;
     *method = PT_METHOD_ESTIMATED;
     if (!m || win < 0) return;
     pt_meter_window w;
     if (pt_meter_window_read(m, win, &w) != 0) return;
     row->energy_j = w.energy_j;
+    row->job_j = w.job_j;
+    row->other_cpu_share = w.other_cpu_share;
+    row->attribution = pt_meter_attribution_name(w.attribution);
     *method = w.method;
     double eq1 = 0, counter = 0;
     int have_counter = 0, nc = pt_meter_component_count(m);
     for (int k = 0; k < nc && row->ncomponents < maxcomp; k++) {
         pt_meter_component c;
         pt_meter_energy e;
-        pt_meter_component_info(m, k, &c);
-        pt_meter_window_component(m, win, k, &e);
-        pt_epoch_component *pc = &comp[row->ncomponents++];
-        memset(pc, 0, sizeof *pc);
-        pt_strlcpy(pc->name, c.name, sizeof pc->name);
-        pt_strlcpy(pc->source, c.source, sizeof pc->source);
-        pt_strlcpy(pc->method, pt_meter_method_name(e.method), sizeof pc->method);
-        pc->energy_j = e.energy_j;
-        pc->counter_j = e.counter_j;
-        pc->eq1_j = e.eq1_j;
-        pc->mean_w = e.mean_w;
-        pc->peak_w = e.peak_w;
-        pc->samples = e.samples;
-        pc->degraded = e.degraded;
+        epoch_component(m, win, k, &comp[row->ncomponents++], &c, &e);
         if (!c.billed) continue;
         if (isfinite(e.eq1_j)) eq1 += e.eq1_j;
         if (isfinite(e.counter_j)) {
@@ -203,7 +215,55 @@ typedef struct {
     double last_beat;         /* when the claim's heartbeat was last refreshed */
     int claim_lost;           /* another process took the run over */
     int ckpt_failed;          /* a checkpoint could not be written (said once) */
+    double machine_j;         /* the machine's energy of the stored epochs */
+    double machine_to_target; /* of them, through the first epoch at the threshold; NAN until then */
 } train_state;
+
+/* An epoch's line: losses, accuracy, seconds, the job's energy and the machine's. */
+static void epoch_line(const pt_train_config *cfg, const train_state *st, const pt_epoch_row *row) {
+    char en[96];
+    if (!isfinite(row->job_j))
+        snprintf(en, sizeof en, "%.1f J machine, the job's share unknown (no idle power)", row->energy_j);
+    else if (row->job_j < row->energy_j)
+        snprintf(en, sizeof en, "%.1f J job of %.1f J machine", row->job_j, row->energy_j);
+    else
+        snprintf(en, sizeof en, "%.1f J", row->energy_j);
+    if (cfg->progress >= 2) fputs("\r\033[K", stderr);
+    char tl[24], vl[24], va[24];
+    fprintf(stderr, "%s%sepoch %d: train loss %s, val loss %s, val acc %s, %.1f s, %s (%s)%s%s\n",
+            cfg->label ? cfg->label : "", cfg->label ? ": " : "", row->epoch,
+            num4(tl, sizeof tl, row->train_loss, "not finite"), num4(vl, sizeof vl, row->val_loss, "not finite"),
+            num4(va, sizeof va, row->val_acc, "-"), row->seconds, en, row->method, st->stop.finished ? " -> " : "",
+            st->stop.finished ? pt_run_status_name(st->stop.status) : "");
+}
+
+/* The energy a run decides on: the job's, or the machine's where that is unknown. */
+static double decision_j(const pt_epoch_row *row) { return isfinite(row->job_j) ? row->job_j : row->energy_j; }
+
+/* Flags the epoch contaminated when other processes used more than the
+   configured share of the machine's CPU (or a billed GPU), and says so once per epoch. */
+static void epoch_contamination(const pt_train_config *cfg, train_state *st, pt_train_result *res, int epoch,
+                                pt_epoch_row *row) {
+    double limit = cfg->contamination > 0 ? cfg->contamination : 0.1;
+    int gpu = row->attribution && !strcmp(row->attribution, "gpu-share");
+    row->contaminated = (isfinite(row->other_cpu_share) && row->other_cpu_share > limit) || gpu;
+    if (!isfinite(row->job_j)) res->job_unknown = 1;
+    st->machine_j += row->energy_j;
+    if (!row->contaminated) return;
+    res->contaminated++;
+    if (cfg->progress < 1) return;
+    if (cfg->progress >= 2) fputs("\r\033[K", stderr);
+    fprintf(stderr, "%s%sepoch %d: other processes used %.0f%% of the CPU%s; energy attributed by %s share\n",
+            cfg->label ? cfg->label : "", cfg->label ? ": " : "", epoch, 100 * row->other_cpu_share,
+            gpu ? " and a billed GPU" : "", gpu ? "GPU" : "CPU");
+}
+
+/* Waits for the backend's queued work (a GPU's kernels) before the meter
+   stamps an edge, so each window holds its own work and not the next's. */
+static void drain(const pt_train_config *cfg) {
+    pt_backend *be = cfg->net ? pt_net_backend(cfg->net) : NULL;
+    if (be && be->ops->synchronize) be->ops->synchronize(be);
+}
 
 static double now_s(const pt_train_config *cfg) { return cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now(); }
 
@@ -237,6 +297,7 @@ static void train_close(train_state *st) {
 /* The optimiser, the batcher, the buffers, the stopper: 0 or -1 (err, nothing held). */
 static int train_open(const pt_train_config *cfg, int bs, train_state *st, char *err, size_t errlen) {
     memset(st, 0, sizeof *st);
+    st->machine_to_target = NAN;
     st->opt = pt_optim_create(cfg->net, &cfg->optim, err, errlen);
     if (!st->opt) return -1;
     pt_batcher_config bc;
@@ -386,6 +447,9 @@ static int replay_epoch(void *vctx, const pt_store_epoch_row *e) {
     train_state *st = c->st;
     if (e->epoch > c->keep) return 0;
     pt_stop_update(&st->stop, e->train_loss, e->val_loss, e->val_acc, e->energy_j);
+    st->machine_j += e->machine_j;
+    if (st->stop.target_epoch == e->epoch) st->machine_to_target = st->machine_j;
+    c->res->contaminated += e->contaminated;
     st->seconds_done += e->seconds;
     if (st->stop.target_epoch == e->epoch) c->res->seconds_to_target = st->seconds_done;
     pt_meter_method m = pt_study_method_parse(e->method);
@@ -427,6 +491,7 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
                        size_t errlen) {
     char label[48], serr[512];
     snprintf(label, sizeof label, "epoch %d", epoch);
+    drain(cfg);
     int win = cfg->meter ? pt_meter_window_begin(cfg->meter, label) : -1;
     double e0 = now_s(cfg);
     int bad_loss;
@@ -437,6 +502,7 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
         st->interrupted = 1; /* cannot evaluate: stop as failed */
         pt_strlcpy(res->reason, err, sizeof res->reason);
     }
+    drain(cfg); /* the window holds the epoch's last kernels */
     if (win >= 0) pt_meter_window_end(cfg->meter, win);
     double seconds = now_s(cfg) - e0;
     pt_epoch_row row;
@@ -445,7 +511,8 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
     pt_train_epoch_energy(cfg->meter, win, &row, st->comp, st->maxcomp, &m);
     if (st->interrupted || st->watched) {
         /* the epoch in flight is not a whole epoch: its energy counts, its row is not kept */
-        st->stop.energy_j += row.energy_j;
+        st->stop.energy_j += decision_j(&row);
+        st->machine_j += row.energy_j;
         if (!res->reason[0])
             pt_strlcpy(res->reason,
                        st->watched      ? "stopped by the search"
@@ -462,25 +529,20 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
     row.method = pt_meter_method_name(m);
     row.components = st->comp;
     if (m > res->method) res->method = m;
+    epoch_contamination(cfg, st, res, epoch, &row);
     if (cfg->store && pt_store_epoch_add(cfg->store, cfg->run_id, &row, serr, sizeof serr) != 0) {
         pt_strlcpy(res->reason, serr, sizeof res->reason);
         st->store_failed = 1;
-        st->stop.energy_j += row.energy_j;
+        st->stop.energy_j += decision_j(&row);
         return 1;
     }
-    pt_stop_update(&st->stop, train_loss, val_loss, val_acc, row.energy_j);
+    pt_stop_update(&st->stop, train_loss, val_loss, val_acc, decision_j(&row));
+    if (st->stop.target_epoch == epoch) st->machine_to_target = st->machine_j;
     train_checkpoint(cfg, st, epoch);
     st->seconds_done += seconds;
     if (st->stop.target_epoch == epoch) res->seconds_to_target = st->seconds_done;
-    if (cfg->progress >= 1) {
-        if (cfg->progress >= 2) fputs("\r\033[K", stderr);
-        char tl[24], vl[24], va[24];
-        fprintf(stderr, "%s%sepoch %d: train loss %s, val loss %s, val acc %s, %.1f s, %.1f J (%s)%s%s\n",
-                cfg->label ? cfg->label : "", cfg->label ? ": " : "", epoch, num4(tl, sizeof tl, train_loss, "not finite"),
-                num4(vl, sizeof vl, val_loss, "not finite"), num4(va, sizeof va, val_acc, "-"), seconds, row.energy_j,
-                row.method, st->stop.finished ? " -> " : "", st->stop.finished ? pt_run_status_name(st->stop.status) : "");
-    }
-    if (cfg->watch && !st->stop.finished && watch_epoch(cfg, st, res, epoch, val_acc, row.energy_j)) {
+    if (cfg->progress >= 1) epoch_line(cfg, st, &row);
+    if (cfg->watch && !st->stop.finished && watch_epoch(cfg, st, res, epoch, val_acc, decision_j(&row))) {
         st->watched = 1;
         pt_strlcpy(res->reason, "stopped by the search", sizeof res->reason);
         return 1;
@@ -497,6 +559,8 @@ static void train_finish(const pt_train_config *cfg, train_state *st, pt_train_r
     res->best_val_loss = st->stop.best_val_loss;
     res->energy_j = st->stop.energy_j;
     res->energy_to_target_j = st->stop.energy_to_target_j;
+    res->machine_energy_j = st->machine_j;
+    res->machine_energy_to_target_j = st->machine_to_target;
     res->seconds = now_s(cfg) - st->t0;
     if (st->watched && !st->interrupted && !st->store_failed) {
         res->status = PT_RUN_STOPPED;
@@ -514,9 +578,11 @@ static void train_finish(const pt_train_config *cfg, train_state *st, pt_train_r
     }
     if (cfg->store && !st->store_failed && !st->interrupted) {
         char serr[512];
-        pt_run_result rr = {res->status, res->epochs, res->best_val_acc, res->best_val_loss, res->energy_j,
-                            res->energy_to_target_j, pt_meter_method_name(res->method),
-                            res->reason}; /* every end has its reason (runs.end_reason) */
+        pt_run_result rr = {res->status, res->epochs, res->best_val_acc, res->best_val_loss, res->machine_energy_j,
+                            res->machine_energy_to_target_j, pt_meter_method_name(res->method),
+                            res->reason, /* every end has its reason (runs.end_reason) */
+                            res->job_unknown ? NAN : res->energy_j, res->job_unknown ? NAN : res->energy_to_target_j,
+                            1};
         if (pt_store_run_finish(cfg->store, cfg->run_id, &rr, serr, sizeof serr) != 0) {
             pt_say(err, errlen, "%s", serr);
             res->status = PT_RUN_FAILED;
@@ -575,6 +641,7 @@ int pt_train_probe(const pt_train_config *cfg, long min_steps, double min_second
         pt_optim_free(opt);
         return -1;
     }
+    drain(cfg);
     int win = cfg->meter ? pt_meter_window_begin(cfg->meter, "probe") : -1;
     double t0 = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now(), now = t0;
     int epoch = 0, stop = 0;
@@ -598,11 +665,12 @@ int pt_train_probe(const pt_train_config *cfg, long min_steps, double min_second
         }
         if (!any) break;
     }
+    drain(cfg);
     if (win >= 0) {
         pt_meter_window_end(cfg->meter, win);
         pt_meter_window w;
         if (pt_meter_window_read(cfg->meter, win, &w) == 0) {
-            *energy_j = w.energy_j;
+            *energy_j = isfinite(w.job_j) ? w.job_j : w.energy_j; /* the job's, as runs decide */
             *method = w.method;
         }
     }

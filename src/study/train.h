@@ -74,13 +74,19 @@ typedef struct {
                                 the run ends. Without one a stored run restarts from epoch 1. */
     pt_run_watch watch;      /* NULL, or called after each batch (at most every 50 ms) and epoch */
     void *watch_ctx;
+    double contamination;    /* an epoch where other processes used more than this share of
+                                the machine's CPU is contaminated (said, stored); 0: 0.1 */
 } pt_train_config;
 
 typedef struct {
     pt_run_status status;
     int epochs;
     double best_val_acc, best_val_loss;
-    double energy_j, energy_to_target_j;
+    double energy_j, energy_to_target_j; /* the job's energy (the machine's where the job's share is
+                                            unknown, job_unknown): what studies decide on */
+    double machine_energy_j, machine_energy_to_target_j; /* the whole machine's (every process's) */
+    int job_unknown;        /* some epoch's job energy was unknown (no idle power) */
+    int contaminated;       /* epochs where other processes used more than the contamination share */
     pt_meter_method method; /* weakest method over the epochs */
     double seconds;
     double seconds_to_target; /* through the first epoch at the threshold; NAN when never */

@@ -74,7 +74,7 @@ static int tune_probe(void *vctx, int bs, double *j_per_step, double *s_per_step
     if (cfg->interrupt && *cfg->interrupt) return pt_say(err, errlen, "interrupted"), -1;
     if (m > c->method) c->method = m;
     if (pt_store_probe_note(s->store, rid, steps, secs, err, errlen) != 0) return -1;
-    pt_run_result rr = {PT_RUN_DONE, 0, NAN, NAN, e, NAN, pt_meter_method_name(m), NULL};
+    pt_run_result rr = {PT_RUN_DONE, 0, NAN, NAN, e, NAN, pt_meter_method_name(m), NULL, e, NAN, 1};
     if (pt_store_run_finish(s->store, rid, &rr, err, errlen) != 0) return -1;
     *j_per_step = steps > 0 ? e / (double)steps : NAN;
     *s_per_step = steps > 0 ? secs / (double)steps : NAN;
@@ -160,6 +160,8 @@ static void print_search(const pt_tune_config *tc, const pt_tune_result *res, co
     }
     printf("search energy: %.1f J (%s): probes %.1f J, %d runs of which %d stopped early by the search\n", search_j,
            method, res->probe_j, res->nruns, res->nstopped);
+    printf("energy: the job's own share of the machine's where it is known (CPU share above idle, GPU "
+           "utilisation share); the search decides on it\n");
     if (res->budget_exhausted)
         printf("budget: %.1f J spent of %.1f J: the search stopped early; the choice is the best so far, not "
                "guaranteed\n", search_j, tc->budget_j);

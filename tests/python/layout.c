@@ -38,6 +38,7 @@ int main(void) {
     FIELD(pt_meter_component, wrap_j);
     FIELD(pt_meter_component, update_period_s);
     FIELD(pt_meter_component, note);
+    FIELD(pt_meter_component, idle_w);
     END();
     BEGIN(pt_meter_source);
     FIELD(pt_meter_source, name);
@@ -54,6 +55,11 @@ int main(void) {
     FIELD(pt_meter_energy, samples);
     FIELD(pt_meter_energy, process_j);
     FIELD(pt_meter_energy, degraded);
+    FIELD(pt_meter_energy, machine_j);
+    FIELD(pt_meter_energy, job_j);
+    FIELD(pt_meter_energy, attribution);
+    FIELD(pt_meter_energy, other_cpu_share);
+    FIELD(pt_meter_energy, gpu_shared);
     END();
     BEGIN(pt_meter_window);
     FIELD(pt_meter_window, label);
@@ -65,6 +71,11 @@ int main(void) {
     FIELD(pt_meter_window, energy_j);
     FIELD(pt_meter_window, method);
     FIELD(pt_meter_window, process_j);
+    FIELD(pt_meter_window, machine_j);
+    FIELD(pt_meter_window, job_j);
+    FIELD(pt_meter_window, attribution);
+    FIELD(pt_meter_window, other_cpu_share);
+    FIELD(pt_meter_window, gpu_shared);
     END();
     printf(",\"enums\":{\"sizeof_method\":%zu,\"sizeof_kind\":%zu,\"PT_METER_NAME_MAX\":%d,"
            "\"PT_METER_TEXT_MAX\":%d,\"PT_SOURCE_NVML\":%u,\"PT_SOURCE_RAPL\":%u,"

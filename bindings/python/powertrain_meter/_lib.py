@@ -24,6 +24,9 @@ c_enum = ctypes.c_int  # both enums hold small non-negative values: int-sized
 WARN_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 
 
+ATTRIBUTION_NAMES = ("whole", "cpu-share", "gpu-share", "unknown")  # pt_meter_attribution
+
+
 class Config(ctypes.Structure):
     """pt_meter_config"""
     _fields_ = [
@@ -55,6 +58,7 @@ class Component(ctypes.Structure):
         ("wrap_j", ctypes.c_double),
         ("update_period_s", ctypes.c_double),
         ("note", ctypes.c_char * TEXT_MAX),
+        ("idle_w", ctypes.c_double),
     ]
 
 
@@ -79,6 +83,11 @@ class Energy(ctypes.Structure):
         ("samples", ctypes.c_long),
         ("process_j", ctypes.c_double),
         ("degraded", ctypes.c_int),
+        ("machine_j", ctypes.c_double),
+        ("job_j", ctypes.c_double),
+        ("attribution", c_enum),
+        ("other_cpu_share", ctypes.c_double),
+        ("gpu_shared", ctypes.c_int),
     ]
 
 
@@ -94,6 +103,11 @@ class Window(ctypes.Structure):
         ("energy_j", ctypes.c_double),
         ("method", c_enum),
         ("process_j", ctypes.c_double),
+        ("machine_j", ctypes.c_double),
+        ("job_j", ctypes.c_double),
+        ("attribution", c_enum),
+        ("other_cpu_share", ctypes.c_double),
+        ("gpu_shared", ctypes.c_int),
     ]
 
 

@@ -74,6 +74,9 @@ class ComponentEnergy:
     samples: int       # power samples inside the window
     degraded: bool     # the source failed during the window: figures are partial
     process_j: Optional[float] = None  # with attribute_pid: the process tree's share
+    machine_j: Optional[float] = None  # the whole component's energy (every process's)
+    job_j: Optional[float] = None      # the job's share; None when unknown (no idle power)
+    attribution: str = "whole"         # "whole", "cpu-share", "gpu-share", "unknown"
 
     @property
     def measured(self):
@@ -87,6 +90,9 @@ class ComponentEnergy:
              "samples": self.samples, "degraded": self.degraded}
         if self.process_j is not None:
             d["process_j"] = self.process_j
+        d["machine_j"] = self.machine_j
+        d["job_j"] = self.job_j
+        d["attribution"] = self.attribution
         return d
 
 
@@ -344,7 +350,9 @@ class Meter:
                 name=info["name"], source=info["source"], method=_lib.METHOD_NAMES[e.method],
                 billed=info["billed"], energy_j=e.energy_j, counter_j=_num(e.counter_j),
                 eq1_j=_num(e.eq1_j), mean_w=_num(e.mean_w), peak_w=_num(e.peak_w),
-                samples=e.samples, degraded=bool(e.degraded), process_j=_num(e.process_j)))
+                samples=e.samples, degraded=bool(e.degraded), process_j=_num(e.process_j),
+                machine_j=_num(e.machine_j), job_j=_num(e.job_j),
+                attribution=_lib.ATTRIBUTION_NAMES[e.attribution]))
         return WindowResult(label=w.label.decode("utf-8", "replace"), start_s=w.start_s - self._t0,
                             end_s=w.end_s - self._t0, energy_j=w.energy_j,
                             method=_lib.METHOD_NAMES[w.method], degraded=bool(w.degraded),
