@@ -372,7 +372,7 @@ static void store_end(exec_ctx *c) {
     }
     pt_run_result rr = {res->status, res->epochs, res->best_val_acc, res->best_val_loss, res->energy_j,
                         res->energy_to_target_j, pt_meter_method_name(res->method),
-                        res->status == PT_RUN_FAILED ? c->reason : NULL};
+                        c->reason}; /* every end has its reason (runs.end_reason), as built-in runs' */
     if (pt_store_run_finish(c->s->store, c->job->run_id, &rr, serr, sizeof serr) != 0) {
         fprintf(stderr, "powertrain: %s: %s\n", c->label, serr);
         res->status = PT_RUN_FAILED;
