@@ -97,6 +97,7 @@ static void check_runs(const char *log) {
     CHECK(run_q(1, "status = 'done'") == 1 && run_q(1, "epochs") == 4); /* target at 2, patience 2 */
     CHECK(run_q(2, "status = 'done'") == 1 && run_q(2, "epochs") == 6); /* the cap after the target */
     CHECK(run_q(3, "status = 'not_reached'") == 1 && run_q(3, "epochs") == 6);
+    CHECK(reason_has(3, "epoch cap reached below the threshold%")); /* every end has its reason */
     CHECK(run_q(4, "status = 'diverged'") == 1 && run_q(4, "epochs") == 2);
     CHECK(run_q(5, "status = 'failed'") == 1 && reason_has(5, "exit status 3 after 1 epochs%CUDA out of memory%"));
     CHECK(run_q(6, "status = 'failed'") == 1 && reason_has(6, "epoch 1 reported no accuracy%"));

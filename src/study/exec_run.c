@@ -372,7 +372,7 @@ static void store_end(exec_ctx *c) {
     }
     pt_run_result rr = {res->status, res->epochs, res->best_val_acc, res->best_val_loss, res->energy_j,
                         res->energy_to_target_j, pt_meter_method_name(res->method),
-                        c->reason[0] ? c->reason : NULL, NAN, NAN, 0}; /* has_job 0: billed whole */
+                        c->reason, NAN, NAN, 0}; /* every end has its reason; has_job 0: billed whole */
     if (pt_store_run_finish(c->s->store, c->job->run_id, &rr, serr, sizeof serr) != 0) {
         fprintf(stderr, "powertrain: %s: %s\n", c->label, serr);
         res->status = PT_RUN_FAILED;
