@@ -42,7 +42,7 @@ if(NOT PT_SANITIZE)
       "PYTHONPATH=${PROJECT_SOURCE_DIR}/bindings/python"
       "PYTHONDONTWRITEBYTECODE=1")
     # One ctest test per file, so that ctest -j runs them side by side.
-    foreach(t meter layout library json_shape pip_install example_no_torch example_pytorch)
+    foreach(t meter layout library json_shape pip_install example_no_torch example_pytorch report_epoch)
       add_test(NAME python_${t}
         COMMAND ${PT_PYTHON3} -m pytest -q -rs -p no:cacheprovider
                 ${PROJECT_SOURCE_DIR}/tests/python/test_${t}.py)

@@ -3,7 +3,8 @@
 # Chromium (installed with apt-get when missing; the test skips, saying why,
 # only when it cannot be installed) opens report.html from a fixture store
 # without console errors, and the screenshot is not blank (several distinct
-# colours, a fair share of non-white pixels).
+# colours, a fair share of non-white pixels); the page shows no nan, NaN, inf
+# or undefined, and every figure has data marks.
 # usage: report_chromium.sh POWERTRAIN REPORT_FIXTURE PNG_COLORS
 # PT_REPORT_SHOT=FILE keeps the screenshot there.
 set -u
@@ -60,6 +61,34 @@ else
     fails=1
   fi
 fi
+# what a person reads: no nan, NaN, inf or undefined anywhere in the page's
+# text, and every figure has data marks (points, bars, lines or cells beyond its
+# frame) -- checked on the full fixture and on one of every run end (ends)
+"$FIX" ends "$work/ends.db" || exit 1
+"$PT" report --db "$work/ends.db" --out "$work/ends" --format html >/dev/null 2>&1 || { echo "FAIL: report of ends" >&2; fails=1; }
+for page in "$work/out/report.html" "$work/ends/report.html"; do
+  python3 - "$page" <<'PY' || fails=1
+import re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+text = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)
+text = re.sub(r"<[^>]+>", " ", text)
+bad = re.findall(r"\b(nan|NaN|-?inf|undefined)\b", text)
+ok = True
+if bad:
+    print(f"FAIL: {sys.argv[1]} shows {sorted(set(bad))}", file=sys.stderr); ok = False
+svgs = re.findall(r"<svg.*?</svg>", html, flags=re.S)
+for i, svg in enumerate(svgs):
+    body = svg.split("</title>", 1)[-1]
+    marks = len(re.findall(r"<circle|<path|<line", body)) + max(0, len(re.findall(r"<rect", body)) - 1)
+    title = re.search(r"<title>(.*?)</title>", svg, flags=re.S)
+    if marks < 3:
+        print(f"FAIL: figure {i + 1} ({title.group(1) if title else '?'}) has no data marks", file=sys.stderr); ok = False
+if len(svgs) < 3:
+    print(f"FAIL: {sys.argv[1]}: {len(svgs)} figures", file=sys.stderr); ok = False
+print(f"report_chromium: {sys.argv[1].split('/')[-2]}: {len(svgs)} figures with data marks, no nan/inf/undefined text", file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+done
 if [ $fails -eq 0 ]; then
   rm -rf "$work"
   echo "report_chromium: ok"

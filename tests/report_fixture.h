@@ -47,6 +47,13 @@
  *    at the target after 2 epochs, 8 s), no grid: setups (64, 0.1) and
  *    (64, 0.01), two repeats each, to target 200 and 300 J: setup 1 wins for
  *    any P_max (less energy, same time).
+ * FIX_ENDS: how runs end and the Pareto front: one regime study, fmnist, CPU,
+ *  estimated; (setup, repeat): status, energy, best val acc, end reason:
+ *  (1,1) not_reached 500 J 0.10 "stuck at chance ..."; (1,2) diverged 200 J
+ *  0.12 "loss is not finite"; (2,1) done 1000 J 0.86; (2,2) done 1500 J 0.90;
+ *  (3,1) done 900 J 0.88; (3,2) failed, no epoch, "out of memory";
+ *  (4,1) not_reached 300 J 0.70 "epoch cap reached below the threshold".
+ *  The front, by energy: (1,2), (4,1), (3,1), (2,2).
  * FIX_FAILED: one regime study whose 4 runs all failed.
  * FIX_EMPTY: a fresh store without studies.
  * FIX_OTHER_VERSION: a store whose schema version reads 9 (a future one). */
@@ -60,7 +67,7 @@
 
 #include "store/store.h"
 
-enum { FIX_FULL = 0, FIX_FAILED = 1, FIX_EMPTY = 2, FIX_OTHER_VERSION = 3, FIX_TUNE = 4 };
+enum { FIX_FULL = 0, FIX_FAILED = 1, FIX_EMPTY = 2, FIX_OTHER_VERSION = 3, FIX_TUNE = 4, FIX_ENDS = 5 };
 
 #define FIX_GPU "NVIDIA H100 80GB HBM3"
 #define FIX_CPU "AMD EPYC 7B13"
@@ -88,9 +95,17 @@ typedef struct {
     double target_j;
 } fx_run;
 
-/* cfg: runs.config_json (NULL: FIX_CFG); total_j: the run's energy (0: epochs x epoch_j) */
-static int fx_add_with(pt_store *st, int64_t sid, const fx_run *x, const char *cfg, double total_j, char *err,
-                       size_t n) {
+/* a run with its best val acc (0: 0.85) and its runs.end_reason (NULL: none) */
+typedef struct {
+    fx_run run;
+    double acc;
+    const char *reason;
+} fx_end;
+
+/* cfg: runs.config_json (NULL: FIX_CFG); total_j: the run's energy (0: epochs x epoch_j);
+   acc: its best val acc (0: 0.85); reason: its end reason (NULL: none) */
+static int fx_add_full(pt_store *st, int64_t sid, const fx_run *x, const char *cfg, double total_j, double acc,
+                       const char *reason, char *err, size_t n) {
     pt_run_info info = {.study_id = sid, .setup = x->setup, .batch_size = x->bs, .lr = x->lr, .repeat = x->rep,
                         .phase = x->phase, .frozen = x->frozen, .device = x->gpu ? "cuda" : "cpu",
                         .host = "node-7", .cpu = FIX_CPU, .gpu = x->gpu, .config_json = cfg ? cfg : FIX_CFG};
@@ -115,9 +130,15 @@ static int fx_add_with(pt_store *st, int64_t sid, const fx_run *x, const char *c
         if (pt_store_epoch_add(st, rid, &row, err, n) != 0) return -1;
     }
     if (x->status == PT_RUN_RUNNING) return 0;
-    pt_run_result res = {.status = x->status, .epochs = x->epochs, .best_val_acc = 0.85, .best_val_loss = 0.4,
-                         .energy_j = total_j > 0 ? total_j : x->epochs * x->epoch_j, .energy_to_target_j = x->target_j, .method = x->method};
+    pt_run_result res = {.status = x->status, .epochs = x->epochs, .best_val_acc = acc > 0 ? acc : 0.85,
+                         .best_val_loss = 0.4, .energy_j = total_j > 0 ? total_j : x->epochs * x->epoch_j,
+                         .energy_to_target_j = x->target_j, .method = x->method, .reason = reason};
     return pt_store_run_finish(st, rid, &res, err, n);
+}
+
+static int fx_add_with(pt_store *st, int64_t sid, const fx_run *x, const char *cfg, double total_j, char *err,
+                       size_t n) {
+    return fx_add_full(st, sid, x, cfg, total_j, 0, NULL, err, n);
 }
 
 static int fx_add(pt_store *st, int64_t sid, const fx_run *x, char *err, size_t n) {
@@ -231,6 +252,22 @@ static int fixture_write(const char *path, int which, char *err, size_t n) {
             {2, 64, 0.01, 2, "train", 0, FIX_GPU, "counter", 3, 100, S, 300},
         };
         for (size_t k = 0; k < sizeof cost / sizeof cost[0] && rc == 0; k++) rc = fx_add(st, sid, &cost[k], err, n);
+    } else if (which == FIX_ENDS) {
+        int64_t sid = pt_store_study_get(st, "regime", "fmnist", "quick", "{}", NULL, err, n);
+        const char *E = "estimated";
+        fx_end ends[] = {
+            {{1, 64, 0.1, 1, "train", 0, NULL, E, 5, 100, PT_RUN_NOT_REACHED, NAN}, 0.10,
+             "stuck at chance (best val acc 0.100 after 5 epochs, chance 0.100)"},
+            {{1, 64, 0.1, 2, "train", 0, NULL, E, 2, 100, PT_RUN_DIVERGED, NAN}, 0.12, "loss is not finite"},
+            {{2, 64, 0.01, 1, "train", 0, NULL, E, 10, 100, PT_RUN_DONE, 700}, 0.86, "3 epochs without improvement"},
+            {{2, 64, 0.01, 2, "train", 0, NULL, E, 10, 150, PT_RUN_DONE, 900}, 0.90, "3 epochs without improvement"},
+            {{3, 64, 0.001, 1, "train", 0, NULL, E, 9, 100, PT_RUN_DONE, 600}, 0.88, "3 epochs without improvement"},
+            {{3, 64, 0.001, 2, "train", 0, NULL, E, 0, 0, PT_RUN_FAILED, NAN}, 0, "out of memory"},
+            {{4, 64, 0.0001, 1, "train", 0, NULL, E, 3, 100, PT_RUN_NOT_REACHED, NAN}, 0.70,
+             "epoch cap reached below the threshold"},
+        };
+        for (size_t k = 0; k < sizeof ends / sizeof ends[0] && rc == 0; k++)
+            rc = fx_add_full(st, sid, &ends[k].run, NULL, 0, ends[k].acc, ends[k].reason, err, n);
     } else if (which == FIX_FAILED) {
         int64_t sid = pt_store_study_get(st, "regime", "pamap2", "quick", "{}", NULL, err, n);
         for (int k = 0; k < 4 && rc == 0; k++) {

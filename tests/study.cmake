@@ -38,6 +38,12 @@ target_include_directories(test_study_inputs PRIVATE ${PROJECT_SOURCE_DIR}/tests
 target_link_libraries(test_study_inputs PRIVATE ${PT_SQLITE_LIB})
 add_test(NAME test_study_inputs COMMAND test_study_inputs $<TARGET_FILE:powertrain>)
 set_tests_properties(test_study_inputs PROPERTIES TIMEOUT 300)
+# Studies around a user's trainer (--exec): a scripted shell trainer, no torch.
+add_executable(test_exec test_exec.c)
+target_include_directories(test_exec PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PT_SQLITE_INCLUDE})
+target_link_libraries(test_exec PRIVATE ${PT_SQLITE_LIB})
+add_test(NAME test_exec COMMAND test_exec $<TARGET_FILE:powertrain> ${PROJECT_SOURCE_DIR}/tests/exec/trainer.sh)
+set_tests_properties(test_exec PROPERTIES TIMEOUT 600)
 # Job energy beside a busy loop on one of the two cores (issue 18): skipped (77)
 # with the reason when other processes load the machine.
 add_executable(test_job_energy test_job_energy.c)

@@ -47,6 +47,29 @@ static void test_study(void) {
     CHECK(q1("SELECT count(*) FROM studies") == 1);
 }
 
+/* the progress line: runs done/total, elapsed, and once a run was measured
+   what is left; the end: how many setups reached the target (also on resume) */
+static void test_progress(void) {
+    char err[8192], out[4096];
+    snprintf(db, sizeof db, "%s/progress.db", dir);
+    char *args[] = {(char *)bin, "regime", "--dataset", "pamap2", "--data", data, "--batch-sizes", "16", "--lrs",
+                    "0.01,0.0001", "--repeats", "1", "--max-epochs", "1", "--threads", "1", "--db", db, NULL};
+    CHECK(run(args, err, sizeof err) == 0);
+    CHECK_CONTAINS(err, "[1/2] setup 1: batch 16, lr 0.01, repeat 1; 0 s elapsed\n");
+    CHECK_CONTAINS(err, "[2/2] setup 2: batch 16, lr 0.0001, repeat 1; ");
+    CHECK_CONTAINS(err, "s left\n");
+    CHECK(!strstr(err, "nan") && !strstr(err, " inf"));
+    char *again[] = {(char *)bin, "regime", "--dataset", "pamap2", "--data", data, "--batch-sizes", "16", "--lrs",
+                     "0.01,0.0001", "--repeats", "1", "--max-epochs", "1", "--threads", "1", "--db", db, "--resume",
+                     "--quiet", NULL};
+    CHECK(run_capture(again, 1, out, sizeof out) == 0);
+    double reached = q1("SELECT count(DISTINCT setup) FROM runs WHERE energy_to_target_j IS NOT NULL");
+    char want[96];
+    snprintf(want, sizeof want, "%.0f of 2 setups reached the target (val acc 0.8) in at least one of 1 repeats",
+             reached);
+    CHECK_CONTAINS(out, want);
+}
+
 static void test_kill_resume(void) {
     char err[8192];
     snprintf(db, sizeof db, "%s/kill.db", dir);
@@ -165,6 +188,7 @@ int main(int argc, char **argv) {
     char *synth[] = {(char *)bin, "synth", "pamap2", "--out", data, "--subjects", "4", "--seconds", "4", NULL};
     CHECK(run(synth, NULL, 0) == 0);
     test_study();
+    test_progress();
     test_kill_resume();
     test_bad_flags();
     char cmd[600];

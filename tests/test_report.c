@@ -751,6 +751,152 @@ static void test_named_columns(void) {
     }
 }
 
+/* the text of a table's cell, or "" */
+static const char *cell_s(const pt_table *t, int row, const char *col) {
+    int c = pt_table_col_index(t, col);
+    if (!t || c < 0 || row < 0 || row >= t->nrows) return "";
+    const char *v = t->cells[(size_t)row * (size_t)t->ncols + (size_t)c].s;
+    return v ? v : "";
+}
+
+static double cell_v(const pt_table *t, int row, const char *col) {
+    int c = pt_table_col_index(t, col);
+    if (!t || c < 0 || row < 0 || row >= t->nrows) return -12345;
+    return t->cells[(size_t)row * (size_t)t->ncols + (size_t)c].v;
+}
+
+/* the row of the runs table of (setup, repeat) */
+static int runs_row(const pt_table *t, int setup, int repeat) {
+    for (int r = 0; t && r < t->nrows; r++)
+        if (cell_v(t, r, "setup") == setup && cell_v(t, r, "repeat") == repeat) return r;
+    return -1;
+}
+
+/* FIX_ENDS: each run's end reason reaches the runs table; the Pareto front is
+   exactly (1,2), (4,1), (3,1), (2,2), by energy; nothing reads nan */
+static void test_ends_and_front(void) {
+    pt_report_data d;
+    if (!load_fixture("ends.db", FIX_ENDS, &d)) return;
+    CHECK(d.nregimes == 1);
+    if (d.nregimes != 1) return pt_report_data_free(&d);
+    int front[16];
+    int nf = pt_report_pareto(&d, &d.regimes[0], front, 16);
+    static const int want[4][2] = {{1, 2}, {4, 1}, {3, 1}, {2, 2}};
+    CHECK(nf == 4);
+    for (int i = 0; i < nf && i < 4; i++) {
+        CHECK(d.runs[front[i]].setup == want[i][0]);
+        CHECK(d.runs[front[i]].repeat == want[i][1]);
+    }
+    CHECK(pt_report_pareto(&d, &d.regimes[0], front, 2) == 2); /* at most max */
+    pt_report_options o;
+    pt_report_options_init(&o);
+    pt_report_tables *ts = calloc(1, sizeof *ts);
+    pt_report_tables_build(ts, &d, &o);
+    const pt_table *runs = pt_report_table_find(ts, "runs");
+    CHECK(runs != NULL);
+    CHECK_CONTAINS(cell_s(runs, runs_row(runs, 1, 1), "end_reason"), "stuck at chance");
+    CHECK(!strcmp(cell_s(runs, runs_row(runs, 1, 1), "status"), "not_reached"));
+    CHECK(!strcmp(cell_s(runs, runs_row(runs, 1, 2), "end_reason"), "loss is not finite"));
+    CHECK(!strcmp(cell_s(runs, runs_row(runs, 1, 2), "status"), "diverged"));
+    CHECK(!strcmp(cell_s(runs, runs_row(runs, 3, 2), "end_reason"), "out of memory"));
+    CHECK(!strcmp(cell_s(runs, runs_row(runs, 3, 2), "status"), "failed"));
+    /* the paper's extreme-lr row counts the stuck and the diverged */
+    const pt_table *cmp = pt_report_table_find(ts, "paper-vs-run");
+    CHECK(cmp && cmp->nrows == 6);
+    CHECK_CONTAINS(cell_s(cmp, 2, "ours"), "lr 0.1: 0 of 2 reached (1 stuck at chance, 1 diverged)");
+    CHECK(!strcmp(cell_s(cmp, 2, "verdict"), "agree"));
+    CHECK(!strcmp(cell_s(cmp, 0, "verdict"), "not comparable")); /* one batch size */
+    CHECK_CONTAINS(cell_s(cmp, 0, "reason"), "fewer than two batch sizes");
+    /* spread: setup 2's totals 1000-1500 J over n=2 */
+    const pt_table *su = pt_report_table_find(ts, "regime-setups-1");
+    CHECK(cell_v(su, 1, "setup") == 2 && cell_v(su, 1, "total_energy_min_j") == 1000 &&
+          cell_v(su, 1, "total_energy_max_j") == 1500 && cell_v(su, 1, "runs") == 2);
+    pt_report_tables_free(ts);
+    free(ts);
+    /* the files: the front drawn and named, no nan anywhere a person reads */
+    char out[300], file[400], err[512], names[4096];
+    snprintf(out, sizeof out, "%s/ends-out", dir);
+    o.out_dir = out;
+    CHECK(pt_report_write(&d, &o, names, sizeof names, err, sizeof err) == 0);
+    snprintf(file, sizeof file, "%s/pareto-1.svg", out);
+    char *svg = slurp(file);
+    CHECK(svg != NULL);
+    if (svg) {
+        CHECK_CONTAINS(svg, "class=\"front\"");
+        CHECK_CONTAINS(svg, "setup 4 r1 (batch 64, lr 0.0001)");
+        CHECK(!strstr(svg, "setup 2 r1 ("));  /* dominated: not named */
+        CHECK(!strstr(svg, "setup 1 r1 ("));
+    }
+    free(svg);
+    static const char *files[] = {"report.html", "runs.csv", "report.json", "summary.md", "paper-vs-run.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(file, sizeof file, "%s/%s", out, files[i]);
+        char *txt = slurp(file);
+        CHECK(txt != NULL);
+        if (txt && (strstr(txt, "nan") || strstr(txt, "NaN") || strstr(txt, "undefined"))) {
+            fprintf(stderr, "%s reads nan\n", files[i]);
+            CHECK(0);
+        }
+        free(txt);
+    }
+    snprintf(file, sizeof file, "%s/report.html", out);
+    char *html = slurp(file);
+    if (html) { /* the paper section comes first; an unreached run says so */
+        const char *p = strstr(html, "<h2>Paper vs this run</h2>"), *r = strstr(html, "<h2>Training regime summary");
+        CHECK(p && r && p < r);
+        CHECK_CONTAINS(html, "<td class=\"n\">not reached</td>");
+        CHECK_CONTAINS(html, "stuck at chance (best val acc 0.100");
+    }
+    free(html);
+    pt_report_data_free(&d);
+}
+
+/* FIX_FULL: every finding of the paper compared, each agreeing (the fixture's
+   numbers: batch x4 vs lr x1, best 700 J vs worst 8800 J to target, lr 0.0001
+   reaches less often, frozen 31.25 % less, break-even 5.77, multitask 110 J per
+   epoch in 3 vs 15 and 6 epochs); the hosts table one row per source config;
+   FIX_FAILED: rows without their study say how to run it */
+static void test_paper_vs_run(void) {
+    pt_report_data d;
+    if (!load_fixture("cmp.db", FIX_FULL, &d)) return;
+    pt_report_options o;
+    pt_report_options_init(&o);
+    pt_report_tables *ts = calloc(1, sizeof *ts);
+    pt_report_tables_build(ts, &d, &o);
+    CHECK(ts->n > 0 && !strcmp(ts->t[0].id, "paper-vs-run")); /* the first table */
+    const pt_table *cmp = pt_report_table_find(ts, "paper-vs-run");
+    CHECK(cmp && cmp->nrows == 6);
+    for (int r = 0; cmp && r < cmp->nrows; r++) {
+        CHECK(!strcmp(cell_s(cmp, r, "verdict"), "agree"));
+        if (strcmp(cell_s(cmp, r, "verdict"), "agree")) fprintf(stderr, "row %d: %s\n", r, cell_s(cmp, r, "reason"));
+        CHECK(cell_s(cmp, r, "paper")[0] && cell_s(cmp, r, "ours")[0] && cell_s(cmp, r, "spread")[0]);
+    }
+    CHECK_CONTAINS(cell_s(cmp, 0, "reason"), "x4.00");
+    CHECK_CONTAINS(cell_s(cmp, 1, "ours"), "92% less");
+    CHECK_CONTAINS(cell_s(cmp, 1, "spread"), "best: 194 mWh (n=1); worst: 2.44 Wh (n=1)");
+    CHECK_CONTAINS(cell_s(cmp, 3, "ours"), "31.2% less");
+    CHECK_CONTAINS(cell_s(cmp, 3, "spread"), "frozen: 27.8 mWh to 139 mWh (n=4); unfrozen: 55.6 mWh to 167 mWh (n=4)");
+    CHECK_CONTAINS(cell_s(cmp, 4, "ours"), "average: 5.77");
+    CHECK_CONTAINS(cell_s(cmp, 5, "spread"), "both: 2 to 4 epochs (n=2)");
+    const pt_table *h = pt_report_table_find(ts, "measurement-hosts");
+    CHECK(h && h->nrows == 2);
+    CHECK(!strcmp(cell_s(h, 0, "studies"), "1, 2") && cell_v(h, 0, "runs") == 50);
+    CHECK(!strcmp(cell_s(h, 1, "studies"), "3") && cell_v(h, 1, "runs") == 6);
+    pt_report_tables_free(ts);
+    pt_report_data_free(&d);
+    if (!load_fixture("cmpf.db", FIX_FAILED, &d)) return free(ts);
+    pt_report_tables_build(ts, &d, &o);
+    cmp = pt_report_table_find(ts, "paper-vs-run");
+    for (int r = 3; cmp && r < 6; r++) {
+        CHECK(!strcmp(cell_s(cmp, r, "verdict"), "not comparable"));
+        CHECK_CONTAINS(cell_s(cmp, r, "reason"), "to run it: powertrain synth");
+    }
+    CHECK(!strcmp(cell_s(cmp, 1, "verdict"), "not comparable"));
+    pt_report_tables_free(ts);
+    free(ts);
+    pt_report_data_free(&d);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
@@ -762,6 +908,8 @@ int main(void) {
     test_tune();
     test_refusals();
     test_named_columns();
+    test_ends_and_front();
+    test_paper_vs_run();
     int rc = pt_test_finish("test_report");
     if (rc == 0) {
         char cmd[300];

@@ -79,6 +79,43 @@ int main(void) {
     CHECK(pt_stop_update(&s, INFINITY, 2.0, 0.3, 5) == 1);
     CHECK(s.status == PT_RUN_DIVERGED);
 
+    /* the factor is configurable: 3x stops at 6.1 after a first 2.0 */
+    pt_stop_config c3 = c;
+    c3.diverge_factor = 3;
+    pt_stop_init(&s, &c3);
+    CHECK(pt_stop_update(&s, 2.0, 2.0, 0.3, 5) == 0);
+    CHECK(pt_stop_update(&s, 5.9, 2.0, 0.3, 5) == 0);
+    CHECK(pt_stop_update(&s, 6.1, 2.0, 0.3, 5) == 1);
+    CHECK(s.status == PT_RUN_DIVERGED);
+    CHECK_CONTAINS(s.reason, "3x");
+
+    /* stuck at chance (10 classes): 5 epochs within 0.05 of 0.1 -> not_reached */
+    pt_stop_config ch = cfg_acc(3, 100);
+    ch.chance = 0.1;
+    pt_stop_init(&s, &ch);
+    double stuck[] = {0.1, 0.12, 0.09, 0.148, 0.1, 0.1, 0.1};
+    CHECK(feed(&s, stuck, 7) == 5);
+    CHECK(s.status == PT_RUN_NOT_REACHED);
+    CHECK_CONTAINS(s.reason, "stuck at chance");
+    CHECK_NEAR(s.energy_j, 50.0, 0, 1e-12);
+    /* one epoch above chance + margin: not stuck, the cap ends it */
+    pt_stop_config ch8 = ch;
+    ch8.max_epochs = 8;
+    pt_stop_init(&s, &ch8);
+    double learning[] = {0.1, 0.1, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1};
+    CHECK(feed(&s, learning, 9) == 8);
+    CHECK(s.status == PT_RUN_NOT_REACHED);
+    CHECK_CONTAINS(s.reason, "epoch cap");
+    /* armed before chance_epochs: never stuck; chance 0 (off) or chance_epochs 0: never */
+    pt_stop_init(&s, &ch);
+    double quickly[] = {0.85, 0.1, 0.1, 0.1, 0.1, 0.1};
+    CHECK(feed(&s, quickly, 6) == 4);
+    CHECK(s.status == PT_RUN_DONE);
+    pt_stop_config off = ch8;
+    off.chance_epochs = 0;
+    pt_stop_init(&s, &off);
+    CHECK(feed(&s, stuck, 7) == 7 && !s.finished);
+
     /* loss mode (autoencoder): armed at once, patience on the validation loss */
     pt_stop_config lc = cfg_acc(2, 100);
     lc.mode = PT_STOP_LOSS;

@@ -108,8 +108,20 @@ static void test_all_failed(const char *pamap2) {
                      "--db", db, NULL};
     CHECK(run(mixed, err, sizeof err) == 0);
     CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed'") == 1);
-    CHECK(q1("SELECT count(*) FROM runs WHERE status != 'failed' AND end_reason IS NULL") == 1); /* none for a run that trained */
+    /* every run has its end reason: the one that trained stopped at the cap */
+    CHECK(q1("SELECT count(*) FROM runs WHERE status != 'failed' AND end_reason LIKE 'epoch cap reached%'") == 1);
     CHECK(q1("SELECT count(*) FROM runs WHERE status = 'failed' AND end_reason LIKE '%exceeds%'") == 1);
+    /* a run that never reaches its target: its line says so, never nan */
+    snprintf(db, sizeof db, "%s/unreached.db", dir);
+    char *low[] = {(char *)bin, "train", "--dataset", "pamap2", "--data", (char *)pamap2, "--batch-size", "16",
+                   "--lr", "1e-12", "--threshold", "1", "--max-epochs", "1", "--threads", "1", "--quiet", "--db", db,
+                   NULL};
+    char out[4096];
+    CHECK(run_capture(low, 1, out, sizeof out) == 0);
+    CHECK_CONTAINS(out, "not_reached after 1 epochs (epoch cap reached below the threshold)");
+    CHECK_CONTAINS(out, "target not reached");
+    CHECK(!strstr(out, "nan") && !strstr(out, "inf"));
+    CHECK(q1("SELECT count(*) FROM runs WHERE end_reason = 'epoch cap reached below the threshold'") == 1);
 }
 
 /* --cooldown (issue 18): refused without --idle in one line; with it, the run

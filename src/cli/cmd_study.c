@@ -37,6 +37,9 @@ static const char *common_help =
     "  --threshold A       early stopping arms at validation accuracy A (default 0.8)\n"
     "  --patience N        epochs without improvement after arming (default: preset)\n"
     "  --max-epochs N      the cap (default: preset)\n"
+    "  --diverge-factor F  diverged: training loss above F x the first epoch's (default 10)\n"
+    "  --chance-epochs N   not_reached \"stuck at chance\": best val acc still within 0.05\n"
+    "                      of chance after N epochs (default 5; 0: never)\n"
     "  --seed S            weights and batch order (repeat r uses S + r - 1; default 1)\n"
     "  --db FILE           the results store (default results.db)\n"
     "  --interval MS       meter sampling interval (default 100)\n"
@@ -76,6 +79,12 @@ static int parse_list_double(const char *s, double *out, int max) {
 /* A study --dataset is a task of the data registry (study/data.h). */
 static int is_dataset(const char *d) { return pt_study_dataset_model(d) != NULL; }
 
+/* With --exec, --dataset only names the command's data in the store. */
+static int exec_label(const char *v) {
+    size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+    return n > 0 && n < 64 && !v[n];
+}
+
 /* Counts the comma-separated values of s (at most a grid's worth is accepted). */
 static int list_count(const char *s) {
     int n = 1;
@@ -102,6 +111,32 @@ static int energy_flag(const char *verb, int argc, char **argv, int *i, pt_study
 
 /* Flags shared by train and regime. Returns 1 when argv[*i] was one, 0 when
    not, -1 on a bad value (error printed). */
+/* --diverge-factor, --chance-epochs: 1 (taken), 0 (not these), -1 (said). */
+static int stop_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c) {
+    const char *v;
+    int r;
+    if ((r = pt_cli_flag_value(verb, argc, argv, i, "--diverge-factor", &v))) {
+        if (r < 0 || pt_cli_parse_double(verb, "--diverge-factor", v, 1.0001, 1e6, &c->diverge_factor)) return -1;
+    } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--chance-epochs", &v))) {
+        long n;
+        if (r < 0 || pt_cli_parse_long(verb, "--chance-epochs", v, 0, 1000000, &n)) return -1;
+        c->chance_epochs = n == 0 ? -1 : (int)n;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* --dataset's value: a known data set, or with --exec a plain label. 0, or -1 (said). */
+static int check_dataset(const char *verb, const pt_study_config *c, const char *v) {
+    if (c->exec.argv ? exec_label(v) : is_dataset(v)) return 0;
+    if (c->exec.argv)
+        pt_cli_error(verb, PT_EXIT_USAGE, "--dataset '%s': with --exec, a name of letters, digits, '.', '_' or '-'", v);
+    else
+        pt_cli_error(verb, PT_EXIT_USAGE, "--dataset: unknown dataset '%s' (datasets: %s)", v, pt_study_datasets());
+    return -1;
+}
+
 static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c, double *threshold,
                        long *patience, long *max_epochs) {
     const char *v;
@@ -115,11 +150,7 @@ static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study
         return 1;
     }
     if ((r = pt_cli_flag_value(verb, argc, argv, i, "--dataset", &v))) {
-        if (r < 0) return -1;
-        if (!is_dataset(v)) {
-            pt_cli_error(verb, PT_EXIT_USAGE, "--dataset: unknown dataset '%s' (datasets: %s)", v, pt_study_datasets());
-            return -1;
-        }
+        if (r < 0 || check_dataset(verb, c, v) != 0) return -1;
         c->dataset = v;
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--data", &v))) {
         if (r < 0) return -1;
@@ -158,6 +189,8 @@ static int common_flag(const char *verb, int argc, char **argv, int *i, pt_study
         if (r < 0 || pt_cli_parse_long(verb, "--patience", v, 1, 100000, patience)) return -1;
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--max-epochs", &v))) {
         if (r < 0 || pt_cli_parse_long(verb, "--max-epochs", v, 1, 1000000, max_epochs)) return -1;
+    } else if ((r = stop_flag(verb, argc, argv, i, c))) {
+        if (r < 0) return -1;
     } else if ((r = pt_cli_flag_value(verb, argc, argv, i, "--seed", &v))) {
         long s;
         if (r < 0 || pt_cli_parse_long(verb, "--seed", v, 0, 2147483647L, &s)) return -1;
@@ -227,12 +260,12 @@ static int run_single(const char *verb, pt_study_config *c, int bs, double lr) {
     pt_train_result res;
     int skipped;
     int rc = pt_study_run_setup(&s, 0, bs, lr, 1, "train", NULL, &res, &skipped, err, sizeof err);
-    if (rc == 0)
-        printf("%s: %s after %d epochs, best val acc %.4f, energy %.2f J (%.4f Wh, %s), to target %.2f J; "
-               "study %lld in %s\n",
-               c->dataset, pt_run_status_name(res.status), res.epochs, res.best_val_acc, res.energy_j,
-               res.energy_j / 3600, pt_meter_method_name(res.method), res.energy_to_target_j,
-               (long long)s.study_id, c->db);
+    if (rc == 0) {
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "%s: ", c->dataset);
+        pt_study_say_result(stdout, prefix, &res);
+        printf("%s: %.4f Wh; study %lld in %s\n", c->dataset, res.energy_j / 3600, (long long)s.study_id, c->db);
+    }
     if (rc == 0 && (res.job_unknown || res.contaminated || res.machine_energy_j > res.energy_j))
         printf("energy: %s; the machine drew %.2f J in all; %d epoch%s contaminated by other processes\n",
                res.job_unknown ? "the machine's (the job's share is unknown: no idle power; pass --idle)"
@@ -384,8 +417,8 @@ static int slurm_study(const pt_study_kind *k, pt_study_config *c, const char *c
         return pt_cli_error(verb, PT_EXIT_FAIL, "--submit: sbatch is not on PATH (is this a SLURM login node?)");
     if (k->slurm_dataset && strcmp(c->dataset, k->slurm_dataset) != 0)
         return pt_cli_error(verb, PT_EXIT_USAGE, "%s, not %s", k->slurm_dataset_why, c->dataset);
-    char json[1024];
-    pt_study_config_json(c, pt_study_dataset_model(c->dataset), json, sizeof json);
+    char json[PT_EXEC_JSON_MAX + 2048];
+    pt_study_config_json(c, c->exec.argv ? NULL : pt_study_dataset_model(c->dataset), json, sizeof json);
     int ntasks = pt_study_tasks(c, NULL);
     pt_study_task *tasks = calloc((size_t)ntasks, sizeof *tasks);
     int *sel = calloc((size_t)ntasks, sizeof *sel);
@@ -489,18 +522,63 @@ static int grid_flag(const char *verb, int argc, char **argv, int *i, pt_kind_op
     return 1;
 }
 
+static const char *exec_help =
+    "\nAround your own trainer (each run is the command, placeholders filled):\n"
+    "  --exec -- CMD ARGS...  {batch_size} {lr} {seed} {repeat} {run_dir} {max_epochs}\n"
+    "                      in any argument are the setup's values (never through a\n"
+    "                      shell); its output goes to {run_dir}/output.log\n"
+    "  --acc-regex ERE     an output line with the epoch's validation accuracy in\n"
+    "                      group 1 (above 1: a percentage); it ends the epoch unless\n"
+    "                      --epoch-regex is given\n"
+    "  --epoch-regex ERE   each matching line ends an epoch (its metrics on that line\n"
+    "                      or a later one)\n"
+    "  --loss-regex ERE    the validation loss in group 1 (optional)\n"
+    "                      without regexes: lines 'epoch_end N val_acc=A val_loss=L'\n"
+    "                      on the FIFO in $POWERTRAIN_MARKS (powertrain_meter.report_epoch)\n"
+    "  --grace S           early stop: SIGTERM to the command's process group, SIGKILL\n"
+    "                      S seconds later (default 10)\n"
+    "  --dataset NAME      only names the command's data in the store (default exec)\n";
+
+/* --exec and its flags (kinds with .exec): 1 taken, 0 not one, -1 bad (error printed). */
+static int exec_flag(const char *verb, int argc, char **argv, int *i, pt_study_config *c) {
+    static const char *const re[3] = {"--epoch-regex", "--acc-regex", "--loss-regex"};
+    const char *v;
+    int r;
+    if (!strcmp(argv[*i], "--exec")) return 1; /* its command (after --) was taken by study_main */
+    for (int k = 0; k < 3; k++) {
+        if (!(r = pt_cli_flag_value(verb, argc, argv, i, re[k], &v))) continue;
+        if (r < 0) return -1;
+        if (k == 0) c->exec.epoch_regex = v;
+        if (k == 1) c->exec.acc_regex = v;
+        if (k == 2) c->exec.loss_regex = v;
+        return 1;
+    }
+    if ((r = pt_cli_flag_value(verb, argc, argv, i, "--grace", &v)))
+        return r < 0 || pt_cli_parse_double(verb, "--grace", v, 0, 86400, &c->exec.grace_s) ? -1 : 1;
+    return 0;
+}
+
+/* Flags of powertrain's own training, which --exec's command replaces: the one it is, or NULL. */
+static const char *own_training_flag(const char *arg) {
+    static const char *const own[] = {"--model", "--data", "--optimizer", "--device", "--threads"};
+    for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+        if (pt_starts_with(arg, own[k]) && (arg[strlen(own[k])] == '\0' || arg[strlen(own[k])] == '='))
+            return own[k];
+    return NULL;
+}
+
 static void study_help(const pt_study_kind *k) {
     printf("%sCtrl-C stops after the batch in flight; --resume skips finished runs and\n"
            "restarts the one in flight.\n\n"
            "  --preset paper|quick  paper: 64..4096, patience 40; quick: data slices,\n"
-           "                      batch sizes 16..1024, patience 3, cap 15 (default quick;\n"
+           "                      batch sizes 16..128, patience 2, cap 15 (default quick;\n"
            "                      pretrain quick: 1 repeat, batch 16..512, 640 windows; multitask\n"
            "                      quick: 1 repeat, batch 16..128, 160 images at 24x24)\n"
            "  --batch-sizes LIST  e.g. 64,256,1024,4096\n"
            "  --lrs LIST          e.g. 0.1,0.01,0.001,0.0001\n"
            "  --repeats N         runs per setup (default 2)\n"
-           "  --resume            continue the latest study of the same configuration\n%s%s",
-           k->help, common_help, k->slurm ? slurm_help : "");
+           "  --resume            continue the latest study of the same configuration\n%s%s%s",
+           k->help, common_help, k->exec ? exec_help : "", k->slurm ? slurm_help : "");
 }
 
 /* One argument of a study (argv[*i], advancing *i past its value): 1 taken,
@@ -511,7 +589,12 @@ static int study_arg(const pt_study_kind *k, int argc, char **argv, int *i, pt_s
     int r, i0 = *i, drop = 0;
     long n;
     if (!strcmp(argv[*i], "--help") || !strcmp(argv[*i], "-h")) return study_help(k), 0;
-    if (k->slurm && (r = slurm_flag(verb, argc, argv, i, sa))) {
+    if (c->exec.argv && own_training_flag(argv[*i]))
+        return pt_cli_error(verb, PT_EXIT_USAGE, "%s does not apply with --exec (the command trains its own model)",
+                            own_training_flag(argv[*i])), -1;
+    if (k->exec && (r = exec_flag(verb, argc, argv, i, c))) {
+        if (r < 0) return -1;
+    } else if (k->slurm && (r = slurm_flag(verb, argc, argv, i, sa))) {
         if (r < 0) return -1;
         drop = 1;
     } else if (k->slurm && (r = pt_cli_flag_value(verb, argc, argv, i, "--task-index", &v))) {
@@ -574,8 +657,16 @@ static int study_apply(const pt_study_kind *k, pt_study_config *c, pt_kind_opts 
                             o->lr_list);
     int rc = study_check_grid(verb, c, o);
     if (rc) return rc;
-    char err[256];
-    if (pt_backend_check_name(c->device, err, sizeof err) != 0) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+    char err[512];
+    if (c->exec.argv) {
+        c->device = "exec"; /* the command chooses its device */
+        if (pt_exec_check(&c->exec, err, sizeof err) != 0) return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+        if ((c->exec.loss_regex || c->exec.epoch_regex) && !c->exec.acc_regex)
+            return pt_cli_error(verb, PT_EXIT_USAGE, "%s needs --acc-regex (each epoch's validation accuracy)",
+                                c->exec.epoch_regex ? "--epoch-regex" : "--loss-regex");
+    } else if (pt_backend_check_name(c->device, err, sizeof err) != 0) {
+        return pt_cli_error(verb, PT_EXIT_USAGE, "%s", err);
+    }
     rc = k->check ? k->check(verb, c, o) : 0;
     if (rc) return rc;
     if (ov->repeats > 0) c->preset.repeats = (int)ov->repeats;
@@ -608,6 +699,28 @@ static int study_slurm(const pt_study_kind *k, pt_study_config *c, int argc, cha
     return slurm_study(k, c, targv, targc, &sa->so, sa->mode);
 }
 
+/* `--exec -- CMD ARGS...`: the command after the first "--" into c->exec
+   (kept for --slurm's tasks). 0, or the exit code of the error printed. */
+static int exec_command(const pt_study_kind *k, int argc, char **argv, pt_study_config *c, char *keep) {
+    int dd = 0, flag = 0;
+    for (int i = 1; i < argc && !dd; i++) {
+        if (!strcmp(argv[i], "--")) dd = i;
+        else if (!strcmp(argv[i], "--exec")) flag = i;
+    }
+    if (flag && !k->exec)
+        return pt_cli_error(k->name, PT_EXIT_USAGE, "--exec: only regime and tune run around a command");
+    if (!flag && dd)
+        return pt_cli_error(k->name, PT_EXIT_USAGE, "unexpected '--' (a command after -- needs --exec)");
+    if (!flag) return 0;
+    if (!dd || dd == argc - 1)
+        return pt_cli_error(k->name, PT_EXIT_USAGE, "--exec needs the command last: --exec -- CMD [ARGS...]");
+    c->exec.argv = argv + dd + 1;
+    c->exec.argc = argc - dd - 1;
+    c->exec.grace_s = 10;
+    for (int j = dd; j < argc; j++) keep[j] = 1;
+    return 0;
+}
+
 /* `powertrain NAME ...` for the study kind NAME of study/kind.h. */
 static int study_main(const char *name, int argc, char **argv) {
     const pt_study_kind *k = pt_study_kind_find(name);
@@ -625,19 +738,23 @@ static int study_main(const char *name, int argc, char **argv) {
     slurm_args sa = {.mode = PT_SLURM_WRITE, .sbatch_args = sbatch_args};
     char keep[argc + 1];
     memset(keep, 0, sizeof keep);
+    int rc = exec_command(k, argc, argv, &c, keep);
+    if (rc) return rc;
+    if (c.exec.argv) argc -= c.exec.argc + 1; /* the flags end at the -- */
     for (int i = 1; i < argc; i++) {
         int r = study_arg(k, argc, argv, &i, &c, &o, &ov, &sa, keep);
         if (r <= 0) return r == 0 ? PT_EXIT_OK : PT_EXIT_USAGE;
     }
+    if (!c.dataset && c.exec.argv) c.dataset = "exec";
     if (!c.dataset) return pt_cli_error(verb, PT_EXIT_USAGE, "--dataset is required (%s)", pt_study_datasets());
     if (sa.flag && !sa.on)
         return pt_cli_error(verb, PT_EXIT_USAGE, "%s needs --slurm (see powertrain %s --help)", sa.flag, verb);
     if (sa.on && c.one_task > 0)
         return pt_cli_error(verb, PT_EXIT_USAGE, "--task-index runs one task of a --slurm study; not with --slurm");
-    int rc = study_apply(k, &c, &o, &ov);
+    rc = study_apply(k, &c, &o, &ov);
     if (rc) return rc;
     if (pt_cli_check_only()) return PT_EXIT_OK; /* fuzz_cli: nothing past the checks */
-    if (sa.on) return study_slurm(k, &c, argc, argv, keep, &sa);
+    if (sa.on) return study_slurm(k, &c, argc + (c.exec.argv ? c.exec.argc + 1 : 0), argv, keep, &sa);
     return run_kind(k, &c, &o);
 }
 

@@ -58,16 +58,20 @@ void pt_report_methods_add(pt_report_methods *m, const char *method) {
 }
 
 typedef struct {
-    double sum;
+    double sum, lo, hi;
     int n;
 } acc;
 
 static void acc_add(acc *a, double v) {
     if (isfinite(v)) {
+        if (!a->n || v < a->lo) a->lo = v;
+        if (!a->n || v > a->hi) a->hi = v;
         a->sum += v;
         a->n++;
     }
 }
+static double acc_lo(const acc *a) { return a->n ? a->lo : NAN; }
+static double acc_hi(const acc *a) { return a->n ? a->hi : NAN; }
 static double acc_mean(const acc *a) { return a->n ? a->sum / a->n : NAN; }
 
 /* A tune study is no grid: its runs are cut short by the search and its probes
@@ -154,6 +158,37 @@ static void regime_setup_means(const pt_report_data *d, pt_report_setup *su) {
     su->done_total_j = acc_mean(&done);
     su->target_j = acc_mean(&target);
     su->ntarget = target.n;
+    su->epoch_j_min = acc_lo(&ep), su->epoch_j_max = acc_hi(&ep), su->nepoch = ep.n;
+    su->total_j_min = acc_lo(&total), su->total_j_max = acc_hi(&total), su->ntotal = total.n;
+    su->target_j_min = acc_lo(&target), su->target_j_max = acc_hi(&target);
+}
+
+/* run r as a point of the accuracy-energy plane */
+static int pareto_point(const pt_report_run *r) { return isfinite(r->energy_j) && r->energy_j > 0 && isfinite(r->best_val_acc); }
+
+int pt_report_pareto(const pt_report_data *d, const pt_report_regime *g, int *idx, int max) {
+    int n = 0;
+    for (int k = 0; k < g->nsetups; k++)
+        for (int j = 0; j < g->setups[k].nrep; j++) {
+            const pt_report_run *p = &d->runs[g->setups[k].runs[j]];
+            if (!pareto_point(p)) continue;
+            int dominated = 0;
+            for (int k2 = 0; k2 < g->nsetups && !dominated; k2++)
+                for (int j2 = 0; j2 < g->setups[k2].nrep && !dominated; j2++) {
+                    const pt_report_run *q = &d->runs[g->setups[k2].runs[j2]];
+                    dominated = q != p && pareto_point(q) && q->energy_j <= p->energy_j &&
+                                q->best_val_acc >= p->best_val_acc &&
+                                (q->energy_j < p->energy_j || q->best_val_acc > p->best_val_acc);
+                }
+            if (!dominated && n < max) idx[n++] = g->setups[k].runs[j];
+        }
+    for (int a = 1; a < n; a++) /* by energy ascending */
+        for (int b = a; b > 0 && d->runs[idx[b]].energy_j < d->runs[idx[b - 1]].energy_j; b--) {
+            int t = idx[b];
+            idx[b] = idx[b - 1];
+            idx[b - 1] = t;
+        }
+    return n;
 }
 
 /* the setup's batch size and learning rate on the heatmap axes, once each */

@@ -35,13 +35,15 @@ static const pt_col reg_sum_cols[REG_SUM_NCOLS] = {
 enum {
     REG_SETUP_SETUP, REG_SETUP_BATCH_SIZE, REG_SETUP_LR, REG_SETUP_RUNS, REG_SETUP_DONE, REG_SETUP_NOT_REACHED,
     REG_SETUP_DIVERGED, REG_SETUP_FAILED, REG_SETUP_RUNNING, REG_SETUP_EPOCHS_MEAN, REG_SETUP_ENERGY_PER_EPOCH_J,
-    REG_SETUP_TOTAL_ENERGY_J, REG_SETUP_ENERGY_TO_TARGET_J, REG_SETUP_METHOD, REG_SETUP_NCOLS
+    REG_SETUP_ENERGY_PER_EPOCH_MIN_J, REG_SETUP_ENERGY_PER_EPOCH_MAX_J, REG_SETUP_TOTAL_ENERGY_J,
+    REG_SETUP_TOTAL_ENERGY_MIN_J, REG_SETUP_TOTAL_ENERGY_MAX_J, REG_SETUP_REACHED, REG_SETUP_ENERGY_TO_TARGET_J,
+    REG_SETUP_ENERGY_TO_TARGET_MIN_J, REG_SETUP_ENERGY_TO_TARGET_MAX_J, REG_SETUP_METHOD, REG_SETUP_NCOLS
 };
 static const pt_col reg_setup_cols[REG_SETUP_NCOLS] = {
     [REG_SETUP_SETUP] = {"setup", "setup", PT_COL_INT},
     [REG_SETUP_BATCH_SIZE] = {"batch_size", "batch size", PT_COL_INT},
     [REG_SETUP_LR] = {"lr", "learning rate", PT_COL_LR},
-    [REG_SETUP_RUNS] = {"runs", "runs", PT_COL_INT},
+    [REG_SETUP_RUNS] = {"runs", "n (runs)", PT_COL_INT},
     [REG_SETUP_DONE] = {"done", "done", PT_COL_INT},
     [REG_SETUP_NOT_REACHED] = {"not_reached", "not reached", PT_COL_INT},
     [REG_SETUP_DIVERGED] = {"diverged", "diverged", PT_COL_INT},
@@ -49,8 +51,15 @@ static const pt_col reg_setup_cols[REG_SETUP_NCOLS] = {
     [REG_SETUP_RUNNING] = {"running", "running", PT_COL_INT},
     [REG_SETUP_EPOCHS_MEAN] = {"epochs_mean", "epochs", PT_COL_NUM},
     [REG_SETUP_ENERGY_PER_EPOCH_J] = {"energy_per_epoch_j", "energy / epoch", PT_COL_J},
+    [REG_SETUP_ENERGY_PER_EPOCH_MIN_J] = {"energy_per_epoch_min_j", "min", PT_COL_J},
+    [REG_SETUP_ENERGY_PER_EPOCH_MAX_J] = {"energy_per_epoch_max_j", "max", PT_COL_J},
     [REG_SETUP_TOTAL_ENERGY_J] = {"total_energy_j", "total energy", PT_COL_J},
+    [REG_SETUP_TOTAL_ENERGY_MIN_J] = {"total_energy_min_j", "min", PT_COL_J},
+    [REG_SETUP_TOTAL_ENERGY_MAX_J] = {"total_energy_max_j", "max", PT_COL_J},
+    [REG_SETUP_REACHED] = {"reached", "n reached", PT_COL_INT},
     [REG_SETUP_ENERGY_TO_TARGET_J] = {"energy_to_target_j", "energy to target", PT_COL_J},
+    [REG_SETUP_ENERGY_TO_TARGET_MIN_J] = {"energy_to_target_min_j", "min", PT_COL_J},
+    [REG_SETUP_ENERGY_TO_TARGET_MAX_J] = {"energy_to_target_max_j", "max", PT_COL_J},
     [REG_SETUP_METHOD] = {"method", "method", PT_COL_TEXT},
 };
 enum {
@@ -175,19 +184,21 @@ static const pt_col meas_cols[MEAS_NCOLS] = {
     [MEAS_PEAK_W] = {"peak_w", "peak W", PT_COL_NUM},
 };
 enum {
-    HOST_STUDY_ID, HOST_RUNS, HOST_HOST, HOST_DEVICE, HOST_CPU, HOST_GPU, HOST_INTERVAL_MS, HOST_UPDATE_PERIOD_S,
-    HOST_IDLE_W, HOST_VERSIONS, HOST_NCOLS
+    HOST_STUDIES, HOST_RUNS, HOST_HOST, HOST_DEVICE, HOST_CPU, HOST_GPU, HOST_INTERVAL_MS, HOST_UPDATE_PERIOD_MIN_S,
+    HOST_UPDATE_PERIOD_MAX_S, HOST_IDLE_MIN_W, HOST_IDLE_MAX_W, HOST_VERSIONS, HOST_NCOLS
 };
 static const pt_col host_cols[HOST_NCOLS] = {
-    [HOST_STUDY_ID] = {"study_id", "study", PT_COL_INT},
+    [HOST_STUDIES] = {"studies", "studies", PT_COL_TEXT},
     [HOST_RUNS] = {"runs", "runs", PT_COL_INT},
     [HOST_HOST] = {"host", "host", PT_COL_TEXT},
     [HOST_DEVICE] = {"device", "device", PT_COL_TEXT},
     [HOST_CPU] = {"cpu", "CPU", PT_COL_TEXT},
     [HOST_GPU] = {"gpu", "GPU", PT_COL_TEXT},
     [HOST_INTERVAL_MS] = {"interval_ms", "interval (ms)", PT_COL_NUM},
-    [HOST_UPDATE_PERIOD_S] = {"update_period_s", "update period (s)", PT_COL_NUM},
-    [HOST_IDLE_W] = {"idle_w", "idle (W)", PT_COL_NUM},
+    [HOST_UPDATE_PERIOD_MIN_S] = {"update_period_min_s", "update period (s) min", PT_COL_NUM},
+    [HOST_UPDATE_PERIOD_MAX_S] = {"update_period_max_s", "max", PT_COL_NUM},
+    [HOST_IDLE_MIN_W] = {"idle_min_w", "idle (W) min", PT_COL_NUM},
+    [HOST_IDLE_MAX_W] = {"idle_max_w", "max", PT_COL_NUM},
     [HOST_VERSIONS] = {"versions", "versions", PT_COL_TEXT},
 };
 enum {
@@ -214,7 +225,7 @@ static const pt_col carb_ctry_cols[CARB_CTRY_NCOLS] = {
 };
 enum {
     RUNS_RUN_ID, RUNS_STUDY_ID, RUNS_SETUP, RUNS_BATCH_SIZE, RUNS_LR, RUNS_REPEAT, RUNS_PHASE, RUNS_FROZEN,
-    RUNS_STATUS, RUNS_EPOCHS, RUNS_BEST_VAL_ACC, RUNS_ENERGY_J, RUNS_ENERGY_TO_TARGET_J, RUNS_METHOD,
+    RUNS_STATUS, RUNS_END_REASON, RUNS_EPOCHS, RUNS_BEST_VAL_ACC, RUNS_ENERGY_J, RUNS_ENERGY_TO_TARGET_J, RUNS_METHOD,
     RUNS_HARDWARE, RUNS_HOST, RUNS_NCOLS
 };
 static const pt_col runs_cols[RUNS_NCOLS] = {
@@ -227,6 +238,7 @@ static const pt_col runs_cols[RUNS_NCOLS] = {
     [RUNS_PHASE] = {"phase", "phase", PT_COL_TEXT},
     [RUNS_FROZEN] = {"frozen", "frozen", PT_COL_INT},
     [RUNS_STATUS] = {"status", "status", PT_COL_TEXT},
+    [RUNS_END_REASON] = {"end_reason", "why it ended", PT_COL_TEXT},
     [RUNS_EPOCHS] = {"epochs", "epochs", PT_COL_INT},
     [RUNS_BEST_VAL_ACC] = {"best_val_acc", "best val. acc.", PT_COL_NUM},
     [RUNS_ENERGY_J] = {"energy_j", "energy", PT_COL_J},
@@ -237,6 +249,7 @@ static const pt_col runs_cols[RUNS_NCOLS] = {
 };
 
 static const pt_report_schema schemas[] = {
+    {"paper-vs-run", pt_report_compare_cols, 7},
     {"regime-summary", reg_sum_cols, REG_SUM_NCOLS},
     {"regime-setups-", reg_setup_cols, REG_SETUP_NCOLS},
     {"breakeven-", be_cols, BE_NCOLS},
@@ -254,14 +267,18 @@ static const pt_report_schema schemas[] = {
     {"runs", runs_cols, RUNS_NCOLS},
 };
 
+static pt_table *add(pt_report_tables *ts, const char *id, const char *title, const char *caption, int section,
+                     const pt_col *cols, int ncols) {
+    return pt_report_tables_add(ts, id, title, caption, section, cols, ncols);
+}
+
 const pt_report_schema *pt_report_schemas(int *n) {
     *n = (int)(sizeof schemas / sizeof schemas[0]);
     return schemas;
 }
 
-/* a new table of the report in a section, with its columns; NULL when full */
-static pt_table *add(pt_report_tables *ts, const char *id, const char *title, const char *caption, int section,
-                     const pt_col *cols, int ncols) {
+pt_table *pt_report_tables_add(pt_report_tables *ts, const char *id, const char *title, const char *caption,
+                               int section, const pt_col *cols, int ncols) {
     if (ts->n >= PT_REPORT_MAX_TABLES) return NULL;
     pt_table *t = &ts->t[ts->n];
     ts->section[ts->n] = section;
@@ -310,10 +327,12 @@ static void regime_tables(pt_report_tables *ts, const pt_report_data *d) {
         char caption[512];
         snprintf(caption, sizeof caption,
                  "%s; energy per epoch: mean over runs of energy / epochs; total and epochs: mean of finished runs; "
-                 "energy to target: mean of the runs that reached it; best and worst setups in bold",
+                 "energy to target: mean of the runs that reached it; min and max: the spread over the same runs (n: "
+                 "runs, n reached: runs behind energy to target); best and worst setups in bold",
                  cap);
         pt_table *t = add(ts, id, full, caption, PT_SEC_REGIME + i, reg_setup_cols, REG_SETUP_NCOLS);
         if (!t) continue;
+        pt_table_col_empty(t, REG_SETUP_ENERGY_TO_TARGET_J, "not reached");
         for (int k = 0; k < g->nsetups; k++) {
             const pt_report_setup *su = &g->setups[k];
             int r = pt_table_row(t);
@@ -327,9 +346,15 @@ static void regime_tables(pt_report_tables *ts, const pt_report_data *d) {
             pt_table_set(t, r, REG_SETUP_FAILED, su->nfailed);
             pt_table_set(t, r, REG_SETUP_RUNNING, su->nrunning);
             pt_table_set(t, r, REG_SETUP_EPOCHS_MEAN, su->epochs_mean);
-            pt_table_set(t, r, REG_SETUP_ENERGY_PER_EPOCH_J, su->epoch_j);
-            pt_table_set(t, r, REG_SETUP_TOTAL_ENERGY_J, su->total_j);
-            pt_table_set(t, r, REG_SETUP_ENERGY_TO_TARGET_J, su->target_j);
+            double v[9] = {su->epoch_j, su->epoch_j_min, su->epoch_j_max, su->total_j,   su->total_j_min,
+                           su->total_j_max, su->target_j, su->target_j_min, su->target_j_max};
+            static const int c[9] = {REG_SETUP_ENERGY_PER_EPOCH_J,      REG_SETUP_ENERGY_PER_EPOCH_MIN_J,
+                                     REG_SETUP_ENERGY_PER_EPOCH_MAX_J,  REG_SETUP_TOTAL_ENERGY_J,
+                                     REG_SETUP_TOTAL_ENERGY_MIN_J,      REG_SETUP_TOTAL_ENERGY_MAX_J,
+                                     REG_SETUP_ENERGY_TO_TARGET_J,      REG_SETUP_ENERGY_TO_TARGET_MIN_J,
+                                     REG_SETUP_ENERGY_TO_TARGET_MAX_J};
+            for (int j = 0; j < 9; j++) pt_table_set(t, r, c[j], v[j]);
+            pt_table_set(t, r, REG_SETUP_REACHED, su->ntarget);
             pt_report_methods m = {0};
             for (int j = 0; j < su->nrep; j++) pt_report_methods_add(&m, d->runs[su->runs[j]].method);
             pt_table_set_s(t, r, REG_SETUP_METHOD, m.label);
@@ -353,7 +378,7 @@ static void pretrain_tables(pt_report_tables *ts, const pt_report_data *d) {
         snprintf(caption, sizeof caption,
                  "%s; x = E_enc / (E_enc+class - E_class) with E_enc the autoencoder pretraining, E_class the "
                  "classifier on the frozen pretrained encoder, E_enc+class the baseline from scratch (means of finished "
-                 "runs); never = the denominator is not positive (inf in CSV, null in JSON); best and worst in "
+                 "runs); never = the denominator is not positive (an infinite value in CSV, null in JSON); best and worst in "
                  "bold",
                  cap);
         pt_table *t = add(ts, id, full, caption, PT_SEC_PRETRAIN + i, be_cols, BE_NCOLS);
@@ -641,6 +666,66 @@ static void tune_tables(pt_report_tables *ts, const pt_report_data *d) {
     }
 }
 
+/* a and b ran on the same host and source configuration (the measurement-hosts row) */
+static int same_source(const pt_report_run *a, const pt_report_run *b) {
+    return !strcmp(a->host, b->host) && !strcmp(a->device, b->device) && !strcmp(a->cpu, b->cpu) &&
+           !strcmp(a->gpu, b->gpu) && !strcmp(a->versions, b->versions) &&
+           ((isnan(a->interval_ms) && isnan(b->interval_ms)) || a->interval_ms == b->interval_ms);
+}
+
+/* the least (lo) or greatest of a cell and v, NAN counting as missing */
+static void cell_extreme(pt_cell *c, double v, int lo) {
+    if (isnan(v)) return;
+    if (isnan(c->v) || (lo ? v < c->v : v > c->v)) c->v = v;
+}
+
+/* one row per distinct host and source configuration, with its run count, its
+   studies, and the range of the update periods and idle powers its runs recorded */
+static void hosts_table(pt_report_tables *ts, const pt_report_data *d) {
+    pt_table *h = add(ts, "measurement-hosts", "Measurement: hosts, hardware, sampling and versions of the runs",
+                      "one row per host and source configuration, with its runs; update period (how often the readings "
+                      "change) and idle baseline as the range over its runs, from runs.config_json where the study "
+                      "recorded them",
+                      PT_SEC_MEASURE, host_cols, HOST_NCOLS);
+    if (!h) return;
+    int *row_of = calloc((size_t)(d->nruns ? d->nruns : 1), sizeof *row_of);
+    if (!row_of) return;
+    for (int i = 0; i < d->nruns; i++) {
+        const pt_report_run *a = &d->runs[i];
+        int r = -1;
+        for (int j = 0; j < i && r < 0; j++)
+            if (same_source(a, &d->runs[j])) r = row_of[j];
+        if (r < 0) {
+            r = pt_table_row(h);
+            if (r < 0) break;
+            pt_table_set(h, r, HOST_RUNS, 0);
+            pt_table_set_s(h, r, HOST_HOST, a->host[0] ? a->host : "-");
+            pt_table_set_s(h, r, HOST_DEVICE, a->device[0] ? a->device : "-");
+            pt_table_set_s(h, r, HOST_CPU, a->cpu[0] ? a->cpu : "-");
+            pt_table_set_s(h, r, HOST_GPU, a->gpu[0] ? a->gpu : "-");
+            pt_table_set(h, r, HOST_INTERVAL_MS, a->interval_ms);
+            pt_table_set_s(h, r, HOST_VERSIONS, a->versions[0] ? a->versions : "not recorded");
+        }
+        row_of[i] = r;
+        pt_cell *c = &h->cells[(size_t)r * (size_t)h->ncols];
+        c[HOST_RUNS].v += 1;
+        cell_extreme(&c[HOST_UPDATE_PERIOD_MIN_S], a->update_period_s, 1);
+        cell_extreme(&c[HOST_UPDATE_PERIOD_MAX_S], a->update_period_s, 0);
+        cell_extreme(&c[HOST_IDLE_MIN_W], a->idle_w, 1);
+        cell_extreme(&c[HOST_IDLE_MAX_W], a->idle_w, 0);
+        char id[24], list[512];
+        snprintf(id, sizeof id, "%lld", (long long)a->study_id);
+        const char *have = c[HOST_STUDIES].s ? c[HOST_STUDIES].s : "";
+        int seen = 0; /* runs come by study: the study is the list's last when seen */
+        size_t lh = strlen(have), li = strlen(id);
+        if (lh >= li && !strcmp(have + lh - li, id) && (lh == li || have[lh - li - 1] == ' ')) seen = 1;
+        if (seen) continue;
+        snprintf(list, sizeof list, "%s%s%s", have, have[0] ? ", " : "", id);
+        pt_table_set_s(h, r, HOST_STUDIES, list);
+    }
+    free(row_of);
+}
+
 static void measurement_tables(pt_report_tables *ts, const pt_report_data *d) {
     pt_table *t = add(ts, "measurement-components", "Measurement: energy per component and method",
                       "summed over every stored epoch; counter - eq1: relative difference of the hardware counter and "
@@ -668,52 +753,7 @@ static void measurement_tables(pt_report_tables *ts, const pt_report_data *d) {
             pt_table_set(t, r, MEAS_PEAK_W, c->peak_w);
         }
     }
-    pt_table *h = add(ts, "measurement-hosts", "Measurement: hosts, hardware, sampling and versions of the runs",
-                      "sampling interval, update period (how often the readings change), idle baseline and versions "
-                      "come from runs.config_json where the study recorded them",
-                      PT_SEC_MEASURE, host_cols, HOST_NCOLS);
-    if (!h) return;
-    for (int i = 0; i < d->nruns; i++) {
-        const pt_report_run *a = &d->runs[i];
-        int seen = -1;
-        for (int j = 0; j < i && seen < 0; j++) {
-            const pt_report_run *b = &d->runs[j];
-            if (a->study_id == b->study_id && !strcmp(a->host, b->host) && !strcmp(a->device, b->device) &&
-                !strcmp(a->cpu, b->cpu) && !strcmp(a->gpu, b->gpu) && !strcmp(a->versions, b->versions) &&
-                ((isnan(a->interval_ms) && isnan(b->interval_ms)) || a->interval_ms == b->interval_ms) &&
-                ((isnan(a->update_period_s) && isnan(b->update_period_s)) || a->update_period_s == b->update_period_s) &&
-                ((isnan(a->idle_w) && isnan(b->idle_w)) || a->idle_w == b->idle_w))
-                seen = j;
-        }
-        if (seen >= 0) {
-            /* count it on the row that has it */
-            for (int r = 0; r < h->nrows; r++) {
-                pt_cell *c = &h->cells[(size_t)r * (size_t)h->ncols];
-                if (c[0].v == (double)a->study_id && c[2].s && !strcmp(c[2].s, a->host[0] ? a->host : "-") &&
-                    c[3].s && !strcmp(c[3].s, a->device[0] ? a->device : "-") && c[4].s &&
-                    !strcmp(c[4].s, a->cpu[0] ? a->cpu : "-") && c[5].s && !strcmp(c[5].s, a->gpu[0] ? a->gpu : "-") &&
-                    c[9].s && !strcmp(c[9].s, a->versions[0] ? a->versions : "not recorded") &&
-                    ((isnan(c[6].v) && isnan(a->interval_ms)) || c[6].v == a->interval_ms) &&
-                    ((isnan(c[7].v) && isnan(a->update_period_s)) || c[7].v == a->update_period_s) &&
-                    ((isnan(c[8].v) && isnan(a->idle_w)) || c[8].v == a->idle_w)) {
-                    c[1].v += 1;
-                    break;
-                }
-            }
-            continue;
-        }
-        int r = pt_table_row(h);
-        pt_table_set(h, r, HOST_STUDY_ID, (double)a->study_id);
-        pt_table_set(h, r, HOST_RUNS, 1);
-        pt_table_set_s(h, r, HOST_HOST, a->host[0] ? a->host : "-");
-        pt_table_set_s(h, r, HOST_DEVICE, a->device[0] ? a->device : "-");
-        pt_table_set_s(h, r, HOST_CPU, a->cpu[0] ? a->cpu : "-");
-        pt_table_set_s(h, r, HOST_GPU, a->gpu[0] ? a->gpu : "-");
-        pt_table_set(h, r, HOST_INTERVAL_MS, a->interval_ms);
-        pt_table_set(h, r, HOST_UPDATE_PERIOD_S, a->update_period_s);
-        pt_table_set(h, r, HOST_IDLE_W, a->idle_w);
-        pt_table_set_s(h, r, HOST_VERSIONS, a->versions[0] ? a->versions : "not recorded");
-    }
+    hosts_table(ts, d);
 }
 
 static void carbon_tables(pt_report_tables *ts, const pt_report_data *d, const pt_report_options *o) {
@@ -767,6 +807,7 @@ static void runs_table(pt_report_tables *ts, const pt_report_data *d) {
                       "energy_j is the figure of the run's method; NULL/empty where not recorded", PT_SEC_RUNS,
                       runs_cols, RUNS_NCOLS);
     if (!t) return;
+    pt_table_col_empty(t, RUNS_ENERGY_TO_TARGET_J, "not reached");
     for (int i = 0; i < d->nruns; i++) {
         const pt_report_run *a = &d->runs[i];
         int r = pt_table_row(t);
@@ -779,6 +820,7 @@ static void runs_table(pt_report_tables *ts, const pt_report_data *d) {
         pt_table_set_s(t, r, RUNS_PHASE, a->phase);
         pt_table_set(t, r, RUNS_FROZEN, a->frozen);
         pt_table_set_s(t, r, RUNS_STATUS, a->status);
+        pt_table_set_s(t, r, RUNS_END_REASON, a->end_reason[0] ? a->end_reason : "not recorded");
         pt_table_set(t, r, RUNS_EPOCHS, a->epochs);
         pt_table_set(t, r, RUNS_BEST_VAL_ACC, a->best_val_acc);
         pt_table_set(t, r, RUNS_ENERGY_J, a->energy_j);
@@ -791,6 +833,7 @@ static void runs_table(pt_report_tables *ts, const pt_report_data *d) {
 
 void pt_report_tables_build(pt_report_tables *ts, const pt_report_data *d, const pt_report_options *o) {
     memset(ts, 0, sizeof *ts);
+    pt_report_compare_table(ts, d);
     if (d->nregimes) regime_tables(ts, d);
     if (d->npretrains) pretrain_tables(ts, d);
     if (d->nmultitasks) multitask_tables(ts, d);

@@ -153,18 +153,44 @@ static void fig_open(FILE *f, int w, int h, int standalone, const pt_report_stud
 }
 
 /* ---------------------------------------------------------------- Fig. 3 -- */
+/* position in [0, 1] of v on the heatmap's colour scale */
+static double fig3_t(double v, double vmin, double vmax, int logc) {
+    if (!(vmax > vmin)) return 0.5;
+    double t = logc ? (log10(v) - log10(vmin)) / (log10(vmax) - log10(vmin)) : (v - vmin) / (vmax - vmin);
+    return t < 0 ? 0 : t > 1 ? 1 : t;
+}
+
+/* the spread of a cell: a strip along its foot on the colour scale, the range
+   as a line and each run's energy per epoch as a point */
+static void fig3_spread(FILE *f, const pt_report_data *d, const pt_report_setup *su, double x, double y, int cw,
+                        int ch, double vmin, double vmax, int logc, const char *col) {
+    double x0 = x + 10, x1 = x + cw - 10, sy = y + ch - 10;
+    if (su->nepoch > 1 && su->epoch_j_max > su->epoch_j_min)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\"/>\n",
+                x0 + fig3_t(su->epoch_j_min, vmin, vmax, logc) * (x1 - x0), sy,
+                x0 + fig3_t(su->epoch_j_max, vmin, vmax, logc) * (x1 - x0), sy, col);
+    for (int j = 0; j < su->nrep; j++) {
+        const pt_report_run *r = &d->runs[su->runs[j]];
+        if (r->epochs <= 0 || !isfinite(r->energy_j)) continue;
+        double v = r->energy_j / r->epochs;
+        fprintf(f, "<circle class=\"run\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\"/>\n",
+                x0 + fig3_t(v, vmin, vmax, logc) * (x1 - x0), sy, col);
+    }
+}
+
 void pt_fig3(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone) {
     const pt_report_study *s = &d->studies[g->study];
-    const int cw = 96, ch = 40, L = 96, T = 92, R = 120, B = 24;
+    const int cw = 96, ch = 52, L = 96, T = 92, R = 120, B = 24;
     int W = L + g->nlr * cw + R, H = T + g->nbs * ch + B;
-    if (W < 520) W = 520;
+    if (W < 640) W = 640;
     double vmin = INFINITY, vmax = -INFINITY;
     for (int k = 0; k < g->nsetups; k++) {
-        double v = g->setups[k].epoch_j;
-        if (isfinite(v) && v > 0) {
-            if (v < vmin) vmin = v;
-            if (v > vmax) vmax = v;
-        }
+        double vs[3] = {g->setups[k].epoch_j, g->setups[k].epoch_j_min, g->setups[k].epoch_j_max};
+        for (int i = 0; i < 3; i++)
+            if (isfinite(vs[i]) && vs[i] > 0) {
+                if (vs[i] < vmin) vmin = vs[i];
+                if (vs[i] > vmax) vmax = vs[i];
+            }
     }
     const char *unit;
     double div = pt_energy_unit(isfinite(vmax) ? vmax : 0, &unit);
@@ -173,7 +199,8 @@ void pt_fig3(FILE *f, const pt_report_data *d, const pt_report_regime *g, int st
     snprintf(heading, sizeof heading, "Fig. 3  Energy per epoch (%s)", unit);
     fig_open(f, W, H, standalone, s, g->hardware, &g->methods, "Fig. 3: energy per epoch by batch size and learning rate",
              heading);
-    svg_text(f, 12, 54, "start", "fill=\"#555555\"", "mean over runs of energy / epochs; colour scale %s",
+    svg_text(f, 12, 54, "start", "fill=\"#555555\"",
+             "mean over runs of energy / epochs; colour scale %s; strip: each run a point, line = min-max",
              logc ? "logarithmic" : "linear");
     svg_text(f, L + g->nlr * cw / 2.0, T - 22, "middle", "font-weight=\"bold\"", "learning rate");
     for (int c = 0; c < g->nlr; c++) svg_text(f, L + (c + 0.5) * cw, T - 6, "middle", "", "%g", g->lr[c]);
@@ -196,17 +223,16 @@ void pt_fig3(FILE *f, const pt_report_data *d, const pt_report_regime *g, int st
                          su ? "no epoch" : "not run");
                 continue;
             }
-            double t = vmax > vmin ? (logc ? (log10(su->epoch_j) - log10(vmin)) / (log10(vmax) - log10(vmin))
-                                           : (su->epoch_j - vmin) / (vmax - vmin))
-                                   : 0.5;
+            double t = fig3_t(su->epoch_j, vmin, vmax, logc);
             char col[8], num[32];
             viridis_at(t, col);
             fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#ffffff\"/>\n", x, y,
                     cw, ch, col);
             pt_fmt_num(num, sizeof num, su->epoch_j / div);
-            svg_text(f, x + cw / 2.0, y + ch / 2.0 + 4, "middle",
+            svg_text(f, x + cw / 2.0, y + ch / 2.0 - 2, "middle",
                      t < 0.55 ? "fill=\"#ffffff\" font-weight=\"bold\"" : "fill=\"#000000\" font-weight=\"bold\"", "%s",
                      num);
+            fig3_spread(f, d, su, x, y, cw, ch, vmin, vmax, logc, t < 0.55 ? "#ffffff" : "#000000");
         }
     }
     /* colour bar */
@@ -305,6 +331,9 @@ static void fig4_setup(FILE *f, const pt_report_data *d, const pt_report_regime 
     if (isfinite(su->total_j) && su->total_j > 0)
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
                 cx - sw * 0.38, sc(y, su->total_j / div), cx + sw * 0.38, sc(y, su->total_j / div));
+    if (su->ntotal > 1 && su->total_j_max > su->total_j_min && su->total_j_min > 0) /* the range */
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777777\" stroke-width=\"1.5\"/>\n",
+                cx, sc(y, su->total_j_min / div), cx, sc(y, su->total_j_max / div));
     for (int j = 0; j < su->nrep; j++) {
         const pt_report_run *r = &d->runs[su->runs[j]];
         double dx = (j - (su->nrep - 1) / 2.0) * (sw * 0.5 / (su->nrep > 1 ? su->nrep - 1 : 1));
@@ -357,12 +386,12 @@ void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int st
     fig_open(f, W, H, standalone, s, g->hardware, &g->methods, "Fig. 4: total energy per run for each setup", heading);
     if (isfinite(g->ratio))
         svg_text(f, 12, 54, "start", "fill=\"#555555\"",
-                 "repeats as points, bar = mean of finished runs; worst / best setup = %.2fx (setup %d vs %d)", g->ratio,
+                 "repeats as points, bar = mean, grey line = min-max of finished runs; worst / best = %.2fx (setup %d vs %d)", g->ratio,
                  g->setups[g->worst].setup, g->setups[g->best].setup);
     else
         svg_text(f, 12, 54, "start", "fill=\"#555555\"",
-                 "repeats as points, bar = mean of finished runs; best-to-worst ratio needs two setups that reached the "
-                 "threshold");
+                 "repeats as points, bar = mean, grey line = min-max of finished runs; best-to-worst ratio needs two "
+                 "setups that reached the threshold");
     snprintf(ylab, sizeof ylab, "total energy per run (%s)", unit);
     y_axis(f, &y, L, L + pw, ylab);
     int n = g->nsetups > 0 ? g->nsetups : 1;
@@ -503,5 +532,114 @@ void pt_fig5(FILE *f, const pt_report_data *d, const pt_report_pretrain *g, int 
         svg_text(f, L + pw / 2, T + ph / 2, "middle", "fill=\"#777777\"",
                  "no setup with finished pretrain, frozen and baseline runs");
     fig5_line_key(f, lx, ly);
+    fputs("</svg>\n", f);
+}
+
+/* ----------------------------------------------------- the Pareto front -- */
+enum { PAR_W = 760, PAR_H = 470, PAR_L = 84, PAR_R = 24, PAR_T = 74, PAR_B = 110 };
+
+/* a horizontal axis at y = y0 over a plot from y0 up to y1 (gridlines) */
+static void x_axis(FILE *f, const scale *s, double y0, double y1, const char *label) {
+    char buf[32];
+    double step = s->log ? 0 : nice_step(s->hi / 5);
+    for (double v = s->lo; v <= s->hi * 1.0001; v = s->log ? v * 10 : v + step) {
+        double x = sc(s, v);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#dddddd\"/>\n", x, y0, x, y1);
+        tick_label(buf, sizeof buf, v);
+        svg_text(f, x, y0 + 16, "middle", "", "%s", buf);
+    }
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n", s->p0, y0, s->p1, y0);
+    svg_text(f, (s->p0 + s->p1) / 2, y0 + 34, "middle", "", "%s%s", label, s->log ? " (log scale)" : "");
+}
+
+/* the front as a staircase (less energy, then more accuracy) and its runs named */
+static void pareto_front(FILE *f, const pt_report_data *d, const int *front, int nf, const scale *x, const scale *y,
+                         double div) {
+    if (nf <= 0) return;
+    fputs("<path class=\"front\" d=\"", f);
+    for (int i = 0; i < nf; i++) {
+        const pt_report_run *r = &d->runs[front[i]];
+        double px = sc(x, r->energy_j / div), py = sc(y, r->best_val_acc);
+        if (i == 0) fprintf(f, "M%.1f %.1f", px, py);
+        else fprintf(f, "H%.1fV%.1f", px, py);
+    }
+    fputs("\" fill=\"none\" stroke=\"#D55E00\" stroke-width=\"2\"/>\n", f);
+    for (int i = 0; i < nf; i++) {
+        const pt_report_run *r = &d->runs[front[i]];
+        double px = sc(x, r->energy_j / div), py = sc(y, r->best_val_acc);
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#D55E00\" stroke-width=\"1.5\"/>\n",
+                px, py);
+        int left = px > (x->p0 + x->p1) / 2; /* names the right half's runs on their left */
+        svg_text(f, left ? px - 9 : px + 9, py + (i % 2 ? 16 : -9), left ? "end" : "start",
+                 "font-size=\"11\" font-weight=\"bold\"", "setup %d r%d (batch %d, lr %g)", r->setup, r->repeat,
+                 r->batch_size, r->lr);
+    }
+}
+
+/* the x (energy, display units) and y (accuracy) ranges of the group's points */
+static int pareto_range(const pt_report_data *d, const pt_report_regime *g, double *emin, double *emax, double *amin) {
+    int n = 0;
+    *emin = INFINITY, *emax = -INFINITY, *amin = 1;
+    for (int k = 0; k < g->nsetups; k++)
+        for (int j = 0; j < g->setups[k].nrep; j++) {
+            const pt_report_run *r = &d->runs[g->setups[k].runs[j]];
+            if (!(isfinite(r->energy_j) && r->energy_j > 0 && isfinite(r->best_val_acc))) continue;
+            n++;
+            if (r->energy_j < *emin) *emin = r->energy_j;
+            if (r->energy_j > *emax) *emax = r->energy_j;
+            if (r->best_val_acc < *amin) *amin = r->best_val_acc;
+        }
+    return n;
+}
+
+void pt_fig_pareto(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone) {
+    const pt_report_study *s = &d->studies[g->study];
+    const int W = PAR_W, H = PAR_H, L = PAR_L, R = PAR_R, T = PAR_T, B = PAR_B;
+    double pw = W - L - R - 150, ph = H - T - B, emin, emax, amin;
+    int npts = pareto_range(d, g, &emin, &emax, &amin);
+    const char *unit;
+    double div = pt_energy_unit(npts ? emax : 0, &unit);
+    scale x = make_scale(npts ? emin / div : 0, npts ? emax / div : 1, L, L + pw, 1);
+    scale y = {floor(amin * 10) / 10, 1.0, 0, T + ph, T};
+    if (y.lo >= y.hi) y.lo = y.hi - 0.1;
+    char xlab[96];
+    fig_open(f, W, H, standalone, s, g->hardware, &g->methods, "Accuracy-energy Pareto front: total energy against "
+             "best validation accuracy, one point per run", "Accuracy against energy: the Pareto front");
+    svg_text(f, 12, 54, "start", "fill=\"#555555\"",
+             "one point per run; the front (orange): no other run has less energy and more accuracy");
+    snprintf(xlab, sizeof xlab, "total energy of the run (%s)", unit);
+    y_axis(f, &y, L, L + pw, "best validation accuracy");
+    x_axis(f, &x, T + ph, T, xlab);
+    for (int k = 0; k < g->nsetups; k++) {
+        int li = 0;
+        for (int l = 0; l < g->nlr; l++)
+            if (g->lr[l] == g->setups[k].lr) li = l;
+        for (int j = 0; j < g->setups[k].nrep; j++) {
+            const pt_report_run *r = &d->runs[g->setups[k].runs[j]];
+            if (!(isfinite(r->energy_j) && r->energy_j > 0 && isfinite(r->best_val_acc))) continue;
+            marker(f, r->status, sc(&x, r->energy_j / div), sc(&y, r->best_val_acc), okabe_ito[li % 8]);
+        }
+    }
+    int front[PT_REPORT_MAX_SETUPS * 4];
+    int nf = pt_report_pareto(d, g, front, (int)(sizeof front / sizeof front[0]));
+    pareto_front(f, d, front, nf, &x, &y, div);
+    if (!npts)
+        svg_text(f, L + pw / 2, T + ph / 2, "middle", "fill=\"#777777\"", "no run with an energy and an accuracy");
+    double lx = L + pw + 20, ly = T + 8;
+    svg_text(f, lx, ly, "start", "font-weight=\"bold\"", "learning rate");
+    for (int l = 0; l < g->nlr && l < 8; l++) {
+        ly += 18;
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, ly - 10, okabe_ito[l]);
+        svg_text(f, lx + 16, ly, "start", "", "%g", g->lr[l]);
+    }
+    ly += 30;
+    svg_text(f, lx, ly, "start", "font-weight=\"bold\"", "run ended");
+    static const char *st[4] = {"done", "not_reached", "diverged", "running"};
+    static const char *stl[4] = {"done", "not reached", "diverged", "running"};
+    for (int i = 0; i < 4; i++) {
+        ly += 18;
+        marker(f, st[i], lx + 6, ly - 4, "#555555");
+        svg_text(f, lx + 16, ly, "start", "", "%s", stl[i]);
+    }
     fputs("</svg>\n", f);
 }

@@ -82,6 +82,7 @@ static int add_run(void *vctx, const pt_store_run_row *row) {
     pt_strlcpy(r->encoder_weights, row->encoder_weights, sizeof r->encoder_weights);
     r->probe_steps = row->probe_steps;
     r->probe_seconds = row->probe_seconds;
+    pt_strlcpy(r->end_reason, row->end_reason, sizeof r->end_reason);
     r->machine_energy_j = row->machine_energy_j;
     r->job_known = row->job_known;
     r->contaminated_epochs = row->contaminated_epochs;

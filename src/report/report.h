@@ -57,6 +57,7 @@ typedef struct {
     char versions[256], encoder_weights[256];
     char hardware[160]; /* gpu, else cpu, else device, else "unknown hardware" */
     double probe_steps, probe_seconds; /* a tune probe's runs.config_json (NAN otherwise) */
+    char end_reason[160]; /* why it ended (runs.end_reason; "" when not stored) */
     /* energy_j / energy_to_target_j are the job's share (what the report compares); the
        machine's (every process's) beside them; equal for runs billed whole */
     double machine_energy_j;
@@ -93,6 +94,9 @@ typedef struct {
     double done_total_j; /* mean total energy of done runs (the ratio's) */
     double target_j;     /* mean energy-to-target of the runs that reached it */
     int ntarget;
+    /* the spread: least and greatest over the same runs as each mean (NAN when none) */
+    double epoch_j_min, epoch_j_max, total_j_min, total_j_max, target_j_min, target_j_max;
+    int nepoch, ntotal;  /* runs behind epoch_j and total_j */
     int runs[PT_REPORT_MAX_REPEATS]; /* indices into pt_report_data.runs */
     int nrep;
 } pt_report_setup;
@@ -246,6 +250,13 @@ typedef struct {
  * with a one-line message (no studies, no such study, a query failed). */
 int pt_report_load(pt_store *st, int64_t study_id, pt_report_data *d, char *err, size_t errlen);
 void pt_report_data_free(pt_report_data *d);
+
+/* The accuracy-energy Pareto front of a regime group: its runs with a
+ * positive total energy and a best validation accuracy, of which no other
+ * such run has at most the energy and at least the accuracy, one of them
+ * strictly. Writes their indices into d->runs (at most max), by energy
+ * ascending; returns how many. */
+int pt_report_pareto(const pt_report_data *d, const pt_report_regime *g, int *idx, int max);
 
 /* Equation (2): x = e_enc / (e_enc_class - e_class); INFINITY when the
  * denominator is not positive; NAN when an input is missing. */

@@ -53,6 +53,7 @@ typedef struct {
     pt_cell *cells;
     int nrows, cap;
     int highlight[4]; /* rows drawn in bold (-1 none) */
+    const char *empty[32]; /* per column: what readers see where a number is missing (NULL: "-") */
 } pt_table;
 
 void pt_table_init(pt_table *t, const char *id, const char *title, const char *caption);
@@ -61,6 +62,8 @@ void pt_table_col(pt_table *t, const char *name, const char *head, pt_col_kind k
  * and one const pt_col array per table, the enum indexing the array) */
 void pt_table_cols(pt_table *t, const pt_col *cols, int n);
 int pt_table_col_index(const pt_table *t, const char *name); /* -1 if none */
+/* what readers see in column col where a number is missing, e.g. "not reached" (CSV: empty, JSON: null) */
+void pt_table_col_empty(pt_table *t, int col, const char *text);
 int pt_table_row(pt_table *t); /* new empty row; its index or -1 */
 void pt_table_set_s(pt_table *t, int row, int col, const char *s);
 void pt_table_set(pt_table *t, int row, int col, double v);
@@ -77,5 +80,7 @@ void pt_html_text(FILE *f, const char *s);      /* escapes & < > " */
 void pt_fig3(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone);
 void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone);
 void pt_fig5(FILE *f, const pt_report_data *d, const pt_report_pretrain *g, int standalone);
+/* the accuracy-energy Pareto front of a regime group: every run a point, the front drawn, its setups named */
+void pt_fig_pareto(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone);
 
 #endif

@@ -14,6 +14,7 @@ enum {
     PT_SEC_MEASURE = 3,
     PT_SEC_CARBON = 4,
     PT_SEC_RUNS = 5,
+    PT_SEC_PAPER = 6,     /* Paper vs this run, the first section */
     PT_SEC_REGIME = 1000,  /* + regime group index */
     PT_SEC_PRETRAIN = 2000, /* + pretrain group index */
     PT_SEC_TUNE = 3000      /* + tune study index */
@@ -34,6 +35,14 @@ typedef struct {
     int ncols;
 } pt_report_schema;
 const pt_report_schema *pt_report_schemas(int *n);
+
+/* a new table of the report in a section, with its columns; NULL when full */
+pt_table *pt_report_tables_add(pt_report_tables *ts, const char *id, const char *title, const char *caption,
+                               int section, const pt_col *cols, int ncols);
+/* compare.c: "Paper vs this run", one row per finding of the paper */
+extern const pt_col pt_report_compare_cols[];
+extern const int pt_report_compare_ncols;
+void pt_report_compare_table(pt_report_tables *ts, const pt_report_data *d);
 
 void pt_report_tables_build(pt_report_tables *ts, const pt_report_data *d, const pt_report_options *o);
 void pt_report_tables_free(pt_report_tables *ts);

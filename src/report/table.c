@@ -29,6 +29,10 @@ void pt_table_cols(pt_table *t, const pt_col *cols, int n) {
     for (int i = 0; i < n; i++) pt_table_col(t, cols[i].name, cols[i].head, cols[i].kind);
 }
 
+void pt_table_col_empty(pt_table *t, int col, const char *text) {
+    if (col >= 0 && col < t->ncols) t->empty[col] = text;
+}
+
 int pt_table_col_index(const pt_table *t, const char *name) {
     for (int i = 0; i < t->ncols; i++)
         if (!strcmp(t->cols[i].name, name)) return i;
@@ -83,7 +87,11 @@ void pt_html_text(FILE *f, const char *s) {
 }
 
 /* what readers see in a cell */
-static void reader_text(const pt_col *col, const pt_cell *c, char *buf, size_t n) {
+static void reader_text(const pt_col *col, const char *empty, const pt_cell *c, char *buf, size_t n) {
+    if (col->kind != PT_COL_TEXT && empty && isnan(c->v)) {
+        pt_strlcpy(buf, empty, n);
+        return;
+    }
     switch (col->kind) {
     case PT_COL_TEXT: pt_strlcpy(buf, c->s ? c->s : "-", n); break;
     case PT_COL_INT:
@@ -133,7 +141,7 @@ void pt_table_html(const pt_table *t, FILE *f) {
     for (int r = 0; r < t->nrows; r++) {
         fputs(highlighted(t, r) ? "<tr class=\"hl\">" : "<tr>", f);
         for (int c = 0; c < t->ncols; c++) {
-            reader_text(&t->cols[c], cell(t, r, c), buf, sizeof buf);
+            reader_text(&t->cols[c], t->empty[c], cell(t, r, c), buf, sizeof buf);
             fputs(t->cols[c].kind == PT_COL_TEXT ? "<td>" : "<td class=\"n\">", f);
             pt_html_text(f, buf);
             fputs("</td>", f);
@@ -172,7 +180,7 @@ void pt_table_md(const pt_table *t, FILE *f) {
     for (int r = 0; r < t->nrows; r++) {
         fputc('|', f);
         for (int c = 0; c < t->ncols; c++) {
-            reader_text(&t->cols[c], cell(t, r, c), buf, sizeof buf);
+            reader_text(&t->cols[c], t->empty[c], cell(t, r, c), buf, sizeof buf);
             fputc(' ', f);
             if (highlighted(t, r)) fputs("**", f);
             md_text(f, buf);

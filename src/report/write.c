@@ -241,7 +241,7 @@ static void html_intro(FILE *f, const pt_report_data *d) {
 }
 
 static void html_contents(FILE *f, const pt_report_data *d) {
-    fputs("<nav><ol>\n", f);
+    fputs("<nav><ol>\n<li><a href=\"#paper\">Paper vs this run</a></li>\n", f);
     if (d->nregimes) fputs("<li><a href=\"#summary\">Training regime summary</a></li>\n", f);
     for (int i = 0; i < d->nregimes; i++) {
         fprintf(f, "<li><a href=\"#regime-%d\">Regime: ", i + 1);
@@ -282,14 +282,22 @@ static void html_regime(FILE *f, const pt_report_data *d, const pt_report_tables
     pt_fig3(f, d, g, 0);
     fig_caption(f,
                 "Fig. 3. Energy per epoch across batch size and learning rate (mean over runs of energy / "
-                "epochs); lower is more efficient.",
+                "epochs); lower is more efficient. The strip in each cell places every run on the colour scale "
+                "(points) with their range (line).",
                 &g->methods);
     fputs("<figure>\n", f);
     pt_fig4(f, d, g, 0);
     fig_caption(f,
                 "Fig. 4. Total energy of each run until it stopped, setups grouped by batch size (Table 1 order), "
-                "repeats as points, marker by how the run ended; diamonds: energy until the first epoch at the "
-                "accuracy threshold.",
+                "repeats as points with their range (grey line), marker by how the run ended; diamonds: energy "
+                "until the first epoch at the accuracy threshold.",
+                &g->methods);
+    fputs("<figure>\n", f);
+    pt_fig_pareto(f, d, g, 0);
+    fig_caption(f,
+                "Accuracy against energy: each run's total energy and best validation accuracy; the front joins the "
+                "runs no other run beats on both (less energy and more accuracy), each named by its setup and "
+                "repeat: the choices worth making.",
                 &g->methods);
     html_table_section(f, ts, PT_SEC_REGIME + i);
     fputs("</section>\n", f);
@@ -352,6 +360,7 @@ static void write_html(FILE *f, const pt_report_data *d, const pt_report_options
     html_head(f, d);
     html_intro(f, d);
     html_contents(f, d);
+    html_tables_section(f, ts, "paper", "Paper vs this run", PT_SEC_PAPER);
     if (d->nregimes) html_tables_section(f, ts, "summary", "Training regime summary", PT_SEC_SUMMARY);
     for (int i = 0; i < d->nregimes; i++) html_regime(f, d, ts, i);
     for (int i = 0; i < d->npretrains; i++) html_pretrain(f, d, ts, i);
@@ -379,6 +388,7 @@ static void write_md(FILE *f, const pt_report_data *d, const pt_report_options *
         fputc('\n', f);
     }
     const pt_table *t;
+    if ((t = pt_report_table_find(ts, "paper-vs-run"))) pt_table_md(t, f);
     if ((t = pt_report_table_find(ts, "regime-summary"))) pt_table_md(t, f);
     for (int i = 0; i < d->npretrains; i++) {
         const pt_report_pretrain *g = &d->pretrains[i];
@@ -495,6 +505,11 @@ int pt_report_write(const pt_report_data *d, const pt_report_options *o, char *n
             snprintf(name, sizeof name, "fig4-%d.svg", i + 1);
             if ((f = out_open(&c, &af, name))) {
                 pt_fig4(f, d, &d->regimes[i], 1);
+                out_close(&c, &af, name);
+            }
+            snprintf(name, sizeof name, "pareto-%d.svg", i + 1);
+            if ((f = out_open(&c, &af, name))) {
+                pt_fig_pareto(f, d, &d->regimes[i], 1);
                 out_close(&c, &af, name);
             }
         }

@@ -39,11 +39,11 @@ void pt_store_me(char *host, size_t n, long *pid) {
 
 /* 1 when the owner (host, pid, heartbeat) of a running run is gone: no owner,
    a stale heartbeat, or a pid of this host that no longer exists. */
-static int owner_gone(const char *host, long pid, double heartbeat, double now) {
+static int owner_gone(const pt_store *st, const char *host, long pid, double heartbeat, double now) {
     char h[256];
     long mypid;
     pt_store_me(h, sizeof h, &mypid);
-    if (!host || !*host || !(heartbeat > 0)) return 1;
+    if (!host || !*host || !(heartbeat > 0) || st->claims_private) return 1;
     if (now - heartbeat > pt_store_claim_stale_s()) return 1;
     if (strcmp(host, h) == 0 && pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) return 1;
     return 0;
@@ -164,7 +164,7 @@ static int claim_decide(pt_store *st, const pt_run_info *info, pt_run_claim *out
     long mypid;
     pt_store_me(myhost, sizeof myhost, &mypid);
     int mine = host[0] && strcmp(host, myhost) == 0 && pid == mypid;
-    if (!mine && !owner_gone(host, pid, hb, now)) {
+    if (!mine && !owner_gone(st, host, pid, hb, now)) {
         out->state = PT_CLAIM_BUSY;
         return 0;
     }
@@ -205,6 +205,8 @@ static int update_mine(pt_store *st, const char *sql, int64_t id, double value, 
     if (rc != SQLITE_DONE) return store_fail(st, err, errlen, what);
     return sqlite3_changes(st->db);
 }
+
+void pt_store_claims_private(pt_store *st) { st->claims_private = 1; }
 
 int pt_store_run_heartbeat(pt_store *st, int64_t run_id, char *err, size_t errlen) {
     return update_mine(st,

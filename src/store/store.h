@@ -119,6 +119,9 @@ typedef struct {
     double heartbeat_age_s; /* seconds since that owner's heartbeat; NAN = none */
 } pt_run_claim;
 
+/* A store this process alone writes (a SLURM task's shard, copied back
+ * after a requeue): every other owner's claim counts as gone at once. */
+void pt_store_claims_private(pt_store *st);
 /* POWERTRAIN_CLAIM_STALE_S when set (> 0), else 90 seconds. */
 double pt_store_claim_stale_s(void);
 int pt_store_run_claim(pt_store *st, const pt_run_info *info, pt_run_claim *out, char *err, size_t errlen);

@@ -15,6 +15,7 @@ struct pt_store {
     sqlite3 *db;
     int version; /* the file's schema version */
     char path[4096];
+    int claims_private; /* pt_store_claims_private: every other owner counts as gone */
 };
 
 /* A REAL column, NAN for NULL. */

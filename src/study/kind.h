@@ -31,6 +31,7 @@ typedef struct pt_study_kind {
     const char *help;            /* the usage lines before the flags every study shares */
     const char *dataset;         /* the default --dataset, NULL: required */
     int slurm;                   /* --slurm (and the cluster's flags) apply */
+    int exec;                    /* --exec -- CMD ARGS... (a study around the user's trainer) applies */
     const char *slurm_dataset;   /* --slurm: the only dataset it runs on (NULL: any) */
     const char *slurm_dataset_why; /* ... the error's words after "the ... runs on DATASET" */
     /* Sets the kind's defaults in o (c is already initialised); may be NULL. */

@@ -14,5 +14,6 @@ const pt_study_kind pt_kind_regime = {
             "(Table 1) x repeats, each trained with threshold early stopping and every\n"
             "epoch's energy measured, into the results store.\n",
     .slurm = 1,
+    .exec = 1,
     .run = run,
 };

@@ -118,6 +118,7 @@ const pt_study_kind pt_kind_tune = {
             "  --replay            search the stored regime grid of the same flags instead of\n"
             "                      training: its runs' epochs are replayed, so the answer and\n"
             "                      the savings are on the very energies the grid measured\n",
+    .exec = 1,
     .defaults = defaults,
     .flag = flag,
     .check = check,

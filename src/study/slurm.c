@@ -252,12 +252,14 @@ static void task_script(FILE *f, const pt_slurm_study *js, const pt_slurm_option
           "echo \"powertrain task $i on $(hostname -s) (job ${SLURM_JOB_ID:-?}): shard $shard\"\n"
           "\"$pt\"",
           f);
+    int dd = 0; /* --exec's command after "--" stays last */
     for (int a = 0; a < js->argc; a++) {
+        if (!dd && !strcmp(js->argv[a], "--")) fputs(" --db \"$db\" --task-index \"$i\" --resume", f), dd = 1;
         fputc(' ', f);
         put_quoted(f, js->argv[a]);
     }
-    fputs(" --db \"$db\" --task-index \"$i\" --resume &\n"
-          "child=$!\n"
+    fputs(dd ? " &\n" : " --db \"$db\" --task-index \"$i\" --resume &\n", f);
+    fputs("child=$!\n"
           "while :; do\n"
           "  wait \"$child\"; rc=$?\n"
           "  kill -0 \"$child\" 2>/dev/null || break\n"

@@ -13,6 +13,8 @@ void pt_stop_config_default(pt_stop_config *c) {
     c->patience = 40;
     c->max_epochs = 1000;
     c->diverge_factor = 10.0;
+    c->chance_epochs = 5;
+    c->chance_margin = 0.05;
 }
 
 void pt_stop_init(pt_stopper *s, const pt_stop_config *cfg) {
@@ -71,6 +73,13 @@ int pt_stop_update(pt_stopper *s, double train_loss, double val_loss, double val
         char why[128];
         snprintf(why, sizeof why, "%d epochs without improvement", s->since_best);
         return finish(s, PT_RUN_DONE, why);
+    }
+    if (!s->armed && s->cfg.mode == PT_STOP_ACCURACY && s->cfg.chance > 0 && s->cfg.chance_epochs > 0 &&
+        s->epoch >= s->cfg.chance_epochs && !(s->best_val_acc > s->cfg.chance + s->cfg.chance_margin)) {
+        char why[128];
+        snprintf(why, sizeof why, "stuck at chance (best val acc %.3f after %d epochs, chance %.3f)",
+                 s->best_val_acc, s->epoch, s->cfg.chance);
+        return finish(s, PT_RUN_NOT_REACHED, why);
     }
     if (s->epoch >= s->cfg.max_epochs) {
         if (s->armed) return finish(s, PT_RUN_DONE, "epoch cap reached after the target");

@@ -10,6 +10,11 @@
  * also gives done.
  * Both: a NaN/Inf loss, or a training loss over diverge_factor x the first
  * epoch's, ends the run at once as diverged. Every status keeps its energy.
+ * Accuracy mode with chance > 0 (1 / classes): a run that has not reached the
+ * threshold and whose best validation accuracy after chance_epochs epochs is
+ * still within chance_margin of chance ends as not_reached, "stuck at chance"
+ * (an lr 0.1 run that sits at 10% never recovers; the cap would only burn
+ * energy). Every end has a short reason (s->reason).
  */
 #ifndef PT_STUDY_STOP_H
 #define PT_STUDY_STOP_H
@@ -25,6 +30,9 @@ typedef struct {
     int max_epochs;        /* the cap (> 0) */
     double diverge_factor; /* train loss > factor x first epoch's -> diverged (10) */
     double min_delta;      /* an improvement must exceed this (0) */
+    double chance;         /* accuracy of guessing (1 / classes); 0: no stuck-at-chance rule */
+    int chance_epochs;     /* epochs before a run can be stuck at chance (5; 0: never) */
+    double chance_margin;  /* stuck: best val acc <= chance + margin (0.05) */
 } pt_stop_config;
 
 typedef struct {
@@ -43,7 +51,8 @@ typedef struct {
     char reason[128];          /* why it stopped, for the progress line */
 } pt_stopper;
 
-void pt_stop_config_default(pt_stop_config *c); /* the paper's: accuracy, 0.8, 40, cap 1000, 10x */
+/* the paper's: accuracy, 0.8, 40, cap 1000, 10x; chance off (0), 5 epochs, margin 0.05 */
+void pt_stop_config_default(pt_stop_config *c);
 void pt_stop_init(pt_stopper *s, const pt_stop_config *cfg);
 /* Feeds one finished epoch; returns 1 when the run stops now (s->status set). */
 int pt_stop_update(pt_stopper *s, double train_loss, double val_loss, double val_acc, double energy_j);

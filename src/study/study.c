@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include "models/models.h"
 #include "nn/checkpoint.h"
+#include "study/exec_run.h"
 #include "store/read.h"
 #include "study/grid.h"
 #include "util/clock.h"
@@ -33,12 +35,14 @@ int pt_preset_get(const char *name, pt_preset *p) {
         memcpy(p->batch_sizes, bs, sizeof bs);
         p->patience = 40;
         p->max_epochs = 1000;
-    } else if (!strcmp(name, "quick")) {
-        static const int bs[4] = {16, 64, 256, 1024};
+        p->chance_epochs = 5;
+    } else if (!strcmp(name, "quick")) { /* README, "The quick preset": why these numbers */
+        static const int bs[4] = {16, 32, 64, 128};
         memcpy(p->batch_sizes, bs, sizeof bs);
-        p->patience = 3;
+        p->patience = 2;
         p->max_epochs = 15;
-        p->train_limit = 2048;
+        p->chance_epochs = 3;
+        p->train_limit = 4096;
         p->val_limit = 512;
     } else {
         return -1;
@@ -53,12 +57,16 @@ int pt_preset_study(const char *name, const char *kind, pt_preset *p) {
     if (!strcmp(kind, "pretrain")) { /* 4 phases per setup: under a third of the data per run */
         static const int bs[4] = {16, 64, 256, 512};
         memcpy(p->batch_sizes, bs, sizeof bs);
+        p->patience = 3;
+        p->max_epochs = 15;
         p->repeats = 1;
         p->train_limit = 640;
         p->val_limit = 256;
     } else if (!strcmp(kind, "multitask")) { /* resnet18 on 2 cores: small images, small slices */
         static const int bs[4] = {16, 32, 64, 128}; /* batch 8 is per-step overhead on CPU */
         memcpy(p->batch_sizes, bs, sizeof bs);
+        p->patience = 3;
+        p->max_epochs = 15;
         p->repeats = 1;
         p->train_limit = 160;
         p->val_limit = 64;
@@ -83,6 +91,7 @@ void pt_study_config_json(const pt_study_config *cfg, const char *model, char *j
              (long long)cfg->preset.val_limit);
     if (cfg->preset.image_size > 0 && strlen(json) + 32 < n) /* only where it applies: older studies resume */
         snprintf(json + strlen(json) - 1, n - strlen(json) + 1, ",\"image_size\":%d}", cfg->preset.image_size);
+    pt_exec_config_json(&cfg->exec, json, n); /* checked to fit (pt_exec_check) */
 }
 
 int pt_study_multitask_note(const pt_study_config *cfg, char *note, size_t n) {
@@ -151,10 +160,11 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
     s->study_id = -1;
-    /* the device first: a missing GPU is one line, before any data is read */
-    s->be = pt_backend_create(cfg->device, cfg->threads, err, errlen);
-    if (!s->be) goto fail;
-    if (pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit,
+    /* the device first: a missing GPU is one line, before any data is read;
+       a study around a command (--exec) has neither: the command trains */
+    s->be = cfg->exec.argv ? NULL : pt_backend_create(cfg->device, cfg->threads, err, errlen);
+    if (!s->be && !cfg->exec.argv) goto fail;
+    if (!cfg->exec.argv && pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit,
                            cfg->preset.image_size, cfg->seed, &s->data, err, errlen) != 0)
         goto fail;
     pt_meter_config mc;
@@ -164,7 +174,7 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
     /* training on a GPU without --gpus: bill exactly that GPU (by PCI bus id,
        so CUDA_VISIBLE_DEVICES' renumbering cannot mislead NVML's indices) */
     char bus[32];
-    if (!mc.gpus && pt_backend_gpu(s->be, bus, sizeof bus, NULL, 0) >= 0 && bus[0]) {
+    if (!mc.gpus && s->be && pt_backend_gpu(s->be, bus, sizeof bus, NULL, 0) >= 0 && bus[0]) {
         pt_strlcpy(s->gpu_bill, bus, sizeof s->gpu_bill);
         mc.gpus = s->gpu_bill;
     }
@@ -205,7 +215,8 @@ static int study_open_store(pt_study *s, const char *kind, char *err, size_t err
     const pt_study_config *cfg = s->cfg;
     s->store = pt_store_open(cfg->db, 1, err, errlen);
     if (!s->store) goto fail;
-    char json[2048];
+    if (cfg->one_task > 0) pt_store_claims_private(s->store); /* a cluster task's own shard (slurm.c) */
+    char json[PT_EXEC_JSON_MAX + 2048];
     pt_study_config_json(cfg, s->data.model, json, sizeof json);
     if (cfg->study_note && strlen(json) + strlen(cfg->study_note) + 2 < sizeof json)
         snprintf(json + strlen(json) - 1, sizeof json - strlen(json) + 1, ",%s}", cfg->study_note);
@@ -301,7 +312,7 @@ static void run_config_json(const pt_study *s, int repeat, const char *note, cha
                  ours ? " (default)" : "");
     snprintf(json, len, "{\"interval_ms\":%u,\"seed\":%llu,\"threads\":%d,\"versions\":\"powertrain %s\"%s%s%s}",
              cfg->interval_ms ? cfg->interval_ms : 100, (unsigned long long)(cfg->seed + (uint64_t)repeat - 1),
-             s->be->threads, PT_METER_VERSION, per, note ? "," : "", note ? note : "");
+             s->be ? s->be->threads : 0, PT_METER_VERSION, per, note ? "," : "", note ? note : "");
 }
 
 /* A run finished earlier: its stored result stands. */
@@ -373,6 +384,11 @@ static int setup_train(pt_study *s, const pt_setup_opts *o, pt_net *net, const c
     tc.stop.threshold = cfg->preset.threshold;
     tc.stop.patience = cfg->preset.patience;
     tc.stop.max_epochs = cfg->preset.max_epochs;
+    if (cfg->diverge_factor > 0) tc.stop.diverge_factor = cfg->diverge_factor;
+    int chance = cfg->chance_epochs ? cfg->chance_epochs : cfg->preset.chance_epochs;
+    if (chance != 0) tc.stop.chance_epochs = chance < 0 ? 0 : chance;
+    if (tc.task == PT_TASK_CLASSIFY && pt_net_head_size(net, 0) > 1)
+        tc.stop.chance = 1.0 / (double)pt_net_head_size(net, 0); /* "stuck at chance" */
     if (o->stop_on_loss) tc.stop.mode = PT_STOP_LOSS;
     tc.store = s->store;
     tc.run_id = rid;
@@ -438,6 +454,33 @@ static int resume_path(const pt_study *s, int64_t rid, char *out, size_t n, char
     return 0;
 }
 
+/* After run ckpt's training: the temp files a killed writer of its
+   checkpoint left (util/fs.c names them "<path>.tmp.<hex>"; the run is ours,
+   nobody else writes them), then the checkpoint folders once empty (a
+   finished run removes its checkpoint): nothing is left beside the store
+   when nothing is resumable. */
+static void checkpoint_tidy(const pt_study *s, const char *ckpt) {
+    char dir[4300], tmp[4400];
+    const char *slash = strrchr(ckpt, '/');
+    size_t dl = slash ? (size_t)(slash - ckpt) : 0;
+    snprintf(dir, sizeof dir, "%.*s", (int)dl, ckpt);
+    snprintf(tmp, sizeof tmp, "%s.tmp.", slash ? slash + 1 : ckpt); /* a name prefix, no pattern */
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, tmp, strlen(tmp)) != 0) continue;
+        char full[4700];
+        snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
+        unlink(full);
+    }
+    if (d) closedir(d);
+    snprintf(dir, sizeof dir, "%s.checkpoints/study%lld", s->cfg->db, (long long)s->study_id);
+    if (rmdir(dir) == 0) {
+        snprintf(dir, sizeof dir, "%s.checkpoints", s->cfg->db);
+        rmdir(dir); /* fails while another study keeps a file there */
+    }
+}
+
 int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int repeat, const char *phase,
                        const pt_setup_opts *o, pt_train_result *res, int *skipped, char *err, size_t errlen) {
     const pt_study_config *cfg = s->cfg;
@@ -462,21 +505,30 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
                       .config_json = json};
     pt_run_claim claim;
     if (pt_store_run_claim(s->store, &ri, &claim, err, errlen) != 0) return -1;
-    if (claim.state == PT_CLAIM_FINISHED) return *skipped = 1, stored_result(s, claim.run_id, res, err, errlen);
+    if (claim.state == PT_CLAIM_FINISHED) {
+        char stale[4400]; /* a process killed between a run's end and its checkpoint's removal left it */
+        snprintf(stale, sizeof stale, "%s.checkpoints/study%lld/run%lld.resume", cfg->db, (long long)s->study_id,
+                 (long long)claim.run_id);
+        if (unlink(stale) == 0) checkpoint_tidy(s, stale);
+        return *skipped = 1, stored_result(s, claim.run_id, res, err, errlen);
+    }
     if (claim.state == PT_CLAIM_BUSY) return *skipped = 2, busy_result(&claim, res), 0;
     int64_t rid = claim.run_id;
     char ckpt[4400] = "";
-    if (!o->watch && resume_path(s, rid, ckpt, sizeof ckpt, err, errlen) != 0) return -1;
+    if (!o->watch && !cfg->exec.argv && resume_path(s, rid, ckpt, sizeof ckpt, err, errlen) != 0) return -1;
     if (claim.state == PT_CLAIM_RESUMED && cfg->progress)
         fprintf(stderr, "  resuming run %lld (%d epochs stored%s%s)\n", (long long)rid, claim.epochs,
                 claim.owner[0] ? "; its owner " : "", claim.owner[0] ? claim.owner : "");
     char terr[512] = "";
     const char *model = o->model ? o->model : cfg->model ? cfg->model : s->data.model;
-    pt_net *net;
-    int ok = setup_net(s, o, model, batch_size, repeat, &net, terr, sizeof terr) != NULL &&
-             setup_train(s, o, net, model, setup, batch_size, lr, repeat, phase, rid, ckpt[0] ? ckpt : NULL, res,
-                         terr, sizeof terr) == 0;
+    pt_net *net = NULL;
+    pt_exec_job job = {rid, setup, batch_size, repeat, lr, o->watch, o->watch_ctx};
+    int ok = cfg->exec.argv ? pt_exec_run(s, &job, res, terr, sizeof terr) == 0 /* around the user's command */
+                            : setup_net(s, o, model, batch_size, repeat, &net, terr, sizeof terr) != NULL &&
+                                  setup_train(s, o, net, model, setup, batch_size, lr, repeat, phase, rid,
+                                              ckpt[0] ? ckpt : NULL, res, terr, sizeof terr) == 0;
     pt_net_free(net);
+    if (ckpt[0] && !res->claim_lost) checkpoint_tidy(s, ckpt);
     s->hot = 1;
     if (ok && res->claim_lost) { /* another process took it over: theirs to finish */
         *skipped = 2;
@@ -495,14 +547,24 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     return 0;
 }
 
+void pt_study_say_result(FILE *f, const char *prefix, const pt_train_result *res) {
+    char acc[32] = "no accuracy", target[48] = "target not reached";
+    if (isfinite(res->best_val_acc)) snprintf(acc, sizeof acc, "best val acc %.4f", res->best_val_acc);
+    if (isfinite(res->energy_to_target_j)) snprintf(target, sizeof target, "to target %.1f J", res->energy_to_target_j);
+    fprintf(f, "%s%s after %d epochs%s%.100s%s, %s, %.1f J (%s), %s\n", prefix, pt_run_status_name(res->status),
+            res->epochs, res->reason[0] ? " (" : "", res->reason, res->reason[0] ? ")" : "", acc,
+            isfinite(res->energy_j) ? res->energy_j : 0, pt_meter_method_name(res->method), target);
+}
+
 /* One phase of one setup, with its progress lines. 0, 1 (interrupted), -1. */
 static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr, int repeat, const char *phase,
                      const pt_setup_opts *o, pt_train_result *res, char *err, size_t errlen) {
     const pt_study_config *cfg = s->cfg;
     int skipped;
     if (cfg->progress)
-        fprintf(stderr, "[%d/%d] setup %d: batch %d, lr %g, repeat %d%s%s\n", k, total, setup, bs, lr, repeat,
-                strcmp(phase, "train") ? ", " : "", strcmp(phase, "train") ? phase : "");
+        fprintf(stderr, "[%d/%d] setup %d: batch %d, lr %g, repeat %d%s%s%s%s\n", k, total, setup, bs, lr, repeat,
+                strcmp(phase, "train") ? ", " : "", strcmp(phase, "train") ? phase : "", s->eta[0] ? "; " : "",
+                s->eta);
     if (pt_study_run_setup(s, setup, bs, lr, repeat, phase, o, res, &skipped, err, errlen) != 0) return -1;
     if (skipped != 2) s->nruns++; /* a run left to another process is theirs to count */
     if (res->status == PT_RUN_FAILED) s->nfailed++;
@@ -512,9 +574,7 @@ static int run_phase(pt_study *s, int k, int total, int setup, int bs, double lr
         else if (skipped)
             fprintf(stderr, "  already %s in the store: skipped\n", pt_run_status_name(res->status));
         else
-            fprintf(stderr, "  -> %s after %d epochs, best val acc %.4f, %.1f J (%s), to target %.1f J\n",
-                    pt_run_status_name(res->status), res->epochs, res->best_val_acc, res->energy_j,
-                    pt_meter_method_name(res->method), res->energy_to_target_j);
+            pt_study_say_result(stderr, "  -> ", res);
     }
     return cfg->interrupt && *cfg->interrupt ? 1 : 0;
 }
@@ -540,11 +600,53 @@ static int study_outcome(pt_study *s, const char *kind, int rc) {
     return 2;
 }
 
-/* One pass over the grid (run k of total as it goes). The first pass marks
-   in busy[] the runs left to another process; the second (retry = 1) goes
-   back to just those: a run whose owner has died since is taken over, one
-   still trained elsewhere is left. 0, 1 (interrupted), -1. */
-static int regime_pass(pt_study *s, unsigned char *busy, int retry, int *k, int total, char *err, size_t errlen) {
+/* The ETA of a regime grid from the runs trained so far: a remaining run is
+   expected to take what the trained runs of its setup took (measured epoch
+   times of the same batch size and learning rate), else of its batch size,
+   else the mean trained run. */
+typedef struct {
+    double t0, secs[PT_STUDY_MAX_GRID][PT_STUDY_MAX_GRID];
+    int n[PT_STUDY_MAX_GRID][PT_STUDY_MAX_GRID];
+} regime_eta;
+
+static double eta_guess(const regime_eta *e, const pt_preset *p, int b, int l) {
+    double sb = 0, sa = 0;
+    int nb = 0, na = 0;
+    for (int i = 0; i < p->nbs; i++)
+        for (int j = 0; j < p->nlr; j++) {
+            sa += e->secs[i][j], na += e->n[i][j];
+            if (i == b) sb += e->secs[i][j], nb += e->n[i][j];
+        }
+    if (e->n[b][l]) return e->secs[b][l] / e->n[b][l];
+    return nb ? sb / nb : na ? sa / na : NAN;
+}
+
+/* s->eta before task (r, b, l): elapsed and, once a run was trained, what is left */
+static void eta_say(pt_study *s, const regime_eta *e, const pt_preset *p, int r0, int b0, int l0) {
+    double left = 0, el = pt_clock_now() - e->t0;
+    for (int r = r0; r <= p->repeats; r++)
+        for (int b = 0; b < p->nbs; b++)
+            for (int l = 0; l < p->nlr; l++)
+                if (r > r0 || b > b0 || (b == b0 && l >= l0)) left += eta_guess(e, p, b, l);
+    if (isfinite(left))
+        snprintf(s->eta, sizeof s->eta, "%.0f s elapsed, about %.0f s left", el, left);
+    else snprintf(s->eta, sizeof s->eta, "%.0f s elapsed", el);
+}
+
+/* Where a regime grid walk stands: the ETA's measured times, the setups that
+   reached the target, and the runs left to another process (busy[(r-1) *
+   setups + setup - 1]) to go back to once. */
+typedef struct {
+    regime_eta eta;
+    int reached[PT_STUDY_MAX_GRID * PT_STUDY_MAX_GRID];
+    unsigned char *busy;
+    int k, total;
+} regime_walk;
+
+/* One pass over the grid. The first marks the runs left to another process;
+   the second (retry = 1) goes back to just those: a run whose owner has died
+   since is taken over, one still trained elsewhere is left. 0, 1 (interrupted), -1. */
+static int regime_pass(pt_study *s, regime_walk *w, int retry, char *err, size_t errlen) {
     const pt_study_config *cfg = s->cfg;
     const pt_preset *p = &cfg->preset;
     int rc = 0;
@@ -552,11 +654,16 @@ static int regime_pass(pt_study *s, unsigned char *busy, int retry, int *k, int 
         for (int b = 0; b < p->nbs && rc == 0; b++)
             for (int l = 0; l < p->nlr && rc == 0; l++) {
                 int setup = b * p->nlr + l + 1, i = (r - 1) * p->nbs * p->nlr + setup - 1;
-                if (!in_task(cfg, setup, r) || (retry && !busy[i])) continue;
+                if (!in_task(cfg, setup, r) || (retry && !w->busy[i])) continue;
                 pt_train_result res;
-                rc = run_phase(s, retry ? *k : ++*k, total, setup, p->batch_sizes[b], p->lrs[l], r, "train", NULL,
-                               &res, err, errlen);
-                busy[i] = rc == 0 && res.status == PT_RUN_RUNNING;
+                if (cfg->one_task <= 0 && !retry) eta_say(s, &w->eta, p, r, b, l);
+                double t = pt_clock_now();
+                rc = run_phase(s, retry ? w->k : ++w->k, w->total, setup, p->batch_sizes[b], p->lrs[l], r, "train",
+                               NULL, &res, err, errlen);
+                if (res.epochs > res.resumed_epochs && res.status != PT_RUN_RUNNING)
+                    w->eta.secs[b][l] += pt_clock_now() - t, w->eta.n[b][l]++;
+                w->reached[setup - 1] |= isfinite(res.energy_to_target_j);
+                w->busy[i] = rc == 0 && res.status == PT_RUN_RUNNING;
             }
     return rc;
 }
@@ -565,14 +672,24 @@ int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
     pt_study s;
     if (pt_study_open(&s, cfg, "regime", err, errlen) != 0) return -1;
     const pt_preset *p = &cfg->preset;
-    int total = cfg->one_task > 0 ? 1 : p->nbs * p->nlr * p->repeats, k = 0, rc = 0;
+    int total = cfg->one_task > 0 ? 1 : p->nbs * p->nlr * p->repeats, rc = 0;
     fprintf(stderr, "powertrain regime: %s, preset %s, %d runs (%d setups x %d repeats) on %s into %s (study %lld)\n",
             cfg->dataset, p->name, total, p->nbs * p->nlr, p->repeats, cfg->device, cfg->db, (long long)s.study_id);
-    unsigned char *busy = calloc((size_t)(p->nbs * p->nlr * p->repeats), 1);
-    if (!busy) rc = -1, pt_say(err, errlen, "out of memory");
-    if (rc == 0) rc = regime_pass(&s, busy, 0, &k, total, err, errlen);
-    if (rc == 0) rc = regime_pass(&s, busy, 1, &k, total, err, errlen);
-    free(busy);
+    regime_walk *w = calloc(1, sizeof *w);
+    if (w) w->busy = calloc((size_t)(p->nbs * p->nlr * p->repeats), 1);
+    if (!w || !w->busy) rc = -1, pt_say(err, errlen, "out of memory");
+    if (w) w->eta.t0 = pt_clock_now(), w->total = total;
+    if (rc == 0) rc = regime_pass(&s, w, 0, err, errlen);
+    if (rc == 0) rc = regime_pass(&s, w, 1, err, errlen);
+    s.eta[0] = '\0';
+    if (rc == 0 && cfg->one_task <= 0) {
+        int n = 0;
+        for (int i = 0; i < p->nbs * p->nlr; i++) n += w->reached[i];
+        printf("%d of %d setups reached the target (val acc %g) in at least one of %d repeats\n", n,
+               p->nbs * p->nlr, p->threshold, p->repeats);
+    }
+    if (w) free(w->busy);
+    free(w);
     if (rc == 0) { /* the grid's best setups, as tune compares against them */
         static const char *objs[2] = {"energy-to-target", "total-energy"};
         pt_grid *g = calloc(1, sizeof *g);

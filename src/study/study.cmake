@@ -1,7 +1,8 @@
 # Training runs and the studies.
 add_library(pt_study STATIC ${CMAKE_CURRENT_LIST_DIR}/stop.c ${CMAKE_CURRENT_LIST_DIR}/train.c
   ${CMAKE_CURRENT_LIST_DIR}/data.c ${CMAKE_CURRENT_LIST_DIR}/study.c
-  ${CMAKE_CURRENT_LIST_DIR}/tune.c ${CMAKE_CURRENT_LIST_DIR}/tune_run.c ${CMAKE_CURRENT_LIST_DIR}/grid.c ${CMAKE_CURRENT_LIST_DIR}/slurm.c)
+  ${CMAKE_CURRENT_LIST_DIR}/tune.c ${CMAKE_CURRENT_LIST_DIR}/tune_run.c ${CMAKE_CURRENT_LIST_DIR}/grid.c ${CMAKE_CURRENT_LIST_DIR}/slurm.c
+  ${CMAKE_CURRENT_LIST_DIR}/exec.c ${CMAKE_CURRENT_LIST_DIR}/exec_proc.c ${CMAKE_CURRENT_LIST_DIR}/exec_run.c)
 target_include_directories(pt_study PUBLIC ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(pt_study PUBLIC pt_store pt_models pt_nn pt_data pt_meter pt_util m)
 

@@ -4,21 +4,24 @@
  * Presets only change numbers:
  *   paper  batch sizes 64,256,1024,4096; lrs 0.1,0.01,0.001,0.0001; 2 repeats;
  *          threshold 0.8, patience 40, cap 1000 epochs; all data
- *   quick  batch sizes 16,64,256,1024 (the grid scaled to the slices); the same
- *          lrs; 2 repeats; threshold 0.8, patience 3, cap 15; at most 2048
+ *   quick  batch sizes 16,32,64,128 (enough steps per epoch for lr 0.0001 to
+ *          reach the target within the cap); the same lrs; 2 repeats; threshold
+ *          0.8, patience 2, cap 15, stuck at chance after 3 epochs; at most 4096
  *          training and 512 validation samples (pretrain and multitask shrink
- *          further: pt_preset_study)
+ *          further, with patience 3: pt_preset_study). README: "The quick preset".
  * Setup numbers follow Table 1: setup = 4 * (batch size index) + lr index + 1. */
 #ifndef PT_STUDY_STUDY_H
 #define PT_STUDY_STUDY_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "nn/backend.h"
 #include "powertrain/meter.h"
 #include "store/store.h"
 #include "study/data.h"
+#include "study/exec.h"
 #include "study/train.h"
 #include "study/tune.h"
 
@@ -32,6 +35,7 @@ typedef struct {
     int repeats;
     double threshold;
     int patience, max_epochs;
+    int chance_epochs; /* not_reached "stuck at chance" after this many epochs near chance (stop.h) */
     int64_t train_limit, val_limit;
     int image_size;  /* CelebA images are image_size x image_size (0: the reader's 64) */
 } pt_preset;
@@ -70,10 +74,19 @@ typedef struct {
     const char *encoder_weights;            /* multitask: resnet18 trunk safetensors, or NULL */
     const char *study_note;                 /* extra members of the study's config_json (tune), or NULL */
     int one_task;                           /* 0: every task; k > 0: only task k - 1 (a cluster array task) */
+    double diverge_factor;                  /* diverged: train loss > factor x epoch 1's (0: 10) */
+    int chance_epochs;                      /* stuck at chance after N epochs (0: 5; < 0: never) */
+    pt_exec_spec exec;                      /* exec.argv: each run is this command (exec.h), no model of ours */
 } pt_study_config;
 
+/* One line on f: PREFIX<status> after N epochs (<reason>), best val acc A,
+ * E J (method), to target T J -- "target not reached" where there is none,
+ * never nan. */
+void pt_study_say_result(FILE *f, const char *prefix, const pt_train_result *res);
+
 /* The study's config_json without study_note: what identifies a grid of the
- * same dataset, model, device, optimizer, seed and preset numbers. */
+ * same dataset, model, device, optimizer, seed and preset numbers (and, with
+ * --exec, the command and its regexes). n: at least 8192 with --exec. */
 void pt_study_config_json(const pt_study_config *cfg, const char *model, char *buf, size_t n);
 
 /* The longest note (extra config_json members) of a run. */
@@ -110,6 +123,7 @@ typedef struct {
     double idle_w; /* billed idle power measured at open (--idle), NAN when not measured */
     char gpu_bill[64]; /* the GPU backend's PCI bus id the meter bills (no --gpus), else "" */
     int nruns, nfailed; /* runs of this invocation's studies (stored ones included), of them failed */
+    char eta[96];       /* run_phase's progress: "12 s elapsed, about 40 s left" ("" none) */
     int hot;            /* a run was trained since the last cooldown */
     double cool_waited_s, cool_w; /* the last cooldown: seconds waited, power at its end (NAN: none) */
     int cool_reached;   /* it came within 5% of idle */

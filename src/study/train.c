@@ -137,7 +137,7 @@ static void epoch_component(pt_meter *m, int win, int k, pt_epoch_component *pc,
 
 /* The epoch window's energy into a store row (components into comp[]): the
    machine's (energy_j, the method's figure) and the job's share beside it. */
-static void epoch_energy(pt_meter *m, int win, pt_epoch_row *row, pt_epoch_component *comp, int maxcomp,
+void pt_train_epoch_energy(pt_meter *m, int win, pt_epoch_row *row, pt_epoch_component *comp, int maxcomp,
                          pt_meter_method *method) {
     row->energy_j = 0;
     row->eq1_j = row->counter_j = row->job_j = row->other_cpu_share = NAN;
@@ -169,6 +169,13 @@ static void epoch_energy(pt_meter *m, int win, pt_epoch_row *row, pt_epoch_compo
     row->counter_j = have_counter ? counter : NAN;
 }
 
+/* v with 4 decimals, or `none` where it is not finite: no nan in front of a person */
+static const char *num4(char *buf, size_t n, double v, const char *none) {
+    if (isfinite(v)) snprintf(buf, n, "%.4f", v);
+    else snprintf(buf, n, "%s", none);
+    return buf;
+}
+
 static void live_line(const pt_train_config *cfg, int epoch, long batch, long nbatches, double loss, double t0,
                       int win, double energy_before) {
     double now = cfg->meter ? pt_meter_now(cfg->meter) : pt_clock_now();
@@ -181,8 +188,10 @@ static void live_line(const pt_train_config *cfg, int epoch, long batch, long nb
             if (w.end_s > w.start_s) w_now = w.energy_j / (w.end_s - w.start_s);
         }
     }
-    fprintf(stderr, "\r\033[K%s epoch %d batch %ld/%ld loss %.4f  %.0f W  %.4f Wh  %.0f s", cfg->label ? cfg->label : "",
-            epoch, batch, nbatches, loss, w_now, e / 3600.0, now - t0);
+    char l[24], w[24];
+    fprintf(stderr, "\r\033[K%s epoch %d batch %ld/%ld loss %s  %s W  %.4f Wh  %.0f s", cfg->label ? cfg->label : "",
+            epoch, batch, nbatches, num4(l, sizeof l, loss, "not finite"), num4(w, sizeof w, w_now, "-"),
+            e / 3600.0, now - t0);
     fflush(stderr);
 }
 
@@ -220,9 +229,11 @@ static void epoch_line(const pt_train_config *cfg, const train_state *st, const 
     else
         snprintf(en, sizeof en, "%.1f J", row->energy_j);
     if (cfg->progress >= 2) fputs("\r\033[K", stderr);
-    fprintf(stderr, "%s%sepoch %d: train loss %.4f, val loss %.4f, val acc %.4f, %.1f s, %s (%s)%s%s\n",
-            cfg->label ? cfg->label : "", cfg->label ? ": " : "", row->epoch, row->train_loss, row->val_loss,
-            row->val_acc, row->seconds, en, row->method, st->stop.finished ? " -> " : "",
+    char tl[24], vl[24], va[24];
+    fprintf(stderr, "%s%sepoch %d: train loss %s, val loss %s, val acc %s, %.1f s, %s (%s)%s%s\n",
+            cfg->label ? cfg->label : "", cfg->label ? ": " : "", row->epoch,
+            num4(tl, sizeof tl, row->train_loss, "not finite"), num4(vl, sizeof vl, row->val_loss, "not finite"),
+            num4(va, sizeof va, row->val_acc, "-"), row->seconds, en, row->method, st->stop.finished ? " -> " : "",
             st->stop.finished ? pt_run_status_name(st->stop.status) : "");
 }
 
@@ -497,7 +508,7 @@ static int train_epoch(const pt_train_config *cfg, train_state *st, pt_train_res
     pt_epoch_row row;
     memset(&row, 0, sizeof row);
     pt_meter_method m;
-    epoch_energy(cfg->meter, win, &row, st->comp, st->maxcomp, &m);
+    pt_train_epoch_energy(cfg->meter, win, &row, st->comp, st->maxcomp, &m);
     if (st->interrupted || st->watched) {
         /* the epoch in flight is not a whole epoch: its energy counts, its row is not kept */
         st->stop.energy_j += decision_j(&row);
@@ -569,7 +580,7 @@ static void train_finish(const pt_train_config *cfg, train_state *st, pt_train_r
         char serr[512];
         pt_run_result rr = {res->status, res->epochs, res->best_val_acc, res->best_val_loss, res->machine_energy_j,
                             res->machine_energy_to_target_j, pt_meter_method_name(res->method),
-                            res->status == PT_RUN_FAILED ? res->reason : NULL,
+                            res->reason, /* every end has its reason (runs.end_reason) */
                             res->job_unknown ? NAN : res->energy_j, res->job_unknown ? NAN : res->energy_to_target_j,
                             1};
         if (pt_store_run_finish(cfg->store, cfg->run_id, &rr, serr, sizeof serr) != 0) {

@@ -106,6 +106,12 @@ int pt_train_run(const pt_train_config *cfg, pt_train_result *res, char *err, si
 int pt_train_probe(const pt_train_config *cfg, long min_steps, double min_seconds, long *steps, double *energy_j,
                    double *seconds, pt_meter_method *method, char *err, size_t errlen);
 
+/* Window win's energy into a store row's energy_j, eq1_j, counter_j and
+ * components (into comp[0..maxcomp), billed ones summed); *method the
+ * window's. A NULL meter or win < 0: 0 J, estimated. */
+void pt_train_epoch_energy(pt_meter *m, int win, pt_epoch_row *row, pt_epoch_component *comp, int maxcomp,
+                           pt_meter_method *method);
+
 /* Evaluates the net on a view in eval mode: mean loss and accuracy (NAN for
  * reconstruction). 0, or -1 (err). */
 int pt_train_evaluate(pt_net *net, pt_task task, float alpha, const pt_dataset *ds, double *loss,

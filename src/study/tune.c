@@ -377,6 +377,10 @@ static int search_probe(const pt_tune_config *cfg, const pt_tune_runner *rn, pt_
                 (long long)cfg->train_samples);
             continue;
         }
+        if (!rn->probe) { /* no probes (a study around a command): every batch size alike at first */
+            ss->epoch_j[b] = 1;
+            continue;
+        }
         if (cfg->budget_j > 0 && spent(res) >= cfg->budget_j) {
             res->budget_exhausted = 1;
             return 2;

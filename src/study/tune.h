@@ -87,7 +87,8 @@ double pt_curve_epochs_to(const pt_curve *c, double threshold, double z);
 typedef struct {
     void *ctx;
     /* Measures one batch size: joules and seconds per training step; adds the
-       probe's own energy to *spent_j. 0, or -1 with err (ends the search). */
+       probe's own energy to *spent_j. 0, or -1 with err (ends the search).
+       NULL: no probes (every batch size's epoch predicted alike). */
     int (*probe)(void *ctx, int batch_size, double *j_per_step, double *s_per_step, double *spent_j, char *err,
                  size_t errlen);
     /* Trains one run under the watch. 0 with out filled (any status), 1 when

@@ -131,7 +131,7 @@ static void print_value(const pt_objective *o, double v, char *buf, size_t n) {
 
 /* The regime study of the same configuration (the grid), or -1. */
 static int64_t find_grid(pt_store *st, const pt_study_config *cfg, const char *model) {
-    char base[2048], ferr[512];
+    char base[PT_EXEC_JSON_MAX + 2048], ferr[512];
     pt_study_config_json(cfg, model, base, sizeof base);
     return pt_store_study_find(st, "regime", cfg->dataset, cfg->preset.name, base, ferr, sizeof ferr);
 }
@@ -215,6 +215,7 @@ typedef struct {
     size_t cap;
     int64_t train_n;
     long probe_steps;
+    int no_probe; /* a grid around a command (--exec): searched without probes, as live */
     double threshold;
     pt_meter_method method;
 } replay_ctx;
@@ -316,7 +317,7 @@ static void replay_free(replay_ctx *c) {
 /* The search over the loaded runs, and what it prints. */
 static int replay_search(pt_tune_config *tc, replay_ctx *c, const char *objname, const char *db, pt_store *st,
                          int64_t grid, char *err, size_t errlen) {
-    pt_tune_runner rn = {c, replay_probe, replay_run};
+    pt_tune_runner rn = {c, c->no_probe ? NULL : replay_probe, replay_run};
     pt_tune_result *res = calloc(1, sizeof *res);
     if (!res) return pt_say(err, errlen, "out of memory"), -1;
     fprintf(stderr, "powertrain tune: replaying regime study %lld of %s (%d runs): nothing is trained or stored\n",
@@ -331,8 +332,11 @@ static int tune_replay(const pt_study_config *cfg, const pt_tune_config *tc_in, 
                        char *err, size_t errlen) {
     pt_tune_config tc = *tc_in;
     pt_study_data data;
-    if (pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit, cfg->preset.val_limit,
-                           cfg->preset.image_size, cfg->seed, &data, err, errlen) != 0)
+    memset(&data, 0, sizeof data);
+    data.train.n = PT_EXEC_TRAIN_SAMPLES; /* --exec: the command's data is not ours to read */
+    if (!cfg->exec.argv && pt_study_data_load(cfg->dataset, cfg->data_dir, cfg->preset.train_limit,
+                                              cfg->preset.val_limit, cfg->preset.image_size, cfg->seed, &data, err,
+                                              errlen) != 0)
         return -1;
     pt_store *st = pt_store_open_readonly(cfg->db, err, errlen);
     if (!st) {
@@ -351,6 +355,7 @@ static int tune_replay(const pt_study_config *cfg, const pt_tune_config *tc_in, 
     c.train_n = data.train.n;
     c.threshold = cfg->preset.threshold;
     c.probe_steps = probe_steps;
+    c.no_probe = cfg->exec.argv != NULL;
     c.method = PT_METHOD_COUNTER;
     tc.train_samples = data.train.n;
     replay_load l = {&c, NULL, 0, st, err, errlen};
@@ -421,14 +426,15 @@ static int tune_live(const pt_study_config *cfg, const pt_tune_opts *t, const ch
     if (pt_study_open(&s, cfg, "tune", err, errlen) != 0) return -1;
     pt_tune_config tc;
     tune_config(t, p, cfg->progress, &tc);
-    tc.train_samples = s.data.train.n;
+    tc.train_samples = cfg->exec.argv ? PT_EXEC_TRAIN_SAMPLES : s.data.train.n;
     int rc = -1;
     pt_tune_result *res = NULL;
     if (billed_pmax(&s, &tc.objective, err, errlen) != 0) goto done;
     tune_ctx ctx = {&s, t, p->lrs[0], PT_METHOD_COUNTER};
     for (int l = 1; l < p->nlr; l++)
         if (p->lrs[l] < ctx.probe_lr) ctx.probe_lr = p->lrs[l]; /* the gentlest: probes must not diverge */
-    pt_tune_runner rn = {&ctx, tune_probe, tune_runner_run};
+    /* a command (--exec) is not probed: setups are ordered by what the runs show */
+    pt_tune_runner rn = {&ctx, cfg->exec.argv ? NULL : tune_probe, tune_runner_run};
     fprintf(stderr,
             "powertrain tune: %s, preset %s, %s mode, objective %s, %d setups x %d repeats on %s into %s (study "
             "%lld)\n",

@@ -167,6 +167,9 @@ static void test_kills(void) {
     CHECK(q1("SELECT count(*) FROM runs") == 8);
     CHECK(q1("SELECT count(*) FROM studies") == 1);
     CHECK(q1("SELECT count(*) FROM runs WHERE status = 'running' OR owner_pid IS NOT NULL") == 0);
+    char ckdir[600];
+    snprintf(ckdir, sizeof ckdir, "%s.checkpoints", db);
+    CHECK(access(ckdir, F_OK) != 0); /* every run over: no checkpoint, no empty folder left */
     free(a);
     free(b);
 }

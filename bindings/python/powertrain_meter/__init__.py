@@ -15,10 +15,17 @@ measurement).
                 evaluate()
     m.to_json("energy.json")
 
+A trainer run by `powertrain regime --exec` (or `measure`) reports its epochs
+with one call, a no-op outside powertrain (no library needed):
+
+    from powertrain_meter import report_epoch
+    report_epoch(epoch, val_acc=0.83, val_loss=0.41)
+
 The library is found through POWERTRAIN_METER_LIB (a file path), else a
 libpowertrain-meter.so* in this package's folder, else the system's.
 """
 from ._lib import LibraryNotFoundError, library_path, load_library
+from .marks import report_epoch
 from .meter import (ComponentEnergy, Meter, MeterError, MeterWarning, Window, WindowResult,
                     format_energy)
 
@@ -26,7 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = ["Meter", "MeterError", "MeterWarning", "LibraryNotFoundError", "Window",
            "WindowResult", "ComponentEnergy", "format_energy", "load_library",
-           "library_path", "library_version", "__version__"]
+           "library_path", "library_version", "report_epoch", "__version__"]
 
 
 def library_version():
