@@ -160,6 +160,7 @@ struct pt_meter {
     int have_attr, sh_ok;
     double sh_busy, sh_cores, sh_other;
     pt_meter_tree_fn tree_fn; /* tests: stands for pt_proc_tree_jiffies */
+    int self_only;            /* pt_meter_set_self_only */
     void *tree_ctx;
 
     unsigned gen; /* fork_gen at open: another value means inherited across fork */
@@ -422,6 +423,15 @@ int pt_meter_set_clock(pt_meter *m, pt_meter_clock_fn fn, void *ctx) {
     return 0;
 }
 
+int pt_meter_set_self_only(pt_meter *m, int on) {
+    if (inherited(m)) return -1;
+    pthread_mutex_lock(&m->mu);
+    m->self_only = on != 0;
+    m->have_attr = m->sh_ok = 0; /* a new baseline in the new units */
+    unlock(m);
+    return 0;
+}
+
 int pt_meter_set_tree_fn(pt_meter *m, pt_meter_tree_fn fn, void *ctx) {
     if (m && inherited(m)) return -1;
     if (!m || m->running) {
@@ -472,7 +482,7 @@ static int attribution_share(pt_meter *m, double t) {
     pt_cpu_times ct;
     int pid = m->cfg.attribute_pid;
     /* the meter's own process (studies): its CPU time without a scan of /proc */
-    int self = pid == (int)m->pid && !m->tree_fn;
+    int self = m->self_only && pid == (int)m->pid && !m->tree_fn;
     if ((m->tree_fn ? m->tree_fn(m->tree_ctx, pid, &tree)
          : self     ? pt_proc_self_jiffies(&tree)
                     : pt_proc_tree_jiffies(pid, &tree)) != 0 ||

@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "util/ompwait.h"
 #include "util/str.h"
 
 /* The FIFO in a fresh temporary folder, opened for reading (non-blocking)
@@ -54,6 +55,7 @@ static void child(const pt_exec_proc *p, char *const *argv, int outfd, int errfd
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
     setenv("POWERTRAIN_MARKS", p->fifo_path, 1);
+    pt_omp_wait_child(); /* the command gets the user's OpenMP settings, not powertrain's */
     execvp(argv[0], argv);
     int e = errno;
     (void)!write(errfd, &e, sizeof e);

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "meter/meter_internal.h"
 #include "models/models.h"
 #include "nn/checkpoint.h"
 #include "study/exec_run.h"
@@ -149,7 +150,7 @@ static void describe_hardware(pt_study *s) {
 static void say_wait_policy(const pt_study *s) {
     int ours;
     const char *wait = pt_omp_wait_policy(&ours);
-    if (s->cfg->progress && s->be->threads > 1)
+    if (s->cfg->progress && s->be && s->be->threads > 1)
         fprintf(stderr, "powertrain: OpenMP threads wait %s (OMP_WAIT_POLICY=%s%s)\n",
                 !strcasecmp(wait, "PASSIVE") ? "passively, leaving idle cores to others" : "by spinning a while",
                 wait, ours ? ", powertrain's default for a shared machine" : "");
@@ -181,6 +182,9 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
     mc.quiet_short_windows = 1; /* epochs are stored with their figures; no warning per epoch */
     mc.attribute_pid = (int)getpid(); /* job energy: this process tree's share */
     s->meter = pt_meter_open(&mc);
+    /* in-process training: the process's own CPU time, no /proc scan; an --exec
+       command is a child, and the tree is scanned for it */
+    if (s->meter && !cfg->exec.argv) pt_meter_set_self_only(s->meter, 1);
     if (!s->meter || pt_meter_start(s->meter) != 0) {
         pt_say(err, errlen, "meter: %s", pt_meter_last_error());
         goto fail;
