@@ -433,9 +433,10 @@ static void test_epoch_cap(void) {
         cJSON_ArrayForEach(e, eps) sum += jnum(e, "end_s") - jnum(e, "start_s");
         sum += jnum(after, "end_s") - jnum(after, "start_s");
         CHECK_NEAR(sum, jnum(j, "duration_s"), 0, 1e-3);
-        /* the merged marks and the 0.3 s sleep are in the tail, at 50 W */
+        /* the merged marks and what is left of the 0.3 s sleep are in the tail, at 50 W
+           (how much is left depends on how fast 100,010 marks are read: not asserted) */
         double tail_s = jnum(after, "end_s") - jnum(after, "start_s");
-        CHECK(tail_s > 0.29);
+        CHECK(tail_s > 0 && tail_s < 60);
         CHECK_NEAR(jnum(after, "energy_j"), 50.0 * tail_s, 1e-6, 1e-6);
         CHECK_NEAR(jnum(j, "total_energy_j"), 50.0 * jnum(j, "duration_s"), 1e-6, 1e-6);
     }
