@@ -46,8 +46,10 @@ add_test(NAME test_exec COMMAND test_exec $<TARGET_FILE:powertrain> ${PROJECT_SO
 set_tests_properties(test_exec PROPERTIES TIMEOUT 600)
 # Job energy beside a busy loop on one of the two cores (issue 18): skipped (77)
 # with the reason when other processes load the machine.
-add_executable(test_job_energy test_job_energy.c)
-target_include_directories(test_job_energy PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PT_SQLITE_INCLUDE})
-target_link_libraries(test_job_energy PRIVATE ${PT_SQLITE_LIB})
-add_test(NAME test_job_energy COMMAND test_job_energy $<TARGET_FILE:powertrain>)
-set_tests_properties(test_job_energy PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+if(NOT PT_SANITIZE) # a timing-shaped comparison: ASan changes the CPU time of the two runs unevenly
+  add_executable(test_job_energy test_job_energy.c)
+  target_include_directories(test_job_energy PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PT_SQLITE_INCLUDE})
+  target_link_libraries(test_job_energy PRIVATE ${PT_SQLITE_LIB})
+  add_test(NAME test_job_energy COMMAND test_job_energy $<TARGET_FILE:powertrain>)
+  set_tests_properties(test_job_energy PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+endif()
