@@ -87,10 +87,7 @@ static int claim_insert(pt_store *st, const pt_run_info *info, double now, char 
     char host[256], started[32];
     long pid;
     pt_store_me(host, sizeof host, &pid);
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    store_now_iso(started, sizeof started);
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO runs(study_id, setup, repeat, phase, frozen, batch_size, lr, device, host, "

@@ -86,13 +86,6 @@ static int exec(pt_store *st, const char *sql, char *err, size_t n) {
     return 0;
 }
 
-static void now_iso(char *buf, size_t n) {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void bind_real_or_null(sqlite3_stmt *s, int i, double v) {
     if (isfinite(v)) sqlite3_bind_double(s, i, v);
     else sqlite3_bind_null(s, i);
@@ -552,7 +545,7 @@ int64_t pt_store_study_new(pt_store *st, const char *kind, const char *dataset, 
     if (!config_json) config_json = "{}";
     if (!preset) preset = "";
     char now[32];
-    now_iso(now, sizeof now);
+    store_now_iso(now, sizeof now);
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO studies(kind, dataset, preset, created_at, config_json) VALUES(?1,?2,?3,?4,?5)",
                            -1, &q, NULL) != SQLITE_OK)
@@ -730,7 +723,7 @@ int pt_store_run_finish(pt_store *st, int64_t run_id, const pt_run_result *res, 
         return -1;
     }
     char now[32];
-    now_iso(now, sizeof now);
+    store_now_iso(now, sizeof now);
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE runs SET status=?2, epochs=?3, best_val_acc=?4, best_val_loss=?5, energy_j=?6, "

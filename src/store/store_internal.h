@@ -7,6 +7,7 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store.h"
 #include "util/str.h"
@@ -17,6 +18,14 @@ struct pt_store {
     char path[4096];
     int claims_private; /* pt_store_claims_private: every other owner counts as gone */
 };
+
+/* Now as the store writes times: "2026-12-06T04:09:38Z" (UTC). */
+static inline void store_now_iso(char *buf, size_t n) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
 
 /* A REAL column, NAN for NULL. */
 static inline double col_or_nan(sqlite3_stmt *q, int i) {

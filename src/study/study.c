@@ -450,6 +450,12 @@ static void busy_result(const pt_run_claim *c, pt_train_result *res) {
 
 static int checkpoint_dir(const pt_study *s, char *out, size_t n, char *err, size_t errlen);
 
+/* The study's checkpoint folders: DB.checkpoints and DB.checkpoints/study<id>. */
+static void checkpoint_folders(const pt_study *s, char *base, size_t bn, char *dir, size_t dn) {
+    snprintf(base, bn, "%s.checkpoints", s->cfg->db);
+    snprintf(dir, dn, "%s.checkpoints/study%lld", s->cfg->db, (long long)s->study_id);
+}
+
 /* DB.checkpoints/study<id>/run<rid>.resume (its folder created). 0 or -1. */
 static int resume_path(const pt_study *s, int64_t rid, char *out, size_t n, char *err, size_t errlen) {
     char dir[4300];
@@ -478,11 +484,9 @@ static void checkpoint_tidy(const pt_study *s, const char *ckpt) {
         unlink(full);
     }
     if (d) closedir(d);
-    snprintf(dir, sizeof dir, "%s.checkpoints/study%lld", s->cfg->db, (long long)s->study_id);
-    if (rmdir(dir) == 0) {
-        snprintf(dir, sizeof dir, "%s.checkpoints", s->cfg->db);
-        rmdir(dir); /* fails while another study keeps a file there */
-    }
+    char base[4200];
+    checkpoint_folders(s, base, sizeof base, dir, sizeof dir);
+    if (rmdir(dir) == 0) rmdir(base); /* fails while another study keeps a file there */
 }
 
 int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int repeat, const char *phase,
@@ -510,9 +514,10 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     pt_run_claim claim;
     if (pt_store_run_claim(s->store, &ri, &claim, err, errlen) != 0) return -1;
     if (claim.state == PT_CLAIM_FINISHED) {
-        char stale[4400]; /* a process killed between a run's end and its checkpoint's removal left it */
-        snprintf(stale, sizeof stale, "%s.checkpoints/study%lld/run%lld.resume", cfg->db, (long long)s->study_id,
-                 (long long)claim.run_id);
+        char base[4200], dir[4300], stale[4400]; /* a process killed between a run's end and its
+                                                     checkpoint's removal left it */
+        checkpoint_folders(s, base, sizeof base, dir, sizeof dir);
+        snprintf(stale, sizeof stale, "%s/run%lld.resume", dir, (long long)claim.run_id);
         if (unlink(stale) == 0) checkpoint_tidy(s, stale);
         return *skipped = 1, stored_result(s, claim.run_id, res, err, errlen);
     }
@@ -720,8 +725,7 @@ int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
 /* DB.checkpoints/study<id>/ (created) */
 static int checkpoint_dir(const pt_study *s, char *out, size_t n, char *err, size_t errlen) {
     char base[4200];
-    snprintf(base, sizeof base, "%s.checkpoints", s->cfg->db);
-    snprintf(out, n, "%s/study%lld", base, (long long)s->study_id);
+    checkpoint_folders(s, base, sizeof base, out, n);
     if ((mkdir(base, 0777) != 0 && errno != EEXIST) || (mkdir(out, 0777) != 0 && errno != EEXIST)) {
         pt_say(err, errlen, "cannot create %s: %s", out, strerror(errno));
         return -1;
