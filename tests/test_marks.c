@@ -1,6 +1,7 @@
 /* test_marks.c -- the marks-line parser of `powertrain measure` (src/meter/marks.c):
  * which lines end an epoch (and with which number), begin a phase, are blank or are
  * refused as unknown. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,38 @@ static void test_epoch_end(void) {
         if (m.epoch != ok[i].epoch) fprintf(stderr, "'%s': epoch %ld, expected %ld\n", ok[i].line, m.epoch, ok[i].epoch);
         CHECK(m.epoch == ok[i].epoch);
     }
+}
+
+/* The metrics of --exec studies: in any order around N, absent NAN, a value
+   that is no finite number INFINITY; other key=value words ignored. */
+static void test_metrics(void) {
+    static const struct {
+        const char *line;
+        long epoch;
+        double acc, loss; /* -1: NAN expected */
+    } ok[] = {
+        {"epoch_end 3 val_acc=0.8 val_loss=0.4", 3, 0.8, 0.4},
+        {"epoch_end val_loss=1.5 val_acc=0.25 7", 7, 0.25, 1.5},
+        {"epoch_end\t2\tval_acc=0.5", 2, 0.5, -1},
+        {"epoch_end 4 val_acc=nan", 4, INFINITY, -1},
+        {"epoch_end 4 val_acc=inf val_loss=x", 4, INFINITY, INFINITY},
+        {"epoch_end 5 lr=0.1 val_acc=0.9", 5, 0.9, -1},
+        {"epoch_end val_acc=0.9", 0, 0.9, -1},
+        {"epoch_end 5 6 val_acc=0.9", 0, 0.9, -1},
+        {"epoch_end 5", 5, -1, -1},
+        {"epoch_end 5 val_accuracy=0.9", 5, -1, -1},
+    };
+    char buf[128];
+    pt_mark m;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        CHECK(parse(ok[i].line, buf, sizeof buf, &m) == PT_MARK_EPOCH_END);
+        if (m.epoch != ok[i].epoch) fprintf(stderr, "'%s': epoch %ld, expected %ld\n", ok[i].line, m.epoch, ok[i].epoch);
+        CHECK(m.epoch == ok[i].epoch);
+        CHECK(ok[i].acc < 0 ? isnan(m.val_acc) : m.val_acc == ok[i].acc);
+        CHECK(ok[i].loss < 0 ? isnan(m.val_loss) : m.val_loss == ok[i].loss);
+    }
+    CHECK(parse("phase warmup", buf, sizeof buf, &m) == PT_MARK_PHASE);
+    CHECK(isnan(m.val_acc) && isnan(m.val_loss));
 }
 
 static void test_phase(void) {
@@ -72,6 +105,7 @@ static void test_blank_and_unknown(void) {
 
 int main(void) {
     test_epoch_end();
+    test_metrics();
     test_phase();
     test_blank_and_unknown();
     return pt_test_finish("test_marks");

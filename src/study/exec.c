@@ -187,28 +187,3 @@ void pt_exec_argv_free(char **argv) {
     for (int a = 0; argv && argv[a]; a++) free(argv[a]);
     free(argv);
 }
-
-/* "key=VALUE" at tok: the number; INFINITY when VALUE is not a finite one
-   (nan, inf, text): reported, but no number. */
-static int metric(const char *tok, const char *key, double *out) {
-    size_t k = strlen(key);
-    if (strncmp(tok, key, k) != 0 || tok[k] != '=') return 0;
-    double v;
-    if (pt_parse_double(tok + k + 1, &v) != 0 || !isfinite(v)) v = INFINITY;
-    *out = v;
-    return 1;
-}
-
-int pt_exec_parse_mark(char *line, long *n, double *acc, double *loss) {
-    char *s = pt_trim(line);
-    *n = 0;
-    *acc = *loss = NAN;
-    if (strncmp(s, "epoch_end", 9) != 0 || (s[9] != '\0' && s[9] != ' ' && s[9] != '\t')) return 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(s + 9, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-        long v;
-        if (metric(tok, "val_acc", acc) || metric(tok, "val_loss", loss)) continue;
-        if (*n == 0 && pt_parse_long(tok, &v) == 0 && v > 0) *n = v;
-    }
-    return 1;
-}

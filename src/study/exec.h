@@ -58,13 +58,6 @@ int pt_exec_config_json(const pt_exec_spec *e, char *json, size_t n);
 char **pt_exec_argv(const pt_exec_spec *e, const pt_exec_values *v, char *err, size_t errlen);
 void pt_exec_argv_free(char **argv);
 
-/* A marks line: 1 for `epoch_end [N] [val_acc=A] [val_loss=L]` (absent
- * metrics NAN, INFINITY for a value that is no finite number such as nan;
- * *n 0 without N), 0 for a blank or any other line (the line is
- * trimmed in place). The one reader of metrics on marks lines; the plain
- * `epoch_end N` / `phase NAME` grammar is measure's (src/cli/cmd_measure.c;
- * to be src/meter/marks.h, which this can then build on). */
-int pt_exec_parse_mark(char *line, long *n, double *acc, double *loss);
 
 /* ---- the command's process group (exec_proc.c) ---------------------------- */
 

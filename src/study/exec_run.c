@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "meter/marks.h"
 #include "study/exec.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -200,14 +201,13 @@ static void on_output(exec_ctx *c, char *line) {
 
 /* One line of the marks FIFO: `epoch_end N val_acc=A val_loss=L` ends an epoch. */
 static void on_mark(exec_ctx *c, char *line) {
-    long n;
-    double acc, loss;
-    if (c->have[1] || !pt_exec_parse_mark(line, &n, &acc, &loss) || c->decided) return; /* --acc-regex: lines only */
+    pt_mark m;
+    if (c->have[1] || pt_marks_parse_line(line, &m) != PT_MARK_EPOCH_END || c->decided) return; /* --acc-regex: lines only */
     if (c->pending) finish_epoch(c);
     if (c->decided) return;
     cut_epoch(c);
-    c->pacc = acc;
-    c->ploss = loss;
+    c->pacc = m.val_acc;
+    c->ploss = m.val_loss;
     finish_epoch(c);
 }
 

@@ -1,8 +1,9 @@
 /* fuzz_marks.c -- the marks-line parser of `powertrain measure` (src/meter/marks.c):
  * the input cut into lines at '\n' as measure's line splitter does, each line parsed
  * from its own exact-size heap copy (an overread is an ASan error), and the result
- * checked: an epoch number >= 0, a phase name non-empty and trimmed inside the line. */
+ * checked: an epoch number >= 0, val_acc/val_loss only on epoch_end, a phase name non-empty and trimmed inside the line. */
 #include <ctype.h>
+#include <math.h>
 
 #include "meter/marks.h"
 #include "fuzz_util.h"
@@ -24,6 +25,8 @@ static void one_line(const uint8_t *p, size_t n) {
         if (t == 0 || isspace((unsigned char)m.text[0]) || isspace((unsigned char)m.text[t - 1])) abort();
     }
     if (k != PT_MARK_EPOCH_END && m.epoch != 0) abort();
+    /* metrics only on epoch_end; present ones are numbers or +inf (not finite) */
+    if (k != PT_MARK_EPOCH_END && (!isnan(m.val_acc) || !isnan(m.val_loss))) abort();
     if (k == PT_MARK_BLANK && *m.text) abort();
     pt_fuzz_note(k == PT_MARK_EPOCH_END ? "epoch_end" : k == PT_MARK_PHASE ? m.text : k == PT_MARK_BLANK ? "blank" : "unknown");
     free(line);
