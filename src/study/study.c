@@ -303,11 +303,13 @@ static void run_config_json(const pt_study *s, int repeat, const char *note, cha
         pt_meter_component_info(s->meter, k, &c);
         if (c.billed && c.update_period_s > period) period = c.update_period_s;
     }
-    char per[320] = "";
+    char per[512] = "";
     int ours;
     const char *wait = pt_omp_wait_policy(&ours);
     if (period > 0) snprintf(per, sizeof per, ",\"update_period_s\":%.4g", period);
     if (isfinite(s->idle_w)) snprintf(per + strlen(per), sizeof per - strlen(per), ",\"idle_w\":%.4g", s->idle_w);
+    snprintf(per + strlen(per), sizeof per - strlen(per), ",\"contamination\":%g",
+             cfg->contamination > 0 ? cfg->contamination : 0.1);
     if (s->cfg->cooldown_s > 0 && isfinite(s->cool_w))
         snprintf(per + strlen(per), sizeof per - strlen(per), ",\"cooldown_s\":%.1f,\"cooldown_w\":%.4g,\"cooled\":%s",
                  s->cool_waited_s, s->cool_w, s->cool_reached ? "true" : "false");
@@ -496,7 +498,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     if (!o) o = &none;
     memset(res, 0, sizeof *res);
     *skipped = 0;
-    char json[PT_STUDY_NOTE_MAX + 512];
+    char json[PT_STUDY_NOTE_MAX + 768];
     if (cfg->cooldown_s > 0 && s->hot) cooldown(s);
     run_config_json(s, repeat, o->note, json, sizeof json);
     pt_run_info ri = {.study_id = s->study_id,
