@@ -6,8 +6,8 @@
  * It exports, with NVML's ABI, nvmlInit_v2, nvmlShutdown, nvmlErrorString,
  * nvmlDeviceGetCount_v2, nvmlDeviceGetHandleByIndex_v2, nvmlDeviceGetName,
  * nvmlDeviceGetUUID, nvmlDeviceGetPciInfo_v3, nvmlDeviceGetPowerUsage,
- * nvmlDeviceGetTotalEnergyConsumption, nvmlDeviceGetEnforcedPowerLimit and
- * nvmlDeviceGetProcessUtilization
+ * nvmlDeviceGetTotalEnergyConsumption, nvmlDeviceGetEnforcedPowerLimit,
+ * nvmlDeviceGetProcessUtilization and nvmlDeviceGetTemperature
  * (built with -DFAKE_NVML_NO_ENERGY it lacks the last-but-one, like an old
  * driver).
  *
@@ -42,6 +42,11 @@
  *                     gives every listed process one sample newer than the
  *                     caller's lastSeenTimeStamp); pid "self" is the calling
  *                     process. Without procs: no process samples.
+ *         temps=<c>[,<c>...]
+ *                     nvmlDeviceGetTemperature (degrees C): the n-th call in
+ *                     this process for this GPU returns the n-th value, the
+ *                     last one from then on. Without temps:
+ *                     NVML_ERROR_NOT_SUPPORTED.
  *
  * Example:
  *   gpu NVIDIA_A100-SXM4-40GB GPU-11111111-2222-3333-4444-555555555555 00000000:3B:00.0 250000 1000000
@@ -100,6 +105,8 @@ typedef struct {
     unsigned long long limit_mw;
     int nproc;
     unsigned int proc_pid[16], proc_sm[16];
+    int ntemp;
+    unsigned int temp[32];
 } fake_gpu;
 
 typedef struct {
@@ -143,6 +150,15 @@ static void parse_procs(fake_gpu *g, char *list) {
         if (parse_ull(colon + 1, &sm)) continue;
         g->proc_pid[g->nproc] = (unsigned int)pid;
         g->proc_sm[g->nproc++] = (unsigned int)sm;
+    }
+}
+
+/* "c,c,c" into g's temperature sequence. */
+static void parse_temps(fake_gpu *g, char *list) {
+    char *save = NULL;
+    for (char *it = strtok_r(list, ",", &save); it && g->ntemp < 32; it = strtok_r(NULL, ",", &save)) {
+        unsigned long long c;
+        if (parse_ull(it, &c) == 0) g->temp[g->ntemp++] = (unsigned int)c;
     }
 }
 
@@ -198,6 +214,8 @@ static void load(fake_state *st) {
                 parse_ull(o + 6, &g->limit_mw);
             else if (strncmp(o, "procs=", 6) == 0)
                 parse_procs(g, o + 6);
+            else if (strncmp(o, "temps=", 6) == 0)
+                parse_temps(g, o + 6);
         }
         st->ngpu++;
     }
@@ -425,6 +443,26 @@ EXPORT nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t dev, nvmlProces
         for (int i = 0; i < g->nproc; i++)
             smp[i] = (nvmlProcessUtilizationSample_t){g->proc_pid[i], last_seen + 1, g->proc_sm[i], 0, 0, 0};
         *count = (unsigned int)g->nproc;
+    }
+    pthread_mutex_unlock(&lock);
+    return r;
+}
+
+/* calls of nvmlDeviceGetTemperature so far, per GPU (the control file is re-read on every call) */
+static int temp_calls[FAKE_MAX_GPUS];
+
+EXPORT nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t dev, int sensor, unsigned int *temp) {
+    if (!temp || sensor != 0) return NVML_ERROR_INVALID_ARGUMENT;
+    const fake_gpu *g;
+    nvmlReturn_t r = enter_device(dev, &state, &g);
+    if (r != NVML_SUCCESS) return r;
+    int i = (int)(g - state.gpu);
+    if (!g->ntemp) {
+        r = NVML_ERROR_NOT_SUPPORTED;
+    } else {
+        int k = temp_calls[i] < g->ntemp ? temp_calls[i] : g->ntemp - 1;
+        *temp = g->temp[k];
+        temp_calls[i]++;
     }
     pthread_mutex_unlock(&lock);
     return r;

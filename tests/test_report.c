@@ -292,7 +292,7 @@ static void test_write(void) {
     CHECK(csv != NULL);
     if (csv) {
         CHECK_CONTAINS(csv, "best_to_worst_ratio");
-        CHECK_CONTAINS(csv, ",1,1000,16,10000,10\n");
+        CHECK_CONTAINS(csv, ",1,1000,16,10000,10,0\n"); /* no contaminated run */
         free(csv);
     }
     snprintf(file, sizeof file, "%s/breakeven-1.csv", out);
@@ -897,6 +897,159 @@ static void test_paper_vs_run(void) {
     pt_report_data_free(&d);
 }
 
+/* ---- job energy (issue 18): contaminated runs and disagreeing repeats, marked -------- */
+
+/* run (setup, rep) of a hand-made store: `epochs` epochs of machine energy ej, the job's
+   0.8 ej (cpu-share); `dirty` of them contaminated (others 37% of the CPU) */
+static int cx_run(pt_store *st, int64_t sid, int setup, int bs, double lr, int rep, const char *phase, int frozen,
+                  int epochs, double ej, int dirty) {
+    char err[512];
+    pt_run_info info = {.study_id = sid, .setup = setup, .batch_size = bs, .lr = lr, .repeat = rep,
+                        .phase = phase, .frozen = frozen, .device = "cpu", .host = "node-7", .cpu = FIX_CPU,
+                        .config_json = "{\"interval_ms\":100,\"idle_w\":20,\"contamination\":0.2}"};
+    int64_t rid = pt_store_run_begin(st, &info, err, sizeof err);
+    if (rid < 0) return -1;
+    for (int e = 1; e <= epochs; e++) {
+        pt_epoch_component c;
+        memset(&c, 0, sizeof c);
+        strcpy(c.name, "cpu");
+        strcpy(c.source, "estimate");
+        strcpy(c.method, "estimated");
+        c.energy_j = ej, c.counter_j = c.eq1_j = NAN, c.mean_w = 30, c.peak_w = 40, c.samples = 40;
+        c.job_j = 0.8 * ej;
+        strcpy(c.attribution, "cpu-share");
+        int d = e <= dirty;
+        pt_epoch_row row = {.epoch = e, .seconds = 4, .train_loss = 1.0 / e, .val_loss = 1.1 / e,
+                            .val_acc = 0.5 + 0.05 * e, .energy_j = ej, .eq1_j = NAN, .counter_j = NAN,
+                            .method = "estimated", .job_j = 0.8 * ej, .other_cpu_share = d ? 0.37 : 0.02,
+                            .contaminated = d, .attribution = "cpu-share", .ncomponents = 1, .components = &c};
+        if (pt_store_epoch_add(st, rid, &row, err, sizeof err) != 0) return -1;
+    }
+    pt_run_result res = {.status = PT_RUN_DONE, .epochs = epochs, .best_val_acc = 0.9, .best_val_loss = 0.4,
+                         .energy_j = epochs * ej, .energy_to_target_j = (epochs - 1) * ej, .method = "estimated",
+                         .job_energy_j = 0.8 * epochs * ej, .job_energy_to_target_j = 0.8 * (epochs - 1) * ej,
+                         .has_job = 1};
+    return pt_store_run_finish(st, rid, &res, err, sizeof err);
+}
+
+/* A regime study (setups 1, 2 x 2 repeats) and a pretrain study (setup 1, four
+   phases); dirty: setup 2 repeat 1 and the frozen run have 2 contaminated epochs
+   each, and setup 1's repeats disagree (100 J and 250 J per epoch). */
+static int cx_store(const char *path, int dirty) {
+    char err[512];
+    remove(path);
+    pt_store *st = pt_store_open(path, 1, err, sizeof err);
+    if (!st) return -1;
+    int64_t sid = pt_store_study_get(st, "regime", "fmnist", "quick", "{}", NULL, err, sizeof err);
+    int rc = cx_run(st, sid, 1, 64, 0.1, 1, "train", 0, 5, 100, 0);
+    if (rc == 0) rc = cx_run(st, sid, 1, 64, 0.1, 2, "train", 0, 5, dirty ? 250 : 110, 0);
+    if (rc == 0) rc = cx_run(st, sid, 2, 64, 0.01, 1, "train", 0, 4, 120, dirty ? 2 : 0);
+    if (rc == 0) rc = cx_run(st, sid, 2, 64, 0.01, 2, "train", 0, 4, 125, 0);
+    sid = pt_store_study_get(st, "pretrain", "pamap2", "quick", "{}", NULL, err, sizeof err);
+    static const char *phases[4] = {"pretrain", "frozen", "unfrozen", "baseline"};
+    static const double ej[4] = {100, 20, 30, 70};
+    for (int p = 0; p < 4 && rc == 0; p++)
+        rc = cx_run(st, sid, 1, 64, 0.1, 1, phases[p], p == 1, 10, ej[p], dirty && p == 1 ? 2 : 0);
+    pt_store_close(st);
+    return rc;
+}
+
+/* the contents of file `name` of the report of store `db` written into `out` */
+static char *cx_file(const char *out, const char *name) {
+    char file[512];
+    snprintf(file, sizeof file, "%s/%s", out, name);
+    return slurp(file);
+}
+
+static int cx_report(const char *db, const char *out, pt_report_data *d) {
+    char err[512], names[4096];
+    pt_store *st = pt_store_open(db, 0, err, sizeof err);
+    if (!st) return -1;
+    int rc = pt_report_load(st, 0, d, err, sizeof err);
+    pt_store_close(st);
+    if (rc != 0) return -1;
+    pt_report_options o;
+    pt_report_options_init(&o);
+    o.out_dir = out;
+    return pt_report_write(d, &o, names, sizeof names, err, sizeof err);
+}
+
+/* each figure and the headline: the marks exactly when a run has contaminated epochs */
+static void cx_check_files(const char *out, int dirty) {
+    static const char *figs[4] = {"fig3-1.svg", "fig4-1.svg", "pareto-1.svg", "fig5-1.svg"};
+    for (int i = 0; i < 4; i++) {
+        char *svg = cx_file(out, figs[i]);
+        CHECK(svg != NULL);
+        if (!svg) continue;
+        CHECK((strstr(svg, "class=\"contaminated\"") != NULL) == dirty);
+        CHECK((strstr(svg, "contaminated: other processes") != NULL) == dirty);
+        if (dirty && i < 3) CHECK_CONTAINS(svg, "contaminated: other processes used &gt;20% of the CPU");
+        if (i < 2) CHECK((strstr(svg, "class=\"disagree\"") != NULL) == dirty); /* fig. 3 and 4 */
+        free(svg);
+    }
+    char *html = cx_file(out, "report.html"), *md = cx_file(out, "summary.md"), *json = cx_file(out, "report.json");
+    CHECK(html && md && json);
+    if (html && md && json) {
+        CHECK((strstr(html, "id=\"headline-warning\"") != NULL) == dirty);
+        CHECK((strstr(md, "**Warning:** 2 runs were (4 epochs) contaminated") != NULL) == dirty);
+        CHECK((strstr(json, "\"contaminated_runs\":2,\"contaminated_epochs\":4") != NULL) == dirty);
+        CHECK((strstr(json, "\"warning\":null") != NULL) == !dirty);
+        CHECK_CONTAINS(html, "compares the job's energy");
+        CHECK_CONTAINS(md, "compares the job's energy");
+        if (dirty) {
+            CHECK_CONTAINS(html, "more than 20% of the machine's CPU");
+            CHECK_CONTAINS(md, "1 setup whose repeats disagree by more than 1.5x");
+        }
+        /* the heading comes first: the warning before the methods box */
+        char *w = strstr(html, "headline-warning"), *m = strstr(html, "Energy methods:");
+        if (dirty) CHECK(w && m && w < m);
+    }
+    free(html), free(md), free(json);
+}
+
+static void test_contamination(void) {
+    for (int dirty = 0; dirty <= 1; dirty++) {
+        char db[256], out[256];
+        snprintf(db, sizeof db, "%s/cx%d.db", dir, dirty);
+        snprintf(out, sizeof out, "%s/cx%d", dir, dirty);
+        CHECK(cx_store(db, dirty) == 0);
+        pt_report_data d;
+        if (cx_report(db, out, &d) != 0) {
+            CHECK(0);
+            continue;
+        }
+        CHECK(d.ncontaminated == 2 * dirty);
+        CHECK(d.ncontaminated_epochs == 4 * dirty);
+        CHECK(d.ndisagree == dirty);
+        CHECK_NEAR(d.contamination_pct, dirty ? 20 : 10, 1e-9, 1e-9);
+        CHECK(d.nregimes == 1 && d.npretrains == 1);
+        if (d.nregimes == 1) {
+            const pt_report_setup *s1 = setup_of(&d.regimes[0], 1), *s2 = setup_of(&d.regimes[0], 2);
+            CHECK(s1 && s2);
+            if (s1 && s2) {
+                CHECK(s2->ncontaminated == dirty && s1->ncontaminated == 0);
+                CHECK(isfinite(s1->disagree_epoch) == dirty && isnan(s2->disagree_epoch));
+                if (dirty) CHECK_NEAR(s1->disagree_epoch, 2.5, 1e-9, 1e-9);
+                CHECK_NEAR(s1->epoch_j, dirty ? 0.8 * 175 : 0.8 * 105, 1e-9, 1e-9); /* the job's energy */
+            }
+        }
+        if (d.npretrains == 1) CHECK(d.pretrains[0].ncontaminated == dirty);
+        pt_report_data_free(&d);
+        cx_check_files(out, dirty);
+        char *runs = cx_file(out, "runs.csv"), *setups = cx_file(out, "regime-setups-1.csv");
+        CHECK(runs && setups);
+        if (runs && setups) {
+            CHECK_CONTAINS(runs, "machine_energy_j,attribution,contaminated_epochs\n");
+            CHECK_CONTAINS(runs, dirty ? ",384,288,estimated,AMD EPYC 7B13,node-7,480,cpu-share,2\n"
+                                   : ",384,288,estimated,AMD EPYC 7B13,node-7,480,cpu-share,0\n"); /* setup 2 r1 */
+            CHECK_CONTAINS(setups, "contaminated_runs,repeats_disagree_x\n");
+            CHECK_CONTAINS(setups, dirty ? ",estimated,0,2.5\n" : ",estimated,0,\n");
+            CHECK_CONTAINS(setups, dirty ? ",estimated,1,\n" : ",estimated,0,\n");
+        }
+        free(runs), free(setups);
+    }
+}
+
 int main(void) {
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
@@ -910,6 +1063,7 @@ int main(void) {
     test_named_columns();
     test_ends_and_front();
     test_paper_vs_run();
+    test_contamination();
     int rc = pt_test_finish("test_report");
     if (rc == 0) {
         char cmd[300];

@@ -5,8 +5,10 @@
  * nothing; a regime study whose every run fails (its batch exceeds the
  * data) exits 1 with a line saying so, each run's reason (and phase) on
  * stderr; so do a pretrain study (the phases after a failed autoencoder
- * fail for want of its checkpoint) and a `train` whose run failed.
- * argv[1] is the powertrain binary. */
+ * fail for want of its checkpoint) and a `train` whose run failed; --cooldown
+ * waits for the power and (fake NVML) for the GPU's temperature.
+ * argv[1] is the powertrain binary, argv[2] the fake libnvidia-ml. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,8 +148,60 @@ static void test_cooldown(const char *pamap2) {
              "json_type(config_json,'$.cooled') IN ('true','false')") == 1);
 }
 
+/* --cooldown with a GPU (fake NVML, 100 kW so that the CPU's estimate cannot move
+ * the power out of 5% of idle): it also waits until the GPU is back within 2 C
+ * of its temperature at the study's start, and stores both. The fake's
+ * temperatures, one a read: at open 40; then one per 1 s window of the cooldown.
+ * temps 40,50,45,42,41: back at the third window (42 <= 40 + 2), about 3 s;
+ * temps 40,60: never, the maximum wait (2 s) ends it, not cooled, 60 C stored;
+ * no temperature: "unavailable", and the power alone decides. */
+static void test_cooldown_gpu(const char *pamap2, const char *fake) {
+    static const struct {
+        const char *temps, *max_s;
+        double start, end, lo_s, hi_s;
+        int cooled;
+    } cases[3] = {{" temps=40,50,45,42,41", "10", 40, 42, 2.5, 5, 1},
+                  {" temps=40,60", "2", 40, 60, 1.5, 3.5, 0},
+                  {"", "10", NAN, NAN, 0.5, 2.5, 1}};
+    char control[600], err[8192], sql[512];
+    snprintf(control, sizeof control, "%s/nvml.control", dir);
+    setenv("POWERTRAIN_NVML_LIBRARY", fake, 1);
+    setenv("FAKE_NVML_CONTROL", control, 1);
+    unsetenv("CUDA_VISIBLE_DEVICES"), unsetenv("SLURM_STEP_GPUS"), unsetenv("SLURM_JOB_GPUS");
+    for (int k = 0; k < 3; k++) {
+        FILE *f = fopen(control, "w");
+        CHECK(f != NULL);
+        if (!f) return;
+        fprintf(f, "gpu NVIDIA_Fake GPU-11111111-2222-3333-4444-555555555555 00000000:3B:00.0 100000000 ramp%s\n",
+                cases[k].temps);
+        fclose(f);
+        snprintf(db, sizeof db, "%s/coolgpu%d.db", dir, k);
+        char *args[] = {(char *)bin, "regime", "--dataset", "pamap2", "--data", (char *)pamap2, "--batch-sizes", "16",
+                        "--lrs", "0.01", "--repeats", "2", "--max-epochs", "1", "--threads", "1", "--quiet",
+                        "--idle", "1", "--cooldown", (char *)cases[k].max_s, "--db", db, NULL};
+        CHECK(run(args, err, sizeof err) == 0);
+        const char *r2 = "FROM runs WHERE repeat = 2";
+        if (isnan(cases[k].start)) {
+            snprintf(sql, sizeof sql, "SELECT count(*) %s AND json_extract(config_json,'$.cooldown_gpu_c[0].start') = "
+                     "'unavailable' AND json_extract(config_json,'$.cooldown_gpu_c[0].end') = 'unavailable'", r2);
+        } else {
+            snprintf(sql, sizeof sql, "SELECT count(*) %s AND json_extract(config_json,'$.cooldown_gpu_c[0].start') = %g "
+                     "AND json_extract(config_json,'$.cooldown_gpu_c[0].end') = %g", r2, cases[k].start, cases[k].end);
+        }
+        CHECK(q1(sql) == 1);
+        snprintf(sql, sizeof sql, "SELECT count(*) %s AND json_extract(config_json,'$.cooldown_gpu_c[0].gpu') = 'gpu-0' "
+                 "AND json_extract(config_json,'$.cooled') = %d", r2, cases[k].cooled);
+        CHECK(q1(sql) == 1);
+        snprintf(sql, sizeof sql, "SELECT json_extract(config_json,'$.cooldown_s') %s", r2);
+        double waited = q1(sql);
+        CHECK(waited >= cases[k].lo_s && waited <= cases[k].hi_s);
+        if (!(waited >= cases[k].lo_s && waited <= cases[k].hi_s)) fprintf(stderr, "case %d: waited %g s\n", k, waited);
+    }
+    unsetenv("POWERTRAIN_NVML_LIBRARY"), unsetenv("FAKE_NVML_CONTROL");
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2) return 2;
+    if (argc < 3) return 2;
     bin = argv[1];
     if (!mkdtemp(dir)) return 1;
     char cache[600], pamap2[600], celeba[600];
@@ -162,6 +216,7 @@ int main(int argc, char **argv) {
     test_bad_encoder_weights(celeba);
     test_all_failed(pamap2);
     test_cooldown(pamap2);
+    test_cooldown_gpu(pamap2, argv[2]);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

@@ -199,6 +199,10 @@ PT_METER_API int pt_meter_source_count(const pt_meter *m);
 PT_METER_API int pt_meter_source_info(const pt_meter *m, int i, pt_meter_source *out);
 PT_METER_API int pt_meter_component_count(const pt_meter *m);
 PT_METER_API int pt_meter_component_info(const pt_meter *m, int i, pt_meter_component *out);
+/* Component i's temperature in degrees Celsius, read now from its source (GPUs:
+ * NVML's GPU sensor, AMD SMI's edge sensor). 0, or -1 when its source reads none
+ * or the read failed: the temperature is unavailable (nothing else changes). */
+PT_METER_API int pt_meter_component_temperature(pt_meter *m, int i, double *celsius);
 
 /* Starts the clock (t = 0) and the sampler thread. */
 PT_METER_API int pt_meter_start(pt_meter *m);

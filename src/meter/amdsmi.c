@@ -47,6 +47,10 @@ typedef amdsmi_status_t (*amd_bdf_fn)(amdsmi_processor_handle, uint64_t *);
 typedef amdsmi_status_t (*amd_uuid_fn)(amdsmi_processor_handle, unsigned int *, char *);
 typedef amdsmi_status_t (*amd_asic_fn)(amdsmi_processor_handle, void *);
 typedef amdsmi_status_t (*amd_energy_fn)(amdsmi_processor_handle, uint64_t *, float *, uint64_t *);
+/* amdsmi_get_temp_metric(handle, amdsmi_temperature_type_t, amdsmi_temperature_metric_t, int64_t *celsius) */
+typedef amdsmi_status_t (*amd_temp_fn)(amdsmi_processor_handle, int, int, int64_t *);
+#define AMDSMI_TEMPERATURE_TYPE_EDGE 0
+#define AMDSMI_TEMP_CURRENT 0
 
 #define AMDSMI_DEFAULT_LIBRARY "libamd_smi.so"
 #define AMDSMI_ROCM_LIBRARY "/opt/rocm/lib/libamd_smi.so"
@@ -64,6 +68,7 @@ typedef struct {
     amd_uuid_fn uuid;  /* optional */
     amd_asic_fn asic;  /* optional */
     amd_energy_fn energy;
+    amd_temp_fn temp;  /* optional */
     amdsmi_processor_handle *dev; /* per component */
     double *res_uj;               /* per component: counter resolution */
 } amd_impl;
@@ -117,7 +122,18 @@ static void amd_close(pt_source *src) {
     pt_source_free(src);
 }
 
-static const pt_source_ops amd_ops = {"amdsmi", amd_read, amd_close};
+/* GPU i's edge temperature, degrees Celsius */
+static int amd_temperature(pt_source *src, int i, double *celsius) {
+    amd_impl *a = src->impl;
+    int64_t c = 0;
+    if (!a->temp || i < 0 || i >= src->ncomp ||
+        a->temp(a->dev[i], AMDSMI_TEMPERATURE_TYPE_EDGE, AMDSMI_TEMP_CURRENT, &c) != AMDSMI_STATUS_SUCCESS)
+        return -1;
+    *celsius = (double)c;
+    return 0;
+}
+
+static const pt_source_ops amd_ops = {"amdsmi", amd_read, amd_close, amd_temperature};
 
 /* --- GPU selection -------------------------------------------------------------- */
 
@@ -293,6 +309,7 @@ static int load_symbols(amd_impl *a, char *why, size_t whylen) {
     (void)RESOLVE(a->dl, "amdsmi_get_gpu_device_bdf", a->bdf);
     (void)RESOLVE(a->dl, "amdsmi_get_gpu_device_uuid", a->uuid);
     (void)RESOLVE(a->dl, "amdsmi_get_gpu_asic_info", a->asic);
+    (void)RESOLVE(a->dl, "amdsmi_get_temp_metric", a->temp);
     return 0;
 }
 

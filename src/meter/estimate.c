@@ -109,7 +109,7 @@ static void est_close(pt_source *src) {
     pt_source_free(src);
 }
 
-static const pt_source_ops est_ops = {"estimate", est_read, est_close};
+static const pt_source_ops est_ops = {"estimate", est_read, est_close, NULL};
 
 /* The longest table entry contained in model, or NULL. */
 static int table_lookup(const char *model) {

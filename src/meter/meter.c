@@ -471,6 +471,15 @@ int pt_meter_component_info(const pt_meter *m, int i, pt_meter_component *out) {
     return 0;
 }
 
+int pt_meter_component_temperature(pt_meter *m, int i, double *celsius) {
+    if (inherited(m) || i < 0 || i >= m->ncomp || !celsius) return -1;
+    pthread_mutex_lock(&m->mu);
+    pt_source *src = m->cs[i].src;
+    int rc = src->ops->temperature ? src->ops->temperature(src, m->cs[i].idx, celsius) : -1;
+    pthread_mutex_unlock(&m->mu);
+    return rc;
+}
+
 /* ---- reading ---------------------------------------------------------- */
 
 /* The CPU shares of the interval since the previous regular read (sh_*):

@@ -48,6 +48,8 @@ typedef nvmlReturn_t (*nvml_text_fn)(nvmlDevice_t, char *, unsigned int);
 typedef nvmlReturn_t (*nvml_pci_fn)(nvmlDevice_t, nvmlPciInfo_t *);
 typedef nvmlReturn_t (*nvml_uint_fn)(nvmlDevice_t, unsigned int *);
 typedef nvmlReturn_t (*nvml_energy_fn)(nvmlDevice_t, unsigned long long *);
+typedef nvmlReturn_t (*nvml_temp_fn)(nvmlDevice_t, int, unsigned int *); /* nvmlTemperatureSensors_t is an enum */
+#define NVML_TEMPERATURE_GPU 0
 typedef struct {
     unsigned int pid;
     unsigned long long timeStamp; /* CPU timestamp, microseconds */
@@ -74,6 +76,7 @@ typedef struct {
     nvml_energy_fn energy;  /* NULL on drivers without the counter */
     nvml_uint_fn limit;     /* NULL when absent */
     nvml_putil_fn putil;    /* nvmlDeviceGetProcessUtilization; NULL when absent */
+    nvml_temp_fn temp;      /* nvmlDeviceGetTemperature; NULL when absent */
     nvmlDevice_t *dev;      /* per component */
     unsigned long long *seen; /* per component: newest process sample read so far */
 } nvml_impl;
@@ -178,7 +181,16 @@ static void nvml_close(pt_source *src) {
     pt_source_free(src);
 }
 
-static const pt_source_ops nvml_ops = {"nvml", nvml_read, nvml_close};
+/* GPU i's temperature (NVML_TEMPERATURE_GPU), degrees Celsius */
+static int nvml_temperature(pt_source *src, int i, double *celsius) {
+    nvml_impl *n = src->impl;
+    unsigned int c = 0;
+    if (!n->temp || i < 0 || i >= src->ncomp || n->temp(n->dev[i], NVML_TEMPERATURE_GPU, &c) != NVML_SUCCESS) return -1;
+    *celsius = c;
+    return 0;
+}
+
+static const pt_source_ops nvml_ops = {"nvml", nvml_read, nvml_close, nvml_temperature};
 
 /* --- GPU selection ------------------------------------------------------------ */
 
@@ -447,6 +459,7 @@ static int load_library(nvml_impl *n, char *why, size_t whylen) {
     if (RESOLVE(n->dl, "nvmlDeviceGetTotalEnergyConsumption", n->energy)) n->energy = NULL;
     if (RESOLVE(n->dl, "nvmlDeviceGetEnforcedPowerLimit", n->limit)) n->limit = NULL;
     if (RESOLVE(n->dl, "nvmlDeviceGetProcessUtilization", n->putil)) n->putil = NULL;
+    if (RESOLVE(n->dl, "nvmlDeviceGetTemperature", n->temp)) n->temp = NULL;
     for (size_t i = 0; i < sizeof req / sizeof *req; i++) {
         if (req[i].rc) {
             put_text(why, whylen, "%s lacks %s (not NVML, or an NVIDIA driver too old)", path,

@@ -324,7 +324,7 @@ static void rapl_close(pt_source *src) {
     pt_source_free(src);
 }
 
-static const pt_source_ops rapl_ops = {"rapl", rapl_read, rapl_close};
+static const pt_source_ops rapl_ops = {"rapl", rapl_read, rapl_close, NULL};
 
 /* Scans the powercap tree at base into scan (scan->found allocated); -1 with
    why set (and nothing to free) when no readable rapl zone is there. */

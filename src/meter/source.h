@@ -31,6 +31,10 @@ typedef struct {
      * out[i].ok is then 0). */
     int (*read)(pt_source *src, double t_s, int regular, pt_reading *out);
     void (*close)(pt_source *src); /* frees impl and comp */
+    /* Optional (NULL: the source reads none): component i's temperature now, in
+     * degrees Celsius (GPUs: NVML's GPU sensor, AMD SMI's edge sensor). 0, or -1
+     * when it cannot be read. Never called under the sampler's regular reads. */
+    int (*temperature)(pt_source *src, int i, double *celsius);
 } pt_source_ops;
 
 struct pt_source {

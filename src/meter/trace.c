@@ -76,7 +76,7 @@ static void trace_close(pt_source *src) {
     pt_source_free(src);
 }
 
-static const pt_source_ops trace_ops = {"trace", trace_read, trace_close};
+static const pt_source_ops trace_ops = {"trace", trace_read, trace_close, NULL};
 
 static int parse_number(const char *s, double *v) {
     return pt_parse_double(s, v) == 0 && isfinite(*v) ? 0 : -1;

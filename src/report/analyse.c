@@ -122,6 +122,7 @@ static void regime_group_runs(pt_report_data *d, pt_report_regime *g, int first,
             ns->setup = r->setup;
             ns->batch_size = r->batch_size;
             ns->lr = r->lr;
+            ns->disagree_epoch = ns->disagree_target = NAN;
         }
         pt_report_setup *su = &g->setups[k];
         su->nruns++;
@@ -151,6 +152,8 @@ static void regime_setup_means(const pt_report_data *d, pt_report_setup *su) {
             acc_add(&total, r->energy_j);
         }
         acc_add(&target, r->energy_to_target_j);
+        if (r->contaminated_epochs > 0) su->ncontaminated++;
+        if (isfinite(r->disagree_epoch)) su->disagree_epoch = r->disagree_epoch, su->disagree_target = r->disagree_target;
     }
     su->epoch_j = acc_mean(&ep);
     su->epochs_mean = acc_mean(&epochs);
@@ -246,6 +249,8 @@ static void analyse_regime(pt_report_data *d, pt_report_regime *g, int first, in
     for (int k = 0; k < g->nsetups; k++) {
         pt_report_setup *su = &g->setups[k];
         regime_setup_means(d, su);
+        g->ncontaminated += su->ncontaminated;
+        g->ndisagree += isfinite(su->disagree_epoch);
         if (isfinite(su->done_total_j)) {
             g->nratio++;
             if (g->best < 0 || su->done_total_j < g->setups[g->best].done_total_j) g->best = k;
@@ -293,6 +298,7 @@ static void analyse_pretrain(pt_report_data *d, pt_report_pretrain *g, int first
             g->rows[k].batch_size = r->batch_size;
             g->rows[k].lr = r->lr;
         }
+        if (r->contaminated_epochs > 0) g->rows[k].ncontaminated++, g->ncontaminated++;
         if (!pt_report_finished(r)) continue;
         if (!strcmp(r->phase, "pretrain")) acc_add(&enc[k], r->energy_j);
         else if (!strcmp(r->phase, "frozen")) acc_add(&cls[k], r->energy_j), acc_add(&fz, r->energy_j);
@@ -323,6 +329,7 @@ static void analyse_pretrain(pt_report_data *d, pt_report_pretrain *g, int first
     g->avg.unfrozen_j = NAN;
     g->avg.lr = NAN;
     g->avg.x = pt_report_break_even(g->avg.enc_j, g->avg.base_j, g->avg.class_j);
+    g->avg.ncontaminated = g->ncontaminated;
     g->frozen_j = acc_mean(&fz);
     g->unfrozen_j = acc_mean(&uf);
     g->nfrozen = fz.n;

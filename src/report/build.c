@@ -17,7 +17,7 @@
 enum {
     REG_SUM_STUDY_ID, REG_SUM_DATASET, REG_SUM_HARDWARE, REG_SUM_METHOD, REG_SUM_SETUPS, REG_SUM_SETUPS_IN_RATIO,
     REG_SUM_BEST_SETUP, REG_SUM_BEST_TOTAL_J, REG_SUM_WORST_SETUP, REG_SUM_WORST_TOTAL_J,
-    REG_SUM_BEST_TO_WORST_RATIO, REG_SUM_NCOLS
+    REG_SUM_BEST_TO_WORST_RATIO, REG_SUM_CONTAMINATED_RUNS, REG_SUM_NCOLS
 };
 static const pt_col reg_sum_cols[REG_SUM_NCOLS] = {
     [REG_SUM_STUDY_ID] = {"study_id", "study", PT_COL_INT},
@@ -31,13 +31,15 @@ static const pt_col reg_sum_cols[REG_SUM_NCOLS] = {
     [REG_SUM_WORST_SETUP] = {"worst_setup", "worst setup", PT_COL_INT},
     [REG_SUM_WORST_TOTAL_J] = {"worst_total_j", "worst: mean total", PT_COL_J},
     [REG_SUM_BEST_TO_WORST_RATIO] = {"best_to_worst_ratio", "worst / best", PT_COL_NUM},
+    [REG_SUM_CONTAMINATED_RUNS] = {"contaminated_runs", "contaminated runs", PT_COL_INT},
 };
 enum {
     REG_SETUP_SETUP, REG_SETUP_BATCH_SIZE, REG_SETUP_LR, REG_SETUP_RUNS, REG_SETUP_DONE, REG_SETUP_NOT_REACHED,
     REG_SETUP_DIVERGED, REG_SETUP_FAILED, REG_SETUP_RUNNING, REG_SETUP_EPOCHS_MEAN, REG_SETUP_ENERGY_PER_EPOCH_J,
     REG_SETUP_ENERGY_PER_EPOCH_MIN_J, REG_SETUP_ENERGY_PER_EPOCH_MAX_J, REG_SETUP_TOTAL_ENERGY_J,
     REG_SETUP_TOTAL_ENERGY_MIN_J, REG_SETUP_TOTAL_ENERGY_MAX_J, REG_SETUP_REACHED, REG_SETUP_ENERGY_TO_TARGET_J,
-    REG_SETUP_ENERGY_TO_TARGET_MIN_J, REG_SETUP_ENERGY_TO_TARGET_MAX_J, REG_SETUP_METHOD, REG_SETUP_NCOLS
+    REG_SETUP_ENERGY_TO_TARGET_MIN_J, REG_SETUP_ENERGY_TO_TARGET_MAX_J, REG_SETUP_METHOD, REG_SETUP_CONTAMINATED_RUNS,
+    REG_SETUP_REPEATS_DISAGREE_X, REG_SETUP_NCOLS
 };
 static const pt_col reg_setup_cols[REG_SETUP_NCOLS] = {
     [REG_SETUP_SETUP] = {"setup", "setup", PT_COL_INT},
@@ -61,6 +63,8 @@ static const pt_col reg_setup_cols[REG_SETUP_NCOLS] = {
     [REG_SETUP_ENERGY_TO_TARGET_MIN_J] = {"energy_to_target_min_j", "min", PT_COL_J},
     [REG_SETUP_ENERGY_TO_TARGET_MAX_J] = {"energy_to_target_max_j", "max", PT_COL_J},
     [REG_SETUP_METHOD] = {"method", "method", PT_COL_TEXT},
+    [REG_SETUP_CONTAMINATED_RUNS] = {"contaminated_runs", "contaminated runs", PT_COL_INT},
+    [REG_SETUP_REPEATS_DISAGREE_X] = {"repeats_disagree_x", "repeats disagree", PT_COL_NUM},
 };
 enum {
     BE_SETUP, BE_BATCH_SIZE, BE_LR, BE_PRETRAIN_J, BE_FROZEN_J, BE_UNFROZEN_J, BE_BASELINE_J,
@@ -226,7 +230,7 @@ static const pt_col carb_ctry_cols[CARB_CTRY_NCOLS] = {
 enum {
     RUNS_RUN_ID, RUNS_STUDY_ID, RUNS_SETUP, RUNS_BATCH_SIZE, RUNS_LR, RUNS_REPEAT, RUNS_PHASE, RUNS_FROZEN,
     RUNS_STATUS, RUNS_END_REASON, RUNS_EPOCHS, RUNS_BEST_VAL_ACC, RUNS_ENERGY_J, RUNS_ENERGY_TO_TARGET_J, RUNS_METHOD,
-    RUNS_HARDWARE, RUNS_HOST, RUNS_NCOLS
+    RUNS_HARDWARE, RUNS_HOST, RUNS_MACHINE_ENERGY_J, RUNS_ATTRIBUTION, RUNS_CONTAMINATED_EPOCHS, RUNS_NCOLS
 };
 static const pt_col runs_cols[RUNS_NCOLS] = {
     [RUNS_RUN_ID] = {"run_id", "run", PT_COL_INT},
@@ -246,6 +250,9 @@ static const pt_col runs_cols[RUNS_NCOLS] = {
     [RUNS_METHOD] = {"method", "method", PT_COL_TEXT},
     [RUNS_HARDWARE] = {"hardware", "hardware", PT_COL_TEXT},
     [RUNS_HOST] = {"host", "host", PT_COL_TEXT},
+    [RUNS_MACHINE_ENERGY_J] = {"machine_energy_j", "machine energy", PT_COL_J},
+    [RUNS_ATTRIBUTION] = {"attribution", "attribution", PT_COL_TEXT},
+    [RUNS_CONTAMINATED_EPOCHS] = {"contaminated_epochs", "contaminated epochs", PT_COL_INT},
 };
 
 static const pt_report_schema schemas[] = {
@@ -294,6 +301,12 @@ static void group_title(char *buf, size_t n, const pt_report_data *d, int study,
              s->preset, hw);
 }
 
+/* how far a setup's repeats disagree: the larger of the two ratios (NAN: they agree) */
+static double disagree_x(double epoch_ratio, double target_ratio) {
+    if (isnan(epoch_ratio)) return NAN;
+    return isfinite(target_ratio) && target_ratio > epoch_ratio ? target_ratio : epoch_ratio;
+}
+
 static void regime_tables(pt_report_tables *ts, const pt_report_data *d) {
     char title[512], cap[160];
     pt_table *sum = add(ts, "regime-summary", "Training regime: best-to-worst ratio of total energy",
@@ -317,6 +330,7 @@ static void regime_tables(pt_report_tables *ts, const pt_report_data *d) {
                 pt_table_set(sum, r, REG_SUM_WORST_TOTAL_J, g->setups[g->worst].done_total_j);
             }
             pt_table_set(sum, r, REG_SUM_BEST_TO_WORST_RATIO, g->ratio);
+            pt_table_set(sum, r, REG_SUM_CONTAMINATED_RUNS, g->ncontaminated);
         }
         char id[48];
         snprintf(id, sizeof id, "regime-setups-%d", i + 1);
@@ -324,15 +338,18 @@ static void regime_tables(pt_report_tables *ts, const pt_report_data *d) {
         char full[600];
         snprintf(full, sizeof full, "Setups of %s", title);
         pt_report_method_caption(&g->methods, cap, sizeof cap);
-        char caption[512];
+        char caption[768];
         snprintf(caption, sizeof caption,
                  "%s; energy per epoch: mean over runs of energy / epochs; total and epochs: mean of finished runs; "
                  "energy to target: mean of the runs that reached it; min and max: the spread over the same runs (n: "
-                 "runs, n reached: runs behind energy to target); best and worst setups in bold",
+                 "runs, n reached: runs behind energy to target); best and worst setups in bold; energies are the "
+                 "job's; contaminated runs: with an epoch where other processes used the CPU; repeats disagree: "
+                 "largest over smallest energy per epoch or to target, where above 1.5x",
                  cap);
         pt_table *t = add(ts, id, full, caption, PT_SEC_REGIME + i, reg_setup_cols, REG_SETUP_NCOLS);
         if (!t) continue;
         pt_table_col_empty(t, REG_SETUP_ENERGY_TO_TARGET_J, "not reached");
+        pt_table_col_empty(t, REG_SETUP_REPEATS_DISAGREE_X, "no");
         for (int k = 0; k < g->nsetups; k++) {
             const pt_report_setup *su = &g->setups[k];
             int r = pt_table_row(t);
@@ -358,6 +375,8 @@ static void regime_tables(pt_report_tables *ts, const pt_report_data *d) {
             pt_report_methods m = {0};
             for (int j = 0; j < su->nrep; j++) pt_report_methods_add(&m, d->runs[su->runs[j]].method);
             pt_table_set_s(t, r, REG_SETUP_METHOD, m.label);
+            pt_table_set(t, r, REG_SETUP_CONTAMINATED_RUNS, su->ncontaminated);
+            pt_table_set(t, r, REG_SETUP_REPEATS_DISAGREE_X, disagree_x(su->disagree_epoch, su->disagree_target));
         }
         t->highlight[0] = g->best;
         t->highlight[1] = g->worst;
@@ -804,7 +823,10 @@ static void carbon_tables(pt_report_tables *ts, const pt_report_data *d, const p
 
 static void runs_table(pt_report_tables *ts, const pt_report_data *d) {
     pt_table *t = add(ts, "runs", "Every run in the store",
-                      "energy_j is the figure of the run's method; NULL/empty where not recorded", PT_SEC_RUNS,
+                      "energy_j is the job's energy (its share of the machine's, which is beside it; equal where "
+                      "the run was billed whole), the figure of the run's method; contaminated epochs: other "
+                      "processes used the machine's CPU above the study's threshold; NULL/empty where not recorded",
+                      PT_SEC_RUNS,
                       runs_cols, RUNS_NCOLS);
     if (!t) return;
     pt_table_col_empty(t, RUNS_ENERGY_TO_TARGET_J, "not reached");
@@ -828,6 +850,9 @@ static void runs_table(pt_report_tables *ts, const pt_report_data *d) {
         pt_table_set_s(t, r, RUNS_METHOD, a->method);
         pt_table_set_s(t, r, RUNS_HARDWARE, a->hardware);
         pt_table_set_s(t, r, RUNS_HOST, a->host[0] ? a->host : "-");
+        pt_table_set(t, r, RUNS_MACHINE_ENERGY_J, a->machine_energy_j);
+        pt_table_set_s(t, r, RUNS_ATTRIBUTION, a->attribution[0] ? a->attribution : "whole");
+        pt_table_set(t, r, RUNS_CONTAMINATED_EPOCHS, a->contaminated_epochs);
     }
 }
 

@@ -152,6 +152,50 @@ static void fig_open(FILE *f, int w, int h, int standalone, const pt_report_stud
     svg_text(f, 12, 38, "start", "", "study %lld, %s; %s", (long long)s->id, hw, meth);
 }
 
+/* Job energy (issue 18): a run with a contaminated epoch is ringed (dashed, in
+   every figure), a setup whose repeats disagree by more than 1.5x carries the
+   sign "≠"; the legend lines appear only where a figure has such a mark. */
+#define NOT_EQUAL "\xe2\x89\xa0"
+
+static void contam_ring(FILE *f, double x, double y, double r) {
+    fprintf(f,
+            "<circle class=\"contaminated\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"none\" stroke=\"#000000\" "
+            "stroke-width=\"1.4\" stroke-dasharray=\"2 1.5\"/>\n",
+            x, y, r);
+}
+
+/* the legend line of the ring at (x, y): one line, or two (wrap) for a narrow column */
+static void contam_legend(FILE *f, const pt_report_data *d, double x, double y, int wrap) {
+    contam_ring(f, x + 6, y - 4, 6);
+    if (!wrap) {
+        svg_text(f, x + 16, y, "start", "class=\"contaminated-legend\"",
+                 "contaminated: other processes used >%g%% of the CPU", d->contamination_pct);
+        return;
+    }
+    svg_text(f, x + 16, y, "start", "class=\"contaminated-legend\"", "contaminated: other processes");
+    svg_text(f, x + 16, y + 16, "start", "", "used >%g%% of the CPU", d->contamination_pct);
+}
+
+static void disagree_sign(FILE *f, double x, double y, const char *col) {
+    char attrs[96];
+    snprintf(attrs, sizeof attrs, "class=\"disagree\" font-weight=\"bold\" fill=\"%s\"", col);
+    svg_text(f, x, y, "middle", attrs, NOT_EQUAL);
+}
+
+static void disagree_legend(FILE *f, double x, double y) {
+    disagree_sign(f, x + 6, y, "#000000");
+    svg_text(f, x + 16, y, "start", "", "repeats disagree by more than 1.5x (energy per epoch or to target)");
+}
+
+/* the lines a figure's marks take in its legend (18 px each) */
+static int marks_lines(int ncontaminated, int ndisagree) { return (ncontaminated > 0) + (ndisagree > 0); }
+
+/* those legend lines, from baseline y down */
+static void marks_legend(FILE *f, const pt_report_data *d, double x, double y, int ncontaminated, int ndisagree) {
+    if (ncontaminated > 0) contam_legend(f, d, x, y, 0), y += 18;
+    if (ndisagree > 0) disagree_legend(f, x, y);
+}
+
 /* ---------------------------------------------------------------- Fig. 3 -- */
 /* position in [0, 1] of v on the heatmap's colour scale */
 static double fig3_t(double v, double vmin, double vmax, int logc) {
@@ -172,16 +216,22 @@ static void fig3_spread(FILE *f, const pt_report_data *d, const pt_report_setup 
     for (int j = 0; j < su->nrep; j++) {
         const pt_report_run *r = &d->runs[su->runs[j]];
         if (r->epochs <= 0 || !isfinite(r->energy_j)) continue;
-        double v = r->energy_j / r->epochs;
-        fprintf(f, "<circle class=\"run\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\"/>\n",
-                x0 + fig3_t(v, vmin, vmax, logc) * (x1 - x0), sy, col);
+        double v = r->energy_j / r->epochs, px = x0 + fig3_t(v, vmin, vmax, logc) * (x1 - x0);
+        fprintf(f, "<circle class=\"run\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\"/>\n", px, sy, col);
+        if (r->contaminated_epochs > 0) contam_ring(f, px, sy, 5);
     }
+    if (su->ncontaminated > 0) /* the cell outlined, dashed */
+        fprintf(f,
+                "<rect class=\"contaminated\" x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
+                "stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>\n",
+                x + 2, y + 2, cw - 4, ch - 4, col);
+    if (isfinite(su->disagree_epoch)) disagree_sign(f, x + cw - 9, y + 14, col);
 }
 
 void pt_fig3(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone) {
     const pt_report_study *s = &d->studies[g->study];
     const int cw = 96, ch = 52, L = 96, T = 92, R = 120, B = 24;
-    int W = L + g->nlr * cw + R, H = T + g->nbs * ch + B;
+    int W = L + g->nlr * cw + R, H = T + g->nbs * ch + B + 18 * marks_lines(g->ncontaminated, g->ndisagree);
     if (W < 640) W = 640;
     double vmin = INFINITY, vmax = -INFINITY;
     for (int k = 0; k < g->nsetups; k++) {
@@ -251,6 +301,7 @@ void pt_fig3(FILE *f, const pt_report_data *d, const pt_report_regime *g, int st
         svg_text(f, bx + 22, by + bh, "start", "", "%s", num);
         svg_text(f, bx + 22, by + bh / 2 + 4, "start", "fill=\"#555555\"", "%s", unit);
     }
+    marks_legend(f, d, L, T + g->nbs * ch + 22, g->ncontaminated, g->ndisagree);
     fputs("</svg>\n", f);
 }
 
@@ -342,11 +393,13 @@ static void fig4_setup(FILE *f, const pt_report_data *d, const pt_report_regime 
             diamond(f, cx + dx, sc(y, r->energy_to_target_j / div));
         double v = isfinite(r->energy_j) ? r->energy_j / div : 0;
         marker(f, r->status, cx + dx, sc(y, v), col);
+        if (r->contaminated_epochs > 0) contam_ring(f, cx + dx, sc(y, v), 8);
     }
+    if (isfinite(su->disagree_epoch)) disagree_sign(f, cx, T - 6, "#000000");
 }
 
 /* the legend below the plot: learning rate colours, how a run ended, the marks */
-static void fig4_legend(FILE *f, const pt_report_regime *g, double ph) {
+static void fig4_legend(FILE *f, const pt_report_data *d, const pt_report_regime *g, double ph) {
     const int L = FIG4_L, T = FIG4_T;
     double ly = T + ph + 72;
     svg_text(f, L, ly, "start", "font-weight=\"bold\"", "learning rate");
@@ -370,6 +423,7 @@ static void fig4_legend(FILE *f, const pt_report_regime *g, double ph) {
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
             L + 420.0, ly - 4, L + 440.0, ly - 4);
     svg_text(f, L + 446, ly, "start", "", "mean of finished runs");
+    marks_legend(f, d, L, ly + 22, g->ncontaminated, g->ndisagree);
 }
 
 void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int standalone) {
@@ -401,7 +455,7 @@ void pt_fig4(FILE *f, const pt_report_data *d, const pt_report_regime *g, int st
     svg_text(f, L - 6, T + ph + 16, "end", "fill=\"#555555\"", "setup");
     svg_text(f, L - 6, T + ph + 30, "end", "fill=\"#555555\"", "lr");
     for (int k = 0; k < g->nsetups; k++) fig4_setup(f, d, g, k, &y, div, sw, ph);
-    fig4_legend(f, g, ph);
+    fig4_legend(f, d, g, ph);
     fputs("</svg>\n", f);
 }
 
@@ -442,6 +496,7 @@ static void fig5_curves(FILE *f, const pt_report_breakeven *b, int i, const scal
         double px = sc(x, b->x), py = sc(y, b->x * b->base_j / div);
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"2.5\"/>\n",
                 px, py, col);
+        if (b->ncontaminated > 0) contam_ring(f, px, py, 10);
         svg_text(f, px + 8, py - 8, "start", "font-weight=\"bold\"", "%.1f", b->x);
     }
 }
@@ -452,6 +507,7 @@ static void fig5_legend_entry(FILE *f, const pt_report_pretrain *g, const pt_rep
     static const char *names[3] = {"best", "worst", "average"};
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\"/>\n", lx,
             *ly, lx + 24, *ly, fig5_cols[i]);
+    if (b->ncontaminated > 0) contam_ring(f, lx + 12, *ly, 8);
     if (i < 2) svg_text(f, lx + 30, *ly + 4, "start", "font-weight=\"bold\"", "%s: setup %d", names[i], b->setup);
     else svg_text(f, lx + 30, *ly + 4, "start", "font-weight=\"bold\"", "average of %d setups", g->navg);
     *ly += 16;
@@ -532,6 +588,7 @@ void pt_fig5(FILE *f, const pt_report_data *d, const pt_report_pretrain *g, int 
         svg_text(f, L + pw / 2, T + ph / 2, "middle", "fill=\"#777777\"",
                  "no setup with finished pretrain, frozen and baseline runs");
     fig5_line_key(f, lx, ly);
+    if (g->ncontaminated > 0) contam_legend(f, d, lx, ly + 42, 1);
     fputs("</svg>\n", f);
 }
 
@@ -618,6 +675,7 @@ void pt_fig_pareto(FILE *f, const pt_report_data *d, const pt_report_regime *g, 
             const pt_report_run *r = &d->runs[g->setups[k].runs[j]];
             if (!(isfinite(r->energy_j) && r->energy_j > 0 && isfinite(r->best_val_acc))) continue;
             marker(f, r->status, sc(&x, r->energy_j / div), sc(&y, r->best_val_acc), okabe_ito[li % 8]);
+            if (r->contaminated_epochs > 0) contam_ring(f, sc(&x, r->energy_j / div), sc(&y, r->best_val_acc), 8);
         }
     }
     int front[PT_REPORT_MAX_SETUPS * 4];
@@ -641,5 +699,6 @@ void pt_fig_pareto(FILE *f, const pt_report_data *d, const pt_report_regime *g, 
         marker(f, st[i], lx + 6, ly - 4, "#555555");
         svg_text(f, lx + 16, ly, "start", "", "%s", stl[i]);
     }
+    marks_legend(f, d, L, T + ph + 62, g->ncontaminated, 0);
     fputs("</svg>\n", f);
 }

@@ -87,6 +87,8 @@ static int add_run(void *vctx, const pt_store_run_row *row) {
     r->job_known = row->job_known;
     r->contaminated_epochs = row->contaminated_epochs;
     pt_strlcpy(r->attribution, row->attribution, sizeof r->attribution);
+    r->contamination = isfinite(row->contamination) ? row->contamination : 0.1;
+    r->disagree_epoch = r->disagree_target = NAN;
     hardware_of(r);
     return 0;
 }
@@ -141,12 +143,16 @@ static int load_rows(pt_store *st, int64_t study_id, pt_report_data *d, char *er
 static void job_notes(pt_report_data *d) {
     double job = 0, machine = 0;
     int shared = 0, contaminated = 0;
+    d->contamination_pct = 10;
     for (int i = 0; i < d->nruns; i++) {
         const pt_report_run *r = &d->runs[i];
         if (r->attribution[0] && strcmp(r->attribution, "whole") != 0) shared++;
         if (isfinite(r->energy_j)) job += r->energy_j;
         if (isfinite(r->machine_energy_j)) machine += r->machine_energy_j;
         if (r->contaminated_epochs > 0) {
+            if (!contaminated || 100 * r->contamination < d->contamination_pct)
+                d->contamination_pct = 100 * r->contamination;
+            d->ncontaminated_epochs += r->contaminated_epochs;
             if (contaminated++ < 8)
                 pt_report_note(d, "contaminated: study %lld setup %d repeat %d (%s): %d epoch%s where other processes "
                                "used the machine; energy attributed by share",
@@ -158,6 +164,23 @@ static void job_notes(pt_report_data *d) {
         pt_report_note(d, "energy is the job's share of the machine's (%d runs attributed by CPU or GPU share): "
                        "%.1f J of the machine's %.1f J; comparisons and ratios use the job's", shared, job, machine);
     if (contaminated > 8) pt_report_note(d, "contaminated: %d more runs", contaminated - 8);
+    d->ncontaminated = contaminated;
+}
+
+/* A setup whose repeats disagree: its runs marked (before the analysis, which
+   marks the setups from them). */
+static int disagree_mark(void *ctx, const pt_store_repeats_row *row) {
+    pt_report_data *d = ctx;
+    d->ndisagree++;
+    for (int i = 0; i < d->nruns; i++) {
+        pt_report_run *r = &d->runs[i];
+        if (r->study_id != row->study_id || r->setup != row->setup || r->frozen != row->frozen ||
+            strcmp(r->phase, row->phase) != 0)
+            continue;
+        r->disagree_epoch = row->epoch_ratio;
+        r->disagree_target = row->target_ratio;
+    }
+    return 0;
 }
 
 /* A setup whose repeats disagree by more than 1.5x, marked in the notes. */
@@ -174,13 +197,18 @@ int pt_report_load(pt_store *st, int64_t study_id, pt_report_data *d, char *err,
     memset(d, 0, sizeof *d);
     pt_strlcpy(d->path, pt_store_path(st), sizeof d->path);
     d->schema_version = pt_store_schema_version(st);
-    if (load_rows(st, study_id, d, err, errlen) != 0 || pt_report_analyse(d, err, errlen) != 0 ||
-        pt_report_tune_analyse(st, d, err, errlen) != 0) {
+    char derr[256];
+    if (load_rows(st, study_id, d, err, errlen) != 0) {
+        pt_report_data_free(d);
+        return -1;
+    }
+    /* a store whose query fails here marks nothing (the disagreement is a mark, not a figure) */
+    pt_store_read_disagreeing(st, study_id, 1.5, disagree_mark, d, derr, sizeof derr);
+    if (pt_report_analyse(d, err, errlen) != 0 || pt_report_tune_analyse(st, d, err, errlen) != 0) {
         pt_report_data_free(d);
         return -1;
     }
     job_notes(d);
-    char derr[256];
     pt_store_read_disagreeing(st, study_id, 1.5, disagree_note, d, derr, sizeof derr);
     return 0;
 }

@@ -63,6 +63,9 @@ typedef struct {
     double machine_energy_j;
     int job_known, contaminated_epochs;
     char attribution[48]; /* the epochs' distinct attributions: "whole", "cpu-share", ... */
+    double contamination; /* the others' CPU share that flagged its epochs (0.1 where not stored) */
+    double disagree_epoch, disagree_target; /* its setup's repeats disagree (> 1.5x): the largest over the
+                                               smallest energy per epoch and to target; NAN: they agree */
 } pt_report_run;
 
 typedef struct {
@@ -99,6 +102,8 @@ typedef struct {
     int nepoch, ntotal;  /* runs behind epoch_j and total_j */
     int runs[PT_REPORT_MAX_REPEATS]; /* indices into pt_report_data.runs */
     int nrep;
+    int ncontaminated;   /* its runs with a contaminated epoch */
+    double disagree_epoch, disagree_target; /* its repeats disagree (> 1.5x); NAN: they agree */
 } pt_report_setup;
 
 /* Methods of a set of runs, e.g. "counter" or "counter, eq1"; estimated when any is. */
@@ -120,6 +125,8 @@ typedef struct {
     double lr[16];
     int nlr;
     int nfailed_only; /* 1 when every run failed */
+    int ncontaminated; /* its runs with a contaminated epoch */
+    int ndisagree;     /* its setups whose repeats disagree */
 } pt_report_regime;
 
 typedef struct {
@@ -127,6 +134,7 @@ typedef struct {
     double lr;
     double enc_j, class_j, unfrozen_j, base_j; /* means over finished runs, NAN if none */
     double x;                                  /* Equation (2); INFINITY = never; NAN = missing parts */
+    int ncontaminated;                         /* its runs with a contaminated epoch */
 } pt_report_breakeven;
 
 typedef struct {
@@ -140,6 +148,7 @@ typedef struct {
     int navg, nnever;
     double frozen_j, unfrozen_j, savings_pct; /* Table 2 */
     int nfrozen, nunfrozen;
+    int ncontaminated; /* its runs with a contaminated epoch */
 } pt_report_pretrain;
 
 typedef struct {
@@ -244,6 +253,11 @@ typedef struct {
     double total_j; /* every run's energy */
     pt_report_methods total_methods;
     char notes[2048]; /* one line each: what could not be shown and why */
+    /* job energy (issue 18): every figure compares the job's share; runs with a contaminated
+       epoch (other processes used more than `contamination_pct` % of the CPU, the least
+       threshold among them) are marked in every figure and table and warned of first */
+    int ncontaminated, ncontaminated_epochs, ndisagree; /* runs; their epochs; setups whose repeats disagree */
+    double contamination_pct;
 } pt_report_data;
 
 /* Loads and analyses the store (study_id 0 = every study). Returns 0, or -1

@@ -47,7 +47,7 @@ typedef struct {
 typedef struct {
     char id[48];
     char title[256];
-    char caption[512];
+    char caption[768];
     int ncols;
     pt_col cols[32];
     pt_cell *cells;

@@ -214,6 +214,43 @@ static void html_head(FILE *f, const pt_report_data *d) {
             d->nstudies, d->nstudies == 1 ? "y" : "ies", d->nruns, d->nruns == 1 ? "" : "s", now);
 }
 
+/* The headline's warning (issue 18): runs with contaminated epochs and setups whose
+   repeats disagree; "" when there is none. */
+static void headline_warning(const pt_report_data *d, char *buf, size_t n) {
+    buf[0] = '\0';
+    size_t u = 0;
+    if (d->ncontaminated > 0)
+        u = (size_t)snprintf(buf, n,
+                             "%d run%s (%d epoch%s) contaminated: other processes used more than %g%% of the "
+                             "machine's CPU while they ran, so their job energy is a share by CPU time, not a "
+                             "measurement alone; compare them with care (dashed rings in every figure, "
+                             "\"contaminated\" columns in the tables).",
+                             d->ncontaminated, d->ncontaminated == 1 ? " was" : "s were", d->ncontaminated_epochs,
+                             d->ncontaminated_epochs == 1 ? "" : "s", d->contamination_pct);
+    if (d->ndisagree > 0 && u < n)
+        snprintf(buf + u, n - u, "%s%d setup%s whose repeats disagree by more than 1.5x (energy per epoch or to "
+                 "target; marked in the figures and tables).", u ? " " : "", d->ndisagree,
+                 d->ndisagree == 1 ? "" : "s");
+}
+
+static const char *job_energy_line =
+    "Every figure, ratio and table compares the job's energy: the training process tree's share of the "
+    "machine's (equal to it for runs billed whole); the machine's is beside it in the table of every run.";
+
+/* the headline, under the title: what is compared, and the warning first */
+static void html_headline(FILE *f, const pt_report_data *d) {
+    char warn[1024];
+    headline_warning(d, warn, sizeof warn);
+    if (warn[0]) {
+        fputs("<div class=\"warn\" id=\"headline-warning\"><b>Warning:</b> ", f);
+        pt_html_text(f, warn);
+        fputs("</div>\n", f);
+    }
+    fputs("<p class=\"meta\">", f);
+    pt_html_text(f, job_energy_line);
+    fputs("</p>\n", f);
+}
+
 /* the energy methods of the store, and what is not shown and why */
 static void html_intro(FILE *f, const pt_report_data *d) {
     char buf[512];
@@ -358,6 +395,7 @@ static void html_notes(FILE *f) {
 /* the page: head, intro, contents, the sections in the order of the contents, notes */
 static void write_html(FILE *f, const pt_report_data *d, const pt_report_options *o, const pt_report_tables *ts) {
     html_head(f, d);
+    html_headline(f, d);
     html_intro(f, d);
     html_contents(f, d);
     html_tables_section(f, ts, "paper", "Paper vs this run", PT_SEC_PAPER);
@@ -381,7 +419,10 @@ static void write_md(FILE *f, const pt_report_data *d, const pt_report_options *
     fprintf(f, "# powertrain report\n\nStore `%s`: %d stud%s, %d run%s. ", d->path, d->nstudies,
             d->nstudies == 1 ? "y" : "ies", d->nruns, d->nruns == 1 ? "" : "s");
     pt_report_method_caption(&d->total_methods, buf, sizeof buf);
-    fprintf(f, "Energy %s.\n\n", buf);
+    fprintf(f, "Energy %s. %s\n\n", buf, job_energy_line);
+    char warn[1024];
+    headline_warning(d, warn, sizeof warn);
+    if (warn[0]) fprintf(f, "**Warning:** %s\n\n", warn);
     if (d->notes[0]) {
         fputs("Not shown, and why:\n\n", f);
         md_list(f, d->notes);
@@ -441,7 +482,16 @@ static void write_json(FILE *f, const pt_report_data *d, const pt_report_options
     pt_json_num(f, d->total_j);
     fputs(",\"methods\":", f);
     pt_json_str(f, d->total_methods.label);
-    fprintf(f, ",\"estimated\":%s,\"pue\":", d->total_methods.estimated ? "true" : "false");
+    char warn[1024];
+    headline_warning(d, warn, sizeof warn);
+    fprintf(f,
+            ",\"estimated\":%s,\"energy_compared\":\"job\",\"contaminated_runs\":%d,\"contaminated_epochs\":%d,"
+            "\"contamination_pct\":%g,\"disagreeing_setups\":%d,\"warning\":",
+            d->total_methods.estimated ? "true" : "false", d->ncontaminated, d->ncontaminated_epochs,
+            d->contamination_pct, d->ndisagree);
+    if (warn[0]) pt_json_str(f, warn);
+    else fputs("null", f);
+    fputs(",\"pue\":", f);
     pt_json_num(f, o->pue);
     fputs(",\"intensity_g_per_kwh\":", f);
     pt_json_num(f, o->intensity);

@@ -78,7 +78,7 @@ int pt_store_read_studies(pt_store *st, int64_t study_id, int (*fn)(void *ctx, c
     " " CFG("interval_ms") ", " CFG("update_period_s") ", " CFG("idle_w") ", " CFG("versions") ", " \
     CFG("encoder_weights") "," \
     " (SELECT group_concat(DISTINCT e.method) FROM epochs e WHERE e.run_id=r.id)," \
-    " " CFG("probe_steps") ", " CFG("probe_seconds") ", " REASON ", " JOB                                        \
+    " " CFG("probe_steps") ", " CFG("probe_seconds") ", " REASON ", " JOB ", " CFG("contamination")                \
     " FROM runs r WHERE (?1=0 OR r.study_id=?1) ORDER BY r.study_id, r.setup, r.batch_size, r.lr DESC,"           \
     " r.repeat, r.phase, r.frozen"
 static const char *runs_sql = RUNS_SQL("r.end_reason", JOB_V6);
@@ -120,6 +120,7 @@ static void fill_run(sqlite3_stmt *q, pt_store_run_row *r) {
     r->job_known = sqlite3_column_int(q, 29);
     r->contaminated_epochs = sqlite3_column_int(q, 30);
     col_text(q, 31, r->attribution, sizeof r->attribution);
+    r->contamination = col_or_nan(q, 32);
 }
 
 int pt_store_read_runs(pt_store *st, int64_t study_id, int (*fn)(void *ctx, const pt_store_run_row *row), void *ctx,

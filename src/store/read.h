@@ -45,6 +45,8 @@ typedef struct {
     int job_known;            /* 1: energy_j is the job's share; 0: the machine's stands in */
     int contaminated_epochs;  /* epochs where other processes used the machine (version 6 on) */
     char attribution[48];     /* its epochs' distinct attributions ("whole", "cpu-share", ...) */
+    double contamination;     /* runs.config_json "contamination": the others' CPU share that flagged an
+                                 epoch (NAN: not stored, i.e. the default 0.1) */
 } pt_store_run_row;
 
 /* Runs ordered by study, setup, batch size, lr descending, repeat, phase, frozen. */

@@ -157,6 +157,8 @@ static void say_wait_policy(const pt_study *s) {
 }
 
 /* The backend, the data and the meter (idle measured): all but the store. 0, or -1 with err. */
+static void temps_at_open(pt_study *s); /* below, with the cooldown */
+
 static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
@@ -208,6 +210,7 @@ static int study_open_base(pt_study *s, const pt_study_config *cfg, char *err, s
                 fprintf(stderr, "powertrain: idle %.2f W (%s)\n", s->idle_w, pt_meter_method_name(iw.method));
         }
     }
+    if (cfg->cooldown_s > 0) temps_at_open(s);
     return 0;
 fail:
     pt_study_close(s);
@@ -293,6 +296,26 @@ pt_meter_method pt_study_method_parse(const char *name) {
     return PT_METHOD_ESTIMATED; /* unknown reads as the weakest: never overstate */
 }
 
+/* The last cooldown's figures as config_json members: seconds waited, power
+   reached, whether it came back, and per billed GPU its temperature at the
+   study's start and at the cooldown's end ("unavailable" where unread). */
+static void cooldown_json(const pt_study *s, char *out, size_t n) {
+    size_t u = (size_t)snprintf(out, n, ",\"cooldown_s\":%.1f,\"cooldown_w\":%.4g,\"cooled\":%s", s->cool_waited_s,
+                                s->cool_w, s->cool_reached ? "true" : "false");
+    if (s->ngpu_temp <= 0 || u >= n) return;
+    u += (size_t)snprintf(out + u, n - u, ",\"cooldown_gpu_c\":[");
+    for (int i = 0; i < s->ngpu_temp && u < n; i++) {
+        pt_meter_component c;
+        if (pt_meter_component_info(s->meter, s->gpu_comp[i], &c) != 0) c.name[0] = '\0';
+        char t0[32] = "\"unavailable\"", t1[32] = "\"unavailable\"";
+        if (isfinite(s->temp0_c[i])) snprintf(t0, sizeof t0, "%.1f", s->temp0_c[i]);
+        if (isfinite(s->temp_c[i])) snprintf(t1, sizeof t1, "%.1f", s->temp_c[i]);
+        u += (size_t)snprintf(out + u, n - u, "%s{\"gpu\":\"%.40s\",\"start\":%s,\"end\":%s}", i ? "," : "",
+                              strpbrk(c.name, "\"\\") ? "?" : c.name, t0, t1);
+    }
+    if (u < n) snprintf(out + u, n - u, "]");
+}
+
 /* The run's config_json: sampling, seed, threads, version, the slowest billed
    update period measured so far, the idle power, the caller's note. */
 static void run_config_json(const pt_study *s, int repeat, const char *note, char *json, size_t len) {
@@ -303,14 +326,14 @@ static void run_config_json(const pt_study *s, int repeat, const char *note, cha
         pt_meter_component_info(s->meter, k, &c);
         if (c.billed && c.update_period_s > period) period = c.update_period_s;
     }
-    char per[320] = "";
+    char per[2048] = "";
     int ours;
     const char *wait = pt_omp_wait_policy(&ours);
     if (period > 0) snprintf(per, sizeof per, ",\"update_period_s\":%.4g", period);
     if (isfinite(s->idle_w)) snprintf(per + strlen(per), sizeof per - strlen(per), ",\"idle_w\":%.4g", s->idle_w);
-    if (s->cfg->cooldown_s > 0 && isfinite(s->cool_w))
-        snprintf(per + strlen(per), sizeof per - strlen(per), ",\"cooldown_s\":%.1f,\"cooldown_w\":%.4g,\"cooled\":%s",
-                 s->cool_waited_s, s->cool_w, s->cool_reached ? "true" : "false");
+    snprintf(per + strlen(per), sizeof per - strlen(per), ",\"contamination\":%g",
+             cfg->contamination > 0 ? cfg->contamination : 0.1);
+    if (s->cfg->cooldown_s > 0 && isfinite(s->cool_w)) cooldown_json(s, per + strlen(per), sizeof per - strlen(per));
     if (strlen(wait) < 16 && !strpbrk(wait, "\"\\"))
         snprintf(per + strlen(per), sizeof per - strlen(per), ",\"omp_wait_policy\":\"%s%s\"", wait,
                  ours ? " (default)" : "");
@@ -412,14 +435,58 @@ static int setup_train(pt_study *s, const pt_setup_opts *o, pt_net *net, const c
     return 0;
 }
 
+/* Every billed GPU's temperature now into out (NAN: unavailable). */
+static void gpu_temps(pt_study *s, double *out) {
+    for (int i = 0; i < s->ngpu_temp; i++)
+        if (pt_meter_component_temperature(s->meter, s->gpu_comp[i], &out[i]) != 0) out[i] = NAN;
+}
+
+/* At open with --cooldown: the billed GPUs and their temperatures, which each
+   cooldown waits to come back to (within 2 C). */
+static void temps_at_open(pt_study *s) {
+    s->ngpu_temp = 0;
+    for (int k = 0; k < pt_meter_component_count(s->meter) && s->ngpu_temp < PT_STUDY_GPUS; k++) {
+        pt_meter_component c;
+        if (pt_meter_component_info(s->meter, k, &c) == 0 && c.billed && c.kind == PT_KIND_GPU)
+            s->gpu_comp[s->ngpu_temp++] = k;
+    }
+    gpu_temps(s, s->temp0_c);
+    for (int i = 0; i < s->ngpu_temp; i++) s->temp_c[i] = NAN;
+}
+
+/* 1 when every GPU whose temperature is known at open and now is within 2 C
+   above it (an unavailable temperature does not hold the cooldown) */
+static int temps_back(pt_study *s) {
+    gpu_temps(s, s->temp_c);
+    for (int i = 0; i < s->ngpu_temp; i++)
+        if (isfinite(s->temp0_c[i]) && isfinite(s->temp_c[i]) && s->temp_c[i] > s->temp0_c[i] + 2) return 0;
+    return 1;
+}
+
+/* the cooldown's line: power, time, and the hottest GPU against its start */
+static void cooldown_say(const pt_study *s) {
+    char gpu[96] = "";
+    int hot = -1;
+    for (int i = 0; i < s->ngpu_temp; i++)
+        if (isfinite(s->temp_c[i]) && isfinite(s->temp0_c[i]) &&
+            (hot < 0 || s->temp_c[i] - s->temp0_c[i] > s->temp_c[hot] - s->temp0_c[hot]))
+            hot = i;
+    if (hot >= 0) snprintf(gpu, sizeof gpu, ", GPU %.0f C (%.0f C at the start)", s->temp_c[hot], s->temp0_c[hot]);
+    else if (s->ngpu_temp > 0) snprintf(gpu, sizeof gpu, ", GPU temperature unavailable");
+    fprintf(stderr, "powertrain: cooldown: %.1f W after %.0f s (idle %.1f W)%s%s\n", s->cool_w, s->cool_waited_s,
+            s->idle_w, gpu, s->cool_reached ? "" : ": not back (5% of idle, 2 C) at the maximum wait");
+}
+
 /* Waits, in 1 s windows, until the billed power is within 5% of the idle
-   power measured at open, at most cfg->cooldown_s; the figures go into the
-   next run's config_json. */
+   power measured at open and every billed GPU within 2 C of its temperature
+   then, at most cfg->cooldown_s; the figures go into the next run's
+   config_json. */
 static void cooldown(pt_study *s) {
     const pt_study_config *cfg = s->cfg;
     s->hot = s->cool_reached = 0;
     s->cool_waited_s = 0;
     s->cool_w = NAN;
+    for (int i = 0; i < s->ngpu_temp; i++) s->temp_c[i] = NAN;
     while (s->cool_waited_s < cfg->cooldown_s && !(cfg->interrupt && *cfg->interrupt)) {
         int w = pt_meter_window_begin(s->meter, "cooldown");
         pt_sleep(1.0);
@@ -429,14 +496,13 @@ static void cooldown(pt_study *s) {
             break;
         s->cool_waited_s += win.end_s - win.start_s;
         s->cool_w = win.energy_j / (win.end_s - win.start_s);
-        if (s->cool_w <= 1.05 * s->idle_w) {
+        int temps_ok = temps_back(s); /* read every window: the end's temperatures are stored */
+        if (s->cool_w <= 1.05 * s->idle_w && temps_ok) {
             s->cool_reached = 1;
             break;
         }
     }
-    if (cfg->progress)
-        fprintf(stderr, "powertrain: cooldown: %.1f W after %.0f s (idle %.1f W)%s\n", s->cool_w, s->cool_waited_s,
-                s->idle_w, s->cool_reached ? "" : ": not within 5% of idle at the maximum wait");
+    if (cfg->progress) cooldown_say(s);
 }
 
 /* A run another process trains: left to it (status running, reason who). */
@@ -496,7 +562,7 @@ int pt_study_run_setup(pt_study *s, int setup, int batch_size, double lr, int re
     if (!o) o = &none;
     memset(res, 0, sizeof *res);
     *skipped = 0;
-    char json[PT_STUDY_NOTE_MAX + 512];
+    char json[PT_STUDY_NOTE_MAX + 2560];
     if (cfg->cooldown_s > 0 && s->hot) cooldown(s);
     run_config_json(s, repeat, o->note, json, sizeof json);
     pt_run_info ri = {.study_id = s->study_id,

@@ -112,6 +112,8 @@ int pt_study_tasks(const pt_study_config *cfg, pt_study_task *tasks);
 int pt_study_phases(const char *kind, const char *const **phases);
 
 /* The shared state of a study while it runs. */
+#define PT_STUDY_GPUS 16 /* GPUs whose temperature a cooldown watches */
+
 typedef struct {
     const pt_study_config *cfg;
     pt_study_data data;
@@ -126,7 +128,11 @@ typedef struct {
     char eta[96];       /* run_phase's progress: "12 s elapsed, about 40 s left" ("" none) */
     int hot;            /* a run was trained since the last cooldown */
     double cool_waited_s, cool_w; /* the last cooldown: seconds waited, power at its end (NAN: none) */
-    int cool_reached;   /* it came within 5% of idle */
+    int cool_reached;   /* it came within 5% of idle (and the GPUs within 2 C of their start) */
+    /* --cooldown with GPUs: the billed GPU components, their temperatures at open (what the
+       cooldown waits to come back to) and at the last cooldown's end; NAN: unavailable */
+    int ngpu_temp, gpu_comp[PT_STUDY_GPUS];
+    double temp0_c[PT_STUDY_GPUS], temp_c[PT_STUDY_GPUS];
 } pt_study;
 
 /* Opens the store, the data, the backend and the meter; creates (or, with

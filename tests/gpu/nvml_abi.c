@@ -51,3 +51,7 @@ nvmlReturn_t (*const pci_v2)(nvmlDevice_t, nvmlPciInfo_t *) = nvmlDeviceGetPciIn
 nvmlReturn_t (*const power)(nvmlDevice_t, unsigned int *) = nvmlDeviceGetPowerUsage;
 nvmlReturn_t (*const energy)(nvmlDevice_t, unsigned long long *) = nvmlDeviceGetTotalEnergyConsumption;
 nvmlReturn_t (*const limit)(nvmlDevice_t, unsigned int *) = nvmlDeviceGetEnforcedPowerLimit;
+/* the temperature (cooldown): nvml.c calls it with an int in place of the enum */
+nvmlReturn_t (*const temperature)(nvmlDevice_t, nvmlTemperatureSensors_t, unsigned int *) = nvmlDeviceGetTemperature;
+_Static_assert(NVML_TEMPERATURE_GPU == 0, "NVML_TEMPERATURE_GPU");
+_Static_assert(sizeof(nvmlTemperatureSensors_t) == sizeof(int), "nvmlTemperatureSensors_t is an int-sized enum");
