@@ -9,6 +9,8 @@ target_link_libraries(test_pamap2 PRIVATE pt_data)
 # or out-of-range value cast to int is undefined behaviour and must be range-checked first
 target_sources(test_pamap2 PRIVATE ${PROJECT_SOURCE_DIR}/src/data/pamap2.c ${PROJECT_SOURCE_DIR}/src/data/pamap2_parse.c)
 target_compile_options(test_pamap2 PRIVATE -fsanitize=float-cast-overflow -fsanitize-undefined-trap-on-error)
+pt_add_test(test_synth_pamap2 test_synth_pamap2.c)
+target_link_libraries(test_synth_pamap2 PRIVATE pt_data)
 pt_add_test(test_celeba test_celeba.c)
 target_link_libraries(test_celeba PRIVATE pt_data)
 pt_add_test(test_fifo test_fifo.c)

@@ -20,7 +20,7 @@ check() {
   if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fail=1; fi
 }
 q() { sqlite3 -batch -noheader "$1" "$2"; }
-"$pt" synth pamap2 --out data --subjects 4 --seconds 4 >/dev/null || exit 1
+"$pt" synth pamap2 --out data --subjects 4 --seconds 4 --difficulty 0 >/dev/null || exit 1
 
 # --- dry run: what the scripts say, nothing written ---------------------------
 study=(regime --dataset pamap2 --data data --batch-sizes 16,64 --lrs 0.01,0.0001 --repeats 1 --max-epochs 2 --quiet)

@@ -71,6 +71,8 @@ int main(int argc, char **argv) {
     CHECK_STR(errb, "powertrain synth: --out DIR is required\n");
     CHECK(run("synth pamap2 --out x --subjects 12") == 2);
     CHECK_STR(errb, "powertrain synth: --subjects: expected an integer in 1..9, got '12'\n");
+    CHECK(run("synth pamap2 --out x --difficulty 2") == 2);
+    CHECK_STR(errb, "powertrain synth: --difficulty: expected a number in 0..1, got '2'\n");
     CHECK(run("synth mnist --out x") == 2);
     CHECK_CONTAINS(errb, "unknown data set 'mnist'");
     CHECK(run("synth celeba --out x --subjects 3") == 2); /* a pamap2 option */

@@ -119,6 +119,8 @@ static const pt_data_arg synth_args[] = {
     {"--subjects", "N", PT_DATA_ARG_INT, 1, 9, offsetof(pt_synth_pamap2_options, subjects), "1..9 (default 9)"},
     {"--seconds", "S", PT_DATA_ARG_DOUBLE, 2, 3600, offsetof(pt_synth_pamap2_options, seconds),
      "mean seconds per activity (default 20)"},
+    {"--difficulty", "D", PT_DATA_ARG_DOUBLE, 0, 1, offsetof(pt_synth_pamap2_options, difficulty),
+     "0 easy .. 1 as hard as the real set (default 1)"},
 };
 
 static void synth_init(void *opts) { pt_synth_pamap2_options_init(opts); }
@@ -149,7 +151,8 @@ const pt_data_entry pt_data_pamap2 = {
     .info_init = info_init,
     .info = pamap2_info,
     .synth_help = "  pamap2: DIR/Protocol/subject101.dat .. (54 columns at 100 Hz: activity models,\n"
-                  "          heart rate at ~9 Hz, IMU drop-outs as NaN)\n",
+                  "          heart rate at ~9 Hz, IMU drop-outs as NaN; subject variation, similar\n"
+                  "          activities, noise and drift by --difficulty)\n",
     .synth_args = synth_args,
     .nsynth_args = sizeof synth_args / sizeof synth_args[0],
     .synth_opts_size = sizeof(pt_synth_pamap2_options),

@@ -14,7 +14,7 @@ check() { if ! eval "$1"; then echo "FAIL: $1" >&2; fail=1; fi; }
 q() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$@"; }
 command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read the store"; exit 77; }
 
-"$bin" synth pamap2 --out "$dir/pamap2" --subjects 4 --seconds 4 >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
+"$bin" synth pamap2 --out "$dir/pamap2" --subjects 4 --seconds 4 --difficulty 0 >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
 db=$dir/r.db
 common=(--dataset pamap2 --data "$dir/pamap2" --batch-sizes 16 --threads 1 --device cpu --db "$db" --quiet
         --max-epochs 2 --patience 2 --threshold 1.0 --repeats 1)

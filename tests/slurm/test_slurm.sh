@@ -57,7 +57,7 @@ job_id() { sed -n "s/^$1 \([0-9][0-9]*\)$/\1/p" "$2"; }
 
 cd "$tmp" || exit 1
 export POWERTRAIN_CACHE_DIR="$tmp/cache"
-"$pt" synth pamap2 --out "$tmp/data" --subjects 4 --seconds 4 >/dev/null || exit 1
+"$pt" synth pamap2 --out "$tmp/data" --subjects 4 --seconds 4 --difficulty 0 >/dev/null || exit 1
 
 # --- 1. the same study, locally and as a job array --------------------------
 study=(regime --dataset pamap2 --data data --batch-sizes 16,64 --lrs 0.01,0.0001 --repeats 1
