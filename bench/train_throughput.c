@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/resource.h>
+
+#include "meter/proc.h"
 #include "models/models.h"
 #include "nn/optim.h"
 #include "util/clock.h"
@@ -40,11 +43,15 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < (size_t)batch * in; i++) x[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
     for (int i = 0; i < batch; i++) labels[i] = i % k;
     double t0 = 0;
+    pt_cpu_times c0 = {0}, c1 = {0};
+    unsigned long long self0 = 0, self1 = 0;
     int warm = steps / 5 + 2;
     for (int s = 0; s < warm + steps; s++) {
         if (s == warm) {
             be->ops->synchronize(be);
             t0 = pt_clock_now();
+            pt_proc_cpu_times(&c0); /* the timed window's CPU: ours and the others' */
+            pt_proc_self_jiffies(&self0);
         }
         pt_net_forward(net, x, batch, 1);
         if (!strcmp(model, "pamap2_ae")) pt_net_loss_mse(net, 0, NULL, batch, 1.0f);
@@ -62,8 +69,14 @@ int main(int argc, char **argv) {
     }
     be->ops->synchronize(be);
     double dt = pt_clock_now() - t0;
-    printf("%s %s batch %d threads %d: %.1f samples/s (%d steps in %.2f s)\n", model, device, batch, be->threads,
-           (double)batch * steps / dt, steps, dt);
+    pt_proc_cpu_times(&c1);
+    pt_proc_self_jiffies(&self1);
+    double total = (double)(c1.total - c0.total), others = (double)(c1.busy - c0.busy) - (double)(self1 - self0);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("%s %s batch %d threads %d: %.1f samples/s (%d steps in %.2f s) other_cpu %.3f peak_rss_mb %.1f\n", model,
+           device, batch, be->threads, (double)batch * steps / dt, steps, dt, total > 0 && others > 0 ? others / total : 0.0,
+           (double)ru.ru_maxrss / 1024.0);
     pt_optim_free(opt);
     pt_net_free(net);
     pt_backend_destroy(be);

@@ -2,6 +2,8 @@
 """train_throughput.py -- the same architectures as powertrain's models in
 PyTorch, trained on random data (forward, loss, backward, Adam step):
 samples/s. usage: train_throughput.py MODEL BATCH STEPS THREADS"""
+import os
+import resource
 import sys
 import time
 
@@ -53,6 +55,19 @@ def resnet18():
     return nn.Sequential(*layers), (3, 64, 64), 512
 
 
+def cpu_times():
+    """(busy, total) jiffies of all CPUs from /proc/stat, as powertrain's meter reads them."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
+    return busy, busy + v[3] + v[4]
+
+
+def self_jiffies():
+    t = os.times()
+    return (t.user + t.system + t.children_user + t.children_system) * os.sysconf("SC_CLK_TCK")
+
+
 def main():
     name, batch, steps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     torch.set_num_threads(threads)
@@ -70,14 +85,20 @@ def main():
     for s in range(warm + steps):
         if s == warm:
             t0 = time.perf_counter()
+            b0, tot0 = cpu_times()
+            s0 = self_jiffies()
         out = net(x)
         loss = lossf(out, y) if name != "resnet18" else out.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
     dt = time.perf_counter() - t0
+    b1, tot1 = cpu_times()
+    others = (b1 - b0) - (self_jiffies() - s0)
+    share = others / (tot1 - tot0) if tot1 > tot0 and others > 0 else 0.0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"{name} pytorch-{torch.__version__} batch {batch} threads {threads}: {batch * steps / dt:.1f} samples/s "
-          f"({steps} steps in {dt:.2f} s, {params} parameters)")
+          f"({steps} steps in {dt:.2f} s, {params} parameters) other_cpu {share:.3f} peak_rss_mb {rss:.1f}")
 
 
 if __name__ == "__main__":
