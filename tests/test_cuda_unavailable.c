@@ -5,6 +5,8 @@
  * one line on stderr, before any data is read or any store is created.
  * "cuda:4095" is unavailable everywhere; plain "cuda" is checked too where no
  * GPU is usable (on a GPU machine it is test_cuda's business).
+ * The backend is a module opened on first use: none of the CUDA libraries is
+ * mapped before, and a missing or broken module is "unavailable" too.
  * argv[1] is the powertrain binary. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +54,36 @@ static int train(const char *device, char *buf, size_t n) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* 1 when a file whose path contains name is mapped into this process */
+static void check_cli(const char *device, const char *expect);
+
+static int mapped(const char *name) {
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[4096];
+    int hit = 0;
+    while (f && !hit && fgets(line, sizeof line, f)) hit = strstr(line, name) != NULL;
+    if (f) fclose(f);
+    return hit;
+}
+
+/* POWERTRAIN_CUDA_MODULE naming a missing file and a file that is no module */
+static void check_module_env(void) {
+    char bogus[600], buf[4096];
+    snprintf(bogus, sizeof bogus, "%s/bogus.so", dir);
+    FILE *f = fopen(bogus, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("not a shared object\n", f);
+        fclose(f);
+    }
+    setenv("POWERTRAIN_CUDA_MODULE", "/nonexistent/libpowertrain_cuda.so", 1);
+    check_cli("cuda", "cuda: unavailable: POWERTRAIN_CUDA_MODULE=/nonexistent/libpowertrain_cuda.so: no such file");
+    setenv("POWERTRAIN_CUDA_MODULE", bogus, 1);
+    snprintf(buf, sizeof buf, "cuda: unavailable: cannot load %s: ", bogus);
+    check_cli("cuda", buf);
+    unsetenv("POWERTRAIN_CUDA_MODULE");
+}
+
 static void check_cli(const char *device, const char *expect) {
     char buf[4096];
     int rc = train(device, buf, sizeof buf);
@@ -71,10 +103,16 @@ int main(int argc, char **argv) {
     if (!mkdtemp(dir)) return 1;
     CHECK_CONTAINS(pt_backend_available(), "cuda");
     char err[512];
+    /* nothing of CUDA is mapped until a cuda backend is asked for */
+    pt_backend *ref = pt_backend_create("ref", 1, err, sizeof err);
+    CHECK(ref != NULL);
+    pt_backend_destroy(ref);
+    CHECK(!mapped("libcudart") && !mapped("libcublas") && !mapped("libcudnn") && !mapped("libpowertrain_cuda"));
     /* a device index no machine has */
     CHECK(pt_backend_create("cuda:4095", 0, err, sizeof err) == NULL);
     CHECK_CONTAINS(err, "cuda:4095: unavailable: ");
     CHECK(strchr(err, '\n') == NULL);
+    CHECK(mapped("libpowertrain_cuda") && mapped("libcudart")); /* the module was opened */
     /* malformed names */
     const char *bad[] = {"cuda:", "cuda:x", "cuda:-1", "cuda:99999", "cuda:1a"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -83,6 +121,7 @@ int main(int argc, char **argv) {
     }
     check_cli("cuda:4095", "cuda:4095: unavailable: ");
     check_cli("cuda:x", "cuda:x: bad device");
+    check_module_env();
     pt_backend *be = pt_backend_create("cuda", 0, err, sizeof err);
     if (be) {
         fprintf(stderr, "test_cuda_unavailable: a GPU is usable here; plain 'cuda' is test_cuda's to check\n");

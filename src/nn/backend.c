@@ -17,6 +17,75 @@ static int cuda_index(const char *name) {
     return v <= 4095 ? v : -1;
 }
 
+#ifdef PT_HAVE_CUDA
+#include <dlfcn.h>
+#include <stdint.h>
+#include <unistd.h>
+
+/* The cuda backend is a module (src/nn/cuda/cuda.cmake), opened the first
+ * time a cuda backend is asked for: processes that never train on a GPU never
+ * map the CUDA runtime, cuBLAS or cuDNN. Looked for, in order: the file named
+ * by POWERTRAIN_CUDA_MODULE; beside the program (or shared object) holding
+ * this code; the install folder; the build tree that compiled it. */
+typedef pt_backend *(*cuda_create_fn)(const char *, int, int, char *, size_t);
+typedef int (*cuda_info_fn)(const pt_backend *, char *, size_t, char *, size_t);
+static struct {
+    int tried;
+    cuda_create_fn create;
+    cuda_info_fn info;
+    char why[512];
+} cuda_mod;
+
+/* dlopen of path when it exists; 1 when the module is open (entries found) */
+static int cuda_mod_try(const char *path) {
+    if (!path || !*path || access(path, F_OK) != 0) return 0;
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        const char *e = dlerror();
+        snprintf(cuda_mod.why, sizeof cuda_mod.why, "cannot load %s: %s", path, e ? e : "dlopen failed");
+        return 0;
+    }
+    cuda_mod.create = (cuda_create_fn)(uintptr_t)dlsym(dl, "pt_backend_cuda_create");
+    cuda_mod.info = (cuda_info_fn)(uintptr_t)dlsym(dl, "pt_backend_cuda_info");
+    if (cuda_mod.create && cuda_mod.info) return 1;
+    snprintf(cuda_mod.why, sizeof cuda_mod.why, "%s: not a powertrain cuda module (entry points missing)", path);
+    cuda_mod.create = NULL;
+    dlclose(dl);
+    return 0;
+}
+
+/* 0 when the module is open; else -1 with cuda_mod.why set */
+static int cuda_mod_load(void) {
+    if (cuda_mod.tried) return cuda_mod.create ? 0 : -1;
+    cuda_mod.tried = 1;
+    snprintf(cuda_mod.why, sizeof cuda_mod.why, "the cuda module (%s) was not found", PT_CUDA_MODULE_NAME);
+    const char *env = getenv("POWERTRAIN_CUDA_MODULE");
+    if (env && *env) {
+        if (cuda_mod_try(env)) return 0;
+        if (access(env, F_OK) != 0) snprintf(cuda_mod.why, sizeof cuda_mod.why, "POWERTRAIN_CUDA_MODULE=%s: no such file", env);
+        return -1;
+    }
+    Dl_info info;
+    char beside[4096] = "";
+    if (dladdr((void *)(uintptr_t)&pt_backend_create, &info) && info.dli_fname) {
+        const char *slash = strrchr(info.dli_fname, '/');
+        if (slash) snprintf(beside, sizeof beside, "%.*s/%s", (int)(slash - info.dli_fname), info.dli_fname, PT_CUDA_MODULE_NAME);
+    }
+    const char *paths[] = {beside, PT_CUDA_MODULE_INSTALL, PT_CUDA_MODULE_BUILD};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (cuda_mod_try(paths[i])) return 0;
+    return -1;
+}
+
+static pt_backend *cuda_create(const char *name, int device, int threads, char *err, size_t errlen) {
+    if (cuda_mod_load() != 0) {
+        if (err) snprintf(err, errlen, "%s: unavailable: %s", name, cuda_mod.why);
+        return NULL;
+    }
+    return cuda_mod.create(name, device, threads, err, errlen);
+}
+#endif
+
 int pt_backend_check_name(const char *name, char *err, size_t errlen) {
     if (err && errlen) err[0] = 0;
     if (!name || !*name) {
@@ -59,7 +128,7 @@ pt_backend *pt_backend_create(const char *name, int threads, char *err, size_t e
     if (!strcmp(name, "cpu")) return pt_backend_cpu_create(threads, err, errlen);
 #endif
 #ifdef PT_HAVE_CUDA
-    return pt_backend_cuda_create(name, cuda_index(name), threads, err, errlen); /* cuda[:N], checked above */
+    return cuda_create(name, cuda_index(name), threads, err, errlen); /* cuda[:N], checked above */
 #else
     return NULL; /* not reached: the name check refused it */
 #endif
@@ -73,7 +142,7 @@ int pt_backend_gpu(const pt_backend *be, char *bus_id, size_t bus_len, char *des
     if (bus_id && bus_len) bus_id[0] = '\0';
     if (desc && desc_len) desc[0] = '\0';
 #ifdef PT_HAVE_CUDA
-    if (be && !strcmp(be->ops->name, "cuda")) return pt_backend_cuda_info(be, bus_id, bus_len, desc, desc_len);
+    if (be && !strcmp(be->ops->name, "cuda") && cuda_mod.info) return cuda_mod.info(be, bus_id, bus_len, desc, desc_len);
 #else
     (void)be;
 #endif

@@ -175,8 +175,10 @@ int pt_backend_gpu(const pt_backend *be, char *bus_id, size_t bus_len, char *des
 /* Per backend constructors (defined only when compiled in). */
 pt_backend *pt_backend_ref_create(int threads, char *err, size_t errlen);
 pt_backend *pt_backend_cpu_create(int threads, char *err, size_t errlen);
-/* name ("cuda", "cuda:1") prefixes the messages; device is the CUDA index.
- * NULL with "<name>: unavailable: <reason>" where no usable GPU is. */
+/* The cuda module's two entry points (src/nn/cuda, a module pt_backend_create
+ * opens at run time; never call them directly). name ("cuda", "cuda:1")
+ * prefixes the messages; device is the CUDA index. NULL with
+ * "<name>: unavailable: <reason>" where no usable GPU is. */
 pt_backend *pt_backend_cuda_create(const char *name, int device, int threads, char *err, size_t errlen);
 int pt_backend_cuda_info(const pt_backend *be, char *bus_id, size_t bus_len, char *desc, size_t desc_len);
 
