@@ -308,15 +308,70 @@ int pt_net_layer_trainable(const pt_net *net, const pt_layer *l) {
 static size_t tsize(const pt_tensor *t) { return (size_t)t->h * t->w * t->c; }
 static size_t align16(size_t floats) { return (floats + 15) / 16 * 16; } /* 64 bytes */
 
+/* The live range of root r's gradient in layer indices, [lo, hi]: written
+ * first by its last consumer's backward (hi; a head's by the loss, before
+ * backward: hi = nlayers), read last by its producer's (lo). */
+static void grad_range(const pt_net *net, int r, int *lo, int *hi) {
+    *lo = *hi = net->tensors[r].producer;
+    for (int li = 0; li < net->nlayers; li++)
+        for (int k = 0; k < net->layers[li].nin; k++)
+            if (net->tensors[net->layers[li].in[k]].root == r && li > *hi) *hi = li;
+    for (int h = 0; h < net->nheads; h++)
+        if (net->tensors[net->heads[h]].root == r) *hi = net->nlayers;
+}
+
+/* Activation gradients share slots: roots whose live ranges do not overlap
+ * take the same buffer (greedy by decreasing hi, the order backward meets
+ * them; a slot is as large as its largest occupant, rounded up to 16 floats
+ * when align). Sets off[r] (floats) for every root but the input when off is
+ * given; returns the floats of all slots for batch samples, or SIZE_MAX when
+ * out of memory. A chain of layers needs about its two largest gradients. */
+static size_t grads_layout(const pt_net *net, int batch, int align, size_t *off) {
+    int n = net->ntensors, nslot = 0;
+    int *lo = malloc((size_t)n * sizeof *lo), *hi = malloc((size_t)n * sizeof *hi);
+    int *slot = malloc((size_t)n * sizeof *slot), *slot_lo = malloc((size_t)n * sizeof *slot_lo);
+    size_t total = SIZE_MAX;
+    if (!lo || !hi || !slot || !slot_lo) goto out;
+    for (int r = 0; r < n; r++) {
+        slot[r] = -1;
+        if (net->tensors[r].root == r && r != net->input) grad_range(net, r, &lo[r], &hi[r]);
+    }
+    for (;;) {
+        int r = -1; /* the unplaced root met first in backward */
+        for (int i = 0; i < n; i++)
+            if (net->tensors[i].root == i && i != net->input && slot[i] < 0 && (r < 0 || hi[i] > hi[r])) r = i;
+        if (r < 0) break;
+        int s = 0;
+        while (s < nslot && slot_lo[s] <= hi[r]) s++; /* a slot whose occupants are all read before r is written */
+        if (s == nslot) nslot++;
+        slot[r] = s;
+        slot_lo[s] = lo[r];
+    }
+    total = 0;
+    for (int s = 0; s < nslot; s++) {
+        size_t size = 0;
+        for (int r = 0; r < n; r++)
+            if (slot[r] == s && (size_t)batch * tsize(&net->tensors[r]) > size) size = (size_t)batch * tsize(&net->tensors[r]);
+        if (align) size = align16(size);
+        for (int r = 0; r < n; r++)
+            if (slot[r] == s && off) off[r] = total;
+        total += size;
+    }
+out:
+    free(lo), free(hi), free(slot), free(slot_lo);
+    return total;
+}
+
 size_t pt_net_activation_bytes(const pt_net *net, int with_grads) {
-    size_t b = 0;
+    size_t b = 0, g = 0;
     for (int i = 0; i < net->ntensors; i++) {
         const pt_tensor *t = &net->tensors[i];
         if (t->root != i) continue;
         b += tsize(t) * sizeof(float);
-        if (with_grads && i != net->input) b += tsize(t) * sizeof(float);
+        if (i != net->input) g += tsize(t) * sizeof(float);
     }
-    return b;
+    size_t shared = with_grads ? grads_layout(net, 1, 0, NULL) : 0;
+    return b + (!with_grads ? 0 : shared != SIZE_MAX ? shared * sizeof(float) : g);
 }
 
 /* fills the state-tensor descriptions of layer l (count or write when out != NULL) */
@@ -446,7 +501,7 @@ static int plan_states(pt_net *net) {
     return 0;
 }
 
-static plan_sizes plan_size(const pt_net *net, int batch) {
+static plan_sizes plan_size(pt_net *net, int batch) {
     plan_sizes z = {0};
     for (int i = 0; i < net->nstates; i++) {
         if (net->states[i].trainable)
@@ -463,8 +518,11 @@ static plan_sizes plan_size(const pt_net *net, int batch) {
         const pt_tensor *t = &net->tensors[i];
         if (t->root != i) continue;
         z.acts += align16((size_t)batch * tsize(t));
-        if (i != net->input) z.agrads += align16((size_t)batch * tsize(t));
     }
+    size_t *off = calloc((size_t)net->ntensors, sizeof *off);
+    z.agrads = off ? grads_layout(net, batch, 1, off) : SIZE_MAX;
+    for (int i = 0; off && i < net->ntensors; i++) net->tensors[i].grad_off = off[i];
+    free(off);
     for (int h = 0; h < net->nheads; h++) {
         size_t sz = tsize(&net->tensors[net->heads[h]]);
         if (sz > z.max_head) z.max_head = sz;
@@ -521,10 +579,7 @@ static plan_cursor plan_carve(pt_net *net, int batch, const plan_sizes *z) {
         if (t->root != i) continue;
         t->data = pa;
         pa += align16((size_t)batch * tsize(t));
-        if (i != net->input) {
-            t->grad = pag;
-            pag += align16((size_t)batch * tsize(t));
-        }
+        t->grad = i != net->input ? pag + t->grad_off : NULL;
     }
     for (int i = 0; i < net->ntensors; i++) {
         pt_tensor *t = &net->tensors[i];
@@ -578,6 +633,7 @@ static int plan_layers(pt_net *net, pt_backend *be, int batch, plan_cursor cur) 
 int pt_net_plan(pt_net *net, pt_backend *be, int batch) {
     if (plan_validate(net, be, batch) || plan_states(net)) return -1;
     plan_sizes z = plan_size(net, batch);
+    if (z.agrads == SIZE_MAX) return pt_net_fail(net, "plan: out of host memory for the gradient layout");
     if (plan_alloc(net, be, batch, &z)) return -1;
     if (plan_layers(net, be, batch, plan_carve(net, batch, &z))) return -1;
     net->plan_done = 1;

@@ -111,7 +111,7 @@ typedef struct {
     size_t grads;       /* their gradients */
     size_t stats;       /* batch norm running and saved statistics */
     size_t activations; /* every tensor, forward */
-    size_t act_grads;   /* every tensor's gradient */
+    size_t act_grads;   /* activation gradients (slots shared by gradients live at different times) */
     size_t other;       /* dropout masks, loss targets, the input */
     size_t total;       /* the sum: all the backend memory the network holds */
 } pt_net_memory;

@@ -34,7 +34,8 @@ typedef struct {
     int root;     /* itself, or the tensor a view (flatten) shares buffers with */
     int head;     /* head index, or -1 */
     float *data;  /* [n][h][w][c], backend memory (the root's) */
-    float *grad;
+    float *grad;    /* the root's: a slot shared with gradients live at other times */
+    size_t grad_off; /* root only: its slot's offset in the gradient region (floats), set by plan */
     int grad_set;   /* root only: written since the last forward */
     int needs_grad; /* some trainable parameter at or before it (per backward) */
 } pt_tensor;
