@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "meter/proc.h"
 #include "models/models.h"
@@ -74,9 +75,9 @@ int main(int argc, char **argv) {
     double total = (double)(c1.total - c0.total), others = (double)(c1.busy - c0.busy) - (double)(self1 - self0);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("%s %s batch %d threads %d: %.1f samples/s (%d steps in %.2f s) other_cpu %.3f peak_rss_mb %.1f\n", model,
+    printf("%s %s batch %d threads %d: %.1f samples/s (%d steps in %.2f s) other_cpu %.3f peak_rss_mb %.1f cpu_s %.2f\n", model,
            device, batch, be->threads, (double)batch * steps / dt, steps, dt, total > 0 && others > 0 ? others / total : 0.0,
-           (double)ru.ru_maxrss / 1024.0);
+           (double)ru.ru_maxrss / 1024.0, (double)(self1 - self0) / (double)sysconf(_SC_CLK_TCK));
     pt_optim_free(opt);
     pt_net_free(net);
     pt_backend_destroy(be);
