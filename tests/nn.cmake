@@ -12,3 +12,10 @@ pt_add_nn_test(test_nn_safetensors test_nn_safetensors.c)
 # rows of a backend that cannot be created here (cuda without a GPU) print skip
 pt_add_nn_test(test_backend_ops test_backend_ops.c)
 set_tests_properties(test_backend_ops PROPERTIES TIMEOUT 600 ENVIRONMENT "NVIDIA_TF32_OVERRIDE=0")
+# the cpu backend's own loops are compiled per instruction set (src/nn/cpu/cpu.cmake):
+# each copy against ref; skipped (77) where this CPU or build lacks it
+foreach(isa base avx2 avx512)
+  add_test(NAME test_backend_ops_${isa} COMMAND test_backend_ops)
+  set_tests_properties(test_backend_ops_${isa} PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77
+                       ENVIRONMENT "POWERTRAIN_CPU_ISA=${isa};POWERTRAIN_TEST_BACKENDS=cpu")
+endforeach()

@@ -175,6 +175,9 @@ int pt_backend_gpu(const pt_backend *be, char *bus_id, size_t bus_len, char *des
 /* Per backend constructors (defined only when compiled in). */
 pt_backend *pt_backend_ref_create(int threads, char *err, size_t errlen);
 pt_backend *pt_backend_cpu_create(int threads, char *err, size_t errlen);
+/* The instruction set a cpu backend's own loops run with ("avx512", "avx2",
+ * "base"; chosen at creation, POWERTRAIN_CPU_ISA overrides); NULL for others. */
+const char *pt_backend_cpu_isa(const pt_backend *be);
 /* The cuda module's two entry points (src/nn/cuda, a module pt_backend_create
  * opens at run time; never call them directly). name ("cuda", "cuda:1")
  * prefixes the messages; device is the CUDA index. NULL with

@@ -4,7 +4,8 @@
  *
  * Files: cpu_backend.c (the table, memory, create), cpu_conv.c (convolution),
  * cpu_pool.c (max pooling), cpu_linear.c (linear via dnnl_sgemm),
- * cpu_loops.c (batch norm, element-wise ops, losses, optimizers: OpenMP loops). */
+ * cpu_loops.c (batch norm, element-wise ops, own pooling, losses, optimizers: OpenMP
+ * loops, compiled once per instruction set). */
 #ifndef PT_NN_DNNL_CPU_INTERNAL_H
 #define PT_NN_DNNL_CPU_INTERNAL_H
 
@@ -94,39 +95,51 @@ void pt_cpu_maxpool_forward(pt_backend *be, void *state, const pt_pool_shape *s,
 void pt_cpu_maxpool_backward(pt_backend *be, void *state, const pt_pool_shape *s, const float *x,
                              const float *y, const float *dy, float *dx, int acc);
 
-void pt_cpu_bn_forward_train(pt_backend *be, int rows, int c, const float *x, const float *gamma,
-                             const float *beta, float *running_mean, float *running_var, float momentum,
-                             float eps, float *save_mean, float *save_invstd, float *y);
-void pt_cpu_bn_forward_eval(pt_backend *be, int rows, int c, const float *x, const float *gamma,
-                            const float *beta, const float *running_mean, const float *running_var, float eps,
-                            float *y);
-void pt_cpu_bn_backward(pt_backend *be, int rows, int c, const float *x, const float *dy, const float *gamma,
-                        const float *save_mean, const float *save_invstd, float *dx, int acc_dx, float *dgamma,
-                        float *dbeta, int acc_w);
+/* The own loops (cpu_loops.c), compiled once per instruction set S (base:
+ * the build's target; avx2: + AVX2/FMA/F16C; avx512: + AVX-512 F/BW/VL/DQ) as
+ * pt_cpu_<op>_<S>; pt_backend_cpu_create picks the best the CPU runs (or
+ * POWERTRAIN_CPU_ISA) once, into the backend's ops table. The pool_own pair is
+ * cpu_pool.c's own max pooling (stride = window, no padding), reached through
+ * pt_cpu_kern(be). */
+#define PT_CPU_LOOPS_DECLARE(S) \
+    void pt_cpu_bn_forward_train_##S(pt_backend *be, int rows, int c, const float *x, const float *gamma, const float *beta, float *running_mean, float *running_var, float momentum, float eps, float *save_mean, float *save_invstd, float *y); \
+    void pt_cpu_bn_forward_eval_##S(pt_backend *be, int rows, int c, const float *x, const float *gamma, const float *beta, const float *running_mean, const float *running_var, float eps, float *y); \
+    void pt_cpu_bn_backward_##S(pt_backend *be, int rows, int c, const float *x, const float *dy, const float *gamma, const float *save_mean, const float *save_invstd, float *dx, int acc_dx, float *dgamma, float *dbeta, int acc_w); \
+    void pt_cpu_relu_forward_##S(pt_backend *be, size_t n, const float *x, float *y); \
+    void pt_cpu_relu_backward_##S(pt_backend *be, size_t n, const float *y, const float *dy, float *dx, int acc); \
+    void pt_cpu_add_forward_##S(pt_backend *be, size_t n, const float *a, const float *b, float *y); \
+    void pt_cpu_copy_grad_##S(pt_backend *be, size_t n, const float *src, float *dst, int acc); \
+    void pt_cpu_dropout_forward_##S(pt_backend *be, size_t n, const float *x, const uint8_t *mask, float scale, float *y); \
+    void pt_cpu_dropout_backward_##S(pt_backend *be, size_t n, const float *dy, const uint8_t *mask, float scale, float *dx, int acc); \
+    void pt_cpu_gap_forward_##S(pt_backend *be, int n, int hw, int c, const float *x, float *y); \
+    void pt_cpu_gap_backward_##S(pt_backend *be, int n, int hw, int c, const float *dy, float *dx, int acc); \
+    void pt_cpu_upsample_forward_##S(pt_backend *be, int n, int ih, int iw, int c, int fh, int fw, const float *x, float *y); \
+    void pt_cpu_upsample_backward_##S(pt_backend *be, int n, int ih, int iw, int c, int fh, int fw, const float *dy, float *dx, int acc); \
+    float pt_cpu_softmax_xent_##S(pt_backend *be, int n, int k, const float *logits, const int32_t *labels, float *dlogits, float scale); \
+    float pt_cpu_bce_logits_##S(pt_backend *be, int n, int k, const float *logits, const float *targets, float *dlogits, float scale); \
+    float pt_cpu_mse_##S(pt_backend *be, size_t n, const float *pred, const float *target, float *dpred, float scale); \
+    int pt_cpu_argmax_correct_##S(pt_backend *be, int n, int k, const float *logits, const int32_t *labels); \
+    void pt_cpu_sgd_step_##S(pt_backend *be, size_t n, float *w, const float *g, float *mom, float lr, float momentum, float weight_decay); \
+    void pt_cpu_adam_step_##S(pt_backend *be, size_t n, float *w, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float weight_decay, int t); \
+    void pt_cpu_pool_own_forward_##S(int nt, const pt_pool_shape *s, const float *x, float *y, uint8_t *ws, size_t nx); \
+    void pt_cpu_pool_own_backward_##S(int nt, const pt_pool_shape *s, const float *dy, float *dx, const uint8_t *ws, size_t nx, int acc);
+PT_CPU_LOOPS_DECLARE(base)
+#ifdef PT_CPU_HAVE_AVX2
+PT_CPU_LOOPS_DECLARE(avx2)
+#endif
+#ifdef PT_CPU_HAVE_AVX512
+PT_CPU_LOOPS_DECLARE(avx512)
+#endif
 
-void pt_cpu_relu_forward(pt_backend *be, size_t n, const float *x, float *y);
-void pt_cpu_relu_backward(pt_backend *be, size_t n, const float *y, const float *dy, float *dx, int acc);
-void pt_cpu_add_forward(pt_backend *be, size_t n, const float *a, const float *b, float *y);
-void pt_cpu_copy_grad(pt_backend *be, size_t n, const float *src, float *dst, int acc);
-void pt_cpu_dropout_forward(pt_backend *be, size_t n, const float *x, const uint8_t *mask, float scale,
-                            float *y);
-void pt_cpu_dropout_backward(pt_backend *be, size_t n, const float *dy, const uint8_t *mask, float scale,
-                             float *dx, int acc);
-void pt_cpu_gap_forward(pt_backend *be, int n, int hw, int c, const float *x, float *y);
-void pt_cpu_gap_backward(pt_backend *be, int n, int hw, int c, const float *dy, float *dx, int acc);
-void pt_cpu_upsample_forward(pt_backend *be, int n, int ih, int iw, int c, int fh, int fw, const float *x,
-                             float *y);
-void pt_cpu_upsample_backward(pt_backend *be, int n, int ih, int iw, int c, int fh, int fw, const float *dy,
-                              float *dx, int acc);
-float pt_cpu_softmax_xent(pt_backend *be, int n, int k, const float *logits, const int32_t *labels,
-                          float *dlogits, float scale);
-float pt_cpu_bce_logits(pt_backend *be, int n, int k, const float *logits, const float *targets, float *dlogits,
-                        float scale);
-float pt_cpu_mse(pt_backend *be, size_t n, const float *pred, const float *target, float *dpred, float scale);
-int pt_cpu_argmax_correct(pt_backend *be, int n, int k, const float *logits, const int32_t *labels);
-void pt_cpu_sgd_step(pt_backend *be, size_t n, float *w, const float *g, float *mom, float lr, float momentum,
-                     float weight_decay);
-void pt_cpu_adam_step(pt_backend *be, size_t n, float *w, const float *g, float *m, float *v, float lr,
-                      float beta1, float beta2, float eps, float weight_decay, int t);
+/* The instruction set a cpu backend runs its own loops with (be->impl). */
+typedef struct {
+    const char *name; /* "base", "avx2", "avx512" */
+    int opt_in;       /* used only when POWERTRAIN_CPU_ISA names it */
+    const pt_backend_ops *ops;
+    void (*pool_own_forward)(int nt, const pt_pool_shape *s, const float *x, float *y, uint8_t *ws, size_t nx);
+    void (*pool_own_backward)(int nt, const pt_pool_shape *s, const float *dy, float *dx, const uint8_t *ws,
+                              size_t nx, int acc);
+} pt_cpu_isa;
+static inline const pt_cpu_isa *pt_cpu_kern(const pt_backend *be) { return (const pt_cpu_isa *)be->impl; }
 
 #endif

@@ -15,32 +15,29 @@
 #include <omp.h>
 #include <string.h>
 
+/* compiled once per instruction set: PT_CPU_ISA names the copy (cpu.cmake) */
+#ifndef PT_CPU_ISA
+#define PT_CPU_ISA base
+#endif
+#define PT_CPU_CAT_(a, b) a##_##b
+#define PT_CPU_CAT(a, b) PT_CPU_CAT_(a, b)
+#define FN(name) PT_CPU_CAT(pt_cpu_##name, PT_CPU_ISA)
+
 /* below this many elements a loop runs on the calling thread only */
 #define PAR_MIN ((size_t)1 << 15)
 
 /* over n elements, nt threads (both locals at the use site) */
 #define PAR_FOR_N _Pragma("omp parallel for simd schedule(static) num_threads(nt) if (n >= PAR_MIN)")
 
-void pt_cpu_accumulate(const pt_backend *be, size_t n, const float *src, float *dst, int acc) {
-    int nt = pt_cpu_threads(be);
-    if (acc) {
-        PAR_FOR_N
-        for (size_t i = 0; i < n; i++) dst[i] += src[i];
-    } else {
-        PAR_FOR_N
-        for (size_t i = 0; i < n; i++) dst[i] = src[i];
-    }
-}
-
 /* ---- element-wise ----------------------------------------------------------- */
 
-void pt_cpu_relu_forward(pt_backend *be, size_t n, const float *x, float *y) {
+void FN(relu_forward)(pt_backend *be, size_t n, const float *x, float *y) {
     int nt = pt_cpu_threads(be);
     PAR_FOR_N
     for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-void pt_cpu_relu_backward(pt_backend *be, size_t n, const float *y, const float *dy, float *dx, int acc) {
+void FN(relu_backward)(pt_backend *be, size_t n, const float *y, const float *dy, float *dx, int acc) {
     int nt = pt_cpu_threads(be);
     if (acc) {
         PAR_FOR_N
@@ -51,25 +48,25 @@ void pt_cpu_relu_backward(pt_backend *be, size_t n, const float *y, const float 
     }
 }
 
-void pt_cpu_add_forward(pt_backend *be, size_t n, const float *a, const float *b, float *y) {
+void FN(add_forward)(pt_backend *be, size_t n, const float *a, const float *b, float *y) {
     int nt = pt_cpu_threads(be);
     PAR_FOR_N
     for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
 }
 
-void pt_cpu_copy_grad(pt_backend *be, size_t n, const float *src, float *dst, int acc) {
+void FN(copy_grad)(pt_backend *be, size_t n, const float *src, float *dst, int acc) {
     if (!acc && src == dst) return;
     pt_cpu_accumulate(be, n, src, dst, acc);
 }
 
-void pt_cpu_dropout_forward(pt_backend *be, size_t n, const float *x, const uint8_t *mask, float scale,
+void FN(dropout_forward)(pt_backend *be, size_t n, const float *x, const uint8_t *mask, float scale,
                             float *y) {
     int nt = pt_cpu_threads(be);
     PAR_FOR_N
     for (size_t i = 0; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
 }
 
-void pt_cpu_dropout_backward(pt_backend *be, size_t n, const float *dy, const uint8_t *mask, float scale,
+void FN(dropout_backward)(pt_backend *be, size_t n, const float *dy, const uint8_t *mask, float scale,
                              float *dx, int acc) {
     int nt = pt_cpu_threads(be);
     if (acc) {
@@ -84,7 +81,7 @@ void pt_cpu_dropout_backward(pt_backend *be, size_t n, const float *dy, const ui
 /* ---- global average pooling and upsampling ------------------------------- */
 
 /* x[n][hw][c] -> y[n][c] */
-void pt_cpu_gap_forward(pt_backend *be, int n, int hw, int c, const float *x, float *y) {
+void FN(gap_forward)(pt_backend *be, int n, int hw, int c, const float *x, float *y) {
     int nt = pt_cpu_threads(be);
     float inv = 1.0f / (float)hw;
 #pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)n * hw * c >= PAR_MIN)
@@ -101,7 +98,7 @@ void pt_cpu_gap_forward(pt_backend *be, int n, int hw, int c, const float *x, fl
     }
 }
 
-void pt_cpu_gap_backward(pt_backend *be, int n, int hw, int c, const float *dy, float *dx, int acc) {
+void FN(gap_backward)(pt_backend *be, int n, int hw, int c, const float *dy, float *dx, int acc) {
     int nt = pt_cpu_threads(be);
     float inv = 1.0f / (float)hw;
 #pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)n * hw * c >= PAR_MIN)
@@ -121,7 +118,7 @@ void pt_cpu_gap_backward(pt_backend *be, int n, int hw, int c, const float *dy, 
 }
 
 /* x[n][ih][iw][c] -> y[n][ih*fh][iw*fw][c] (nearest) */
-void pt_cpu_upsample_forward(pt_backend *be, int n, int ih, int iw, int c, int fh, int fw, const float *x,
+void FN(upsample_forward)(pt_backend *be, int n, int ih, int iw, int c, int fh, int fw, const float *x,
                              float *y) {
     int nt = pt_cpu_threads(be);
     int oh = ih * fh, ow = iw * fw;
@@ -135,7 +132,7 @@ void pt_cpu_upsample_forward(pt_backend *be, int n, int ih, int iw, int c, int f
 }
 
 /* dx[n][ih][iw][c] (+)= sum of dy over each fh x fw block */
-void pt_cpu_upsample_backward(pt_backend *be, int n, int ih, int iw, int c, int fh, int fw, const float *dy,
+void FN(upsample_backward)(pt_backend *be, int n, int ih, int iw, int c, int fh, int fw, const float *dy,
                               float *dx, int acc) {
     int nt = pt_cpu_threads(be);
     int ow = iw * fw;
@@ -154,6 +151,74 @@ void pt_cpu_upsample_backward(pt_backend *be, int n, int ih, int iw, int c, int 
                     for (int j = 0; j < c; j++) d[j] += sp[j];
                 }
             }
+        }
+    }
+}
+
+/* ---- max pooling (cpu_pool.c's own path) ------------------------------------ */
+
+/* below this many input elements the own pooling loops run on the calling thread */
+#define POOL_PAR_MIN ((size_t)1 << 15)
+
+/* own forward: one output row (n, oy) per iteration; per channel the first
+ * strict maximum over the window, in the window's row-major order */
+void FN(pool_own_forward)(int nt, const pt_pool_shape *s, const float *x, float *y, uint8_t *ws, size_t nx) {
+    int rows = s->n * s->oh, c = s->c;
+#pragma omp parallel for schedule(static) num_threads(nt) if (nx >= POOL_PAR_MIN)
+    for (int r = 0; r < rows; r++) {
+        int n = r / s->oh, oy = r % s->oh;
+        for (int ox = 0; ox < s->ow; ox++) {
+            size_t o = ((size_t)r * s->ow + ox) * c;
+            float *restrict yo = y + o;
+            uint8_t *restrict wo = ws + o;
+            const float *restrict x0 = x + (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
+#pragma omp simd
+            for (int j = 0; j < c; j++) {
+                yo[j] = x0[j];
+                wo[j] = 0;
+            }
+            for (int ky = 0; ky < s->kh; ky++)
+                for (int kx = 0; kx < s->kw; kx++) {
+                    if (ky == 0 && kx == 0) continue;
+                    const float *restrict xk = x0 + ((size_t)ky * s->iw + kx) * c;
+                    uint8_t k = (uint8_t)(ky * s->kw + kx);
+#pragma omp simd
+                    for (int j = 0; j < c; j++) {
+                        int m = xk[j] > yo[j];
+                        yo[j] = m ? xk[j] : yo[j];
+                        wo[j] = m ? k : wo[j];
+                    }
+                }
+        }
+    }
+}
+
+/* own backward: every dx element of a window gets dy or 0 (input rows or
+ * columns past the last window: 0, or left alone with acc) */
+void FN(pool_own_backward)(int nt, const pt_pool_shape *s, const float *dy, float *dx, const uint8_t *ws, size_t nx,
+                           int acc) {
+    int c = s->c;
+    if (!acc && (s->oh * s->kh != s->ih || s->ow * s->kw != s->iw)) memset(dx, 0, nx * sizeof(float));
+#pragma omp parallel for schedule(static) num_threads(nt) if (nx >= POOL_PAR_MIN)
+    for (int r = 0; r < s->n * s->oh; r++) {
+        int n = r / s->oh, oy = r % s->oh;
+        for (int ox = 0; ox < s->ow; ox++) {
+            size_t o = ((size_t)r * s->ow + ox) * c;
+            const float *restrict dyo = dy + o;
+            const uint8_t *restrict wo = ws + o;
+            float *d0 = dx + (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
+            for (int ky = 0; ky < s->kh; ky++)
+                for (int kx = 0; kx < s->kw; kx++) {
+                    float *restrict dk = d0 + ((size_t)ky * s->iw + kx) * c;
+                    uint8_t k = (uint8_t)(ky * s->kw + kx);
+                    if (acc) {
+#pragma omp simd
+                        for (int j = 0; j < c; j++) dk[j] += wo[j] == k ? dyo[j] : 0.0f;
+                    } else {
+#pragma omp simd
+                        for (int j = 0; j < c; j++) dk[j] = wo[j] == k ? dyo[j] : 0.0f;
+                    }
+                }
         }
     }
 }
@@ -185,7 +250,7 @@ static inline void bn_part_sums(const double *part, int T, int c, int j, double 
 /* One pass for the statistics: sums of d = x - x0 and d^2 with x0 = the first
  * row (a shift that keeps var = E[d^2] - E[d]^2 free of cancellation when the
  * mean is large against the spread), then y = x * a + sh. */
-void pt_cpu_bn_forward_train(pt_backend *be, int rows, int c, const float *x, const float *gamma,
+void FN(bn_forward_train)(pt_backend *be, int rows, int c, const float *x, const float *gamma,
                              const float *beta, float *running_mean, float *running_var, float momentum,
                              float eps, float *save_mean, float *save_invstd, float *y) {
     int nt = pt_cpu_threads(be);
@@ -242,7 +307,7 @@ void pt_cpu_bn_forward_train(pt_backend *be, int rows, int c, const float *x, co
     free(part);
 }
 
-void pt_cpu_bn_forward_eval(pt_backend *be, int rows, int c, const float *x, const float *gamma,
+void FN(bn_forward_eval)(pt_backend *be, int rows, int c, const float *x, const float *gamma,
                             const float *beta, const float *running_mean, const float *running_var, float eps,
                             float *y) {
     int nt = pt_cpu_threads(be);
@@ -268,7 +333,7 @@ void pt_cpu_bn_forward_eval(pt_backend *be, int rows, int c, const float *x, con
 /* xhat = (x - mean) * invstd; dbeta = sum dy; dgamma = sum dy * xhat;
  * dx = gamma * invstd / m * (m * dy - dbeta - xhat * dgamma). One parallel
  * region: the sums, the per-channel constants on one thread, then dx. */
-void pt_cpu_bn_backward(pt_backend *be, int rows, int c, const float *x, const float *dy, const float *gamma,
+void FN(bn_backward)(pt_backend *be, int rows, int c, const float *x, const float *dy, const float *gamma,
                         const float *save_mean, const float *save_invstd, float *dx, int acc_dx, float *dgamma,
                         float *dbeta, int acc_w) {
     int nt = pt_cpu_threads(be);
@@ -329,7 +394,7 @@ void pt_cpu_bn_backward(pt_backend *be, int rows, int c, const float *x, const f
 
 /* ---- losses ------------------------------------------------------------------ */
 
-float pt_cpu_softmax_xent(pt_backend *be, int n, int k, const float *logits, const int32_t *labels,
+float FN(softmax_xent)(pt_backend *be, int n, int k, const float *logits, const int32_t *labels,
                           float *dlogits, float scale) {
     (void)be;
     double loss = 0.0;
@@ -356,7 +421,7 @@ float pt_cpu_softmax_xent(pt_backend *be, int n, int k, const float *logits, con
     return (float)(loss / n);
 }
 
-float pt_cpu_bce_logits(pt_backend *be, int n, int k, const float *logits, const float *targets, float *dlogits,
+float FN(bce_logits)(pt_backend *be, int n, int k, const float *logits, const float *targets, float *dlogits,
                         float scale) {
     (void)be;
     size_t m = (size_t)n * k;
@@ -374,7 +439,7 @@ float pt_cpu_bce_logits(pt_backend *be, int n, int k, const float *logits, const
     return (float)(loss / (double)m);
 }
 
-float pt_cpu_mse(pt_backend *be, size_t n, const float *pred, const float *target, float *dpred, float scale) {
+float FN(mse)(pt_backend *be, size_t n, const float *pred, const float *target, float *dpred, float scale) {
     int nt = pt_cpu_threads(be);
     double loss = 0.0;
     float g = 2.0f * scale / (float)n;
@@ -387,7 +452,7 @@ float pt_cpu_mse(pt_backend *be, size_t n, const float *pred, const float *targe
     return (float)(loss / (double)n);
 }
 
-int pt_cpu_argmax_correct(pt_backend *be, int n, int k, const float *logits, const int32_t *labels) {
+int FN(argmax_correct)(pt_backend *be, int n, int k, const float *logits, const int32_t *labels) {
     (void)be;
     int correct = 0;
     for (int i = 0; i < n; i++) {
@@ -402,7 +467,7 @@ int pt_cpu_argmax_correct(pt_backend *be, int n, int k, const float *logits, con
 
 /* ---- optimizers (PyTorch's SGD and Adam; L2 weight decay added to g) ---------- */
 
-void pt_cpu_sgd_step(pt_backend *be, size_t n, float *w, const float *g, float *mom, float lr, float momentum,
+void FN(sgd_step)(pt_backend *be, size_t n, float *w, const float *g, float *mom, float lr, float momentum,
                      float weight_decay) {
     int nt = pt_cpu_threads(be);
     if (momentum != 0.0f && mom) {
@@ -419,7 +484,7 @@ void pt_cpu_sgd_step(pt_backend *be, size_t n, float *w, const float *g, float *
     }
 }
 
-void pt_cpu_adam_step(pt_backend *be, size_t n, float *w, const float *g, float *m, float *v, float lr,
+void FN(adam_step)(pt_backend *be, size_t n, float *w, const float *g, float *m, float *v, float lr,
                       float beta1, float beta2, float eps, float weight_decay, int t) {
     int nt = pt_cpu_threads(be);
     float bc1 = (float)(1.0 - pow((double)beta1, t));

@@ -12,9 +12,6 @@
 #include <omp.h>
 #include <string.h>
 
-/* below this many input elements the own loops run on the calling thread */
-#define POOL_PAR_MIN ((size_t)1 << 15)
-
 typedef struct {
     pt_dnnl_ctx ctx;
     dnnl_memory_desc_t x_md, y_md;
@@ -105,77 +102,10 @@ void pt_cpu_maxpool_free(pt_backend *be, void *state) {
     free(st);
 }
 
-/* own forward: one output row (n, oy) per iteration; per channel the first
- * strict maximum over the window, in the window's row-major order */
-static void own_forward(const pt_backend *be, pool_state *st, const pt_pool_shape *s, const float *x, float *y) {
-    int nt = pt_cpu_threads(be);
-    int rows = s->n * s->oh, c = s->c;
-    uint8_t *ws = st->ws8;
-#pragma omp parallel for schedule(static) num_threads(nt) if (st->nx >= POOL_PAR_MIN)
-    for (int r = 0; r < rows; r++) {
-        int n = r / s->oh, oy = r % s->oh;
-        for (int ox = 0; ox < s->ow; ox++) {
-            size_t o = ((size_t)r * s->ow + ox) * c;
-            float *restrict yo = y + o;
-            uint8_t *restrict wo = ws + o;
-            const float *restrict x0 = x + (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
-#pragma omp simd
-            for (int j = 0; j < c; j++) {
-                yo[j] = x0[j];
-                wo[j] = 0;
-            }
-            for (int ky = 0; ky < s->kh; ky++)
-                for (int kx = 0; kx < s->kw; kx++) {
-                    if (ky == 0 && kx == 0) continue;
-                    const float *restrict xk = x0 + ((size_t)ky * s->iw + kx) * c;
-                    uint8_t k = (uint8_t)(ky * s->kw + kx);
-#pragma omp simd
-                    for (int j = 0; j < c; j++) {
-                        int m = xk[j] > yo[j];
-                        yo[j] = m ? xk[j] : yo[j];
-                        wo[j] = m ? k : wo[j];
-                    }
-                }
-        }
-    }
-}
-
-/* own backward: every dx element of a window gets dy or 0 (input rows or
- * columns past the last window: 0, or left alone with acc) */
-static void own_backward(const pt_backend *be, pool_state *st, const pt_pool_shape *s, const float *dy, float *dx,
-                         int acc) {
-    int nt = pt_cpu_threads(be);
-    int c = s->c;
-    const uint8_t *ws = st->ws8;
-    if (!acc && (s->oh * s->kh != s->ih || s->ow * s->kw != s->iw)) memset(dx, 0, st->nx * sizeof(float));
-#pragma omp parallel for schedule(static) num_threads(nt) if (st->nx >= POOL_PAR_MIN)
-    for (int r = 0; r < s->n * s->oh; r++) {
-        int n = r / s->oh, oy = r % s->oh;
-        for (int ox = 0; ox < s->ow; ox++) {
-            size_t o = ((size_t)r * s->ow + ox) * c;
-            const float *restrict dyo = dy + o;
-            const uint8_t *restrict wo = ws + o;
-            float *d0 = dx + (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
-            for (int ky = 0; ky < s->kh; ky++)
-                for (int kx = 0; kx < s->kw; kx++) {
-                    float *restrict dk = d0 + ((size_t)ky * s->iw + kx) * c;
-                    uint8_t k = (uint8_t)(ky * s->kw + kx);
-                    if (acc) {
-#pragma omp simd
-                        for (int j = 0; j < c; j++) dk[j] += wo[j] == k ? dyo[j] : 0.0f;
-                    } else {
-#pragma omp simd
-                        for (int j = 0; j < c; j++) dk[j] = wo[j] == k ? dyo[j] : 0.0f;
-                    }
-                }
-        }
-    }
-}
-
 void pt_cpu_maxpool_forward(pt_backend *be, void *state, const pt_pool_shape *s, const float *x, float *y) {
     pool_state *st = state;
     if (st->own) {
-        own_forward(be, st, s, x, y);
+        pt_cpu_kern(be)->pool_own_forward(pt_cpu_threads(be), s, x, y, st->ws8, st->nx);
         return;
     }
     pt_dnnl_set(st->m_x, x);
@@ -191,7 +121,7 @@ void pt_cpu_maxpool_backward(pt_backend *be, void *state, const pt_pool_shape *s
     (void)y;
     pool_state *st = state;
     if (st->own) {
-        own_backward(be, st, s, dy, dx, acc);
+        pt_cpu_kern(be)->pool_own_backward(pt_cpu_threads(be), s, dy, dx, st->ws8, st->nx, acc);
         return;
     }
     if (acc && !st->dx_buf) st->dx_buf = pt_cpu_scratch_alloc(st->nx * sizeof(float));
