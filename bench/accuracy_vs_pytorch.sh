@@ -8,7 +8,8 @@
 # powertrain - PyTorch in points. Not a test: figures go to bench/README.md.
 # usage: bench/accuracy_vs_pytorch.sh [SEEDS (3)] [EPOCHS (3)] [THREADS (2)]
 #   ENGINES="powertrain pytorch" (default both) runs one side only; KEEP=FILE keeps
-#   the raw `ENGINE SEED EPOCH ACC` lines (appended: a second call adds seeds).
+#   the raw `ENGINE SEED EPOCH ACC` lines (appended: a second call adds seeds);
+#   POWERTRAIN=BIN runs another build's binary (default build/powertrain).
 # PyTorch runs under jemalloc when Debian's libjemalloc2 is there (only faster; the
 # figures are the same).
 set -euo pipefail
@@ -21,7 +22,8 @@ data=${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}
 py=/usr/bin/python3
 [ -f "$data/train-images-idx3-ubyte.gz" ] || { echo "accuracy_vs_pytorch: no Fashion-MNIST in $data (Debian's dataset-fashion-mnist, or FMNIST_DIR=DIR)" >&2; exit 1; }
 "$py" -c "import torch" 2>/dev/null || { echo "accuracy_vs_pytorch: $py cannot import torch (Debian's python3-torch)" >&2; exit 1; }
-[ -x build/powertrain ] || { echo "accuracy_vs_pytorch: build/powertrain missing: make build first" >&2; exit 1; }
+pt=${POWERTRAIN:-build/powertrain}
+[ -x "$pt" ] || { echo "accuracy_vs_pytorch: $pt missing: make build first" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 raw=${KEEP:-$tmp/raw.txt}
@@ -33,7 +35,7 @@ for s in $(seq 1 "$seeds"); do
     t0=$(date +%s)
     if [ "$eng" = powertrain ]; then
       # one run; threshold 0 and patience past the cap: it always trains EPOCHS epochs
-      build/powertrain train --dataset fmnist --data "$data" --batch-size 256 --lr 0.001 --seed "$s" \
+      "$pt" train --dataset fmnist --data "$data" --batch-size 256 --lr 0.001 --seed "$s" \
         --threads "$threads" --max-epochs "$epochs" --patience "$epochs" --threshold 0 --chance-epochs 0 \
         --db "$tmp/pt$s.db" 2>&1 | sed -n 's/.*epoch \([0-9]*\): train loss.*val acc \([0-9.]*\),.*/\1 \2/p' >"$tmp/out"
     else
