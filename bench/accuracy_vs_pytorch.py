@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """accuracy_vs_pytorch.py -- the PyTorch side of accuracy_vs_pytorch.sh, and its summary.
 
-  accuracy_vs_pytorch.py train SEED EPOCHS THREADS [DATA_DIR]
+  accuracy_vs_pytorch.py train SEED EPOCHS THREADS [DATA_DIR [INIT]]
       trains powertrain's fmnist_cnn, layer for layer, in PyTorch with PyTorch's
       defaults (init, batch norm momentum 0.1 / eps 1e-5, Adam betas (0.9, 0.999),
       eps 1e-8) the way `powertrain train --dataset fmnist` does: the 60,000
@@ -9,6 +9,9 @@
       last one dropped), x/255 normalised by mean 0.28604 / std 0.35302, Adam lr
       1e-3, mean cross-entropy; validation on the 10,000 t10k images in eval mode
       (running statistics, no dropout). Prints `epoch E: val acc A` per epoch.
+      INIT `he` instead of `pytorch` (the default) starts from powertrain's
+      initialisation before 2026-12-06: He normal weights (std sqrt(2/fan_in)),
+      zero biases -- the cause of the gap this benchmark found.
   accuracy_vs_pytorch.py summary FILE
       FILE holds lines `ENGINE SEED EPOCH ACC` (ENGINE powertrain or pytorch);
       prints per-epoch val accuracy per seed, the means, the seeds' standard
@@ -52,7 +55,14 @@ def fmnist_cnn(nn):
         nn.Flatten(), nn.Linear(1568, 64), nn.ReLU(), nn.Dropout(0.25), nn.Linear(64, 10))
 
 
-def train(seed, epochs, threads, data_dir):
+def he_init(torch, model):
+    for m in model.modules():
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+            torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            torch.nn.init.zeros_(m.bias)
+
+
+def train(seed, epochs, threads, data_dir, init):
     import torch
     import torch.nn as nn
     torch.set_num_threads(threads)
@@ -61,6 +71,8 @@ def train(seed, epochs, threads, data_dir):
     xva, yva = load(torch, data_dir, "t10k")
     model = fmnist_cnn(nn)
     assert sum(p.numel() for p in model.parameters()) == 105962
+    if init == "he":
+        he_init(torch, model)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     lossf = nn.CrossEntropyLoss()
     bs = 256
@@ -93,7 +105,7 @@ def summary(path):
         f = line.split()
         if len(f) == 4:
             acc.setdefault((f[0], int(f[2])), {})[int(f[1])] = float(f[3])
-    engines = ["powertrain", "pytorch"]
+    engines = [g for g in ("powertrain", "pytorch") if any(k[0] == g for k in acc)]
     epochs = sorted({e for (_, e) in acc})
     seeds = sorted({s for d in acc.values() for s in d})
     print("val acc per seed (epochs %s)" % "/".join(map(str, epochs)))
@@ -104,17 +116,17 @@ def summary(path):
     print("%-6s %-22s %-22s %s" % ("epoch", "powertrain mean (sd)", "pytorch mean (sd)", "diff, points (se)"))
     for e in epochs:
         a, b = list(acc.get(("powertrain", e), {}).values()), list(acc.get(("pytorch", e), {}).values())
-        if not a or not b:
-            continue
-        ma, mb = sum(a) / len(a), sum(b) / len(b)
-        se = math.sqrt(sd(a) ** 2 / len(a) + sd(b) ** 2 / len(b)) if len(a) > 1 and len(b) > 1 else float("nan")
-        print("%-6d %.4f (%.4f)        %.4f (%.4f)        %+.2f (%.2f)" % (e, ma, sd(a), mb, sd(b),
-                                                                      100 * (ma - mb), 100 * se))
-
+        col = ["%.4f (%.4f)" % (sum(v) / len(v), sd(v)) if v else "-" for v in (a, b)]
+        diff = "-"
+        if a and b:
+            se = math.sqrt(sd(a) ** 2 / len(a) + sd(b) ** 2 / len(b)) if len(a) > 1 and len(b) > 1 else float("nan")
+            diff = "%+.2f (%.2f)" % (100 * (sum(a) / len(a) - sum(b) / len(b)), 100 * se)
+        print("%-6d %-22s %-22s %s" % (e, col[0], col[1], diff))
 
 def main(argv):
     if len(argv) >= 4 and argv[0] == "train":
-        train(int(argv[1]), int(argv[2]), int(argv[3]), argv[4] if len(argv) > 4 else DATA_DIR)
+        train(int(argv[1]), int(argv[2]), int(argv[3]), argv[4] if len(argv) > 4 else DATA_DIR,
+              argv[5] if len(argv) > 5 else "pytorch")
     elif len(argv) == 2 and argv[0] == "summary":
         summary(argv[1])
     else:

@@ -9,7 +9,8 @@
 # usage: bench/accuracy_vs_pytorch.sh [SEEDS (3)] [EPOCHS (3)] [THREADS (2)]
 #   ENGINES="powertrain pytorch" (default both) runs one side only; KEEP=FILE keeps
 #   the raw `ENGINE SEED EPOCH ACC` lines (appended: a second call adds seeds);
-#   POWERTRAIN=BIN runs another build's binary (default build/powertrain).
+#   POWERTRAIN=BIN runs another build's binary (default build/powertrain); FIRST_SEED=K
+#   runs seeds K..K+SEEDS-1 instead.
 # PyTorch runs under jemalloc when Debian's libjemalloc2 is there (only faster; the
 # figures are the same).
 set -euo pipefail
@@ -17,6 +18,8 @@ cd "$(dirname "$0")/.."
 seeds=${1:-3}
 epochs=${2:-3}
 threads=${3:-2}
+first=${FIRST_SEED:-1}
+last=$((first + seeds - 1))
 engines=${ENGINES:-powertrain pytorch}
 data=${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}
 py=/usr/bin/python3
@@ -29,8 +32,8 @@ trap 'rm -rf "$tmp"' EXIT
 raw=${KEEP:-$tmp/raw.txt}
 jem=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 echo "machine: $(hostname), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) logical CPUs;" \
-     "threads $threads, seeds 1-$seeds, $epochs epochs, fmnist_cnn, Adam 1e-3, batch 256"
-for s in $(seq 1 "$seeds"); do
+     "threads $threads, seeds $first-$last, $epochs epochs, fmnist_cnn, Adam 1e-3, batch 256"
+for s in $(seq "$first" "$last"); do
   for eng in $engines; do
     t0=$(date +%s)
     if [ "$eng" = powertrain ]; then
