@@ -632,10 +632,61 @@ static void test_cpu_matches_ref(void) {
     pt_backend_destroy(cpu);
 }
 
+/* PyTorch's default initialisation: conv and linear weights and biases uniform in
+   +-1/sqrt(fan_in) (std bound/sqrt 3, mean 0, every value inside, biases not zero),
+   batch norm gamma 1, beta 0, running var 1; a seed fixes it, another changes it. */
+static void check_uniform(pt_net *net, const char *name, double fan_in) {
+    int i = pt_net_state_find(net, name);
+    pt_net_state st;
+    CHECK(i >= 0 && pt_net_state_at(net, i, &st) == 0);
+    float *h = malloc(st.count * sizeof *h);
+    CHECK(h && pt_net_state_read(net, i, h) == 0);
+    double bound = 1.0 / sqrt(fan_in), s1 = 0, s2 = 0, mx = 0;
+    for (size_t j = 0; j < st.count; j++) {
+        s1 += h[j], s2 += (double)h[j] * h[j];
+        if (fabs(h[j]) > mx) mx = fabs(h[j]);
+    }
+    double n = (double)st.count, mean = s1 / n, sd = sqrt(s2 / n - mean * mean);
+    CHECK(mx <= bound && mx > (st.count >= 400 ? 0.9 : 0.5) * bound);
+    CHECK(fabs(mean) < 4 * bound / sqrt(3 * n));
+    if (st.count >= 1000) CHECK(fabs(sd / (bound / sqrt(3.0)) - 1) < 0.05);
+    free(h);
+}
+
+static void test_init(void) {
+    pt_net *net = pt_net_create("init");
+    int x = pt_net_input(net, 8, 8, 3);
+    x = pt_net_batchnorm(net, pt_net_conv(net, x, 16, 3, 3, 1, 1, 1));
+    x = pt_net_linear(net, pt_net_flatten(net, x), 40, 1);
+    pt_net_output(net, x);
+    CHECK(pt_net_plan(net, ref_be, 2) == 0 && pt_net_init(net, 3) == 0);
+    int nst = pt_net_state_count(net);
+    char names[8][48];
+    for (int i = 0; i < nst && i < 8; i++) {
+        pt_net_state st;
+        CHECK(pt_net_state_at(net, i, &st) == 0);
+        snprintf(names[i], sizeof names[i], "%s", st.name);
+    }
+    CHECK(nst == 8); /* conv w b, bn gamma beta mean var, linear w b */
+    check_uniform(net, names[0], 3 * 3 * 3);
+    check_uniform(net, names[1], 3 * 3 * 3);
+    check_uniform(net, names[6], 8 * 8 * 16);
+    check_uniform(net, names[7], 8 * 8 * 16);
+    float bn[4][16], w1[432], w2[432];
+    for (int k = 0; k < 4; k++) CHECK(pt_net_state_read(net, 2 + k, bn[k]) == 0);
+    for (int j = 0; j < 16; j++) CHECK(bn[0][j] == 1.0f && bn[1][j] == 0.0f && bn[2][j] == 0.0f && bn[3][j] == 1.0f);
+    CHECK(pt_net_state_read(net, 0, w1) == 0 && pt_net_init(net, 3) == 0 && pt_net_state_read(net, 0, w2) == 0);
+    CHECK(memcmp(w1, w2, sizeof w1) == 0);
+    CHECK(pt_net_init(net, 4) == 0 && pt_net_state_read(net, 0, w2) == 0);
+    CHECK(memcmp(w1, w2, sizeof w1) != 0);
+    pt_net_free(net);
+}
+
 int main(void) {
     char err[128];
     ref_be = pt_backend_create("ref", 1, err, sizeof err);
     if (!ref_be) return fprintf(stderr, "%s\n", err), 1;
+    test_init();
     test_residual_fd();
     test_autoencoder_fd();
     test_frozen();

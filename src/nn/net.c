@@ -650,6 +650,25 @@ static double unit(uint64_t key, uint64_t i) {
     return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
 }
 
+/* state i's initial values into h: PyTorch's defaults. Conv and linear weights
+   and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (kaiming_uniform_ with a = sqrt 5,
+   fan_in = the weight's inputs per output), batch norm gamma 1, beta 0, running
+   mean 0, running var 1. */
+static void init_state(const pt_net *net, int i, uint64_t seed, float *h) {
+    const pt_state *s = &net->states[i];
+    const pt_layer *l = &net->layers[s->layer];
+    const char *sfx = strrchr(s->name, '.') + 1;
+    if (l->kind == PT_L_CONV || l->kind == PT_L_LINEAR) {
+        const pt_state *w = &net->states[l->state0];
+        double bound = 1.0 / sqrt((double)w->count / (double)w->shape[0]);
+        uint64_t key = pt_mix64(seed ^ pt_mix64((uint64_t)i + 1));
+        for (size_t j = 0; j < s->count; j++) h[j] = (float)(bound * (2.0 * unit(key, j) - 1.0));
+    } else {
+        float v = (!strcmp(sfx, "weight") || !strcmp(sfx, "running_var")) ? 1.0f : 0.0f;
+        for (size_t j = 0; j < s->count; j++) h[j] = v;
+    }
+}
+
 int pt_net_init(pt_net *net, uint64_t seed) {
     if (!net->plan_done) return pt_net_seterr(net, "init: plan the network first");
     net->seed = seed;
@@ -660,22 +679,8 @@ int pt_net_init(pt_net *net, uint64_t seed) {
     float *h = malloc(maxc * sizeof *h);
     if (!h) return pt_net_seterr(net, "init: out of memory");
     for (int i = 0; i < net->nstates; i++) {
-        const pt_state *s = &net->states[i];
-        const pt_layer *l = &net->layers[s->layer];
-        const char *sfx = strrchr(s->name, '.') + 1;
-        if (!strcmp(sfx, "weight") && l->kind != PT_L_BN) {
-            double fan_in = (double)s->count / (double)s->shape[0];
-            double sd = sqrt(2.0 / fan_in);
-            uint64_t key = pt_mix64(seed ^ pt_mix64((uint64_t)i + 1));
-            for (size_t j = 0; j < s->count; j++) {
-                double u1 = unit(key, 2 * (uint64_t)j), u2 = unit(key, 2 * (uint64_t)j + 1);
-                h[j] = (float)(sd * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
-            }
-        } else {
-            float v = (!strcmp(sfx, "weight") || !strcmp(sfx, "running_var")) ? 1.0f : 0.0f;
-            for (size_t j = 0; j < s->count; j++) h[j] = v;
-        }
-        net->be->ops->upload(net->be, s->data, h, s->count * sizeof(float));
+        init_state(net, i, seed, h);
+        net->be->ops->upload(net->be, net->states[i].data, h, net->states[i].count * sizeof(float));
     }
     free(h);
     for (int i = 0; i < net->nlayers; i++)

@@ -102,8 +102,10 @@ int pt_net_freeze(pt_net *net, const char *group, int frozen);
  * gradients, dropout masks, loss targets; creates the backend's per-layer
  * state. Once per network: 0, or -1 (pt_net_error). */
 int pt_net_plan(pt_net *net, pt_backend *be, int batch);
-/* He/Kaiming normal (fan-in, gain sqrt 2) conv and linear weights, zero biases,
- * batch norm gamma 1, beta 0, running mean 0, running var 1. After plan. */
+/* PyTorch's default initialisation: conv and linear weights and biases uniform in
+ * +-1/sqrt(fan_in) (kaiming_uniform_ with a = sqrt 5; fan_in = in channels x kernel
+ * for a conv, inputs for a linear layer), batch norm gamma 1, beta 0, running mean
+ * 0, running var 1. After plan. */
 int pt_net_init(pt_net *net, uint64_t seed);
 
 typedef struct {
