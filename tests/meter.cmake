@@ -14,3 +14,5 @@ pt_add_test(test_meter_fork test_meter_fork.c)
 pt_add_test(test_powermetrics test_powermetrics.c)
 # The marks-line parser of `powertrain measure` (src/meter/marks.c).
 pt_add_test(test_marks test_marks.c)
+# The sampler's process-tree reader on the real /proc (kept stat files, rescans).
+pt_add_test(test_proc test_proc.c)

@@ -14,6 +14,7 @@
 #include "meter/source.h"
 #include "powertrain/meter.h"
 #include "test.h"
+#include "util/fs.h"
 
 static char g_root[256];
 
@@ -151,9 +152,24 @@ static void test_cpu_tdp_flag(void) {
     /* no jiffy elapsed: the last power holds */
     CHECK(s->ops->read(s, 0.5, 1, r) == 0);
     CHECK(r[0].power_w == 30.0);
-    /* /proc/stat gone: cpu not ok on a regular read, dram still is */
+    /* /proc/stat rewritten in place: the kept descriptor sees each value and
+       the regular reads open nothing (one pread per sample) */
     char p[512];
     snprintf(p, sizeof p, "%s/proc/stat", g_root);
+    unsigned long opens = pt_reread_opens();
+    for (int i = 1; i <= 50; i++) {
+        char text[128];
+        unsigned long long busy = 350 + 100ULL * (unsigned)((i + 1) / 2), total = 1100 + 100ULL * (unsigned)i;
+        snprintf(text, sizeof text, "cpu  %llu 0 0 %llu 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n", busy,
+                 total - busy);
+        FILE *f = fopen(p, "w");
+        CHECK(f && fputs(text, f) >= 0);
+        if (f) fclose(f);
+        CHECK(s->ops->read(s, 0.5 + 0.01 * i, 1, r) == 0);
+        CHECK(r[0].ok && r[0].power_w == (i % 2 ? 100.0 : 30.0)); /* busy rises by 100 then by 0 */
+    }
+    CHECK(pt_reread_opens() == opens);
+    /* /proc/stat gone: cpu not ok on a regular read, dram still is */
     unlink(p);
     CHECK(s->ops->read(s, 0.6, 1, r) == 0);
     CHECK(r[0].ok == 0);

@@ -17,6 +17,7 @@
 #include "meter/source.h"
 #include "powertrain/meter.h"
 #include "test.h"
+#include "util/fs.h"
 
 /* --- fake trees ------------------------------------------------------------ */
 
@@ -228,6 +229,19 @@ static void test_full_tree(void) {
     CHECK(r[1].ok && r[1].energy_j == 0.0);
     CHECK(r[4].ok && r[4].energy_j == 262143.32885);
     CHECK(r[3].energy_j == 123.456789);
+    /* rewritten in place (as real sysfs changes): the kept descriptors see
+       every value, and no read opens a file */
+    unsigned long opens = pt_reread_opens();
+    char p[768];
+    snprintf(p, sizeof p, "%s/sys/class/powercap/intel-rapl:0/energy_uj", g_root);
+    for (unsigned long long uj = 3000001; uj < 3000101; uj++) {
+        FILE *f = fopen(p, "w");
+        CHECK(f && fprintf(f, "%llu\n", uj) > 0);
+        if (f) fclose(f);
+        CHECK(s->ops->read(s, 0.2, 1, r) == 0);
+        CHECK(r[0].ok && r[0].energy_j == (double)uj / 1e6);
+    }
+    CHECK(pt_reread_opens() == opens);
     s->ops->close(s);
     drop_root();
 }

@@ -7,6 +7,8 @@
  * The baseline is taken at open; until the first regular read that sees
  * jiffies advance, the power uses the utilisation since boot (busy / total of
  * the open-time snapshot), a better prior than 0 for a machine already busy.
+ * The regular reads keep /proc/stat open and re-read it with pread (one
+ * system call, no allocation per sample).
  * Non-regular reads (marks, window edges) return the last computed power and
  * leave the baseline alone, so extra reads never shorten an interval.
  * TDP: --cpu-tdp (cfg->cpu_tdp_w, all sockets) when given, else a small table
@@ -59,6 +61,7 @@ typedef struct {
     int dram; /* component index or -1 */
     double tdp_w, idle_w;
     pt_cpu_times base;
+    pt_cpu_reader stat; /* <root>/proc/stat, kept open for regular reads */
     double cpu_w; /* last computed CPU power */
     double dram_w;
 } est_impl;
@@ -79,7 +82,7 @@ static int est_read(pt_source *src, double t_s, int regular, pt_reading *out) {
         r->ok = 1;
         if (regular) {
             pt_cpu_times now;
-            if (pt_proc_cpu_times(&now) != 0) {
+            if (pt_proc_cpu_read(&e->stat, &now) != 0) {
                 r->ok = 0;
             } else if (now.total < e->base.total || now.busy < e->base.busy) {
                 e->base = now; /* counters went back (cannot happen on Linux): restart */
@@ -105,7 +108,9 @@ static int est_read(pt_source *src, double t_s, int regular, pt_reading *out) {
 
 static void est_close(pt_source *src) {
     if (!src) return;
-    free(src->impl);
+    est_impl *e = src->impl;
+    if (e) pt_proc_cpu_close(&e->stat);
+    free(e);
     pt_source_free(src);
 }
 
@@ -251,6 +256,10 @@ int pt_estimate_open(const pt_meter_config *cfg, const pt_source_needs *needs, p
         return -1;
     }
     *impl = e;
+    impl->stat.file.fd = -1;
+    impl->stat.file.path = NULL;
+    /* a failed open is retried by each read (and counted failed there) */
+    if (impl->cpu >= 0) (void)pt_proc_cpu_open(&impl->stat);
     src->impl = impl;
     describe_components(src, &e, model, mem_gb, cpu_note, dram_note);
     *out = src;

@@ -160,6 +160,8 @@ struct pt_meter {
     int have_attr, sh_ok;
     double sh_busy, sh_cores, sh_other;
     pt_meter_tree_fn tree_fn; /* tests: stands for pt_proc_tree_jiffies */
+    pt_tree_reader tree_rd;   /* the attributed tree's stat files, kept open */
+    pt_cpu_reader stat_rd;    /* /proc/stat, kept open (opened at the first use) */
     int self_only;            /* pt_meter_set_self_only */
     void *tree_ctx;
 
@@ -396,6 +398,8 @@ pt_meter *pt_meter_open(const pt_meter_config *cfg_in) {
     }
     m->gen = fork_gen;
     m->pid = (long)getpid();
+    m->stat_rd.file.fd = -1;
+    pt_proc_tree_init(&m->tree_rd);
     if (own_config(m, cfg) != 0) {
         free(m);
         return NULL;
@@ -492,10 +496,11 @@ static int attribution_share(pt_meter *m, double t) {
     int pid = m->cfg.attribute_pid;
     /* the meter's own process (studies): its CPU time without a scan of /proc */
     int self = m->self_only && pid == (int)m->pid && !m->tree_fn;
+    if (!m->stat_rd.file.path) (void)pt_proc_cpu_open(&m->stat_rd); /* reads retry */
     if ((m->tree_fn ? m->tree_fn(m->tree_ctx, pid, &tree)
          : self     ? pt_proc_self_jiffies(&tree)
-                    : pt_proc_tree_jiffies(pid, &tree)) != 0 ||
-        pt_proc_cpu_times(&ct) != 0)
+                    : pt_proc_tree_read(&m->tree_rd, pid, &tree)) != 0 ||
+        pt_proc_cpu_read(&m->stat_rd, &ct) != 0)
         return m->sh_ok = 0;
     if (m->have_attr && ct.total > m->total_prev && ct.busy >= m->busy_prev) {
         double dt = (double)(tree > m->tree_prev ? tree - m->tree_prev : 0);
@@ -808,6 +813,8 @@ void pt_meter_close(pt_meter *m) {
     free(m->rbuf);
     free(m->pbuf);
     free(m->cbuf);
+    pt_proc_cpu_close(&m->stat_rd);
+    pt_proc_tree_close(&m->tree_rd);
     pthread_mutex_destroy(&m->mu);
     pthread_cond_destroy(&m->cv);
     free(m);

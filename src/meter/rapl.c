@@ -16,9 +16,10 @@
  *
  * Every component is a counter: energy_j is the raw energy_uj / 1e6 and
  * wrap_j is max_energy_range_uj / 1e6; the core unwraps the counter and
- * derives power from its differences (has_power = 0). Each read opens, reads
- * and closes energy_uj: a kept descriptor would be cheaper on real sysfs but
- * would read stale data from the fake trees tests rewrite by rename. */
+ * derives power from its differences (has_power = 0). Each energy_uj is opened
+ * once (at open) and re-read with one pread per sample (pt_reread); under a
+ * fake POWERTRAIN_SYSFS_ROOT, whose files tests rewrite by rename, each read
+ * also checks that the path still names the opened file. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -36,7 +37,7 @@
 
 typedef struct {
     int n;
-    char **energy_path; /* per component: <zone>/energy_uj */
+    pt_reread *energy; /* per component: <zone>/energy_uj, kept open */
 } rapl_impl;
 
 /* A zone directory name: "<prefix>:N" (depth 1) or "<prefix>:N:M" (depth 2)
@@ -303,8 +304,7 @@ static int rapl_read(pt_source *src, double t_s, int regular, pt_reading *out) {
         out[i].ok = 0;
         out[i].energy_j = 0;
         out[i].power_w = 0;
-        if (pt_read_small_file(impl->energy_path[i], buf, sizeof buf) == 0 &&
-            pt_parse_ull(buf, &uj) == 0) {
+        if (pt_reread_read(&impl->energy[i], buf, sizeof buf) >= 0 && pt_parse_ull(buf, &uj) == 0) {
             out[i].ok = 1;
             out[i].energy_j = (double)uj / 1e6;
             any = 1;
@@ -317,8 +317,8 @@ static void rapl_close(pt_source *src) {
     if (!src) return;
     rapl_impl *impl = src->impl;
     if (impl) {
-        for (int i = 0; i < impl->n; i++) free(impl->energy_path[i]);
-        free(impl->energy_path);
+        for (int i = 0; i < impl->n; i++) pt_reread_close(&impl->energy[i]);
+        free(impl->energy);
         free(impl);
     }
     pt_source_free(src);
@@ -392,9 +392,9 @@ static pt_source *build_source(const rapl_scan *scan) {
     if (pt_proc_cpu_model(model, sizeof model, &sockets) != 0) pt_strlcpy(model, "unknown CPU", sizeof model);
     pt_source *src = pt_source_alloc(&rapl_ops, scan->nfound);
     rapl_impl *impl = calloc(1, sizeof *impl);
-    if (impl) impl->energy_path = calloc((size_t)scan->nfound, sizeof *impl->energy_path);
-    if (!src || !impl || !impl->energy_path) {
-        if (impl) free(impl->energy_path);
+    if (impl) impl->energy = calloc((size_t)scan->nfound, sizeof *impl->energy);
+    if (!src || !impl || !impl->energy) {
+        if (impl) free(impl->energy);
         free(impl);
         pt_source_free(src);
         return NULL;
@@ -404,8 +404,9 @@ static pt_source *build_source(const rapl_scan *scan) {
         const rapl_found *f = &scan->found[i];
         char path[RAPL_PATH_MAX + 16];
         pt_say(path, sizeof path, "%s/energy_uj", f->dir);
-        impl->energy_path[i] = strdup(path);
-        if (!impl->energy_path[i]) {
+        /* a failed open is retried by each read (and counted failed there) */
+        if (pt_reread_open(&impl->energy[i], path, pt_sysfs_root()[0] != '\0') != 0 &&
+            !impl->energy[i].path) {
             rapl_close(src);
             return NULL;
         }

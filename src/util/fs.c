@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 #include <sys/random.h>
@@ -109,6 +110,68 @@ int pt_read_small_file(const char *path, char *buf, size_t n) {
     char *t = pt_trim(buf);
     if (t != buf) memmove(buf, t, strlen(t) + 1);
     return 0;
+}
+
+static _Atomic unsigned long reread_opens;
+
+unsigned long pt_reread_opens(void) { return reread_opens; }
+
+static int reread_reopen(pt_reread *r) {
+    if (r->fd >= 0) close(r->fd);
+    r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0) return -1;
+    reread_opens++;
+    struct stat st;
+    if (fstat(r->fd, &st) != 0) {
+        int e = errno;
+        close(r->fd);
+        r->fd = -1;
+        errno = e;
+        return -1;
+    }
+    r->dev = st.st_dev;
+    r->ino = st.st_ino;
+    return 0;
+}
+
+int pt_reread_open(pt_reread *r, const char *path, int follow) {
+    r->fd = -1;
+    r->follow = follow;
+    r->path = strdup(path);
+    if (!r->path) return -1;
+    return reread_reopen(r);
+}
+
+long pt_reread_read(pt_reread *r, char *buf, size_t n) {
+    if (!r->path || n == 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (r->follow && r->fd >= 0) {
+        struct stat st;
+        if (stat(r->path, &st) != 0) { /* gone: fail, reopen when it is back */
+            int e = errno;
+            close(r->fd);
+            r->fd = -1;
+            errno = e;
+            return -1;
+        }
+        if ((st.st_dev != r->dev || st.st_ino != r->ino) && reread_reopen(r) != 0) return -1;
+    }
+    if (r->fd < 0 && reread_reopen(r) != 0) return -1;
+    ssize_t got;
+    do got = pread(r->fd, buf, n - 1, 0);
+    while (got < 0 && errno == EINTR);
+    if (got < 0) return -1;
+    buf[got] = '\0';
+    return (long)got;
+}
+
+void pt_reread_close(pt_reread *r) {
+    if (r->fd >= 0) close(r->fd);
+    r->fd = -1;
+    free(r->path);
+    r->path = NULL;
 }
 
 /* 64 unpredictable bits: getrandom, else /dev/urandom, else a mix of the

@@ -23,6 +23,32 @@ int pt_check_dir(const char *path, char *err, size_t errlen);
 /* Reads up to n-1 bytes of path into buf, trimmed. Returns 0, or -1 with errno set. */
 int pt_read_small_file(const char *path, char *buf, size_t n);
 
+/* A small file read again and again (procfs and sysfs counters sampled by the
+ * meter): opened once (O_RDONLY | O_CLOEXEC), each read one pread from offset 0
+ * into the caller's buffer, so a read costs one system call and no allocation.
+ * follow: before each read, also check (one stat) that path still names the
+ * opened file and reopen it when it was replaced (fake trees that tests rewrite
+ * by rename); a path gone fails the read. When the file cannot be opened, each
+ * read tries again. */
+typedef struct {
+    int fd;     /* -1 while not open */
+    int follow;
+    dev_t dev;  /* follow: the opened file's identity */
+    ino_t ino;
+    char *path; /* owned copy */
+} pt_reread;
+
+/* Copies path and opens it. 0, or -1 with errno set: the file could not be
+ * opened now (r is usable: reads retry) or, with r->path NULL, out of memory. */
+int pt_reread_open(pt_reread *r, const char *path, int follow);
+/* Up to n-1 bytes from offset 0 into buf, NUL-terminated (not trimmed).
+ * Returns the byte count, or -1 with errno set. */
+long pt_reread_read(pt_reread *r, char *buf, size_t n);
+void pt_reread_close(pt_reread *r);
+/* How many times pt_reread has opened a file in this process (tests prove
+ * with it that reads reuse their descriptor). */
+unsigned long pt_reread_opens(void);
+
 /* Atomic writes: open creates "<path>.tmp.<16 random hex digits>" new
  * (O_CREAT|O_EXCL|O_NOFOLLOW: it never writes through a symlink or into a
  * file someone placed there; a clash takes another name), write, then commit
