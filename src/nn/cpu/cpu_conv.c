@@ -57,7 +57,7 @@ typedef struct {
     dnnl_primitive_t dw_reorder[2][2]; /* [has bias][acc]: internal -> user OIHW */
     float *db_buf;                     /* acc = 1 */
     int bw_own;                        /* backward weights by im2col + sgemm (see bwd_w_build) */
-    float *col;                        /* bw_own: [n*oh*ow][kh][kw][ic] */
+    float *col;                        /* bw_own: [chunk rows][kh][kw][ic] */
     float *dwt;                        /* bw_own: [oc][kh][kw][ic], the sgemm's result */
 
     wcache wc[4];
@@ -171,12 +171,12 @@ static int impl_is_gemm(const_dnnl_primitive_desc_t pd) {
 /* Backward weights. For some channels-last shapes oneDNN 2.6 has no direct
  * kernel and falls back to its gemm implementation, which is slow on small
  * maps (resnet18's 512 -> 512 3x3 on 2x2: ~100 ms at batch 64 on 2 cores).
- * There we do it ourselves: one im2col buffer [rows][ic][kh][kw] and one
- * sgemm dy^T . col, which lands in the user's OIHW directly. 1-D layers take
+ * There we do it ourselves: im2col rows [kh][kw][ic] in chunks of ~4 MiB,
+ * one sgemm dy^T . col per chunk summing into [oc][kh][kw][ic], transposed
+ * into the user's OIHW at the end. 1-D layers take
  * the same path: on pamap2_cnn's NWC convolutions it is twice as fast as
  * oneDNN's direct kernel (72 -> 36 ms per step at batch 256, 2 threads); on
  * the 2-D models' NHWC layers oneDNN's direct kernel stays ahead. */
-#define BW_OWN_MAX_BYTES ((size_t)256 << 20)
 static void bwd_w_build(conv_state *st, int hb) {
     if (st->bwd_w[hb]) return;
     dnnl_convolution_desc_t cd;
@@ -186,8 +186,7 @@ static void bwd_w_build(conv_state *st, int hb) {
     if (hb && !st->fwd_pd[1] && fwd_pd_create(st, 1, &st->fwd_pd[1]) != 0) abort();
     PT_DNNL_CHECK(dnnl_primitive_desc_create(&st->bwd_w_pd[hb], &cd, NULL, st->ctx.eng, st->fwd_pd[hb]));
     PT_DNNL_CHECK(dnnl_primitive_create(&st->bwd_w[hb], st->bwd_w_pd[hb]));
-    size_t col_bytes = (size_t)st->s.n * st->s.oh * st->s.ow * shape_w(&st->s) / st->s.oc * sizeof(float);
-    if ((st->nd == 3 || impl_is_gemm(st->bwd_w_pd[hb])) && col_bytes <= BW_OWN_MAX_BYTES) st->bw_own = 1;
+    if (st->nd == 3 || impl_is_gemm(st->bwd_w_pd[hb])) st->bw_own = 1;
     st->dw_md[hb] = *dnnl_primitive_desc_query_md(st->bwd_w_pd[hb], dnnl_query_diff_weights_md, 0);
     st->dw_plain[hb] = dnnl_memory_desc_equal(&st->dw_md[hb], &st->w_md);
     st->m_dw[hb] = mem_owned(st, &st->dw_md[hb], &st->dw_buf[hb]);
@@ -348,19 +347,35 @@ static void im2col_row(const pt_conv_shape *s, const float *x, int r, float *res
     }
 }
 
+/* bw_own's im2col rows per sgemm: about 4 MiB of col (at least one row), so
+ * the buffer stays in cache between its writing and the sgemm's reading and
+ * does not grow with the batch (pamap2_cnn at batch 4096: 587 MB for the
+ * first layer's whole col) */
+static int bw_chunk_rows(const pt_conv_shape *s) {
+    size_t K = (size_t)s->ic * s->kh * s->kw, rows = (size_t)s->n * s->oh * s->ow;
+    size_t c = ((size_t)1 << 20) / K;
+    if (c < 1) c = 1;
+    return (int)(c < rows ? c : rows);
+}
+
 /* bw_own: col as above, dwt[oc][kh*kw*ic] = dy^T[oc][rows] . col[rows][kh*kw*ic]
  * (one sgemm), then dw[oc][ic][kh][kw] (+)= dwt transposed per output channel */
 static void bwd_w_own(pt_backend *be, conv_state *st, const pt_conv_shape *s, const float *x, const float *dy,
                       float *dw, float *db, int acc) {
     int rows = s->n * s->oh * s->ow, kk = s->kh * s->kw, K = s->ic * kk;
-    if (!st->col) st->col = pt_cpu_scratch_alloc((size_t)rows * K * sizeof(float));
+    int chunk = bw_chunk_rows(s);
+    if (!st->col) st->col = pt_cpu_scratch_alloc((size_t)chunk * K * sizeof(float));
     if (!st->dwt) st->dwt = pt_cpu_scratch_alloc((size_t)s->oc * K * sizeof(float));
     float *col = st->col, *dwt = st->dwt;
     int nt = pt_cpu_threads(be);
-#pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)rows * K >= ((size_t)1 << 15))
-    for (int r = 0; r < rows; r++) im2col_row(s, x, r, col + (size_t)r * K);
-    pt_cpu_set_threads(be);
-    PT_DNNL_CHECK(dnnl_sgemm('T', 'N', s->oc, K, rows, 1.0f, dy, s->oc, col, K, 0.0f, dwt, K));
+    for (int r0 = 0; r0 < rows; r0 += chunk) { /* col holds `chunk` rows: memory stays small, the sgemm sums */
+        int nr = rows - r0 < chunk ? rows - r0 : chunk;
+#pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)nr * K >= ((size_t)1 << 15))
+        for (int r = 0; r < nr; r++) im2col_row(s, x, r0 + r, col + (size_t)r * K);
+        pt_cpu_set_threads(be);
+        PT_DNNL_CHECK(dnnl_sgemm('T', 'N', s->oc, K, nr, 1.0f, dy + (size_t)r0 * s->oc, s->oc, col, K,
+                                 r0 ? 1.0f : 0.0f, dwt, K));
+    }
     for (int o = 0; o < s->oc; o++) {
         const float *restrict t = dwt + (size_t)o * K;
         float *restrict d = dw + (size_t)o * K;
