@@ -23,8 +23,8 @@ target_sources(pt_nn PRIVATE
 # -march=native: the binary runs on any x86-64; cpu_backend.c picks at run
 # time). base is the build's own target, above.
 include(CheckCCompilerFlag)
-set(pt_cpu_isa_flags_avx2 -mavx2 -mfma -mf16c)
-set(pt_cpu_isa_flags_avx512 -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq)
+set(pt_cpu_isa_flags_avx2 -mavx2 -mfma)
+set(pt_cpu_isa_flags_avx512 -mavx2 -mfma -mavx512f -mavx512bw -mavx512vl -mavx512dq)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
   foreach(isa avx2 avx512)
     string(REPLACE ";" " " pt_flags "${pt_cpu_isa_flags_${isa}}")

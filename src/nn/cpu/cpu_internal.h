@@ -96,7 +96,7 @@ void pt_cpu_maxpool_backward(pt_backend *be, void *state, const pt_pool_shape *s
                              const float *y, const float *dy, float *dx, int acc);
 
 /* The own loops (cpu_loops.c), compiled once per instruction set S (base:
- * the build's target; avx2: + AVX2/FMA/F16C; avx512: + AVX-512 F/BW/VL/DQ) as
+ * the build's target; avx2: + AVX2/FMA; avx512: + AVX-512 F/BW/VL/DQ) as
  * pt_cpu_<op>_<S>; pt_backend_cpu_create picks the best the CPU runs (or
  * POWERTRAIN_CPU_ISA) once, into the backend's ops table. The pool_own pair is
  * cpu_pool.c's own max pooling (stride = window, no padding), reached through
