@@ -421,6 +421,7 @@ static void test_pool(void) {
     pool_case(8, 1, 128, 64, 1, 2, 1, 2, 0, 0, 1);
     pool_case(2, 6, 9, 3, 2, 3, 2, 3, 0, 0, 1);
     pool_case(4, 45, 55, 64, 3, 3, 2, 2, 1, 1, 1); /* resnet's at 178x218 / 2, ties */
+    pool_case(2, 4, 6, 300, 2, 2, 2, 2, 0, 0, 1);  /* own loops: channels in slices of 256, ties */
 }
 
 static void test_gap_upsample(void) {

@@ -121,8 +121,8 @@ void pt_cpu_maxpool_backward(pt_backend *be, void *state, const pt_pool_shape *s
     int pt_cpu_argmax_correct_##S(pt_backend *be, int n, int k, const float *logits, const int32_t *labels); \
     void pt_cpu_sgd_step_##S(pt_backend *be, size_t n, float *w, const float *g, float *mom, float lr, float momentum, float weight_decay); \
     void pt_cpu_adam_step_##S(pt_backend *be, size_t n, float *w, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float weight_decay, int t); \
-    void pt_cpu_pool_own_forward_##S(int nt, const pt_pool_shape *s, const float *x, float *y, uint8_t *ws, size_t nx); \
-    void pt_cpu_pool_own_backward_##S(int nt, const pt_pool_shape *s, const float *dy, float *dx, const uint8_t *ws, size_t nx, int acc);
+    void pt_cpu_pool_own_forward_##S(int nt, const pt_pool_shape *s, const float *x, float *y, size_t nx); \
+    void pt_cpu_pool_own_backward_##S(int nt, const pt_pool_shape *s, const float *x, const float *y, const float *dy, float *dx, size_t nx, int acc);
 PT_CPU_LOOPS_DECLARE(base)
 #ifdef PT_CPU_HAVE_AVX2
 PT_CPU_LOOPS_DECLARE(avx2)
@@ -136,9 +136,9 @@ typedef struct {
     const char *name; /* "base", "avx2", "avx512" */
     int opt_in;       /* used only when POWERTRAIN_CPU_ISA names it */
     const pt_backend_ops *ops;
-    void (*pool_own_forward)(int nt, const pt_pool_shape *s, const float *x, float *y, uint8_t *ws, size_t nx);
-    void (*pool_own_backward)(int nt, const pt_pool_shape *s, const float *dy, float *dx, const uint8_t *ws,
-                              size_t nx, int acc);
+    void (*pool_own_forward)(int nt, const pt_pool_shape *s, const float *x, float *y, size_t nx);
+    void (*pool_own_backward)(int nt, const pt_pool_shape *s, const float *x, const float *y, const float *dy,
+                              float *dx, size_t nx, int acc);
 } pt_cpu_isa;
 static inline const pt_cpu_isa *pt_cpu_kern(const pt_backend *be) { return (const pt_cpu_isa *)be->impl; }
 

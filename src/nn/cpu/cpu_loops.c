@@ -161,64 +161,70 @@ void FN(upsample_backward)(pt_backend *be, int n, int ih, int iw, int c, int fh,
 #define POOL_PAR_MIN ((size_t)1 << 15)
 
 /* own forward: one output row (n, oy) per iteration; per channel the first
- * strict maximum over the window, in the window's row-major order */
-void FN(pool_own_forward)(int nt, const pt_pool_shape *s, const float *x, float *y, uint8_t *ws, size_t nx) {
+ * strict maximum over the window, in the window's row-major order. No
+ * workspace: backward finds that position again from x and y. */
+void FN(pool_own_forward)(int nt, const pt_pool_shape *s, const float *x, float *y, size_t nx) {
     int rows = s->n * s->oh, c = s->c;
 #pragma omp parallel for schedule(static) num_threads(nt) if (nx >= POOL_PAR_MIN)
     for (int r = 0; r < rows; r++) {
         int n = r / s->oh, oy = r % s->oh;
         for (int ox = 0; ox < s->ow; ox++) {
-            size_t o = ((size_t)r * s->ow + ox) * c;
-            float *restrict yo = y + o;
-            uint8_t *restrict wo = ws + o;
+            float *restrict yo = y + ((size_t)r * s->ow + ox) * c;
             const float *restrict x0 = x + (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
 #pragma omp simd
-            for (int j = 0; j < c; j++) {
-                yo[j] = x0[j];
-                wo[j] = 0;
-            }
+            for (int j = 0; j < c; j++) yo[j] = x0[j];
             for (int ky = 0; ky < s->kh; ky++)
                 for (int kx = 0; kx < s->kw; kx++) {
                     if (ky == 0 && kx == 0) continue;
                     const float *restrict xk = x0 + ((size_t)ky * s->iw + kx) * c;
-                    uint8_t k = (uint8_t)(ky * s->kw + kx);
 #pragma omp simd
-                    for (int j = 0; j < c; j++) {
-                        int m = xk[j] > yo[j];
-                        yo[j] = m ? xk[j] : yo[j];
-                        wo[j] = m ? k : wo[j];
-                    }
+                    for (int j = 0; j < c; j++) yo[j] = xk[j] > yo[j] ? xk[j] : yo[j];
                 }
         }
     }
 }
 
-/* own backward: every dx element of a window gets dy or 0 (input rows or
- * columns past the last window: 0, or left alone with acc) */
-void FN(pool_own_backward)(int nt, const pt_pool_shape *s, const float *dy, float *dx, const uint8_t *ws, size_t nx,
-                           int acc) {
+/* own backward: dy goes to the first window position (row-major) whose x
+ * equals y, the forward's argmax; every other dx element of the window gets 0
+ * (input rows or columns past the last window: 0, or left alone with acc) */
+void FN(pool_own_backward)(int nt, const pt_pool_shape *s, const float *x, const float *y, const float *dy,
+                           float *dx, size_t nx, int acc) {
     int c = s->c;
     if (!acc && (s->oh * s->kh != s->ih || s->ow * s->kw != s->iw)) memset(dx, 0, nx * sizeof(float));
 #pragma omp parallel for schedule(static) num_threads(nt) if (nx >= POOL_PAR_MIN)
     for (int r = 0; r < s->n * s->oh; r++) {
         int n = r / s->oh, oy = r % s->oh;
+        float rem[256]; /* per channel: dy not yet given to a position (c > 256: in slices) */
         for (int ox = 0; ox < s->ow; ox++) {
             size_t o = ((size_t)r * s->ow + ox) * c;
-            const float *restrict dyo = dy + o;
-            const uint8_t *restrict wo = ws + o;
-            float *d0 = dx + (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
-            for (int ky = 0; ky < s->kh; ky++)
-                for (int kx = 0; kx < s->kw; kx++) {
-                    float *restrict dk = d0 + ((size_t)ky * s->iw + kx) * c;
-                    uint8_t k = (uint8_t)(ky * s->kw + kx);
-                    if (acc) {
+            size_t i0 = (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
+            for (int j0 = 0; j0 < c; j0 += 256) {
+                int cj = c - j0 < 256 ? c - j0 : 256;
+                const float *restrict yo = y + o + j0, *restrict dyo = dy + o + j0;
 #pragma omp simd
-                        for (int j = 0; j < c; j++) dk[j] += wo[j] == k ? dyo[j] : 0.0f;
-                    } else {
+                for (int j = 0; j < cj; j++) rem[j] = dyo[j];
+                for (int ky = 0; ky < s->kh; ky++)
+                    for (int kx = 0; kx < s->kw; kx++) {
+                        size_t at = i0 + ((size_t)ky * s->iw + kx) * c + j0;
+                        const float *restrict xk = x + at;
+                        float *restrict dk = dx + at;
+                        if (acc) {
 #pragma omp simd
-                        for (int j = 0; j < c; j++) dk[j] = wo[j] == k ? dyo[j] : 0.0f;
+                            for (int j = 0; j < cj; j++) {
+                                int hit = xk[j] == yo[j];
+                                dk[j] += hit ? rem[j] : 0.0f;
+                                rem[j] = hit ? 0.0f : rem[j];
+                            }
+                        } else {
+#pragma omp simd
+                            for (int j = 0; j < cj; j++) {
+                                int hit = xk[j] == yo[j];
+                                dk[j] = hit ? rem[j] : 0.0f;
+                                rem[j] = hit ? 0.0f : rem[j];
+                            }
+                        }
                     }
-                }
+            }
         }
     }
 }

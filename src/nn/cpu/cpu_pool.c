@@ -1,11 +1,11 @@
 /* cpu_pool.c -- max pooling (NWC / NHWC in place, no reorders).
  * Non-overlapping windows without padding (stride = kernel, the models' 2x2 /
  * 2 pools) run our own loops: oneDNN 2.6's channels-last max pooling is several
- * times slower than a pass over memory there. They keep the window position of
- * each maximum (the first, as in ref) as one byte per output, and backward
- * writes every dx element once (no zeroing pass, no scratch for acc). Other
- * shapes run oneDNN's primitive as forward_training and keep its workspace.
- * Either way backward reads the saved argmax, so x and y are not needed there.
+ * times slower than a pass over memory there. They keep no workspace: backward
+ * finds each window's maximum again (the first position whose x equals y, as
+ * the forward's first strict maximum, and ref's) and writes every dx element
+ * once (no zeroing pass, no scratch for acc). Other shapes run oneDNN's
+ * primitive as forward_training and keep its workspace (x and y unused there).
  * Padding, where set, never wins the max (as in ref). */
 #include "nn/cpu/cpu_internal.h"
 
@@ -21,7 +21,6 @@ typedef struct {
     float *dx_buf; /* acc = 1 */
     size_t nx;
     int own;          /* own loops (non-overlapping windows, no padding) */
-    uint8_t *ws8;     /* own: window position of each output's maximum */
 } pool_state;
 
 static int own_fits(const pt_pool_shape *s) {
@@ -36,7 +35,6 @@ int pt_cpu_maxpool_init(pt_backend *be, void **state, const pt_pool_shape *s) {
     st->nx = (size_t)s->n * s->ih * s->iw * s->c;
     if (own_fits(s)) {
         st->own = 1;
-        st->ws8 = pt_cpu_scratch_alloc((size_t)s->n * s->oh * s->ow * s->c);
         *state = st;
         return 0;
     }
@@ -97,7 +95,6 @@ void pt_cpu_maxpool_free(pt_backend *be, void *state) {
     if (st->m_y) PT_DNNL_CHECK(dnnl_memory_destroy(st->m_y));
     if (st->m_ws) PT_DNNL_CHECK(dnnl_memory_destroy(st->m_ws));
     free(st->dx_buf);
-    free(st->ws8);
     pt_dnnl_ctx_free(&st->ctx);
     free(st);
 }
@@ -105,7 +102,7 @@ void pt_cpu_maxpool_free(pt_backend *be, void *state) {
 void pt_cpu_maxpool_forward(pt_backend *be, void *state, const pt_pool_shape *s, const float *x, float *y) {
     pool_state *st = state;
     if (st->own) {
-        pt_cpu_kern(be)->pool_own_forward(pt_cpu_threads(be), s, x, y, st->ws8, st->nx);
+        pt_cpu_kern(be)->pool_own_forward(pt_cpu_threads(be), s, x, y, st->nx);
         return;
     }
     pt_dnnl_set(st->m_x, x);
@@ -117,11 +114,9 @@ void pt_cpu_maxpool_forward(pt_backend *be, void *state, const pt_pool_shape *s,
 /* dx (+)= scatter of dy to the argmax positions of the last forward */
 void pt_cpu_maxpool_backward(pt_backend *be, void *state, const pt_pool_shape *s, const float *x,
                              const float *y, const float *dy, float *dx, int acc) {
-    (void)x;
-    (void)y;
     pool_state *st = state;
     if (st->own) {
-        pt_cpu_kern(be)->pool_own_backward(pt_cpu_threads(be), s, dy, dx, st->ws8, st->nx, acc);
+        pt_cpu_kern(be)->pool_own_backward(pt_cpu_threads(be), s, x, y, dy, dx, st->nx, acc);
         return;
     }
     if (acc && !st->dx_buf) st->dx_buf = pt_cpu_scratch_alloc(st->nx * sizeof(float));
