@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,13 +47,8 @@ static int parse_cpu_line(const char *buf, long n, pt_cpu_times *out) {
 int pt_proc_cpu_times(pt_cpu_times *out) {
     char path[4096], line[512];
     snprintf(path, sizeof path, "%s/proc/stat", pt_proc_root());
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = read(fd, line, sizeof line - 1);
-    close(fd);
-    if (n < 0) return -1;
-    line[n] = '\0';
-    return parse_cpu_line(line, (long)n, out);
+    if (pt_read_small_file(path, line, sizeof line) != 0) return -1;
+    return parse_cpu_line(line, (long)strlen(line), out);
 }
 
 int pt_proc_cpu_open(pt_cpu_reader *r) {
@@ -159,12 +153,7 @@ static int parse_pid_stat(const char *buf, long *ppid, unsigned long long *jiffi
 static int read_pid_stat(long pid, long *ppid, unsigned long long *jiffies) {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return -1;
-    buf[n] = '\0';
+    if (pt_read_small_file(path, buf, sizeof buf) != 0) return -1;
     return parse_pid_stat(buf, ppid, jiffies);
 }
 

@@ -167,10 +167,29 @@ static void job_notes(pt_report_data *d) {
     d->ncontaminated = contaminated;
 }
 
-/* A setup whose repeats disagree: its runs marked (before the analysis, which
-   marks the setups from them). */
-static int disagree_mark(void *ctx, const pt_store_repeats_row *row) {
-    pt_report_data *d = ctx;
+/* The setups whose repeats disagree, read once: their runs are marked before
+   the analysis (which marks the setups from them), the notes come after the
+   job's. */
+typedef struct {
+    pt_store_repeats_row *rows;
+    int n, cap;
+} disagree_rows;
+
+static int disagree_add(void *ctx, const pt_store_repeats_row *row) {
+    disagree_rows *g = ctx;
+    if (g->n == g->cap) {
+        int cap = g->cap ? 2 * g->cap : 16;
+        pt_store_repeats_row *p = realloc(g->rows, (size_t)cap * sizeof *p);
+        if (!p) return 0; /* out of memory: fewer marks (a mark, not a figure) */
+        g->rows = p;
+        g->cap = cap;
+    }
+    g->rows[g->n++] = *row;
+    return 0;
+}
+
+/* row's runs marked with its ratios */
+static void disagree_mark(pt_report_data *d, const pt_store_repeats_row *row) {
     d->ndisagree++;
     for (int i = 0; i < d->nruns; i++) {
         pt_report_run *r = &d->runs[i];
@@ -180,36 +199,38 @@ static int disagree_mark(void *ctx, const pt_store_repeats_row *row) {
         r->disagree_epoch = row->epoch_ratio;
         r->disagree_target = row->target_ratio;
     }
-    return 0;
 }
 
 /* A setup whose repeats disagree by more than 1.5x, marked in the notes. */
-static int disagree_note(void *ctx, const pt_store_repeats_row *r) {
+static void disagree_note(pt_report_data *d, const pt_store_repeats_row *r) {
     char t[48] = "";
     if (isfinite(r->target_ratio)) snprintf(t, sizeof t, ", energy to target %.2fx", r->target_ratio);
-    pt_report_note(ctx, "repeats disagree: study %lld setup %d (%s%s): %d repeats, energy per epoch %.2fx%s",
+    pt_report_note(d, "repeats disagree: study %lld setup %d (%s%s): %d repeats, energy per epoch %.2fx%s",
                    (long long)r->study_id, r->setup, r->phase, r->frozen ? ", frozen" : "", r->repeats,
                    r->epoch_ratio, t);
-    return 0;
 }
 
 int pt_report_load(pt_store *st, int64_t study_id, pt_report_data *d, char *err, size_t errlen) {
     memset(d, 0, sizeof *d);
     pt_strlcpy(d->path, pt_store_path(st), sizeof d->path);
     d->schema_version = pt_store_schema_version(st);
-    char derr[256];
     if (load_rows(st, study_id, d, err, errlen) != 0) {
         pt_report_data_free(d);
         return -1;
     }
     /* a store whose query fails here marks nothing (the disagreement is a mark, not a figure) */
-    pt_store_read_disagreeing(st, study_id, 1.5, disagree_mark, d, derr, sizeof derr);
+    disagree_rows g = {0};
+    char derr[256];
+    pt_store_read_disagreeing(st, study_id, 1.5, disagree_add, &g, derr, sizeof derr);
+    for (int i = 0; i < g.n; i++) disagree_mark(d, &g.rows[i]);
     if (pt_report_analyse(d, err, errlen) != 0 || pt_report_tune_analyse(st, d, err, errlen) != 0) {
+        free(g.rows);
         pt_report_data_free(d);
         return -1;
     }
     job_notes(d);
-    pt_store_read_disagreeing(st, study_id, 1.5, disagree_note, d, derr, sizeof derr);
+    for (int i = 0; i < g.n; i++) disagree_note(d, &g.rows[i]);
+    free(g.rows);
     return 0;
 }
 
