@@ -473,8 +473,9 @@ static void cooldown_say(const pt_study *s) {
             hot = i;
     if (hot >= 0) snprintf(gpu, sizeof gpu, ", GPU %.0f C (%.0f C at the start)", s->temp_c[hot], s->temp0_c[hot]);
     else if (s->ngpu_temp > 0) snprintf(gpu, sizeof gpu, ", GPU temperature unavailable");
-    fprintf(stderr, "powertrain: cooldown: %.1f W after %.0f s (idle %.1f W)%s%s\n", s->cool_w, s->cool_waited_s,
-            s->idle_w, gpu, s->cool_reached ? "" : ": not back (5% of idle, 2 C) at the maximum wait");
+    fprintf(stderr, "powertrain: cooldown: %.1f W (%s) after %.0f s (idle %.1f W)%s%s\n", s->cool_w,
+            pt_meter_method_name(s->cool_method), s->cool_waited_s, s->idle_w, gpu,
+            s->cool_reached ? "" : ": not back (5% of idle, 2 C) at the maximum wait");
 }
 
 /* Waits, in 1 s windows, until the billed power is within 5% of the idle
@@ -496,6 +497,7 @@ static void cooldown(pt_study *s) {
             break;
         s->cool_waited_s += win.end_s - win.start_s;
         s->cool_w = win.energy_j / (win.end_s - win.start_s);
+        s->cool_method = win.method;
         int temps_ok = temps_back(s); /* read every window: the end's temperatures are stored */
         if (s->cool_w <= 1.05 * s->idle_w && temps_ok) {
             s->cool_reached = 1;

@@ -128,6 +128,7 @@ typedef struct {
     char eta[96];       /* run_phase's progress: "12 s elapsed, about 40 s left" ("" none) */
     int hot;            /* a run was trained since the last cooldown */
     double cool_waited_s, cool_w; /* the last cooldown: seconds waited, power at its end (NAN: none) */
+    pt_meter_method cool_method;  /* the method of cool_w */
     int cool_reached;   /* it came within 5% of idle (and the GPUs within 2 C of their start) */
     /* --cooldown with GPUs: the billed GPU components, their temperatures at open (what the
        cooldown waits to come back to) and at the last cooldown's end; NAN: unavailable */
