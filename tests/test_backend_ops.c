@@ -213,6 +213,11 @@ static void test_conv(void) {
     conv_case(4, 1, 31, 6, 8, 1, 5, 1, 2, 0, 2, 0);
     conv_case(3, 1, 64, 40, 32, 1, 7, 1, 1, 0, 3, 1); /* pamap2's first layer */
     conv_case(2, 1, 33, 16, 24, 1, 3, 1, 2, 0, 0, 1);
+    /* many rows against a small kw * ic: the cpu backend's own backward weights
+     * split the rows between its threads (partial sums reduced after); 1000 x 64
+     * rows is more than one ~1 MiB im2col chunk per thread, 251 x 3 an odd split */
+    conv_case(3, 1, 251, 3, 7, 1, 3, 1, 1, 0, 1, 1);
+    conv_case(64, 1, 1000, 3, 7, 1, 3, 1, 1, 0, 1, 1);
     /* 2-D: NHWC */
     conv_case(2, 9, 11, 3, 8, 3, 3, 2, 2, 1, 1, 1);
     conv_case(1, 7, 7, 16, 16, 1, 1, 1, 1, 0, 0, 0);

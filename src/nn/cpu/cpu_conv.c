@@ -13,6 +13,7 @@
  * A 1-D layer (h = 1 everywhere) uses 1-D descriptors (NWC, OIW). */
 #include "nn/cpu/cpu_internal.h"
 
+#include <omp.h>
 #include <string.h>
 
 /* A copy of the weights in one primitive's preferred layout. */
@@ -347,50 +348,103 @@ static void im2col_row(const pt_conv_shape *s, const float *x, int r, float *res
     }
 }
 
-/* bw_own's im2col rows per sgemm: about 4 MiB of col (at least one row), so
- * the buffer stays in cache between its writing and the sgemm's reading and
- * does not grow with the batch (pamap2_cnn at batch 4096: 587 MB for the
+/* bw_own's im2col rows per sgemm: about `bytes` of col (at least one row),
+ * so the buffer stays in cache between its writing and the sgemm's reading
+ * and does not grow with the batch (pamap2_cnn at batch 4096: 587 MB for the
  * first layer's whole col) */
-static int bw_chunk_rows(const pt_conv_shape *s) {
+static int bw_chunk_rows(const pt_conv_shape *s, size_t bytes) {
     size_t K = (size_t)s->ic * s->kh * s->kw, rows = (size_t)s->n * s->oh * s->ow;
-    size_t c = ((size_t)1 << 20) / K;
+    size_t c = bytes / sizeof(float) / K;
     if (c < 1) c = 1;
     return (int)(c < rows ? c : rows);
 }
 
-/* bw_own: col as above, dwt[oc][kh*kw*ic] = dy^T[oc][rows] . col[rows][kh*kw*ic]
- * (one sgemm), then dw[oc][ic][kh][kw] (+)= dwt transposed per output channel */
-static void bwd_w_own(pt_backend *be, conv_state *st, const pt_conv_shape *s, const float *x, const float *dy,
-                      float *dw, float *db, int acc) {
-    int rows = s->n * s->oh * s->ow, kk = s->kh * s->kw, K = s->ic * kk;
-    int chunk = bw_chunk_rows(s);
-    if (!st->col) st->col = pt_cpu_scratch_alloc((size_t)chunk * K * sizeof(float));
-    if (!st->dwt) st->dwt = pt_cpu_scratch_alloc((size_t)s->oc * K * sizeof(float));
-    float *col = st->col, *dwt = st->dwt;
-    int nt = pt_cpu_threads(be);
-    for (int r0 = 0; r0 < rows; r0 += chunk) { /* col holds `chunk` rows: memory stays small, the sgemm sums */
-        int nr = rows - r0 < chunk ? rows - r0 : chunk;
-#pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)nr * K >= ((size_t)1 << 15))
-        for (int r = 0; r < nr; r++) im2col_row(s, x, r0 + r, col + (size_t)r * K);
-        pt_cpu_set_threads(be);
-        PT_DNNL_CHECK(dnnl_sgemm('T', 'N', s->oc, K, nr, 1.0f, dy + (size_t)r0 * s->oc, s->oc, col, K,
-                                 r0 ? 1.0f : 0.0f, dwt, K));
-    }
+/* dw[oc][ic][kh][kw] (+)= sum over the nt partials dwt[t][oc][kh][kw][ic]
+ * (the transpose back into OIHW); db[oc] (+)= sum of the nt partials dbt[t] */
+static void bw_own_reduce(const pt_conv_shape *s, int nt, const float *dwt, const float *dbt, float *dw, float *db,
+                          int acc) {
+    int kk = s->kh * s->kw, K = s->ic * kk;
+    size_t part = (size_t)s->oc * K;
     for (int o = 0; o < s->oc; o++) {
-        const float *restrict t = dwt + (size_t)o * K;
         float *restrict d = dw + (size_t)o * K;
         for (int i = 0; i < s->ic; i++)
-            for (int k = 0; k < kk; k++) d[i * kk + k] = (acc ? d[i * kk + k] : 0.0f) + t[(size_t)k * s->ic + i];
+            for (int k = 0; k < kk; k++) {
+                float v = acc ? d[i * kk + k] : 0.0f;
+                for (int t = 0; t < nt; t++) v += dwt[t * part + (size_t)o * K + (size_t)k * s->ic + i];
+                d[i * kk + k] = v;
+            }
     }
-    if (db) {
-        if (!acc)
-            for (int c = 0; c < s->oc; c++) db[c] = 0.0f;
-        for (int r = 0; r < rows; r++) {
+    for (int c = 0; db && c < s->oc; c++) {
+        float v = acc ? db[c] : 0.0f;
+        for (int t = 0; t < nt; t++) v += dbt[(size_t)t * s->oc + c];
+        db[c] = v;
+    }
+}
+
+/* One thread's share of bw_own: rows [lo, hi) in chunks of `chunk`, im2col
+ * then a one-thread sgemm dwt[oc][K] (+)= dy^T . col, and dbt[oc] = the sum
+ * of its dy rows (read while the sgemm left them in cache) */
+static void bw_own_rows(const pt_conv_shape *s, const float *x, const float *dy, int lo, int hi, int chunk,
+                        float *col, float *dwt, float *dbt) {
+    int K = s->ic * s->kh * s->kw;
+    for (int c = 0; dbt && c < s->oc; c++) dbt[c] = 0.0f;
+    if (lo >= hi) memset(dwt, 0, (size_t)s->oc * K * sizeof *dwt);
+    for (int r0 = lo; r0 < hi; r0 += chunk) {
+        int nr = hi - r0 < chunk ? hi - r0 : chunk;
+        for (int r = 0; r < nr; r++) im2col_row(s, x, r0 + r, col + (size_t)r * K);
+        PT_DNNL_CHECK(dnnl_sgemm('T', 'N', s->oc, K, nr, 1.0f, dy + (size_t)r0 * s->oc, s->oc, col, K,
+                                 r0 > lo ? 1.0f : 0.0f, dwt, K));
+        for (int r = r0; dbt && r < r0 + nr; r++) {
             const float *restrict d = dy + (size_t)r * s->oc;
 #pragma omp simd
-            for (int c = 0; c < s->oc; c++) db[c] += d[c];
+            for (int c = 0; c < s->oc; c++) dbt[c] += d[c];
         }
     }
+}
+
+/* bw_own: col as above, dwt[oc][kh*kw*ic] = dy^T[oc][rows] . col[rows][kh*kw*ic],
+ * then dw[oc][ic][kh][kw] (+)= dwt transposed per output channel.
+ * Many rows (1-D layers: n * ow of them against K = kw * ic columns): each
+ * thread takes a contiguous share of the rows with its own col chunk (~1 MiB,
+ * its L2) and partial dwt, one parallel region and no barrier inside (was: a
+ * threaded sgemm per 4 MiB chunk, and db summed on one thread; the other
+ * thread waited 12% of a pamap2_cnn step at batch 4096). Few rows and a large
+ * dwt (resnet18's 512 -> 512 3x3 on 2x2: 256 rows, K = 4608): one threaded
+ * sgemm per chunk, as partials would cost more than they save. */
+static void bwd_w_own(pt_backend *be, conv_state *st, const pt_conv_shape *s, const float *x, const float *dy,
+                      float *dw, float *db, int acc) {
+    int rows = s->n * s->oh * s->ow, K = s->ic * s->kh * s->kw;
+    int nt = pt_cpu_threads(be), split = nt > 1 && rows >= 8 * K;
+    int parts = split ? nt : 1, chunk = bw_chunk_rows(s, split ? (size_t)1 << 20 : (size_t)4 << 20);
+    if (!st->col) st->col = pt_cpu_scratch_alloc((size_t)parts * chunk * K * sizeof(float));
+    if (!st->dwt) st->dwt = pt_cpu_scratch_alloc((size_t)parts * (s->oc * (size_t)K + s->oc) * sizeof(float));
+    float *dwt = st->dwt, *dbt = db ? dwt + (size_t)parts * s->oc * K : NULL;
+    if (split) {
+#pragma omp parallel num_threads(nt)
+        {
+            int t = omp_get_thread_num(), T = omp_get_num_threads();
+            for (int p = t; p < parts; p += T) /* every part done whatever threads the runtime gave */
+                bw_own_rows(s, x, dy, (int)((long long)rows * p / parts), (int)((long long)rows * (p + 1) / parts),
+                            chunk, st->col + (size_t)p * chunk * K, dwt + (size_t)p * s->oc * K,
+                            dbt ? dbt + (size_t)p * s->oc : NULL);
+        }
+    } else {
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+            int nr = rows - r0 < chunk ? rows - r0 : chunk;
+#pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)nr * K >= ((size_t)1 << 15))
+            for (int r = 0; r < nr; r++) im2col_row(s, x, r0 + r, st->col + (size_t)r * K);
+            pt_cpu_set_threads(be);
+            PT_DNNL_CHECK(dnnl_sgemm('T', 'N', s->oc, K, nr, 1.0f, dy + (size_t)r0 * s->oc, s->oc, st->col, K,
+                                     r0 ? 1.0f : 0.0f, dwt, K));
+        }
+        for (int c = 0; dbt && c < s->oc; c++) dbt[c] = 0.0f;
+        for (int r = 0; dbt && r < rows; r++) {
+            const float *restrict d = dy + (size_t)r * s->oc;
+#pragma omp simd
+            for (int c = 0; c < s->oc; c++) dbt[c] += d[c];
+        }
+    }
+    bw_own_reduce(s, parts, dwt, dbt, dw, db, acc);
 }
 
 /* dw[oc][ic][kh][kw] (+)= sum x * dy; db[oc] (+)= sum dy (db may be NULL) */
