@@ -406,12 +406,13 @@ static void test_accumulate_and_optim(void) {
     CHECK(m.params == m.grads);
     CHECK(m.activations >= RB * pt_net_activation_bytes(net, 0));
     CHECK(m.activations + m.act_grads >= RB * pt_net_activation_bytes(net, 1));
-    /* x, stem, bn, relu, conv2, bn, add, relu, pool, gap, fc, linear (flatten is a view) */
-    size_t per = (50 + 7 * 75 + 27 + 3 + 4 + 3) * sizeof(float);
+    /* x, stem, bn, relu, conv2, bn, add, pool, relu, gap, fc, linear (flatten is a
+     * view); the relu after add has the pool as its only reader, so it runs after
+     * the pool, on 27 floats instead of 75 (plan_pool_before_relu) */
+    size_t per = (50 + 6 * 75 + 27 + 27 + 3 + 4 + 3) * sizeof(float);
     CHECK(pt_net_activation_bytes(net, 0) == per);
     /* gradients share slots by live range [producer, last consumer] (heads: to the
-     * end): {fc_attr, relu2, relu1, stem}, {linear, gap, add, conv2, bn1},
-     * {pool, bn2}: three slots of 75 floats, not the 7 * 75 + 27 + 3 + 4 + 3 unshared */
+     * end): three slots of 75 floats, not the 6 * 75 + 27 + 27 + 3 + 4 + 3 unshared */
     CHECK(pt_net_activation_bytes(net, 1) == per + 3 * 75 * sizeof(float));
     pt_net_free(net);
 }
@@ -632,6 +633,60 @@ static void test_cpu_matches_ref(void) {
     pt_backend_destroy(cpu);
 }
 
+/* ---- a relu read only by a max pool runs after it (plan_pool_before_relu) ------ */
+
+/* input 6x6x2, conv 3x3 p1 -> 4, relu, maxpool (k, stride, pad) -> 3x3x4,
+ * flatten, linear 3; with relu_head the relu's output is also a head (read
+ * twice: the layers run as declared) */
+static pt_net *relu_pool_net(const int *pool, int relu_head) {
+    pt_net *net = pt_net_create("relu_pool");
+    int x = pt_net_input(net, 6, 6, 2);
+    int r = pt_net_relu(net, pt_net_conv(net, x, 4, 3, 3, 1, 1, 1));
+    int y = pt_net_linear(net, pt_net_flatten(net, pt_net_maxpool(net, r, pool[0], pool[1], pool[2])), 3, 1);
+    pt_net_output(net, y);
+    if (relu_head) pt_net_output(net, r);
+    return net;
+}
+
+static void test_pool_before_relu(void) {
+    static const int pools[2][3] = {{2, 2, 0}, {3, 2, 1}}; /* pamap2/fmnist's, resnet stem's (overlap, padding) */
+    enum { N = 4 };
+    float x[N * 72], ya[N * 3], yb[N * 3];
+    int32_t lab[N] = {0, 1, 2, 1};
+    rng_state = 21;
+    fill(x, sizeof x / sizeof x[0], -1, 1);
+    for (int c = 0; c < 2; c++) {
+        pt_net *a = relu_pool_net(pools[c], 0), *b = relu_pool_net(pools[c], 1);
+        CHECK(pt_net_plan(a, ref_be, N) == 0 && pt_net_plan(b, ref_be, N) == 0);
+        CHECK(pt_net_init(a, 5) == 0 && pt_net_init(b, 5) == 0);
+        /* a: x, conv, pool, relu (36 each), linear; b keeps the full-size relu output */
+        CHECK(pt_net_activation_bytes(a, 0) == (72 + 144 + 36 + 36 + 3) * sizeof(float));
+        CHECK(pt_net_activation_bytes(b, 0) == (72 + 144 + 144 + 36 + 3) * sizeof(float));
+        CHECK(pt_net_forward(a, x, N, 1) == 0 && pt_net_forward(b, x, N, 1) == 0);
+        CHECK(pt_net_output_read(a, 0, ya, N) == 0 && pt_net_output_read(b, 0, yb, N) == 0);
+        CHECK(memcmp(ya, yb, sizeof ya) == 0); /* max and relu commute exactly */
+        pt_net_zero_grad(a), pt_net_zero_grad(b);
+        CHECK(pt_net_loss_xent(a, 0, lab, N, 1.0f) == pt_net_loss_xent(b, 0, lab, N, 1.0f));
+        CHECK(pt_net_backward(a) == 0 && pt_net_backward(b) == 0);
+        int same = pt_net_state_count(a) == pt_net_state_count(b) && pt_net_state_count(a) == 4;
+        for (int i = 0; same && i < pt_net_state_count(a); i++) {
+            float ga[108], gb[108];
+            pt_net_state st;
+            CHECK(pt_net_state_at(a, i, &st) == 0 && st.count <= 108);
+            CHECK(pt_net_state_read_grad(a, i, ga) == 0 && pt_net_state_read_grad(b, i, gb) == 0);
+            same &= memcmp(ga, gb, st.count * sizeof(float)) == 0;
+            if (i == 0) { /* the conv's weights get a gradient, through the pool's first maxima */
+                float mx = 0;
+                for (size_t j = 0; j < st.count; j++) mx = fmaxf(mx, fabsf(ga[j]));
+                CHECK(mx > 0);
+            }
+        }
+        CHECK(same);
+        pt_net_free(a);
+        pt_net_free(b);
+    }
+}
+
 /* PyTorch's default initialisation: conv and linear weights and biases uniform in
    +-1/sqrt(fan_in) (std bound/sqrt 3, mean 0, every value inside, biases not zero),
    batch norm gamma 1, beta 0, running var 1; a seed fixes it, another changes it. */
@@ -695,6 +750,7 @@ int main(void) {
     test_build_errors();
     test_learns();
     test_cpu_matches_ref();
+    test_pool_before_relu();
     pt_backend_destroy(ref_be);
     return pt_test_finish("test_nn_net");
 }

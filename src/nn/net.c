@@ -8,6 +8,7 @@
  * when it is trainable (parameters, group not frozen) and its data-gradient op
  * only when its input needs a gradient (some trainable layer at or before
  * it), so a frozen encoder does no backward work at all. */
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -630,8 +631,39 @@ static int plan_layers(pt_net *net, pt_backend *be, int batch, plan_cursor cur) 
     return 0;
 }
 
+/* A relu whose only reader is a max pool runs after the pool instead. Max
+ * commutes with relu, so both orders give the same outputs and, each window
+ * taking its first maximum, the same gradients (a window whose maximum is not
+ * positive passes no gradient either way); padding is skipped by every pool.
+ * The relu, its backward and its output then cover the pooled tensor: half
+ * of the elements in pamap2_cnn's 1-D pools, a quarter in the 2-D ones, and
+ * the full-size relu output is never stored. Layers keep their names. */
+static void plan_pool_before_relu(pt_net *net) {
+    for (int r = 0; r < net->nlayers; r++) {
+        if (net->layers[r].kind != PT_L_RELU) continue;
+        int t1 = net->layers[r].out, p = -1, readers = 0;
+        for (int i = 0; i < net->nlayers; i++)
+            for (int k = 0; k < net->layers[i].nin; k++)
+                if (net->layers[i].in[k] == t1) readers++, p = i;
+        if (readers != 1 || net->layers[p].kind != PT_L_MAXPOOL || net->tensors[t1].head >= 0) continue;
+        int t0 = net->layers[r].in[0], t2 = net->layers[p].out;
+        assert(p > r && net->tensors[t1].root == t1);
+        pt_layer relu = net->layers[r];
+        net->layers[r] = net->layers[p]; /* the pool: t0 -> t1, t1 now pooled */
+        net->layers[r].in[0] = t0;
+        net->layers[r].out = t1;
+        net->layers[p] = relu; /* the relu: t1 -> t2 */
+        net->layers[p].in[0] = t1;
+        net->layers[p].out = t2;
+        net->tensors[t1].h = net->tensors[t2].h;
+        net->tensors[t1].w = net->tensors[t2].w;
+    }
+}
+
 int pt_net_plan(pt_net *net, pt_backend *be, int batch) {
-    if (plan_validate(net, be, batch) || plan_states(net)) return -1;
+    if (plan_validate(net, be, batch)) return -1;
+    plan_pool_before_relu(net);
+    if (plan_states(net)) return -1;
     plan_sizes z = plan_size(net, batch);
     if (z.agrads == SIZE_MAX) return pt_net_fail(net, "plan: out of host memory for the gradient layout");
     if (plan_alloc(net, be, batch, &z)) return -1;
