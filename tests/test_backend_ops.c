@@ -57,10 +57,6 @@ static const char *const table_ops[] = {
 };
 #define N_TABLE_OPS (sizeof table_ops / sizeof table_ops[0])
 static int op_rows[N_TABLE_OPS];
-/* the optional fusions: rows wherever a backend has them */
-static const char *const optional_ops[] = {"bn_pool_forward_train", "bn_pool_forward_eval", "bn_pool_backward"};
-#define N_OPTIONAL_OPS (sizeof optional_ops / sizeof optional_ops[0])
-static int optional_rows[N_OPTIONAL_OPS];
 
 /* ---- random numbers, host buffers ----------------------------------------------------- */
 
@@ -96,14 +92,11 @@ static void Dfree(void *p) { dev->ops->free(dev, p); }
 
 /* ---- the table of results -------------------------------------------------------------- */
 
-static int names_op(const char *op, const char *name) {
-    size_t n = strlen(name);
-    return !strncmp(op, name, n) && (op[n] == 0 || op[n] == ' ');
-}
-
 static void row(const char *op, const char *what, double err, int ok) {
-    for (size_t i = 0; i < N_TABLE_OPS; i++) op_rows[i] += names_op(op, table_ops[i]);
-    for (size_t i = 0; i < N_OPTIONAL_OPS; i++) optional_rows[i] += names_op(op, optional_ops[i]);
+    for (size_t i = 0; i < N_TABLE_OPS; i++)
+        if (!strncmp(op, table_ops[i], strlen(table_ops[i])) &&
+            (op[strlen(table_ops[i])] == 0 || op[strlen(table_ops[i])] == ' '))
+            op_rows[i]++;
     if (!strncmp(op, "conv_forward after weights_changed", 34)) op_rows[3]++; /* conv_weights_changed */
     pt_test_checks++;
     if (!ok) pt_test_failures++;
@@ -343,96 +336,6 @@ static void test_bn(void) {
     bn_case(300, 512, 0.0);   /* many channel blocks */
 }
 
-/* ---- batch norm, then a max pool tiling its input (optional fusion) ------------------------------ */
-
-/* ref's fusion against ref's own bn + maxpool ops (two independent codings),
- * then the backend's fusion against ref's; ties: every window holds one value
- * twice, so only the first maximum may take the gradient; gamma of both signs
- * (a negative one turns the maximum of z into the minimum of x) */
-static void bn_pool_case(int n, int ih, int iw, int c, int kh, int kw, int ties, double off) {
-    pt_pool_shape s = {.n = n, .ih = ih, .iw = iw, .c = c, .kh = kh, .kw = kw, .sh = kh, .sw = kw,
-                       .oh = ih / kh, .ow = iw / kw};
-    char what[96];
-    snprintf(what, sizeof what, "n%d %dx%dx%d k%dx%d%s off%g", n, ih, iw, c, kh, kw, ties ? " ties" : "", off);
-    size_t nx = (size_t)n * ih * iw * c, ny = (size_t)n * s.oh * s.ow * c, nc = (size_t)c;
-    int rows = n * ih * iw;
-    float *x = hrand(nx);
-    for (size_t i = 0; i < nx; i++) x[i] += (float)off;
-    if (ties) /* the window's last element repeats its first */
-        for (size_t r = 0; r < (size_t)rows; r++)
-            if ((r % iw) % kw == (size_t)kw - 1 && ((r / iw) % ih) % kh == (size_t)kh - 1)
-                memcpy(x + r * c, x + (r - (size_t)(kh - 1) * iw - (size_t)(kw - 1)) * c, nc * sizeof(float));
-    float *gamma = hrand(nc), *beta = hrand(nc), *rm = hrand(nc), *rv = hbuf(nc);
-    for (int j = 0; j < c; j++) gamma[j] = j % 3 == 1 ? -0.5f - fabsf(gamma[j]) : 0.5f + fabsf(gamma[j]);
-    fill(rv, nc, 0.5, 2.0);
-    float *rm2 = hbuf(nc), *rv2 = hbuf(nc), *rsm = hbuf(nc), *rsi = hbuf(nc), *csm = hbuf(nc), *csi = hbuf(nc);
-    memcpy(rm2, rm, nc * sizeof(float)), memcpy(rv2, rv, nc * sizeof(float));
-    float *ry = hbuf(ny), *cz = hbuf(nx), *cy = hbuf(ny), *g = hrand(ny), *cdz = hbuf(nx);
-    /* composed on ref: bn, pool, and back */
-    ref->ops->bn_forward_train(ref, rows, c, x, gamma, beta, rm2, rv2, 0.1f, 1e-5f, csm, csi, cz);
-    ref->ops->maxpool_forward(ref, NULL, &s, cz, cy);
-    /* dev's running statistics start where ref's do */
-    float *x_ = Df(x, nx), *gamma_ = Df(gamma, nc), *beta_ = Df(beta, nc), *rm_ = Df(rm, nc), *rv_ = Df(rv, nc);
-    float *sm_ = Df(NULL, nc), *si_ = Df(NULL, nc), *y_ = Df(NULL, ny), *g_ = Df(g, ny);
-    ref->ops->bn_pool_forward_train(ref, &s, x, gamma, beta, rm, rv, 0.1f, 1e-5f, rsm, rsi, ry);
-    cmp("bn_pool_forward_train ref vs bn+maxpool", what, ry, cy, ny);
-    cmp("bn_pool_forward_train ref vs bn+maxpool running_var", what, rv, rv2, nc);
-    dev->ops->bn_pool_forward_train(dev, &s, x_, gamma_, beta_, rm_, rv_, 0.1f, 1e-5f, sm_, si_, y_);
-    cmpd("bn_pool_forward_train y", what, y_, ry, ny);
-    cmpd("bn_pool_forward_train save_mean", what, sm_, rsm, nc);
-    cmpd("bn_pool_forward_train save_invstd", what, si_, rsi, nc);
-    cmpd("bn_pool_forward_train running_mean", what, rm_, rm, nc);
-    cmpd("bn_pool_forward_train running_var", what, rv_, rv, nc);
-    ref->ops->bn_forward_eval(ref, rows, c, x, gamma, beta, rm, rv, 1e-5f, cz);
-    ref->ops->maxpool_forward(ref, NULL, &s, cz, cy);
-    ref->ops->bn_pool_forward_eval(ref, &s, x, gamma, beta, rm, rv, 1e-5f, ry);
-    cmp("bn_pool_forward_eval ref vs bn+maxpool", what, ry, cy, ny);
-    dev->ops->bn_pool_forward_eval(dev, &s, x_, gamma_, beta_, rm_, rv_, 1e-5f, y_);
-    cmpd("bn_pool_forward_eval", what, y_, ry, ny);
-    /* backward from ref's saved statistics on both sides; composed: z from them */
-    dev->ops->upload(dev, sm_, rsm, nc * sizeof(float));
-    dev->ops->upload(dev, si_, rsi, nc * sizeof(float));
-    for (size_t i = 0; i < nx; i++)
-        cz[i] = (float)((double)gamma[i % c] * ((double)x[i] - rsm[i % c]) * rsi[i % c] + beta[i % c]);
-    ref->ops->maxpool_backward(ref, NULL, &s, cz, NULL, g, cdz, 0);
-    for (int acc = 0; acc < 2; acc++) {
-        float *rdx = hrand(nx), *rdg = hrand(nc), *rdb = hrand(nc);
-        float *cdx = hbuf(nx), *cdg = hbuf(nc), *cdb = hbuf(nc);
-        memcpy(cdx, rdx, nx * sizeof(float)), memcpy(cdg, rdg, nc * sizeof(float)), memcpy(cdb, rdb, nc * sizeof(float));
-        float *dx_ = Df(rdx, nx), *dg_ = Df(rdg, nc), *db_ = Df(rdb, nc);
-        ref->ops->bn_backward(ref, rows, c, x, cdz, gamma, rsm, rsi, cdx, acc, cdg, cdb, acc);
-        ref->ops->bn_pool_backward(ref, &s, x, g, gamma, beta, rsm, rsi, rdx, acc, rdg, rdb, acc);
-        cmp("bn_pool_backward ref vs maxpool+bn dx", what, rdx, cdx, nx);
-        cmp("bn_pool_backward ref vs maxpool+bn dgamma", what, rdg, cdg, nc);
-        dev->ops->bn_pool_backward(dev, &s, x_, g_, gamma_, beta_, sm_, si_, dx_, acc, dg_, db_, acc);
-        cmpd(acc ? "bn_pool_backward dx acc" : "bn_pool_backward dx", what, dx_, rdx, nx);
-        cmpd(acc ? "bn_pool_backward dgamma acc" : "bn_pool_backward dgamma", what, dg_, rdg, nc);
-        cmpd(acc ? "bn_pool_backward dbeta acc" : "bn_pool_backward dbeta", what, db_, rdb, nc);
-        /* absent outputs: the input's gradient only (a frozen batch norm), the weights' only */
-        dev->ops->bn_pool_backward(dev, &s, x_, g_, gamma_, beta_, sm_, si_, dx_, !acc, NULL, NULL, 0);
-        ref->ops->bn_pool_backward(ref, &s, x, g, gamma, beta, rsm, rsi, rdx, !acc, NULL, NULL, 0);
-        cmpd("bn_pool_backward dx only", what, dx_, rdx, nx);
-        dev->ops->bn_pool_backward(dev, &s, x_, g_, gamma_, beta_, sm_, si_, NULL, 0, dg_, db_, !acc);
-        ref->ops->bn_pool_backward(ref, &s, x, g, gamma, beta, rsm, rsi, NULL, 0, rdg, rdb, !acc);
-        cmpd("bn_pool_backward weights only", what, dg_, rdg, nc);
-        free(rdx), free(rdg), free(rdb), free(cdx), free(cdg), free(cdb);
-        Dfree(dx_), Dfree(dg_), Dfree(db_);
-    }
-    free(x), free(gamma), free(beta), free(rm), free(rv), free(rm2), free(rv2), free(rsm), free(rsi), free(csm);
-    free(csi), free(ry), free(cz), free(cy), free(g), free(cdz);
-    Dfree(x_), Dfree(gamma_), Dfree(beta_), Dfree(rm_), Dfree(rv_), Dfree(sm_), Dfree(si_), Dfree(y_), Dfree(g_);
-}
-
-static void test_bn_pool(void) {
-    if (!dev->ops->bn_pool_backward) return; /* not offered: the net runs them apart */
-    bn_pool_case(3, 1, 16, 5, 1, 2, 0, 0.0);
-    bn_pool_case(2, 8, 6, 7, 2, 2, 1, 0.0);
-    bn_pool_case(2, 6, 9, 3, 2, 3, 1, 0.0);
-    bn_pool_case(8, 1, 128, 64, 1, 2, 1, 3.0);  /* pamap2_cnn's first, in parallel */
-    bn_pool_case(2, 4, 6, 300, 2, 2, 1, 0.0);   /* channels in slices of 256 */
-    bn_pool_case(64, 7, 7, 40, 1, 7, 0, 100.0); /* a large mean */
-}
-
 /* ---- element-wise ------------------------------------------------------------------------------ */
 
 static void elementwise_case(size_t n) {
@@ -657,18 +560,14 @@ static void test_optimizers(void) {
 /* ---- the backend object: every entry set, memory -------------------------------------------- */
 
 static void test_table(void) {
-    int all = 1, optional = 0;
-    size_t opt0 = offsetof(pt_backend_ops, bn_pool_forward_train), opt1 = offsetof(pt_backend_ops, destroy);
+    int all = 1;
     for (size_t off = offsetof(pt_backend_ops, alloc); off + sizeof(uintptr_t) <= sizeof(pt_backend_ops);
          off += sizeof(uintptr_t)) {
         uintptr_t word;
         memcpy(&word, (const char *)dev->ops + off, sizeof word);
-        if (off >= opt0 && off < opt1) optional += word != 0;
-        else all &= word != 0;
+        all &= word != 0;
     }
     row("table (every entry set)", "-", all ? 0.0 : 1.0, all);
-    int whole = optional == 0 || optional == (int)N_OPTIONAL_OPS; /* a fusion's entries come together */
-    row("table (optional fusions whole)", "-", whole ? 0.0 : 1.0, whole);
     float *p = dev->ops->alloc(dev, 100), back[25];
     dev->ops->download(dev, back, p, sizeof back);
     int zero = ((uintptr_t)p & 63) == 0;
@@ -701,12 +600,10 @@ static void run_backend(const char *name) {
         return;
     }
     memset(op_rows, 0, sizeof op_rows);
-    memset(optional_rows, 0, sizeof optional_rows);
     test_table();
     test_conv();
     test_linear();
     test_bn();
-    test_bn_pool();
     test_elementwise();
     test_pool();
     test_gap_upsample();
@@ -717,13 +614,6 @@ static void run_backend(const char *name) {
         if (!op_rows[i]) {
             pt_test_failures++;
             fprintf(stderr, "%s: op %s has no case in test_backend_ops.c\n", name, table_ops[i]);
-        }
-    }
-    for (size_t i = 0; i < N_OPTIONAL_OPS && dev->ops->bn_pool_backward; i++) {
-        pt_test_checks++;
-        if (!optional_rows[i]) {
-            pt_test_failures++;
-            fprintf(stderr, "%s: op %s has no case in test_backend_ops.c\n", name, optional_ops[i]);
         }
     }
     pt_backend_destroy(dev);

@@ -145,28 +145,6 @@ typedef struct {
     void (*adam_step)(pt_backend *be, size_t n, float *w, const float *g, float *m, float *v, float lr,
                       float beta1, float beta2, float eps, float weight_decay, int t);
 
-    /* Optional fusions: NULL where a backend has none (the net then runs the
-     * layers apart); test_backend_ops compares each one a backend has with ref's.
-     *
-     * Batch norm, then a max pool whose windows tile its input exactly (stride =
-     * window, no padding, ih = oh * kh, iw = ow * kw), without the normalized
-     * tensor: y[n][oh][ow][c] = the maximum over each window of z = bn(x), x of
-     * s's input shape. Statistics, running and saved as bn_forward_train's
-     * (train) or from running (eval). */
-    void (*bn_pool_forward_train)(pt_backend *be, const pt_pool_shape *s, const float *x, const float *gamma,
-                                  const float *beta, float *running_mean, float *running_var, float momentum,
-                                  float eps, float *save_mean, float *save_invstd, float *y);
-    void (*bn_pool_forward_eval)(pt_backend *be, const pt_pool_shape *s, const float *x, const float *gamma,
-                                 const float *beta, const float *running_mean, const float *running_var, float eps,
-                                 float *y);
-    /* from the pooled dy: each window's gradient to its first maximum of z
-     * (z recomputed from x and the saved statistics), then bn_backward's dx
-     * (if not NULL, acc_dx), dgamma and dbeta (if not NULL, acc_w) */
-    void (*bn_pool_backward)(pt_backend *be, const pt_pool_shape *s, const float *x, const float *dy,
-                             const float *gamma, const float *beta, const float *save_mean,
-                             const float *save_invstd, float *dx, int acc_dx, float *dgamma, float *dbeta,
-                             int acc_w);
-
     /* lifetime: frees be->impl and be itself (pt_backend_destroy calls it) */
     void (*destroy)(pt_backend *be);
 } pt_backend_ops;

@@ -285,105 +285,6 @@ static void ref_bn_backward(pt_backend *be, int rows, int c, const float *x, con
     }
 }
 
-/* ---- optional fusion: batch norm, then a max pool tiling its input --------- */
-
-/* channel j's z = bn(x) from float statistics (the saved ones in train), the
- * same value in the fused forward and backward */
-static float ref_bn_z(float x, float gamma, float beta, float mean, float invstd) {
-    return (float)((double)gamma * ((double)x - mean) * invstd + beta);
-}
-
-/* the input index of the first maximum of z over window (n, oy, ox) of channel j */
-static size_t ref_tile_argmax(const pt_pool_shape *s, const float *x, int n, int oy, int ox, int j, float g,
-                              float b, float m, float is) {
-    size_t best = 0;
-    float bz = 0.0f;
-    for (int ky = 0; ky < s->kh; ky++)
-        for (int kx = 0; kx < s->kw; kx++) {
-            size_t k = (((size_t)n * s->ih + (size_t)oy * s->kh + ky) * s->iw + (size_t)ox * s->kw + kx) * s->c + j;
-            float z = ref_bn_z(x[k], g, b, m, is);
-            if ((ky == 0 && kx == 0) || z > bz) best = k, bz = z;
-        }
-    return best;
-}
-
-/* y of channel j: each window's maximum of z */
-static void ref_tile_forward(const pt_pool_shape *s, const float *x, int j, float g, float b, float m, float is,
-                             float *y) {
-    for (int n = 0; n < s->n; n++)
-        for (int oy = 0; oy < s->oh; oy++)
-            for (int ox = 0; ox < s->ow; ox++)
-                y[(((size_t)n * s->oh + oy) * s->ow + ox) * s->c + j] =
-                    ref_bn_z(x[ref_tile_argmax(s, x, n, oy, ox, j, g, b, m, is)], g, b, m, is);
-}
-
-static void ref_bn_pool_forward_train(pt_backend *be, const pt_pool_shape *s, const float *x, const float *gamma,
-                                      const float *beta, float *running_mean, float *running_var, float momentum,
-                                      float eps, float *save_mean, float *save_invstd, float *y) {
-    (void)be;
-    int rows = s->n * s->ih * s->iw, c = s->c;
-    for (int j = 0; j < c; j++) {
-        double mean = 0.0, var = 0.0;
-        for (int r = 0; r < rows; r++) mean += x[(size_t)r * c + j];
-        mean /= rows;
-        for (int r = 0; r < rows; r++) var += (x[(size_t)r * c + j] - mean) * (x[(size_t)r * c + j] - mean);
-        double var_unbiased = rows > 1 ? var / (rows - 1) : var / rows;
-        save_mean[j] = (float)mean;
-        save_invstd[j] = (float)(1.0 / sqrt(var / rows + eps));
-        running_mean[j] = (float)((1.0 - momentum) * running_mean[j] + (double)momentum * mean);
-        running_var[j] = (float)((1.0 - momentum) * running_var[j] + (double)momentum * var_unbiased);
-        ref_tile_forward(s, x, j, gamma[j], beta[j], save_mean[j], save_invstd[j], y);
-    }
-}
-
-static void ref_bn_pool_forward_eval(pt_backend *be, const pt_pool_shape *s, const float *x, const float *gamma,
-                                     const float *beta, const float *running_mean, const float *running_var,
-                                     float eps, float *y) {
-    (void)be;
-    for (int j = 0; j < s->c; j++)
-        ref_tile_forward(s, x, j, gamma[j], beta[j], running_mean[j],
-                         (float)(1.0 / sqrt((double)running_var[j] + eps)), y);
-}
-
-/* dz = dy at each window's first maximum of z, 0 elsewhere; then as
- * ref_bn_backward */
-static void ref_bn_pool_backward(pt_backend *be, const pt_pool_shape *s, const float *x, const float *dy,
-                                 const float *gamma, const float *beta, const float *save_mean,
-                                 const float *save_invstd, float *dx, int acc_dx, float *dgamma, float *dbeta,
-                                 int acc_w) {
-    (void)be;
-    int rows = s->n * s->ih * s->iw;
-    for (int j = 0; j < s->c; j++) {
-        float g = gamma[j], b = beta[j], m = save_mean[j], is = save_invstd[j];
-        double sdy = 0.0, sdyx = 0.0;
-        for (int n = 0; n < s->n; n++)
-            for (int oy = 0; oy < s->oh; oy++)
-                for (int ox = 0; ox < s->ow; ox++) {
-                    double d = dy[(((size_t)n * s->oh + oy) * s->ow + ox) * s->c + j];
-                    sdy += d;
-                    sdyx += d * ((double)x[ref_tile_argmax(s, x, n, oy, ox, j, g, b, m, is)] - m) * is;
-                }
-        if (dgamma) dgamma[j] = acc_w ? (float)(dgamma[j] + sdyx) : (float)sdyx;
-        if (dbeta) dbeta[j] = acc_w ? (float)(dbeta[j] + sdy) : (float)sdy;
-        if (!dx) continue;
-        double f = (double)g * is / rows;
-        for (int n = 0; n < s->n; n++)
-            for (int oy = 0; oy < s->oh; oy++)
-                for (int ox = 0; ox < s->ow; ox++) {
-                    size_t best = ref_tile_argmax(s, x, n, oy, ox, j, g, b, m, is);
-                    double d = dy[(((size_t)n * s->oh + oy) * s->ow + ox) * s->c + j];
-                    for (int ky = 0; ky < s->kh; ky++)
-                        for (int kx = 0; kx < s->kw; kx++) {
-                            size_t k = (((size_t)n * s->ih + (size_t)oy * s->kh + ky) * s->iw +
-                                        (size_t)ox * s->kw + kx) * s->c + j;
-                            double xhat = ((double)x[k] - m) * is;
-                            double v = f * ((double)rows * (k == best ? d : 0.0) - sdy - xhat * sdyx);
-                            dx[k] = acc_dx ? (float)(dx[k] + v) : (float)v;
-                        }
-                }
-    }
-}
-
 /* ---- element-wise ---------------------------------------------------------- */
 
 static void ref_relu_forward(pt_backend *be, size_t n, const float *x, float *y) {
@@ -678,9 +579,6 @@ static const pt_backend_ops ref_ops = {
     .argmax_correct = ref_argmax_correct,
     .sgd_step = ref_sgd_step,
     .adam_step = ref_adam_step,
-    .bn_pool_forward_train = ref_bn_pool_forward_train,
-    .bn_pool_forward_eval = ref_bn_pool_forward_eval,
-    .bn_pool_backward = ref_bn_pool_backward,
     .destroy = ref_destroy,
 };
 

@@ -137,9 +137,6 @@ static void cpu_destroy(pt_backend *be) { free(be); }
     .argmax_correct = pt_cpu_argmax_correct_##S, \
     .sgd_step = pt_cpu_sgd_step_##S, \
     .adam_step = pt_cpu_adam_step_##S, \
-    .bn_pool_forward_train = pt_cpu_bn_pool_forward_train_##S, \
-    .bn_pool_forward_eval = pt_cpu_bn_pool_forward_eval_##S, \
-    .bn_pool_backward = pt_cpu_bn_pool_backward_##S, \
     .destroy = cpu_destroy, \
 }
 

@@ -105,9 +105,6 @@ void pt_cpu_maxpool_backward(pt_backend *be, void *state, const pt_pool_shape *s
     void pt_cpu_bn_forward_train_##S(pt_backend *be, int rows, int c, const float *x, const float *gamma, const float *beta, float *running_mean, float *running_var, float momentum, float eps, float *save_mean, float *save_invstd, float *y); \
     void pt_cpu_bn_forward_eval_##S(pt_backend *be, int rows, int c, const float *x, const float *gamma, const float *beta, const float *running_mean, const float *running_var, float eps, float *y); \
     void pt_cpu_bn_backward_##S(pt_backend *be, int rows, int c, const float *x, const float *dy, const float *gamma, const float *save_mean, const float *save_invstd, float *dx, int acc_dx, float *dgamma, float *dbeta, int acc_w); \
-    void pt_cpu_bn_pool_forward_train_##S(pt_backend *be, const pt_pool_shape *s, const float *x, const float *gamma, const float *beta, float *running_mean, float *running_var, float momentum, float eps, float *save_mean, float *save_invstd, float *y); \
-    void pt_cpu_bn_pool_forward_eval_##S(pt_backend *be, const pt_pool_shape *s, const float *x, const float *gamma, const float *beta, const float *running_mean, const float *running_var, float eps, float *y); \
-    void pt_cpu_bn_pool_backward_##S(pt_backend *be, const pt_pool_shape *s, const float *x, const float *dy, const float *gamma, const float *beta, const float *save_mean, const float *save_invstd, float *dx, int acc_dx, float *dgamma, float *dbeta, int acc_w); \
     void pt_cpu_relu_forward_##S(pt_backend *be, size_t n, const float *x, float *y); \
     void pt_cpu_relu_backward_##S(pt_backend *be, size_t n, const float *y, const float *dy, float *dx, int acc); \
     void pt_cpu_add_forward_##S(pt_backend *be, size_t n, const float *a, const float *b, float *y); \

@@ -253,60 +253,9 @@ static inline void bn_part_sums(const double *part, int T, int c, int j, double 
     *s1 = b;
 }
 
-/* The statistics pass of a training forward, inside the caller's parallel
- * region: thread t's sums of d = x - x0 and d^2 over rows [r0, r1) into
- * part[t] (x0 = the first row, a shift that keeps var = E[d^2] - E[d]^2 free
- * of cancellation when the mean is large against the spread) */
-static void bn_stats_rows(const float *x, int c, size_t r0, size_t r1, double *restrict s1, double *restrict s2) {
-    const float *x0 = x;
-    for (size_t r = r0; r < r1; r++) {
-        const float *restrict xr = x + r * c;
-#pragma omp simd
-        for (int j = 0; j < c; j++) {
-            double dd = (double)xr[j] - (double)x0[j];
-            s1[j] += dd;
-            s2[j] += dd * dd;
-        }
-    }
-}
-
-/* ... then on one thread: mean and invstd saved, running statistics, and
- * z = x * a + sh per channel */
-static void bn_stats_finish(const double *part, int T, int rows, int c, const float *x, const float *gamma,
-                            const float *beta, float *running_mean, float *running_var, float momentum, float eps,
-                            float *save_mean, float *save_invstd, float *a, float *sh) {
-    for (int j = 0; j < c; j++) {
-        double m1, m2;
-        bn_part_sums(part, T, c, j, &m1, &m2);
-        m1 /= rows;
-        double ss = m2 - m1 * m1 * rows; /* sum (x - mean)^2 */
-        if (ss < 0.0) ss = 0.0;
-        double var = ss / rows;
-        float mean = (float)((double)x[j] + m1);
-        float invstd = (float)(1.0 / sqrt(var + (double)eps));
-        double unbiased = rows > 1 ? ss / (rows - 1) : var;
-        if (save_mean) save_mean[j] = mean;
-        if (save_invstd) save_invstd[j] = invstd;
-        if (running_mean) running_mean[j] = (1.0f - momentum) * running_mean[j] + momentum * mean;
-        if (running_var) running_var[j] = (1.0f - momentum) * running_var[j] + momentum * (float)unbiased;
-        float g = gamma ? gamma[j] : 1.0f, b = beta ? beta[j] : 0.0f;
-        a[j] = g * invstd;
-        sh[j] = b - mean * a[j];
-    }
-}
-
-/* z = x * a + sh from running statistics (eval) */
-static void bn_eval_coefs(int c, const float *gamma, const float *beta, const float *running_mean,
-                          const float *running_var, float eps, float *a, float *sh) {
-    for (int j = 0; j < c; j++) {
-        float invstd = (float)(1.0 / sqrt((double)running_var[j] + (double)eps));
-        float g = gamma ? gamma[j] : 1.0f, b = beta ? beta[j] : 0.0f;
-        a[j] = g * invstd;
-        sh[j] = b - running_mean[j] * a[j];
-    }
-}
-
-/* One pass for the statistics, then y = x * a + sh. */
+/* One pass for the statistics: sums of d = x - x0 and d^2 with x0 = the first
+ * row (a shift that keeps var = E[d^2] - E[d]^2 free of cancellation when the
+ * mean is large against the spread), then y = x * a + sh. */
 void FN(bn_forward_train)(pt_backend *be, int rows, int c, const float *x, const float *gamma,
                              const float *beta, float *running_mean, float *running_var, float momentum,
                              float eps, float *save_mean, float *save_invstd, float *y) {
@@ -317,15 +266,41 @@ void FN(bn_forward_train)(pt_backend *be, int rows, int c, const float *x, const
     float *a = malloc((size_t)c * 2 * sizeof(float));
     PT_CPU_ALLOC_CHECK(a);
     float *sh = a + c;
+    const float *x0 = x;
 #pragma omp parallel num_threads(nt) if (par)
     {
         int t = omp_get_thread_num(), T = omp_get_num_threads();
         size_t r0 = (size_t)rows * t / T, r1 = (size_t)rows * (t + 1) / T;
-        bn_stats_rows(x, c, r0, r1, part + (size_t)t * 2 * c, part + (size_t)t * 2 * c + c);
+        double *restrict s1 = part + (size_t)t * 2 * c, *restrict s2 = s1 + c;
+        for (size_t r = r0; r < r1; r++) {
+            const float *restrict xr = x + r * c;
+#pragma omp simd
+            for (int j = 0; j < c; j++) {
+                double dd = (double)xr[j] - (double)x0[j];
+                s1[j] += dd;
+                s2[j] += dd * dd;
+            }
+        }
 #pragma omp barrier
 #pragma omp single
-        bn_stats_finish(part, T, rows, c, x, gamma, beta, running_mean, running_var, momentum, eps, save_mean,
-                        save_invstd, a, sh);
+        for (int j = 0; j < c; j++) {
+            double m1, m2;
+            bn_part_sums(part, T, c, j, &m1, &m2);
+            m1 /= rows;
+            double ss = m2 - m1 * m1 * rows; /* sum (x - mean)^2 */
+            if (ss < 0.0) ss = 0.0;
+            double var = ss / rows;
+            float mean = (float)((double)x0[j] + m1);
+            float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            double unbiased = rows > 1 ? ss / (rows - 1) : var;
+            if (save_mean) save_mean[j] = mean;
+            if (save_invstd) save_invstd[j] = invstd;
+            if (running_mean) running_mean[j] = (1.0f - momentum) * running_mean[j] + momentum * mean;
+            if (running_var) running_var[j] = (1.0f - momentum) * running_var[j] + momentum * (float)unbiased;
+            float g = gamma ? gamma[j] : 1.0f, b = beta ? beta[j] : 0.0f;
+            a[j] = g * invstd;
+            sh[j] = b - mean * a[j];
+        }
         /* (single's implied barrier) y = x * a + sh */
         for (size_t r = r0; r < r1; r++) {
             const float *restrict xr = x + r * c;
@@ -345,7 +320,12 @@ void FN(bn_forward_eval)(pt_backend *be, int rows, int c, const float *x, const 
     float *a = malloc((size_t)c * 2 * sizeof(float));
     PT_CPU_ALLOC_CHECK(a);
     float *sh = a + c;
-    bn_eval_coefs(c, gamma, beta, running_mean, running_var, eps, a, sh);
+    for (int j = 0; j < c; j++) {
+        float invstd = (float)(1.0 / sqrt((double)running_var[j] + (double)eps));
+        float g = gamma ? gamma[j] : 1.0f, b = beta ? beta[j] : 0.0f;
+        a[j] = g * invstd;
+        sh[j] = b - running_mean[j] * a[j];
+    }
 #pragma omp parallel for schedule(static) num_threads(nt) if ((size_t)rows * c >= PAR_MIN)
     for (int r = 0; r < rows; r++) {
         const float *xr = x + (size_t)r * c;
@@ -415,208 +395,6 @@ void FN(bn_backward)(pt_backend *be, int rows, int c, const float *x, const floa
         }
     }
     free(k1);
-    free(part);
-}
-
-/* ---- batch norm, then a max pool tiling its input (an optional fusion) --------- */
-
-/* window o (of n * oh * ow) of a tiling pool: its first input row */
-static inline size_t tile_row0(const pt_pool_shape *s, size_t o) {
-    size_t per = (size_t)s->oh * s->ow, n = o / per, p = o % per, oy = p / s->ow, ox = p % s->ow;
-    return ((n * s->ih + oy * s->kh) * s->iw + ox * s->kw);
-}
-
-/* y over windows [w0, w1): each window's maximum of z = x * a + sh */
-static void tile_forward(const pt_pool_shape *s, const float *x, const float *a, const float *sh, size_t w0,
-                         size_t w1, float *y) {
-    int c = s->c;
-    for (size_t o = w0; o < w1; o++) {
-        const float *xw = x + tile_row0(s, o) * c;
-        float *restrict yo = y + o * c;
-        for (int ky = 0; ky < s->kh; ky++)
-            for (int kx = 0; kx < s->kw; kx++) {
-                const float *restrict xk = xw + ((size_t)ky * s->iw + kx) * c;
-                if (ky == 0 && kx == 0) {
-#pragma omp simd
-                    for (int j = 0; j < c; j++) yo[j] = xk[j] * a[j] + sh[j];
-                } else {
-#pragma omp simd
-                    for (int j = 0; j < c; j++) {
-                        float z = xk[j] * a[j] + sh[j];
-                        yo[j] = z > yo[j] ? z : yo[j];
-                    }
-                }
-            }
-    }
-}
-
-/* The statistics pass over all rows, then the pooled z in the same parallel
- * region: the normalized tensor is never written (pamap2_cnn: half the
- * elements of a full-size pass, and its memory). */
-void FN(bn_pool_forward_train)(pt_backend *be, const pt_pool_shape *s, const float *x, const float *gamma,
-                                  const float *beta, float *running_mean, float *running_var, float momentum,
-                                  float eps, float *save_mean, float *save_invstd, float *y) {
-    int rows = s->n * s->ih * s->iw, c = s->c, nt = pt_cpu_threads(be);
-    size_t wins = (size_t)s->n * s->oh * s->ow;
-    int par = (size_t)rows * c >= PAR_MIN;
-    if (!par) nt = 1;
-    double *part = bn_parts(nt, c, 2);
-    float *a = malloc((size_t)c * 2 * sizeof(float));
-    PT_CPU_ALLOC_CHECK(a);
-    float *sh = a + c;
-#pragma omp parallel num_threads(nt) if (par)
-    {
-        int t = omp_get_thread_num(), T = omp_get_num_threads();
-        bn_stats_rows(x, c, (size_t)rows * t / T, (size_t)rows * (t + 1) / T, part + (size_t)t * 2 * c,
-                      part + (size_t)t * 2 * c + c);
-#pragma omp barrier
-#pragma omp single
-        bn_stats_finish(part, T, rows, c, x, gamma, beta, running_mean, running_var, momentum, eps, save_mean,
-                        save_invstd, a, sh);
-        tile_forward(s, x, a, sh, wins * t / T, wins * (t + 1) / T, y);
-    }
-    free(a);
-    free(part);
-}
-
-void FN(bn_pool_forward_eval)(pt_backend *be, const pt_pool_shape *s, const float *x, const float *gamma,
-                                 const float *beta, const float *running_mean, const float *running_var, float eps,
-                                 float *y) {
-    int nt = pt_cpu_threads(be), c = s->c;
-    size_t wins = (size_t)s->n * s->oh * s->ow;
-    float *a = malloc((size_t)c * 2 * sizeof(float));
-    PT_CPU_ALLOC_CHECK(a);
-    bn_eval_coefs(c, gamma, beta, running_mean, running_var, eps, a, a + c);
-#pragma omp parallel num_threads(nt) if (wins * s->kh * s->kw * c >= PAR_MIN)
-    {
-        int t = omp_get_thread_num(), T = omp_get_num_threads();
-        tile_forward(s, x, a, a + c, wins * t / T, wins * (t + 1) / T, y);
-    }
-    free(a);
-}
-
-/* channels [j0, j0 + cj) of window row0: bz = the maximum of z, xb = x at its
- * first occurrence */
-static inline void tile_max(const pt_pool_shape *s, const float *xw, int j0, int cj, const float *a, const float *sh,
-                            float *restrict bz, float *restrict xb) {
-    int c = s->c;
-    for (int ky = 0; ky < s->kh; ky++)
-        for (int kx = 0; kx < s->kw; kx++) {
-            const float *restrict xk = xw + ((size_t)ky * s->iw + kx) * c + j0;
-            if (ky == 0 && kx == 0) {
-#pragma omp simd
-                for (int j = 0; j < cj; j++) bz[j] = xk[j] * a[j0 + j] + sh[j0 + j], xb[j] = xk[j];
-            } else {
-#pragma omp simd
-                for (int j = 0; j < cj; j++) {
-                    float z = xk[j] * a[j0 + j] + sh[j0 + j];
-                    int more = z > bz[j];
-                    bz[j] = more ? z : bz[j];
-                    xb[j] = more ? xk[j] : xb[j];
-                }
-            }
-        }
-}
-
-/* thread part's sums over windows [w0, w1): dy and dy * xhat at each first maximum */
-static void tile_sums(const pt_pool_shape *s, const float *x, const float *dy, const float *a, const float *sh,
-                      const float *mean, const float *invstd, size_t w0, size_t w1, double *restrict sb,
-                      double *restrict sg) {
-    int c = s->c;
-    float bz[256], xb[256];
-    for (size_t o = w0; o < w1; o++) {
-        const float *xw = x + tile_row0(s, o) * c;
-        for (int j0 = 0; j0 < c; j0 += 256) {
-            int cj = c - j0 < 256 ? c - j0 : 256;
-            const float *restrict d = dy + o * c + j0;
-            tile_max(s, xw, j0, cj, a, sh, bz, xb);
-#pragma omp simd
-            for (int j = 0; j < cj; j++) {
-                float xh = (xb[j] - mean[j0 + j]) * invstd[j0 + j];
-                sb[j0 + j] += d[j];
-                sg[j0 + j] += (double)(d[j] * xh);
-            }
-        }
-    }
-}
-
-/* dx over windows [w0, w1) with k[0..3] as bn_backward's: the window's
- * gradient at its first maximum of z (found again as tile_sums found it) */
-static void tile_dx(const pt_pool_shape *s, const float *x, const float *dy, const float *a, const float *sh,
-                    const float *const *k, size_t w0, size_t w1, float *dx, int acc) {
-    int c = s->c;
-    float bz[256], xb[256], rem[256];
-    for (size_t o = w0; o < w1; o++) {
-        size_t row0 = tile_row0(s, o);
-        for (int j0 = 0; j0 < c; j0 += 256) {
-            int cj = c - j0 < 256 ? c - j0 : 256;
-            const float *restrict k1 = k[0] + j0, *restrict k2 = k[1] + j0, *restrict k3 = k[2] + j0,
-                                  *restrict k4 = k[3] + j0;
-            tile_max(s, x + row0 * c, j0, cj, a, sh, bz, xb);
-#pragma omp simd
-            for (int j = 0; j < cj; j++) rem[j] = dy[o * c + j0 + j];
-            for (int ky = 0; ky < s->kh; ky++)
-                for (int kx = 0; kx < s->kw; kx++) {
-                    size_t at = (row0 + (size_t)ky * s->iw + kx) * c + j0;
-                    const float *restrict xk = x + at;
-                    float *restrict dk = dx + at;
-#pragma omp simd
-                    for (int j = 0; j < cj; j++) {
-                        int hit = xk[j] * a[j0 + j] + sh[j0 + j] == bz[j];
-                        float dz = hit ? rem[j] : 0.0f;
-                        rem[j] = hit ? 0.0f : rem[j];
-                        float v = k1[j] * dz - k2[j] * (xk[j] - k3[j]) - k4[j];
-                        dk[j] = acc ? dk[j] + v : v;
-                    }
-                }
-        }
-    }
-}
-
-/* bn_backward with dz = the pooled dy at each window's first maximum of z and
- * 0 elsewhere, never stored: the sums read x once and the pooled dy, dx reads
- * x once more (was: the pool's dz written and read twice, the normalized
- * tensor read once). */
-void FN(bn_pool_backward)(pt_backend *be, const pt_pool_shape *s, const float *x, const float *dy,
-                             const float *gamma, const float *beta, const float *save_mean,
-                             const float *save_invstd, float *dx, int acc_dx, float *dgamma, float *dbeta,
-                             int acc_w) {
-    int rows = s->n * s->ih * s->iw, c = s->c, nt = pt_cpu_threads(be);
-    size_t wins = (size_t)s->n * s->oh * s->ow;
-    int par = (size_t)rows * c >= PAR_MIN;
-    if (!par) nt = 1;
-    double *part = bn_parts(nt, c, 2);
-    float *buf = malloc((size_t)c * 6 * sizeof(float));
-    PT_CPU_ALLOC_CHECK(buf);
-    float *a = buf, *sh = buf + c;
-    const float *k[4] = {buf + 2 * c, buf + 3 * c, buf + 4 * c, buf + 5 * c};
-    for (int j = 0; j < c; j++) {
-        a[j] = gamma[j] * save_invstd[j];
-        sh[j] = beta[j] - save_mean[j] * a[j];
-    }
-#pragma omp parallel num_threads(nt) if (par)
-    {
-        int t = omp_get_thread_num(), T = omp_get_num_threads();
-        size_t w0 = wins * t / T, w1 = wins * (t + 1) / T;
-        tile_sums(s, x, dy, a, sh, save_mean, save_invstd, w0, w1, part + (size_t)t * 2 * c,
-                  part + (size_t)t * 2 * c + c);
-#pragma omp barrier
-#pragma omp single
-        for (int j = 0; j < c; j++) {
-            double b, g;
-            bn_part_sums(part, T, c, j, &b, &g);
-            float sumdy = (float)b, sumdyx = (float)g;
-            if (dbeta) dbeta[j] = acc_w ? dbeta[j] + sumdy : sumdy;
-            if (dgamma) dgamma[j] = acc_w ? dgamma[j] + sumdyx : sumdyx;
-            float kk1 = gamma[j] * save_invstd[j], kk2 = kk1 / (float)rows;
-            buf[2 * c + j] = kk1;
-            buf[3 * c + j] = kk2 * sumdyx * save_invstd[j];
-            buf[4 * c + j] = save_mean[j];
-            buf[5 * c + j] = kk2 * sumdy;
-        }
-        if (dx) tile_dx(s, x, dy, a, sh, k, w0, w1, dx, acc_dx);
-    }
-    free(buf);
     free(part);
 }
 
