@@ -369,6 +369,16 @@ static void elementwise_case(size_t n) {
         free(rdx);
         Dfree(dx_);
     }
+    /* relu in place (the net's, over a tensor only it reads): y over x, dx over dy */
+    float *ip_ = Df(x, n), *ig_ = Df(g, n), *rg = hbuf(n);
+    dev->ops->relu_forward(dev, n, ip_, ip_);
+    ref->ops->relu_forward(ref, n, x, ry);
+    cmpd("relu_forward in place", what, ip_, ry, n);
+    dev->ops->relu_backward(dev, n, ip_, ig_, ig_, 0);
+    ref->ops->relu_backward(ref, n, ry, g, rg, 0);
+    cmpd("relu_backward in place", what, ig_, rg, n);
+    free(rg);
+    Dfree(ip_), Dfree(ig_);
     free(x), free(x2), free(ry), free(g), free(mask);
     Dfree(x_), Dfree(x2_), Dfree(y_), Dfree(g_), Dfree(mask_);
 }

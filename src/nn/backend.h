@@ -95,7 +95,8 @@ typedef struct {
                         const float *save_mean, const float *save_invstd, float *dx, int acc_dx, float *dgamma,
                         float *dbeta, int acc_w);
 
-    /* element-wise */
+    /* element-wise; relu in place too: x and y one buffer, dy and dx one
+     * buffer (acc 0) */
     void (*relu_forward)(pt_backend *be, size_t n, const float *x, float *y);
     /* uses the forward output y: dx = dy * (y > 0) */
     void (*relu_backward)(pt_backend *be, size_t n, const float *y, const float *dy, float *dx, int acc);

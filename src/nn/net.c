@@ -631,6 +631,15 @@ static int plan_layers(pt_net *net, pt_backend *be, int batch, plan_cursor cur) 
     return 0;
 }
 
+/* the layer that reads tensor t when exactly one does and t is no head, else -1 */
+static int only_reader(const pt_net *net, int t) {
+    int p = -1, readers = 0;
+    for (int i = 0; i < net->nlayers; i++)
+        for (int k = 0; k < net->layers[i].nin; k++)
+            if (net->layers[i].in[k] == t) readers++, p = i;
+    return readers == 1 && net->tensors[t].head < 0 ? p : -1;
+}
+
 /* A relu whose only reader is a max pool runs after the pool instead. Max
  * commutes with relu, so both orders give the same outputs and, each window
  * taking its first maximum, the same gradients (a window whose maximum is not
@@ -641,11 +650,8 @@ static int plan_layers(pt_net *net, pt_backend *be, int batch, plan_cursor cur) 
 static void plan_pool_before_relu(pt_net *net) {
     for (int r = 0; r < net->nlayers; r++) {
         if (net->layers[r].kind != PT_L_RELU) continue;
-        int t1 = net->layers[r].out, p = -1, readers = 0;
-        for (int i = 0; i < net->nlayers; i++)
-            for (int k = 0; k < net->layers[i].nin; k++)
-                if (net->layers[i].in[k] == t1) readers++, p = i;
-        if (readers != 1 || net->layers[p].kind != PT_L_MAXPOOL || net->tensors[t1].head >= 0) continue;
+        int t1 = net->layers[r].out, p = only_reader(net, t1);
+        if (p < 0 || net->layers[p].kind != PT_L_MAXPOOL) continue;
         int t0 = net->layers[r].in[0], t2 = net->layers[p].out;
         assert(p > r && net->tensors[t1].root == t1);
         pt_layer relu = net->layers[r];
@@ -660,9 +666,33 @@ static void plan_pool_before_relu(pt_net *net) {
     }
 }
 
+/* A relu whose input only it reads, made by a layer whose backward does not
+ * read its own output (not a relu or max pool), runs in place: its output is
+ * a view of its input (one buffer, one gradient; PyTorch's inplace=True).
+ * Then every tensor's root is resolved again (a flatten of the relu's output
+ * was a view of it). */
+static void plan_relu_in_place(pt_net *net) {
+    for (int r = 0; r < net->nlayers; r++) {
+        const pt_layer *l = &net->layers[r];
+        if (l->kind != PT_L_RELU) continue;
+        int t = l->in[0];
+        pt_layer_kind by = net->layers[net->tensors[t].producer].kind;
+        if (only_reader(net, t) != r || t == net->input || net->tensors[t].root != t || by == PT_L_RELU ||
+            by == PT_L_MAXPOOL)
+            continue;
+        net->tensors[l->out].root = t;
+    }
+    for (int i = 0; i < net->ntensors; i++) {
+        int r = i;
+        while (net->tensors[r].root != r) r = net->tensors[r].root;
+        net->tensors[i].root = r;
+    }
+}
+
 int pt_net_plan(pt_net *net, pt_backend *be, int batch) {
     if (plan_validate(net, be, batch)) return -1;
     plan_pool_before_relu(net);
+    plan_relu_in_place(net);
     if (plan_states(net)) return -1;
     plan_sizes z = plan_size(net, batch);
     if (z.agrads == SIZE_MAX) return pt_net_fail(net, "plan: out of host memory for the gradient layout");
@@ -855,8 +885,9 @@ static void layer_backward(pt_net *net, pt_layer *l) {
                            train_w ? st[1].grad : NULL, acc_w);
         }
         break;
-    case PT_L_RELU:
-        if (needs(net, x)) o->relu_backward(be, m, out->data, dy, in->grad, take_acc(net, x));
+    case PT_L_RELU: /* in place: the input's gradient is dy's buffer, already marked written */
+        if (needs(net, x))
+            o->relu_backward(be, m, out->data, dy, in->grad, in->root == out->root ? 0 : take_acc(net, x));
         break;
     case PT_L_MAXPOOL:
         if (needs(net, x))

@@ -37,12 +37,13 @@ extern "C" size_t pt_cuk_scalar_scratch(void) { return (LOSS_BLOCKS + 8) * sizeo
 
 // ---- element-wise -----------------------------------------------------------------
 
-__global__ void k_relu_forward(size_t n, const float *__restrict__ x, float *__restrict__ y) {
+// x and y may be one buffer (the net's in-place relu): no __restrict__
+__global__ void k_relu_forward(size_t n, const float *x, float *y) {
     FOR_N(i, n) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-__global__ void k_relu_backward(size_t n, const float *__restrict__ y, const float *__restrict__ dy, float *dx,
-                                int acc) {
+// dy and dx may be one buffer (in place, acc 0)
+__global__ void k_relu_backward(size_t n, const float *__restrict__ y, const float *dy, float *dx, int acc) {
     FOR_N(i, n) {
         float v = y[i] > 0.0f ? dy[i] : 0.0f;
         dx[i] = acc ? dx[i] + v : v;
