@@ -159,6 +159,7 @@ static void holding_sample(void *ctx, double t, int n, const double *p, const do
     if (!atomic_exchange(&hold_armed, 0)) return;
     atomic_store(&in_sample, 1);
     for (int i = 0; i < 5000 && !atomic_load(&release_sample); i++) sleep_ms(1);
+    atomic_store(&in_sample, 0); /* left: the next round may arm again */
 }
 
 static void test_fork_while_sampler_holds_lock(void) {
@@ -170,7 +171,6 @@ static void test_fork_while_sampler_holds_lock(void) {
     int w = pt_meter_window_begin(m, "parent");
     CHECK(w == 0);
     for (int round = 0; round < 3; round++) {
-        atomic_store(&in_sample, 0);
         atomic_store(&release_sample, 0);
         atomic_store(&hold_armed, 1);
         for (int i = 0; i < 5000 && !atomic_load(&in_sample); i++) sleep_ms(1);
@@ -178,6 +178,10 @@ static void test_fork_while_sampler_holds_lock(void) {
         pid_t pid = fork_checker(m, w, round == 0); /* the sampler is inside, mutex held */
         atomic_store(&release_sample, 1);
         CHECK(reap(pid, "fork while the sampler holds the lock") == 0);
+        /* the callback leaves before the next round resets release_sample (else, on
+           a loaded machine, it could miss the release and hold the sampler 5 s) */
+        for (int i = 0; i < 5000 && atomic_load(&in_sample); i++) sleep_ms(1);
+        CHECK(atomic_load(&in_sample) == 0);
     }
     CHECK(pt_meter_window_end(m, w) == 0);
     pt_meter_window win;
