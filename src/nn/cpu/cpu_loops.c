@@ -29,6 +29,21 @@
 /* over n elements, nt threads (both locals at the use site) */
 #define PAR_FOR_N _Pragma("omp parallel for simd schedule(static) num_threads(nt) if (n >= PAR_MIN)")
 
+/* The channel counts the per-row loops (pooling, batch norm) are specialised
+ * for: with c a constant the channel loops unroll (fmnist_cnn's 16 and 32
+ * channels spent more in loop overhead than in the arithmetic). */
+#define BY_C(c, CALL)                                                                                              \
+    do {                                                                                                           \
+        switch (c) {                                                                                               \
+        case 16: CALL(16); break;                                                                                  \
+        case 32: CALL(32); break;                                                                                  \
+        case 64: CALL(64); break;                                                                                  \
+        case 128: CALL(128); break;                                                                                \
+        default: CALL(c); break;                                                                                   \
+        }                                                                                                          \
+    } while (0)
+#define PT_INLINE static inline __attribute__((always_inline))
+
 /* ---- element-wise ----------------------------------------------------------- */
 
 void FN(relu_forward)(pt_backend *be, size_t n, const float *x, float *y) {
@@ -160,72 +175,88 @@ void FN(upsample_backward)(pt_backend *be, int n, int ih, int iw, int c, int fh,
 /* below this many input elements the own pooling loops run on the calling thread */
 #define POOL_PAR_MIN ((size_t)1 << 15)
 
-/* own forward: one output row (n, oy) per iteration; per channel the first
- * strict maximum over the window, in the window's row-major order. No
- * workspace: backward finds that position again from x and y. */
+/* own forward, output row r = (n, oy): per channel the first strict maximum
+ * over the window, in the window's row-major order */
+PT_INLINE void pool_fwd_row(const pt_pool_shape *s, const int c, const float *x, float *y, int r) {
+    int n = r / s->oh, oy = r % s->oh;
+    for (int ox = 0; ox < s->ow; ox++) {
+        float *restrict yo = y + ((size_t)r * s->ow + ox) * c;
+        const float *restrict x0 = x + (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
+#pragma omp simd
+        for (int j = 0; j < c; j++) yo[j] = x0[j];
+        for (int ky = 0; ky < s->kh; ky++)
+            for (int kx = 0; kx < s->kw; kx++) {
+                if (ky == 0 && kx == 0) continue;
+                const float *restrict xk = x0 + ((size_t)ky * s->iw + kx) * c;
+#pragma omp simd
+                for (int j = 0; j < c; j++) yo[j] = xk[j] > yo[j] ? xk[j] : yo[j];
+            }
+    }
+}
+
+/* own forward: one output row per iteration. No workspace: backward finds
+ * each maximum's position again from x and y. */
 void FN(pool_own_forward)(int nt, const pt_pool_shape *s, const float *x, float *y, size_t nx) {
     int rows = s->n * s->oh, c = s->c;
 #pragma omp parallel for schedule(static) num_threads(nt) if (nx >= POOL_PAR_MIN)
     for (int r = 0; r < rows; r++) {
-        int n = r / s->oh, oy = r % s->oh;
-        for (int ox = 0; ox < s->ow; ox++) {
-            float *restrict yo = y + ((size_t)r * s->ow + ox) * c;
-            const float *restrict x0 = x + (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
+#define POOL_FWD_ROW(C) pool_fwd_row(s, C, x, y, r)
+        BY_C(c, POOL_FWD_ROW);
+#undef POOL_FWD_ROW
+    }
+}
+
+/* own backward, output row r: dy goes to the first window position
+ * (row-major) whose x equals y, the forward's argmax; every other dx element
+ * of the window gets 0 */
+PT_INLINE void pool_bwd_row(const pt_pool_shape *s, const int c, const float *x, const float *y, const float *dy,
+                            float *dx, int acc, int r) {
+    int n = r / s->oh, oy = r % s->oh;
+    float rem[256]; /* per channel: dy not yet given to a position (c > 256: in slices) */
+    for (int ox = 0; ox < s->ow; ox++) {
+        size_t o = ((size_t)r * s->ow + ox) * c;
+        size_t i0 = (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
+        for (int j0 = 0; j0 < c; j0 += 256) {
+            int cj = c - j0 < 256 ? c - j0 : 256;
+            const float *restrict yo = y + o + j0, *restrict dyo = dy + o + j0;
 #pragma omp simd
-            for (int j = 0; j < c; j++) yo[j] = x0[j];
+            for (int j = 0; j < cj; j++) rem[j] = dyo[j];
             for (int ky = 0; ky < s->kh; ky++)
                 for (int kx = 0; kx < s->kw; kx++) {
-                    if (ky == 0 && kx == 0) continue;
-                    const float *restrict xk = x0 + ((size_t)ky * s->iw + kx) * c;
+                    size_t at = i0 + ((size_t)ky * s->iw + kx) * c + j0;
+                    const float *restrict xk = x + at;
+                    float *restrict dk = dx + at;
+                    if (acc) {
 #pragma omp simd
-                    for (int j = 0; j < c; j++) yo[j] = xk[j] > yo[j] ? xk[j] : yo[j];
+                        for (int j = 0; j < cj; j++) {
+                            int hit = xk[j] == yo[j];
+                            dk[j] += hit ? rem[j] : 0.0f;
+                            rem[j] = hit ? 0.0f : rem[j];
+                        }
+                    } else {
+#pragma omp simd
+                        for (int j = 0; j < cj; j++) {
+                            int hit = xk[j] == yo[j];
+                            dk[j] = hit ? rem[j] : 0.0f;
+                            rem[j] = hit ? 0.0f : rem[j];
+                        }
+                    }
                 }
         }
     }
 }
 
-/* own backward: dy goes to the first window position (row-major) whose x
- * equals y, the forward's argmax; every other dx element of the window gets 0
- * (input rows or columns past the last window: 0, or left alone with acc) */
+/* own backward (input rows or columns past the last window: 0, or left alone
+ * with acc) */
 void FN(pool_own_backward)(int nt, const pt_pool_shape *s, const float *x, const float *y, const float *dy,
                            float *dx, size_t nx, int acc) {
     int c = s->c;
     if (!acc && (s->oh * s->kh != s->ih || s->ow * s->kw != s->iw)) memset(dx, 0, nx * sizeof(float));
 #pragma omp parallel for schedule(static) num_threads(nt) if (nx >= POOL_PAR_MIN)
     for (int r = 0; r < s->n * s->oh; r++) {
-        int n = r / s->oh, oy = r % s->oh;
-        float rem[256]; /* per channel: dy not yet given to a position (c > 256: in slices) */
-        for (int ox = 0; ox < s->ow; ox++) {
-            size_t o = ((size_t)r * s->ow + ox) * c;
-            size_t i0 = (((size_t)n * s->ih + (size_t)oy * s->kh) * s->iw + (size_t)ox * s->kw) * c;
-            for (int j0 = 0; j0 < c; j0 += 256) {
-                int cj = c - j0 < 256 ? c - j0 : 256;
-                const float *restrict yo = y + o + j0, *restrict dyo = dy + o + j0;
-#pragma omp simd
-                for (int j = 0; j < cj; j++) rem[j] = dyo[j];
-                for (int ky = 0; ky < s->kh; ky++)
-                    for (int kx = 0; kx < s->kw; kx++) {
-                        size_t at = i0 + ((size_t)ky * s->iw + kx) * c + j0;
-                        const float *restrict xk = x + at;
-                        float *restrict dk = dx + at;
-                        if (acc) {
-#pragma omp simd
-                            for (int j = 0; j < cj; j++) {
-                                int hit = xk[j] == yo[j];
-                                dk[j] += hit ? rem[j] : 0.0f;
-                                rem[j] = hit ? 0.0f : rem[j];
-                            }
-                        } else {
-#pragma omp simd
-                            for (int j = 0; j < cj; j++) {
-                                int hit = xk[j] == yo[j];
-                                dk[j] = hit ? rem[j] : 0.0f;
-                                rem[j] = hit ? 0.0f : rem[j];
-                            }
-                        }
-                    }
-            }
-        }
+#define POOL_BWD_ROW(C) pool_bwd_row(s, C, x, y, dy, dx, acc, r)
+        BY_C(c, POOL_BWD_ROW);
+#undef POOL_BWD_ROW
     }
 }
 
@@ -253,6 +284,65 @@ static inline void bn_part_sums(const double *part, int T, int c, int j, double 
     *s1 = b;
 }
 
+/* thread t's rows [r0, r1): sums of d = x - x0 and d^2 (x0 = the first row,
+ * a shift that keeps var = E[d^2] - E[d]^2 free of cancellation when the mean
+ * is large against the spread) */
+PT_INLINE void bn_stats_rows(const float *x, const int c, size_t r0, size_t r1, double *restrict s1,
+                             double *restrict s2) {
+    for (size_t r = r0; r < r1; r++) {
+        const float *restrict xr = x + r * c;
+#pragma omp simd
+        for (int j = 0; j < c; j++) {
+            double dd = (double)xr[j] - (double)x[j];
+            s1[j] += dd;
+            s2[j] += dd * dd;
+        }
+    }
+}
+
+/* y = x * a + sh over rows [r0, r1) */
+PT_INLINE void bn_apply_rows(const float *x, const int c, size_t r0, size_t r1, const float *restrict a,
+                             const float *restrict sh, float *y) {
+    for (size_t r = r0; r < r1; r++) {
+        const float *restrict xr = x + r * c;
+        float *restrict yr = y + r * c;
+#pragma omp simd
+        for (int j = 0; j < c; j++) yr[j] = xr[j] * a[j] + sh[j];
+    }
+}
+
+/* backward's sums over rows [r0, r1): dy, and dy * xhat */
+PT_INLINE void bn_backward_sums(const float *x, const float *dy, const int c, size_t r0, size_t r1,
+                                const float *restrict mean, const float *restrict invstd, double *restrict sb,
+                                double *restrict sg) {
+    for (size_t r = r0; r < r1; r++) {
+        const float *restrict xr = x + r * c, *restrict dyr = dy + r * c;
+#pragma omp simd
+        for (int j = 0; j < c; j++) {
+            float xh = (xr[j] - mean[j]) * invstd[j];
+            sb[j] += dyr[j];
+            sg[j] += (double)(dyr[j] * xh);
+        }
+    }
+}
+
+/* dx (+)= k1 * dy - k2 * (x - k3) - k4 over rows [r0, r1) */
+PT_INLINE void bn_backward_dx(const float *x, const float *dy, const int c, size_t r0, size_t r1,
+                              const float *const *k, float *dx, int acc) {
+    const float *restrict k1 = k[0], *restrict k2 = k[1], *restrict k3 = k[2], *restrict k4 = k[3];
+    for (size_t r = r0; r < r1; r++) {
+        const float *restrict xr = x + r * c, *restrict dyr = dy + r * c;
+        float *restrict dxr = dx + r * c;
+        if (acc) {
+#pragma omp simd
+            for (int j = 0; j < c; j++) dxr[j] += k1[j] * dyr[j] - k2[j] * (xr[j] - k3[j]) - k4[j];
+        } else {
+#pragma omp simd
+            for (int j = 0; j < c; j++) dxr[j] = k1[j] * dyr[j] - k2[j] * (xr[j] - k3[j]) - k4[j];
+        }
+    }
+}
+
 /* One pass for the statistics: sums of d = x - x0 and d^2 with x0 = the first
  * row (a shift that keeps var = E[d^2] - E[d]^2 free of cancellation when the
  * mean is large against the spread), then y = x * a + sh. */
@@ -271,16 +361,10 @@ void FN(bn_forward_train)(pt_backend *be, int rows, int c, const float *x, const
     {
         int t = omp_get_thread_num(), T = omp_get_num_threads();
         size_t r0 = (size_t)rows * t / T, r1 = (size_t)rows * (t + 1) / T;
-        double *restrict s1 = part + (size_t)t * 2 * c, *restrict s2 = s1 + c;
-        for (size_t r = r0; r < r1; r++) {
-            const float *restrict xr = x + r * c;
-#pragma omp simd
-            for (int j = 0; j < c; j++) {
-                double dd = (double)xr[j] - (double)x0[j];
-                s1[j] += dd;
-                s2[j] += dd * dd;
-            }
-        }
+        double *s1 = part + (size_t)t * 2 * c;
+#define BN_STATS(C) bn_stats_rows(x, C, r0, r1, s1, s1 + (C))
+        BY_C(c, BN_STATS);
+#undef BN_STATS
 #pragma omp barrier
 #pragma omp single
         for (int j = 0; j < c; j++) {
@@ -302,12 +386,9 @@ void FN(bn_forward_train)(pt_backend *be, int rows, int c, const float *x, const
             sh[j] = b - mean * a[j];
         }
         /* (single's implied barrier) y = x * a + sh */
-        for (size_t r = r0; r < r1; r++) {
-            const float *restrict xr = x + r * c;
-            float *restrict yr = y + r * c;
-#pragma omp simd
-            for (int j = 0; j < c; j++) yr[j] = xr[j] * a[j] + sh[j];
-        }
+#define BN_APPLY(C) bn_apply_rows(x, C, r0, r1, a, sh, y)
+        BY_C(c, BN_APPLY);
+#undef BN_APPLY
     }
     free(a);
     free(part);
@@ -353,16 +434,10 @@ void FN(bn_backward)(pt_backend *be, int rows, int c, const float *x, const floa
     {
         int t = omp_get_thread_num(), T = omp_get_num_threads();
         size_t r0 = (size_t)rows * t / T, r1 = (size_t)rows * (t + 1) / T;
-        double *restrict sb = part + (size_t)t * 2 * c, *restrict sg = sb + c;
-        for (size_t r = r0; r < r1; r++) {
-            const float *restrict xr = x + r * c, *restrict dyr = dy + r * c;
-#pragma omp simd
-            for (int j = 0; j < c; j++) {
-                float xh = (xr[j] - save_mean[j]) * save_invstd[j];
-                sb[j] += dyr[j];
-                sg[j] += (double)(dyr[j] * xh);
-            }
-        }
+        double *sb = part + (size_t)t * 2 * c;
+#define BN_BSUMS(C) bn_backward_sums(x, dy, C, r0, r1, save_mean, save_invstd, sb, sb + (C))
+        BY_C(c, BN_BSUMS);
+#undef BN_BSUMS
 #pragma omp barrier
 #pragma omp single
         for (int j = 0; j < c; j++) {
@@ -381,17 +456,10 @@ void FN(bn_backward)(pt_backend *be, int rows, int c, const float *x, const floa
             k4[j] = kk2 * sumdy;
         }
         if (dx) {
-            for (size_t r = r0; r < r1; r++) {
-                const float *restrict xr = x + r * c, *restrict dyr = dy + r * c;
-                float *restrict dxr = dx + r * c;
-                if (acc_dx) {
-#pragma omp simd
-                    for (int j = 0; j < c; j++) dxr[j] += k1[j] * dyr[j] - k2[j] * (xr[j] - k3[j]) - k4[j];
-                } else {
-#pragma omp simd
-                    for (int j = 0; j < c; j++) dxr[j] = k1[j] * dyr[j] - k2[j] * (xr[j] - k3[j]) - k4[j];
-                }
-            }
+            const float *k[4] = {k1, k2, k3, k4};
+#define BN_DX(C) bn_backward_dx(x, dy, C, r0, r1, k, dx, acc_dx)
+            BY_C(c, BN_DX);
+#undef BN_DX
         }
     }
     free(k1);
