@@ -334,6 +334,8 @@ static void test_bn(void) {
     bn_case(4096 + 3, 24, 100.0);
     bn_case(70001, 64, 3.0);  /* every row group of the reduction in use */
     bn_case(300, 512, 0.0);   /* many channel blocks */
+    bn_case(4096 + 5, 16, 1.0); /* the channel counts the cpu loops specialise (with 32, 64 above) */
+    bn_case(1000, 128, 0.0);
 }
 
 /* ---- element-wise ------------------------------------------------------------------------------ */
@@ -437,6 +439,9 @@ static void test_pool(void) {
     pool_case(2, 6, 9, 3, 2, 3, 2, 3, 0, 0, 1);
     pool_case(4, 45, 55, 64, 3, 3, 2, 2, 1, 1, 1); /* resnet's at 178x218 / 2, ties */
     pool_case(2, 4, 6, 300, 2, 2, 2, 2, 0, 0, 1);  /* own loops: channels in slices of 256, ties */
+    pool_case(2, 8, 8, 16, 2, 2, 2, 2, 0, 0, 1);   /* the channel counts the own loops specialise */
+    pool_case(3, 6, 6, 32, 2, 2, 2, 2, 0, 0, 1);
+    pool_case(4, 1, 64, 128, 1, 2, 1, 2, 0, 0, 1);
 }
 
 static void test_gap_upsample(void) {
