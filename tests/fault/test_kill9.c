@@ -84,16 +84,22 @@ static void compare(const snapshot *a, const snapshot *b, int *kept) {
         if (a->finished[r]) { /* no run lost */
             CHECK(b->finished[r] && b->run_j[r] == a->run_j[r] && b->run_epochs[r] == a->run_epochs[r]);
         }
-        int dropped = 0, last = 0, same = 0;
+        int last = 0, same = 0;
+        for (int e = 1; e <= MAXEP; e++)
+            if (!isnan(a->e[r][e])) last = e;
         for (int e = 1; e <= MAXEP; e++) {
             if (isnan(a->e[r][e])) continue;
-            last = e;
-            if (isnan(b->e[r][e])) dropped++;
-            else if (b->e[r][e] == a->e[r][e]) same++;
-            else CHECK(b->e[r][e] == a->e[r][e]); /* a stored epoch never changes */
+            if (!isnan(b->e[r][e]) && b->e[r][e] == a->e[r][e]) {
+                same++;
+                continue;
+            }
+            /* A stored epoch never changes, but for one: an unfinished run's last
+               epoch when the kill came between its row and its checkpoint. The
+               resume drops it (train_resume truncates to the checkpoint) and trains
+               it again, so the next snapshot has it missing or as a new row. */
+            if (e == last && !a->finished[r]) continue;
+            CHECK(b->e[r][e] == a->e[r][e]);
         }
-        CHECK(dropped <= 1); /* at most the epoch after the last checkpoint */
-        if (dropped) CHECK(isnan(b->e[r][last]));
         if (!a->finished[r] && same >= 2) ++*kept;
         /* whole epochs, each once: rows 1..n and the run's totals agree */
         int n = 0;
@@ -213,8 +219,10 @@ int main(int argc, char **argv) {
     char cache[600];
     snprintf(cache, sizeof cache, "%s/cache", dir);
     setenv("POWERTRAIN_CACHE_DIR", cache, 1);
-    char *synth[] = {(char *)bin, "synth", "pamap2", "--out", data, "--subjects", "4", "--seconds", "4",
-                   "--difficulty", "0", NULL}; /* the easy set: this tests the machinery, not the data */
+    char *synth[] = {(char *)bin, "synth", "pamap2", "--out", data, "--subjects", "4", "--seconds", "12",
+                   "--difficulty", "0", NULL}; /* the easy set: this tests the machinery, not the data; 12 s a
+                                               subject keeps the study running through the kills (4 s: it
+                                               ended before half of them once the engine got faster) */
     CHECK(run(synth, NULL, 0) == 0);
     test_kills();
     test_same_as_uninterrupted();
