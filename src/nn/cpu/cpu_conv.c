@@ -381,24 +381,29 @@ static void bw_own_reduce(const pt_conv_shape *s, int nt, const float *dwt, cons
     }
 }
 
+/* db[oc] += the sum of dy's rows [r0, r1) */
+static void bias_sum_rows(const pt_conv_shape *s, const float *dy, int r0, int r1, float *db) {
+    for (int r = r0; r < r1; r++) {
+        const float *restrict d = dy + (size_t)r * s->oc;
+#pragma omp simd
+        for (int c = 0; c < s->oc; c++) db[c] += d[c];
+    }
+}
+
 /* One thread's share of bw_own: rows [lo, hi) in chunks of `chunk`, im2col
  * then a one-thread sgemm dwt[oc][K] (+)= dy^T . col, and dbt[oc] = the sum
  * of its dy rows (read while the sgemm left them in cache) */
 static void bw_own_rows(const pt_conv_shape *s, const float *x, const float *dy, int lo, int hi, int chunk,
                         float *col, float *dwt, float *dbt) {
     int K = s->ic * s->kh * s->kw;
-    for (int c = 0; dbt && c < s->oc; c++) dbt[c] = 0.0f;
+    if (dbt) memset(dbt, 0, (size_t)s->oc * sizeof *dbt);
     if (lo >= hi) memset(dwt, 0, (size_t)s->oc * K * sizeof *dwt);
     for (int r0 = lo; r0 < hi; r0 += chunk) {
         int nr = hi - r0 < chunk ? hi - r0 : chunk;
         for (int r = 0; r < nr; r++) im2col_row(s, x, r0 + r, col + (size_t)r * K);
         PT_DNNL_CHECK(dnnl_sgemm('T', 'N', s->oc, K, nr, 1.0f, dy + (size_t)r0 * s->oc, s->oc, col, K,
                                  r0 > lo ? 1.0f : 0.0f, dwt, K));
-        for (int r = r0; dbt && r < r0 + nr; r++) {
-            const float *restrict d = dy + (size_t)r * s->oc;
-#pragma omp simd
-            for (int c = 0; c < s->oc; c++) dbt[c] += d[c];
-        }
+        if (dbt) bias_sum_rows(s, dy, r0, r0 + nr, dbt);
     }
 }
 
@@ -437,11 +442,9 @@ static void bwd_w_own(pt_backend *be, conv_state *st, const pt_conv_shape *s, co
             PT_DNNL_CHECK(dnnl_sgemm('T', 'N', s->oc, K, nr, 1.0f, dy + (size_t)r0 * s->oc, s->oc, st->col, K,
                                      r0 ? 1.0f : 0.0f, dwt, K));
         }
-        for (int c = 0; dbt && c < s->oc; c++) dbt[c] = 0.0f;
-        for (int r = 0; dbt && r < rows; r++) {
-            const float *restrict d = dy + (size_t)r * s->oc;
-#pragma omp simd
-            for (int c = 0; c < s->oc; c++) dbt[c] += d[c];
+        if (dbt) {
+            memset(dbt, 0, (size_t)s->oc * sizeof *dbt);
+            bias_sum_rows(s, dy, 0, rows, dbt);
         }
     }
     bw_own_reduce(s, parts, dwt, dbt, dw, db, acc);

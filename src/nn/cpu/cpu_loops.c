@@ -343,9 +343,7 @@ PT_INLINE void bn_backward_dx(const float *x, const float *dy, const int c, size
     }
 }
 
-/* One pass for the statistics: sums of d = x - x0 and d^2 with x0 = the first
- * row (a shift that keeps var = E[d^2] - E[d]^2 free of cancellation when the
- * mean is large against the spread), then y = x * a + sh. */
+/* One pass for the statistics (bn_stats_rows), then y = x * a + sh. */
 void FN(bn_forward_train)(pt_backend *be, int rows, int c, const float *x, const float *gamma,
                              const float *beta, float *running_mean, float *running_var, float momentum,
                              float eps, float *save_mean, float *save_invstd, float *y) {
