@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/read.h"
+#include "study/study.h"
 #include "util/str.h"
 
 typedef struct {
@@ -43,6 +44,8 @@ static int grid_row(void *vctx, const pt_store_train_row *r) {
     out.target_seconds = c->o->kind == PT_OBJ_COST ? pt_store_target_seconds(c->st, r->id, c->threshold) : NAN;
     g->nruns++;
     g->grid_j += out.energy_j;
+    pt_meter_method m = pt_study_method_parse(r->method);
+    if (m > g->method) g->method = m;
     if (r->repeat > g->repeats) g->repeats = r->repeat;
     int k = grid_setup(g, r);
     if (k < 0) {

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "powertrain/meter.h"
 #include "store/store.h"
 #include "study/tune.h"
 
@@ -18,6 +19,7 @@
 typedef struct {
     int nsetups, nruns, repeats;
     double grid_j;          /* every run's energy */
+    pt_meter_method method; /* the figures' weakest method (estimated > eq1 > counter) */
     int best;               /* index of the best setup, -1: none feasible */
     struct {
         int setup, batch_size;

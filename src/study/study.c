@@ -778,10 +778,10 @@ int pt_study_regime(const pt_study_config *cfg, char *err, size_t errlen) {
                 break;
             if (g->best < 0) printf("best setup by %s: none (no setup reached the target in every repeat)\n", objs[i]);
             else
-                printf("best setup by %s: setup %d (batch %d, lr %g): %.1f J, mean of %d repeats; grid %.1f J in %d "
-                       "runs\n",
+                printf("best setup by %s: setup %d (batch %d, lr %g): %.1f J (%s), mean of %d repeats; grid %.1f J "
+                       "in %d runs\n",
                        objs[i], g->setups[g->best].setup, g->setups[g->best].batch_size, g->setups[g->best].lr,
-                       g->setups[g->best].value, p->repeats, g->grid_j, g->nruns);
+                       g->setups[g->best].value, pt_meter_method_name(g->method), p->repeats, g->grid_j, g->nruns);
         }
         free(g);
     }
